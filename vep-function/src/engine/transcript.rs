@@ -1,0 +1,109 @@
+//! Gene models as the engine sees them: transcripts with exons and an optional coding region,
+//! all in 1-based, inclusive genomic coordinates (as in GFF3 and VEP).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Strand {
+    Forward,
+    Reverse,
+}
+
+impl Strand {
+    /// VEP's numeric strand (`1` / `-1`).
+    pub fn as_i8(self) -> i8 {
+        match self {
+            Strand::Forward => 1,
+            Strand::Reverse => -1,
+        }
+    }
+}
+
+/// A closed genomic interval `[start, end]`, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interval {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl Interval {
+    pub fn len(&self) -> u64 {
+        self.end + 1 - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    pub fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.start <= end && start <= self.end
+    }
+}
+
+/// The coding part of a transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coding {
+    /// CDS segments in transcript order (5' to 3'), genomic coordinates. In Ensembl GFF3 the
+    /// CDS includes the stop codon.
+    pub segments: Vec<Interval>,
+    /// Phase of the first segment (GFF3 column 8 / `ensembl_phase`): bases to skip before the
+    /// first complete codon when the CDS start is incomplete. 0 for a complete start.
+    pub start_phase: u8,
+    /// Protein accession, e.g. `ENSP00000284967` or `NP_009225.1`.
+    pub protein_id: Option<String>,
+    /// GFF `cds_start_NF` / `cds_end_NF` style flags: the model's CDS is incomplete.
+    pub start_incomplete: bool,
+    pub end_incomplete: bool,
+}
+
+/// One transcript of the loaded gene models.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// Stable id without version, e.g. `ENST00000352957` or `NM_007294`.
+    pub id: String,
+    /// Version, e.g. `8`; printed as `ENST00000352957.8`.
+    pub version: Option<u32>,
+    pub gene_id: String,
+    pub gene_symbol: Option<String>,
+    /// `HGNC:1100` where the gene model carries it.
+    pub hgnc_id: Option<String>,
+    pub biotype: String,
+    /// Canonical chromosome name (after alias resolution), e.g. `21`.
+    pub chrom: String,
+    pub strand: Strand,
+    /// Exons in transcript order (5' to 3'); for the reverse strand that is descending
+    /// genomic order.
+    pub exons: Vec<Interval>,
+    pub coding: Option<Coding>,
+    /// Ensembl canonical (`tag=Ensembl_canonical`) or RefSeq equivalent.
+    pub canonical: bool,
+    /// `MANE_Select` transcript accession where tagged (VEP prints the RefSeq/Ensembl pair).
+    pub mane_select: bool,
+    pub mane_plus_clinical: bool,
+    /// `Ensembl` or `RefSeq`: which annotation source the model came from.
+    pub source: String,
+}
+
+impl Transcript {
+    /// Genomic start (lowest coordinate) of the transcript.
+    pub fn start(&self) -> u64 {
+        self.exons.iter().map(|e| e.start).min().unwrap_or(0)
+    }
+
+    /// Genomic end (highest coordinate) of the transcript.
+    pub fn end(&self) -> u64 {
+        self.exons.iter().map(|e| e.end).max().unwrap_or(0)
+    }
+
+    /// `ENST00000352957.8`, or the bare id when there is no version.
+    pub fn versioned_id(&self) -> String {
+        match self.version {
+            Some(v) => format!("{}.{}", self.id, v),
+            None => self.id.clone(),
+        }
+    }
+
+    pub fn is_coding(&self) -> bool {
+        self.coding.is_some()
+    }
+}
