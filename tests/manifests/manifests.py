@@ -124,8 +124,9 @@ def rust_sources(crate: str) -> str:
     return "\n".join(f.read_text() for f in files)
 
 
-def rust_string_literals(crate: str) -> set[str]:
-    return set(re.findall(r'"((?:[^"\\]|\\.)*)"', rust_sources(crate)))
+def rust_mentions(crate: str, text: str) -> bool:
+    """Whether `text` appears as a whole string literal in the crate's sources."""
+    return f'"{text}"' in rust_sources(crate)
 
 
 class _StringTimestampLoader(yaml.SafeLoader):
