@@ -98,7 +98,7 @@ def test_every_reference_resolves_to_an_object_in_the_render(target):
 def test_dead_letter_sinks_are_a_kafka_sink_on_a_dedicated_topic(target):
     objs = render(target)
     holders = find(objs, "Trigger") + find(objs, "KafkaSource") + find(objs, "Broker")
-    assert len(holders) == 5
+    assert len(holders) >= 5
     for o in holders:
         ref = o["spec"]["delivery"]["deadLetterSink"]["ref"]
         assert ref["kind"] == "KafkaSink", ident(o)
@@ -390,3 +390,12 @@ def test_vep_function_is_scale_to_zero_with_kebab_case_autoscaling(target):
     assert int(scaling["max-scale"]) >= 1
     assert ksvc["metadata"]["labels"]["networking.knative.dev/visibility"] == "cluster-local"
     assert 0 < pod_spec(ksvc)["timeoutSeconds"] <= 600
+
+
+def test_both_binaries_set_the_partitionkey_the_kafka_sinks_key_records_by():
+    """KafkaSinks key each record by the `partitionkey` extension: without it an analysis would
+    be spread over partitions and lose its order."""
+    for crate in ("gateway", "vep-function"):
+        assert rust_mentions(crate, "partitionkey"), f"{crate} never sets partitionkey"
+    for s in find(render("eventing"), "KafkaSink"):
+        assert s["spec"]["contentMode"] == "binary", f"{ident(s)}: extensions as record headers"
