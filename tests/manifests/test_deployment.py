@@ -239,6 +239,13 @@ def test_gateway_image_copies_every_workspace_member():
         assert re.search(rf"(^|\s){re.escape(m)}(/|\s)", copied), f"workspace member {m} not copied"
 
 
+def test_vep_function_image_copies_everything_cargo_reads():
+    copied = {s for i, r in _stages(ROOT / "vep-function/Containerfile")[0]["lines"] if i == "COPY" for s in r.split()[:-1]}
+    for needed in ("Cargo.toml", "Cargo.lock", "src", "build.rs"):
+        if (ROOT / "vep-function" / needed).exists():
+            assert needed in copied, f"vep-function/Containerfile does not copy {needed}"
+
+
 def test_vep_function_image_bakes_the_index_where_the_manifest_points():
     final = _stages(ROOT / "vep-function/Containerfile")[-1]
     copies = [r.split() for i, r in final["lines"] if i == "COPY" and not r.startswith("--from")]

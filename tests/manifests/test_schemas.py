@@ -150,3 +150,21 @@ def test_every_yaml_file_in_the_deployment_folders_parses():
     for folder in ["eventing", "config"]:
         for f in (ROOT / folder).rglob("*.yaml"):
             assert load_yaml_docs(f), f"{f} is empty"
+
+
+def test_copied_schemas_are_identical_to_the_shared_originals():
+    """The repo carries copies (CI and func builds see no shared/); they must not drift."""
+    shared = ROOT.parent / "shared" / "schemas" / "knative"
+    if not shared.is_dir():
+        pytest.skip(f"no shared schema set beside the repository ({shared})")
+    pairs = [(SCHEMAS / "func_yaml-schema.json", shared / "func/func_yaml-schema.json")]
+    for p in (SCHEMAS / "k8s").glob("*.json"):
+        original = shared / "k8s/v1.34.0-standalone-strict" / p.name
+        if original.exists():
+            pairs.append((p, original))
+    for p in SCHEMAS.glob("*.*/*.json"):
+        if p.parent.name != "kafka.strimzi.io":
+            pairs.append((p, shared / "jsonschema" / p.parent.name / p.name))
+    assert len(pairs) >= 11
+    for copy_, original in pairs:
+        assert copy_.read_bytes() == original.read_bytes(), f"{copy_} differs from {original}"
