@@ -1,5 +1,6 @@
 """Operational properties of the rendered overlays (security, rollout, exposure, sizing), the
 func.yaml <-> Knative Service agreement, the Containerfiles, and the eventing README."""
+import fnmatch
 import re
 import shutil
 import subprocess
@@ -145,6 +146,12 @@ def test_func_yaml_describes_the_same_service_as_the_manifest():
     build = func["build"]
     assert build["builder"] == "pack"
     assert {"name": "BP_RUSTUP_ENABLED", "value": "false"} in build["buildEnvs"]
+    kept = next(e["value"] for e in build["buildEnvs"] if e["name"] == "BP_INCLUDE_FILES").split(":")
+    for f in (ROOT / "vep-function/data").rglob("*"):
+        if f.is_file():
+            rel = f.relative_to(ROOT / "vep-function").as_posix()
+            assert any(fnmatch.fnmatchcase(rel, g) and rel.count("/") == g.count("/") for g in kept), \
+                f"the pack build would delete {rel}"
     health = func["deploy"]["healthEndpoints"]
     assert health["liveness"] == c["livenessProbe"]["httpGet"]["path"]
     assert health["readiness"] == c["readinessProbe"]["httpGet"]["path"]
