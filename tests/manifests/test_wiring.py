@@ -399,3 +399,14 @@ def test_both_binaries_set_the_partitionkey_the_kafka_sinks_key_records_by():
         assert rust_mentions(crate, "partitionkey"), f"{crate} never sets partitionkey"
     for s in find(render("eventing"), "KafkaSink"):
         assert s["spec"]["contentMode"] == "binary", f"{ident(s)}: extensions as record headers"
+
+
+@pytest.mark.parametrize("target", OVERLAYS)
+def test_triggers_deliver_in_order_and_the_sink_binding_namespace_opts_in(target):
+    objs = render(target)
+    for t in find(objs, "Trigger"):
+        assert t["metadata"]["annotations"]["kafka.eventing.knative.dev/delivery.order"] == "ordered", ident(t)
+    for sb in find(objs, "SinkBinding"):
+        ns = one(objs, "Namespace", sb["spec"]["subject"].get("namespace", sb["metadata"]["namespace"]))
+        # OpenShift Serverless runs the SinkBinding webhook in inclusion mode.
+        assert ns["metadata"]["labels"]["bindings.knative.dev/include"] == "true"
