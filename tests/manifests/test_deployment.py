@@ -117,6 +117,10 @@ def test_every_object_carries_the_cost_labels(target):
         labels = o["metadata"].get("labels", {})
         assert labels.get("cost-center") == "genomics-research", ident(o)
         assert labels.get("app.kubernetes.io/part-of") == "genomics-platform", ident(o)
+    for w in _workloads(render(target)):
+        pod_labels = w["spec"]["template"]["metadata"]["labels"]
+        assert pod_labels.get("cost-center") == "genomics-research", f"{ident(w)} pods"
+        assert pod_labels.get("app.kubernetes.io/part-of") == "genomics-platform", f"{ident(w)} pods"
 
 
 def test_prod_mounts_the_index_volume_where_vep_data_dir_points():
