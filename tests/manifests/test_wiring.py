@@ -410,3 +410,12 @@ def test_triggers_deliver_in_order_and_the_sink_binding_namespace_opts_in(target
         ns = one(objs, "Namespace", sb["spec"]["subject"].get("namespace", sb["metadata"]["namespace"]))
         # OpenShift Serverless runs the SinkBinding webhook in inclusion mode.
         assert ns["metadata"]["labels"]["bindings.knative.dev/include"] == "true"
+
+
+def test_both_cloudevents_receivers_accept_post_on_the_path_eventing_delivers_to():
+    """Triggers and KafkaSources POST to the subscriber URI's path: `/` for both binaries."""
+    trigger = one(render("eventing"), "Trigger", "analysis-results-to-gateway")
+    path = urlparse(trigger["spec"]["subscriber"]["uri"]).path
+    for crate in ("gateway", "vep-function"):
+        pattern = rf'route\(\s*"{re.escape(path)}"\s*,\s*web::post\(\)'
+        assert re.search(pattern, rust_sources(crate)), f"{crate} does not accept POST {path}"
