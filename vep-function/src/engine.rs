@@ -3,3 +3,11 @@
 
 pub mod transcript;
 pub mod variant;
+pub mod annotate;
+pub mod codon;
+pub mod consequence;
+pub mod genome;
+pub mod gff3;
+pub mod hgvs;
+pub mod models;
+pub mod output;

@@ -1,6 +1,10 @@
 //! Gene models as the engine sees them: transcripts with exons and an optional coding region,
 //! all in 1-based, inclusive genomic coordinates (as in GFF3 and VEP).
 
+mod mapping;
+
+pub use self::mapping::TxPosition;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,213 @@
+//! The annotation engine: gene models + reference in, VEP-shaped consequences out.
+
+mod allele;
+mod effect;
+
+pub use self::allele::Allele;
+
+use std::path::{Path, PathBuf};
+
+use super::{
+    consequence::{Consequence, Impact},
+    genome::{Genome, GenomeError},
+    gff3::{self, Gff3Error},
+    models::GeneModels,
+    output::{IntergenicConsequence, VariantAnnotation},
+    transcript::Transcript,
+    variant::Variant,
+};
+
+/// VEP's default `--distance`: up/downstream calls reach 5,000 bases from the transcript.
+pub const UPSTREAM_DOWNSTREAM_DISTANCE: u64 = 5000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnnotateError {
+    #[error("unknown contig {0}: it is not in the loaded reference")]
+    UnknownContig(String),
+    #[error("reference allele mismatch: input says {given} but the reference has {found} at {chrom}:{pos}")]
+    ReferenceMismatch {
+        given: String,
+        found: String,
+        chrom: String,
+        pos: u64,
+    },
+    #[error("invalid allele {0:?}: only A, C, G, T and N are supported")]
+    InvalidAllele(String),
+    #[error("reference and alternate alleles are identical ({0})")]
+    NoChange(String),
+    #[error("position {pos} is outside {chrom} (length {length})")]
+    OutOfBounds { chrom: String, pos: u64, length: u64 },
+    #[error(transparent)]
+    Genome(#[from] GenomeError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot load gene models from {path}: {source}")]
+    GeneModels { path: PathBuf, source: Gff3Error },
+    #[error(transparent)]
+    Genome(#[from] GenomeError),
+    #[error("no gene models or no reference given")]
+    Empty,
+}
+
+/// Gene models and reference sequence, ready to annotate.
+#[derive(Debug)]
+pub struct Engine {
+    models: GeneModels,
+    genome: Genome,
+    assembly: String,
+}
+
+/// The data sets bundled under `data/`: GRCh38 chr21 test region and BRCA1.
+pub const BUNDLED_SETS: [(&str, &str); 2] = [
+    (
+        "chr21/Homo_sapiens.GRCh38.chr21_vep_test_subset.gff3.gz",
+        "chr21/GRCh38.chr21.vep_test_region.fa.gz",
+    ),
+    (
+        "brca1/BRCA1.GRCh38.refseq_cdot.gff3.gz",
+        "brca1/GRCh38.chr17.brca1_region.fa.gz",
+    ),
+];
+
+impl Engine {
+    pub fn new(models: GeneModels, genome: Genome, assembly: impl Into<String>) -> Self {
+        Self {
+            models,
+            genome,
+            assembly: assembly.into(),
+        }
+    }
+
+    /// Loads GFF3 gene models and indexed FASTA files (GRCh38).
+    pub fn load(gff3s: &[PathBuf], fastas: &[PathBuf]) -> Result<Self, LoadError> {
+        if gff3s.is_empty() || fastas.is_empty() {
+            return Err(LoadError::Empty);
+        }
+        let mut models = GeneModels::default();
+        for path in gff3s {
+            let transcripts = gff3::read_path(path).map_err(|source| LoadError::GeneModels {
+                path: path.clone(),
+                source,
+            })?;
+            models.extend(transcripts);
+        }
+        let mut genome = Genome::new();
+        for path in fastas {
+            genome.add_fasta(path)?;
+        }
+        Ok(Self::new(models, genome, "GRCh38"))
+    }
+
+    /// Loads the bundled data sets from a `data/` directory laid out like this crate's.
+    pub fn load_bundled(dir: &Path) -> Result<Self, LoadError> {
+        let gff3s: Vec<PathBuf> = BUNDLED_SETS.iter().map(|(g, _)| dir.join(g)).collect();
+        let fastas: Vec<PathBuf> = BUNDLED_SETS.iter().map(|(_, f)| dir.join(f)).collect();
+        Self::load(&gff3s, &fastas)
+    }
+
+    pub fn models(&self) -> &GeneModels {
+        &self.models
+    }
+
+    pub fn genome(&self) -> &Genome {
+        &self.genome
+    }
+
+    /// Annotates one variant against every transcript within 5 kb, like VEP without `--pick`.
+    pub fn annotate(&self, variant: &Variant) -> Result<VariantAnnotation, AnnotateError> {
+        let chrom = self
+            .genome
+            .resolve(&variant.chrom)
+            .ok_or_else(|| AnnotateError::UnknownContig(variant.chrom.clone()))?;
+        self.check_alleles(&chrom, variant)?;
+        let allele = Allele::from_variant(variant);
+        let (lo, hi) = allele.span();
+        let mut transcript_consequences = Vec::new();
+        let mut most_severe: Option<Consequence> = None;
+        let candidates = self.models.overlapping(
+            &chrom,
+            lo.saturating_sub(UPSTREAM_DOWNSTREAM_DISTANCE),
+            hi + UPSTREAM_DOWNSTREAM_DISTANCE,
+        );
+        for t in candidates {
+            if let Some((tc, worst)) = effect::transcript_consequence(self, t, &allele)? {
+                most_severe = Some(most_severe.map_or(worst, |m| m.min(worst)));
+                transcript_consequences.push(tc);
+            }
+        }
+        let mut intergenic_consequences = Vec::new();
+        if transcript_consequences.is_empty() {
+            most_severe = Some(Consequence::IntergenicVariant);
+            intergenic_consequences.push(IntergenicConsequence {
+                consequence_terms: vec![Consequence::IntergenicVariant.as_str().to_string()],
+                impact: Impact::Modifier.as_str().to_string(),
+                variant_allele: allele.variant_allele(),
+            });
+        }
+        Ok(VariantAnnotation {
+            input: variant.input.clone(),
+            id: variant.id.clone(),
+            seq_region_name: chrom,
+            start: allele.start,
+            end: allele.end,
+            strand: 1,
+            allele_string: allele.allele_string(),
+            assembly_name: self.assembly.clone(),
+            most_severe_consequence: most_severe
+                .unwrap_or(Consequence::IntergenicVariant)
+                .as_str()
+                .to_string(),
+            transcript_consequences,
+            intergenic_consequences,
+        })
+    }
+
+    fn check_alleles(&self, chrom: &str, v: &Variant) -> Result<(), AnnotateError> {
+        let valid = |s: &str| s.bytes().all(|b| b"ACGTNacgtn".contains(&b));
+        for allele in [&v.reference, &v.alternate] {
+            if !valid(allele) {
+                return Err(AnnotateError::InvalidAllele(allele.clone()));
+            }
+        }
+        if v.reference.eq_ignore_ascii_case(&v.alternate) {
+            return Err(AnnotateError::NoChange(format!(
+                "{}/{}",
+                v.reference, v.alternate
+            )));
+        }
+        let length = self.genome.contig_length(chrom).unwrap_or(0);
+        let last = v.pos + (v.reference.len() as u64).max(1) - 1;
+        if v.pos == 0 || last > length {
+            return Err(AnnotateError::OutOfBounds {
+                chrom: chrom.to_string(),
+                pos: v.pos,
+                length,
+            });
+        }
+        if v.reference.is_empty() {
+            return Ok(());
+        }
+        let found = self.genome.sequence(chrom, v.pos, last)?;
+        let matches = v
+            .reference
+            .bytes()
+            .zip(&found)
+            .all(|(g, f)| g.eq_ignore_ascii_case(f) || g.eq_ignore_ascii_case(&b'N'));
+        if !matches {
+            return Err(AnnotateError::ReferenceMismatch {
+                given: v.reference.clone(),
+                found: String::from_utf8_lossy(&found).into_owned(),
+                chrom: chrom.to_string(),
+                pos: v.pos,
+            });
+        }
+        Ok(())
+    }
+
+    /// Reference bases `lo..=hi` of a transcript's chromosome, `None` when unreadable.
+    fn bases(&self, t: &Transcript, lo: u64, hi: u64) -> Option<Vec<u8>> {
+        self.genome.sequence(&t.chrom, lo, hi).ok()
+    }
+}

@@ -1,0 +1,244 @@
+//! Coordinate mapping between the genome and a transcript's spliced sequence (cDNA) and CDS.
+
+use super::{Interval, Strand, Transcript};
+
+/// Where a genomic position lies relative to a transcript, in transcript orientation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxPosition {
+    /// In an exon, at this 1-based cDNA position.
+    Exonic(u64),
+    /// In an intron: the nearest exon base (cDNA position) and the signed distance from it
+    /// (`+` after a donor, `-` before an acceptor), as HGVS counts it.
+    Intronic { anchor: u64, offset: i64 },
+    /// Before the first base of the transcript (5'), this many bases away.
+    Upstream(u64),
+    /// After the last base (3'), this many bases away.
+    Downstream(u64),
+}
+
+impl Transcript {
+    /// Length of the spliced transcript.
+    pub fn cdna_len(&self) -> u64 {
+        self.exons.iter().map(Interval::len).sum()
+    }
+
+    /// Index (0-based, transcript order) of the exon holding `pos`.
+    pub fn exon_index(&self, pos: u64) -> Option<usize> {
+        self.exons.iter().position(|e| e.start <= pos && pos <= e.end)
+    }
+
+    /// 1-based cDNA position of an exonic genomic position.
+    pub fn cdna_position(&self, pos: u64) -> Option<u64> {
+        let mut before = 0;
+        for exon in &self.exons {
+            if exon.start <= pos && pos <= exon.end {
+                let within = match self.strand {
+                    Strand::Forward => pos - exon.start,
+                    Strand::Reverse => exon.end - pos,
+                };
+                return Some(before + within + 1);
+            }
+            before += exon.len();
+        }
+        None
+    }
+
+    /// Genomic position of a 1-based cDNA position.
+    pub fn genomic_position(&self, cdna: u64) -> Option<u64> {
+        if cdna == 0 {
+            return None;
+        }
+        let mut remaining = cdna - 1;
+        for exon in &self.exons {
+            if remaining < exon.len() {
+                return Some(match self.strand {
+                    Strand::Forward => exon.start + remaining,
+                    Strand::Reverse => exon.end - remaining,
+                });
+            }
+            remaining -= exon.len();
+        }
+        None
+    }
+
+    /// Introns in transcript order, as genomic intervals.
+    pub fn introns(&self) -> impl Iterator<Item = Interval> + '_ {
+        self.exons.windows(2).filter_map(|pair| {
+            let (a, b) = (pair[0], pair[1]);
+            let (start, end) = if a.end < b.start {
+                (a.end + 1, b.start - 1)
+            } else {
+                (b.end + 1, a.start - 1)
+            };
+            (start <= end).then_some(Interval { start, end })
+        })
+    }
+
+    /// Position of `pos` in transcript terms, with HGVS intron offsets.
+    pub fn tx_position(&self, pos: u64) -> TxPosition {
+        if let Some(c) = self.cdna_position(pos) {
+            return TxPosition::Exonic(c);
+        }
+        let (start, end) = (self.start(), self.end());
+        let forward = self.strand == Strand::Forward;
+        if pos < start {
+            let d = start - pos;
+            return if forward {
+                TxPosition::Upstream(d)
+            } else {
+                TxPosition::Downstream(d)
+            };
+        }
+        if pos > end {
+            let d = pos - end;
+            return if forward {
+                TxPosition::Downstream(d)
+            } else {
+                TxPosition::Upstream(d)
+            };
+        }
+        let mut before = 0;
+        for pair in self.exons.windows(2) {
+            let (up, down) = (pair[0], pair[1]);
+            before += up.len();
+            // Last base of the upstream exon and first base of the downstream one.
+            let (up_last, down_first) = if forward {
+                (up.end, down.start)
+            } else {
+                (up.start, down.end)
+            };
+            let inside = if forward {
+                up_last < pos && pos < down_first
+            } else {
+                down_first < pos && pos < up_last
+            };
+            if inside {
+                let from_up = up_last.abs_diff(pos);
+                let to_down = down_first.abs_diff(pos);
+                // HGVS: the middle base of an odd-length intron counts from the donor side.
+                return if from_up <= to_down {
+                    TxPosition::Intronic {
+                        anchor: before,
+                        offset: from_up as i64,
+                    }
+                } else {
+                    TxPosition::Intronic {
+                        anchor: before + 1,
+                        offset: -(to_down as i64),
+                    }
+                };
+            }
+        }
+        // Overlapping or unordered exons: treat as exonic boundary (should not happen).
+        TxPosition::Upstream(0)
+    }
+
+    /// cDNA positions of the first and last CDS base (the CDS includes the stop codon).
+    pub fn coding_cdna_range(&self) -> Option<(u64, u64)> {
+        let coding = self.coding.as_ref()?;
+        let first = coding.segments.first()?;
+        let last = coding.segments.last()?;
+        let (g_first, g_last) = match self.strand {
+            Strand::Forward => (first.start, last.end),
+            Strand::Reverse => (first.end, last.start),
+        };
+        Some((self.cdna_position(g_first)?, self.cdna_position(g_last)?))
+    }
+
+    /// Length of the coding sequence including the start-phase padding Ensembl adds.
+    pub fn cds_len(&self) -> Option<u64> {
+        let coding = self.coding.as_ref()?;
+        let (s, e) = self.coding_cdna_range()?;
+        Some(e + 1 - s + u64::from(coding.start_phase))
+    }
+
+    /// CDS position (1-based, phase-padded like Ensembl's translateable sequence) of a cDNA
+    /// position; may be `<= 0` (5' UTR) or beyond the CDS (3' UTR).
+    pub fn cds_position(&self, cdna: u64) -> Option<i64> {
+        let phase = i64::from(self.coding.as_ref()?.start_phase);
+        let (s, _) = self.coding_cdna_range()?;
+        Some(cdna as i64 - s as i64 + 1 + phase)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::transcript::Coding;
+
+    fn reverse_tx() -> Transcript {
+        // Two exons on the reverse strand: 200-300 (first) and 100-150 (second).
+        Transcript {
+            id: "T1".into(),
+            version: Some(1),
+            gene_id: "G1".into(),
+            gene_symbol: None,
+            hgnc_id: None,
+            biotype: "protein_coding".into(),
+            chrom: "1".into(),
+            strand: Strand::Reverse,
+            exons: vec![
+                Interval {
+                    start: 200,
+                    end: 300,
+                },
+                Interval {
+                    start: 100,
+                    end: 150,
+                },
+            ],
+            coding: Some(Coding {
+                segments: vec![
+                    Interval {
+                        start: 200,
+                        end: 290,
+                    },
+                    Interval {
+                        start: 120,
+                        end: 150,
+                    },
+                ],
+                start_phase: 0,
+                protein_id: None,
+                start_incomplete: false,
+                end_incomplete: false,
+            }),
+            canonical: false,
+            mane_select: false,
+            mane_plus_clinical: false,
+            source: "Ensembl".into(),
+        }
+    }
+
+    #[test]
+    fn maps_reverse_strand_positions_to_cdna_and_back() {
+        let t = reverse_tx();
+        assert_eq!(t.cdna_position(300), Some(1));
+        assert_eq!(t.cdna_position(200), Some(101));
+        assert_eq!(t.cdna_position(150), Some(102));
+        assert_eq!(t.genomic_position(102), Some(150));
+        assert_eq!(t.cdna_position(175), None);
+        assert_eq!(t.coding_cdna_range(), Some((11, 132)));
+    }
+
+    #[test]
+    fn gives_intron_offsets_from_the_nearest_exon() {
+        let t = reverse_tx();
+        assert_eq!(
+            t.tx_position(199),
+            TxPosition::Intronic {
+                anchor: 101,
+                offset: 1
+            }
+        );
+        assert_eq!(
+            t.tx_position(151),
+            TxPosition::Intronic {
+                anchor: 102,
+                offset: -1
+            }
+        );
+        assert_eq!(t.tx_position(305), TxPosition::Upstream(5));
+        assert_eq!(t.tx_position(90), TxPosition::Downstream(10));
+    }
+}
