@@ -1,0 +1,150 @@
+//! Pure retry policy, then the real sender against a real local HTTP server.
+
+use std::sync::{Arc, Mutex};
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+
+use super::*;
+use crate::events::{build_submitted, chunk, Submission};
+
+#[test]
+fn server_errors_and_429_are_retried_other_4xx_are_not() {
+    assert_eq!(classify(StatusCode::ACCEPTED), Verdict::Accepted);
+    assert_eq!(classify(StatusCode::SERVICE_UNAVAILABLE), Verdict::Retry);
+    assert_eq!(classify(StatusCode::TOO_MANY_REQUESTS), Verdict::Retry);
+    assert_eq!(classify(StatusCode::BAD_REQUEST), Verdict::Fail);
+    assert_eq!(classify(StatusCode::NOT_FOUND), Verdict::Fail);
+}
+
+#[test]
+fn backoff_doubles_and_is_capped() {
+    assert_eq!(backoff(1), Duration::from_millis(100));
+    assert_eq!(backoff(2), Duration::from_millis(200));
+    assert_eq!(backoff(3), Duration::from_millis(400));
+    assert_eq!(backoff(10), BACKOFF_CAP);
+    assert_eq!(backoff(u32::MAX), BACKOFF_CAP);
+}
+
+/// A broker stand-in: answers the scripted statuses in order (the last one repeats) and
+/// records the `ce-type` header of every request.
+struct Script {
+    statuses: Vec<u16>,
+    delay: Duration,
+    seen: Mutex<Vec<String>>,
+}
+
+async fn scripted(req: HttpRequest, script: web::Data<Script>) -> HttpResponse {
+    let n = {
+        let mut seen = script.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let ty = req
+            .headers()
+            .get("ce-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        seen.push(ty);
+        seen.len()
+    };
+    tokio::time::sleep(script.delay).await;
+    let code = script.statuses[(n - 1).min(script.statuses.len() - 1)];
+    let status = actix_web::http::StatusCode::from_u16(code)
+        .unwrap_or(actix_web::http::StatusCode::IM_A_TEAPOT);
+    HttpResponse::build(status).finish()
+}
+
+async fn start(statuses: Vec<u16>, delay: Duration) -> (Url, Arc<Script>) {
+    let script = web::Data::new(Script {
+        statuses,
+        delay,
+        seen: Mutex::new(Vec::new()),
+    });
+    let data = script.clone();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .default_service(web::to(scripted))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .expect("listen")
+    .run();
+    actix_web::rt::spawn(server);
+    let url = Url::parse(&format!("http://127.0.0.1:{port}/")).expect("url");
+    (url, script.into_inner())
+}
+
+fn event() -> OutboundEvent {
+    let sub = Submission {
+        source: "urn:genomics:gateway",
+        session_id: "s1",
+        analysis_id: "a1",
+        request_id: "r1",
+    };
+    build_submitted(&sub, &chunk(vec!["1 100 . A T".into()], 10)[0]).expect("event")
+}
+
+fn attempts(script: &Script) -> Vec<String> {
+    script
+        .seen
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+}
+
+#[actix_rt::test]
+async fn retries_until_the_broker_accepts() {
+    let (url, script) = start(vec![503, 429, 202], Duration::ZERO).await;
+    let broker = Broker::new(url, Duration::from_secs(2), 3).expect("client");
+    assert_eq!(broker.send(&event()).await, Ok(()));
+    assert_eq!(
+        attempts(&script),
+        vec!["dev.genomics.variants.submitted.v1"; 3]
+    );
+}
+
+#[actix_rt::test]
+async fn gives_up_after_the_configured_retries() {
+    let (url, script) = start(vec![503], Duration::ZERO).await;
+    let broker = Broker::new(url, Duration::from_secs(2), 1).expect("client");
+    assert_eq!(
+        broker.send(&event()).await,
+        Err(BrokerError::Unavailable {
+            status: 503,
+            attempts: 2
+        })
+    );
+    assert_eq!(attempts(&script).len(), 2);
+}
+
+#[actix_rt::test]
+async fn client_error_is_not_retried() {
+    let (url, script) = start(vec![400, 202], Duration::ZERO).await;
+    let broker = Broker::new(url, Duration::from_secs(2), 3).expect("client");
+    assert_eq!(broker.send(&event()).await, Err(BrokerError::Rejected(400)));
+    assert_eq!(attempts(&script).len(), 1);
+}
+
+#[actix_rt::test]
+async fn slow_broker_times_out() {
+    let (url, _script) = start(vec![202], Duration::from_millis(800)).await;
+    let broker = Broker::new(url, Duration::from_millis(100), 0).expect("client");
+    assert_eq!(
+        broker.send(&event()).await,
+        Err(BrokerError::Timeout { attempts: 1 })
+    );
+}
+
+#[actix_rt::test]
+async fn closed_port_is_unreachable() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let url = Url::parse(&format!("http://127.0.0.1:{port}/")).expect("url");
+    let broker = Broker::new(url, Duration::from_millis(500), 0).expect("client");
+    let err = broker.send(&event()).await.expect_err("nothing listens");
+    assert_eq!(err.code(), "broker_unreachable");
+}

@@ -1,0 +1,195 @@
+//! The public app: the minimal page, the WebSocket endpoint and health probes.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::error_reply;
+use crate::session::{self, SessionContext};
+
+const INDEX_HTML: &str = include_str!("../../static/index.html");
+const APP_JS: &str = include_str!("../../static/app.js");
+
+#[derive(Clone)]
+pub struct PublicState {
+    pub session: SessionContext,
+    pub allowed_origins: Vec<String>,
+    /// False once shutdown began: the readiness probe takes the replica out of rotation.
+    pub ready: Arc<AtomicBool>,
+}
+
+pub fn configure(state: PublicState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state))
+            .route("/", web::get().to(index))
+            .route("/app.js", web::get().to(app_js))
+            .route("/ws", web::get().to(websocket))
+            .route("/q/health/live", web::get().to(live))
+            .route("/q/health/ready", web::get().to(ready));
+    }
+}
+
+async fn index(req: HttpRequest) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp(&req)))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .content_type("text/html; charset=utf-8")
+        .body(INDEX_HTML)
+}
+
+async fn app_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .content_type("text/javascript; charset=utf-8")
+        .body(APP_JS)
+}
+
+/// Same-origin only. Older browsers do not match ws(s) against 'self', so the page's own
+/// host is named explicitly when it is a plain host[:port].
+fn csp(req: &HttpRequest) -> String {
+    let base = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                frame-ancestors 'none'; base-uri 'none'; form-action 'none'; connect-src 'self'";
+    let host = req.connection_info().host().to_owned();
+    let plain = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if plain {
+        format!("{base} ws://{host} wss://{host}")
+    } else {
+        base.to_owned()
+    }
+}
+
+async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "UP"}))
+}
+
+async fn ready(state: web::Data<PublicState>) -> HttpResponse {
+    if state.ready.load(Ordering::Relaxed) {
+        HttpResponse::Ok().json(serde_json::json!({"status": "UP"}))
+    } else {
+        HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "DOWN"}))
+    }
+}
+
+/// Browsers always send Origin on WebSocket upgrades; other clients may omit it.
+fn origin_allowed(req: &HttpRequest, allowed: &[String]) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    if !allowed.is_empty() {
+        return allowed.iter().any(|a| a == origin);
+    }
+    // No list configured: same origin only (scheme-less comparison of host[:port]).
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    origin_host == req.connection_info().host()
+}
+
+async fn websocket(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<PublicState>,
+) -> HttpResponse {
+    if !origin_allowed(&req, &state.allowed_origins) {
+        return error_reply(
+            HttpResponse::Forbidden(),
+            "origin_not_allowed",
+            "this origin may not open a session",
+        );
+    }
+    if !state.ready.load(Ordering::Relaxed) {
+        return error_reply(
+            HttpResponse::ServiceUnavailable(),
+            "shutting_down",
+            "the gateway is shutting down",
+        );
+    }
+    let registry = &state.session.registry;
+    let (session_id, outbound) = match registry.register_session() {
+        Ok(pair) => pair,
+        Err(e) => return error_reply(HttpResponse::ServiceUnavailable(), e.code(), &e.to_string()),
+    };
+    let (response, ws, stream) = match actix_ws::handle(&req, body) {
+        Ok(parts) => parts,
+        Err(e) => {
+            registry.unregister_session(&session_id);
+            return e.error_response();
+        }
+    };
+    tracing::info!(%session_id, "session opened");
+    actix_web::rt::spawn(session::run(
+        state.session.clone(),
+        session_id,
+        outbound,
+        ws,
+        stream,
+    ));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn missing_origin_is_allowed_for_non_browser_clients() {
+        let req = TestRequest::default().to_http_request();
+        assert!(origin_allowed(&req, &[]));
+    }
+
+    #[test]
+    fn cross_origin_is_refused_without_an_allow_list() {
+        let req = TestRequest::default()
+            .insert_header((header::HOST, "gw.example"))
+            .insert_header((header::ORIGIN, "https://evil.example"))
+            .to_http_request();
+        assert!(!origin_allowed(&req, &[]));
+        let same = TestRequest::default()
+            .insert_header((header::HOST, "gw.example"))
+            .insert_header((header::ORIGIN, "https://gw.example"))
+            .to_http_request();
+        assert!(origin_allowed(&same, &[]));
+    }
+
+    #[test]
+    fn allow_list_is_matched_exactly() {
+        let list = vec!["https://ui.example".to_owned()];
+        let ok = TestRequest::default()
+            .insert_header((header::ORIGIN, "https://ui.example"))
+            .to_http_request();
+        let bad = TestRequest::default()
+            .insert_header((header::ORIGIN, "https://ui.example.evil"))
+            .to_http_request();
+        assert!(origin_allowed(&ok, &list));
+        assert!(!origin_allowed(&bad, &list));
+    }
+
+    #[test]
+    fn csp_names_the_websocket_origin_and_forbids_inline_script() {
+        let req = TestRequest::default()
+            .insert_header((header::HOST, "localhost:8080"))
+            .to_http_request();
+        let policy = csp(&req);
+        assert!(policy.contains("default-src 'self'"));
+        assert!(policy.contains("script-src 'self';"));
+        assert!(policy.ends_with("connect-src 'self' ws://localhost:8080 wss://localhost:8080"));
+        assert!(!policy.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn csp_ignores_a_hostile_host_header() {
+        let req = TestRequest::default()
+            .insert_header((header::HOST, "x; script-src *"))
+            .to_http_request();
+        assert!(csp(&req).ends_with("connect-src 'self'"));
+    }
+}

@@ -1,0 +1,11 @@
+//! The gateway: browser WebSocket sessions in, CloudEvents to the broker out, annotated
+//! CloudEvents back to the right session.
+
+pub mod app;
+pub mod broker;
+pub mod config;
+pub mod events;
+pub mod http;
+pub mod protocol;
+pub mod registry;
+pub mod session;

@@ -1,0 +1,136 @@
+//! WebSocket protocol v1: the JSON text frames exchanged with browsers (see PROTOCOL.md).
+
+mod decode;
+
+pub use decode::{decode, DecodeError, Limits};
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A request from the browser, after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientMessage {
+    Analyze {
+        request_id: String,
+        variants: Vec<String>,
+    },
+    /// Application-level keep-alive: browsers cannot send WebSocket ping frames.
+    Ping,
+}
+
+/// One input that could not be annotated, as reported by the annotator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct VariantError {
+    pub input: String,
+    pub input_index: u64,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    Session {
+        session_id: String,
+        protocol: u32,
+        max_variants: usize,
+        max_frame_bytes: usize,
+    },
+    Accepted {
+        request_id: String,
+        analysis_id: String,
+        variant_count: usize,
+        chunk_count: usize,
+    },
+    Result {
+        analysis_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        chunk_index: u64,
+        annotations: Vec<Value>,
+        errors: Vec<VariantError>,
+    },
+    Error {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        analysis_id: Option<String>,
+        /// Set when a whole chunk failed; its variants count as failed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        chunk_index: Option<u64>,
+        code: String,
+        message: String,
+    },
+    Complete {
+        analysis_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        annotated: u64,
+        failed: u64,
+    },
+    Pong,
+}
+
+impl ServerMessage {
+    /// An error about a request as a whole (nothing was submitted).
+    pub fn request_error(request_id: Option<String>, code: &str, message: String) -> Self {
+        Self::Error {
+            request_id,
+            analysis_id: None,
+            chunk_index: None,
+            code: code.to_owned(),
+            message,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising these plain structs cannot fail (string keys, no non-finite floats
+        // are produced by serde_json::Value); fall back to a typed error frame regardless.
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            format!(
+                r#"{{"type":"error","code":"internal","message":"could not encode reply: {}"}}"#,
+                e.to_string().replace('"', "'")
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn result_omits_absent_request_id() {
+        let msg = ServerMessage::Result {
+            analysis_id: "a1".into(),
+            request_id: None,
+            chunk_index: 0,
+            annotations: vec![json!({"input": "x"})],
+            errors: vec![],
+        };
+        let v: Value = serde_json::from_str(&msg.to_json()).expect("json");
+        assert_eq!(
+            v,
+            json!({"type":"result","analysis_id":"a1","chunk_index":0,
+                   "annotations":[{"input":"x"}],"errors":[]})
+        );
+    }
+
+    #[test]
+    fn complete_carries_counts() {
+        let msg = ServerMessage::Complete {
+            analysis_id: "a1".into(),
+            request_id: Some("r1".into()),
+            annotated: 2,
+            failed: 1,
+        };
+        let v: Value = serde_json::from_str(&msg.to_json()).expect("json");
+        assert_eq!(
+            v,
+            json!({"type":"complete","analysis_id":"a1","request_id":"r1","annotated":2,"failed":1})
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! Decoding and validating browser frames into [`ClientMessage`].
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::ClientMessage;
+
+/// Longest accepted `request_id`; the submitted-event schema caps it.
+pub const MAX_REQUEST_ID_CHARS: usize = 128;
+/// Longest accepted variant string; the submitted-event schema caps it.
+pub const MAX_VARIANT_CHARS: usize = 10_000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_variants: usize,
+    pub max_frame_bytes: usize,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("frame of {size} bytes exceeds the limit of {limit} bytes")]
+    FrameTooLarge { size: usize, limit: usize },
+    #[error("binary frames are not supported; send JSON text frames")]
+    BinaryFrame,
+    #[error("frame is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("message has no string \"type\" field")]
+    MissingType,
+    #[error("unknown message type {0:?}")]
+    UnknownType(String),
+    #[error("invalid {kind} message: {reason}")]
+    InvalidMessage { kind: &'static str, reason: String },
+    #[error("request_id must be 1 to {MAX_REQUEST_ID_CHARS} characters")]
+    InvalidRequestId,
+    #[error("variants is empty: nothing to analyze")]
+    EmptyRequest,
+    #[error("{count} variants exceed the limit of {limit} per request")]
+    TooManyVariants { count: usize, limit: usize },
+    #[error("variant at index {index} is {reason}")]
+    InvalidVariant { index: usize, reason: &'static str },
+}
+
+impl DecodeError {
+    /// The stable `code` sent to clients (see PROTOCOL.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::FrameTooLarge { .. } => "frame_too_large",
+            Self::BinaryFrame => "binary_not_supported",
+            Self::MalformedJson(_) => "malformed_json",
+            Self::MissingType => "missing_type",
+            Self::UnknownType(_) => "unknown_type",
+            Self::InvalidMessage { .. } => "invalid_message",
+            Self::InvalidRequestId => "invalid_request_id",
+            Self::EmptyRequest => "empty_request",
+            Self::TooManyVariants { .. } => "too_many_variants",
+            Self::InvalidVariant { .. } => "invalid_variant",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnalyzeFrame {
+    #[serde(rename = "type")]
+    _type: String,
+    request_id: String,
+    variants: Vec<String>,
+}
+
+/// Decodes one text frame. On failure also returns the `request_id` when one could be read,
+/// so the error reply can be correlated by the client.
+pub fn decode(text: &str, limits: Limits) -> Result<ClientMessage, (Option<String>, DecodeError)> {
+    if text.len() > limits.max_frame_bytes {
+        return Err((
+            None,
+            DecodeError::FrameTooLarge {
+                size: text.len(),
+                limit: limits.max_frame_bytes,
+            },
+        ));
+    }
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| (None, DecodeError::MalformedJson(e.to_string())))?;
+    let request_id = value
+        .get("request_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let kind = value
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or((request_id.clone(), DecodeError::MissingType))?;
+    match kind {
+        "ping" => Ok(ClientMessage::Ping),
+        "analyze" => analyze(value, limits).map_err(|e| (request_id, e)),
+        other => Err((request_id, DecodeError::UnknownType(other.to_owned()))),
+    }
+}
+
+fn analyze(value: Value, limits: Limits) -> Result<ClientMessage, DecodeError> {
+    // Count before the typed parse so an oversized list is named as such, not as a type error.
+    if let Some(list) = value.get("variants").and_then(Value::as_array) {
+        if list.len() > limits.max_variants {
+            return Err(DecodeError::TooManyVariants {
+                count: list.len(),
+                limit: limits.max_variants,
+            });
+        }
+    }
+    let frame: AnalyzeFrame =
+        serde_json::from_value(value).map_err(|e| DecodeError::InvalidMessage {
+            kind: "analyze",
+            reason: e.to_string(),
+        })?;
+    let id_chars = frame.request_id.chars().count();
+    if id_chars == 0 || id_chars > MAX_REQUEST_ID_CHARS {
+        return Err(DecodeError::InvalidRequestId);
+    }
+    if frame.variants.is_empty() {
+        return Err(DecodeError::EmptyRequest);
+    }
+    for (index, variant) in frame.variants.iter().enumerate() {
+        if variant.trim().is_empty() {
+            return Err(DecodeError::InvalidVariant {
+                index,
+                reason: "empty",
+            });
+        }
+        if variant.chars().count() > MAX_VARIANT_CHARS {
+            return Err(DecodeError::InvalidVariant {
+                index,
+                reason: "longer than 10000 characters",
+            });
+        }
+    }
+    Ok(ClientMessage::Analyze {
+        request_id: frame.request_id,
+        variants: frame.variants,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: Limits = Limits {
+        max_variants: 3,
+        max_frame_bytes: 512,
+    };
+
+    fn err(text: &str) -> (Option<String>, DecodeError) {
+        decode(text, LIMITS).expect_err("should be rejected")
+    }
+
+    #[test]
+    fn analyze_with_vcf_and_hgvs_lines_decodes() {
+        let msg = decode(
+            r#"{"type":"analyze","request_id":"r1","variants":["21 25585733 . C T","17:g.43094077C>T"]}"#,
+            LIMITS,
+        )
+        .expect("valid");
+        assert_eq!(
+            msg,
+            ClientMessage::Analyze {
+                request_id: "r1".into(),
+                variants: vec!["21 25585733 . C T".into(), "17:g.43094077C>T".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn ping_decodes() {
+        assert_eq!(
+            decode(r#"{"type":"ping"}"#, LIMITS),
+            Ok(ClientMessage::Ping)
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_named() {
+        let (id, e) = err("{not json");
+        assert_eq!(id, None);
+        assert_eq!(e.code(), "malformed_json");
+    }
+
+    #[test]
+    fn unknown_type_keeps_the_request_id() {
+        let (id, e) = err(r#"{"type":"annotate","request_id":"r9"}"#);
+        assert_eq!(id.as_deref(), Some("r9"));
+        assert_eq!(e, DecodeError::UnknownType("annotate".into()));
+        assert_eq!(e.code(), "unknown_type");
+    }
+
+    #[test]
+    fn missing_type_is_named() {
+        assert_eq!(err(r#"{"variants":[]}"#).1, DecodeError::MissingType);
+        assert_eq!(err(r#"[1,2]"#).1.code(), "missing_type");
+    }
+
+    #[test]
+    fn too_many_variants_reports_count_and_limit() {
+        let (id, e) = err(r#"{"type":"analyze","request_id":"r2","variants":["a","b","c","d"]}"#);
+        assert_eq!(id.as_deref(), Some("r2"));
+        assert_eq!(e, DecodeError::TooManyVariants { count: 4, limit: 3 });
+        assert_eq!(e.code(), "too_many_variants");
+    }
+
+    #[test]
+    fn oversize_frame_is_rejected_before_parsing() {
+        let big = format!(
+            r#"{{"type":"analyze","request_id":"r","variants":["{}"]}}"#,
+            "A".repeat(600)
+        );
+        assert!(matches!(
+            err(&big).1,
+            DecodeError::FrameTooLarge { limit: 512, .. }
+        ));
+    }
+
+    #[test]
+    fn empty_variant_list_is_an_empty_request() {
+        assert_eq!(
+            err(r#"{"type":"analyze","request_id":"r","variants":[]}"#).1,
+            DecodeError::EmptyRequest
+        );
+    }
+
+    #[test]
+    fn blank_variant_is_named_by_index() {
+        assert_eq!(
+            err(r#"{"type":"analyze","request_id":"r","variants":["1 1 . A T","  "]}"#).1,
+            DecodeError::InvalidVariant {
+                index: 1,
+                reason: "empty"
+            }
+        );
+    }
+
+    #[test]
+    fn missing_or_empty_request_id_is_rejected() {
+        assert_eq!(
+            err(r#"{"type":"analyze","request_id":"","variants":["x"]}"#).1,
+            DecodeError::InvalidRequestId
+        );
+        assert_eq!(
+            err(r#"{"type":"analyze","variants":["x"]}"#).1.code(),
+            "invalid_message"
+        );
+    }
+
+    #[test]
+    fn non_string_variant_is_an_invalid_message() {
+        assert_eq!(
+            err(r#"{"type":"analyze","request_id":"r","variants":[42]}"#)
+                .1
+                .code(),
+            "invalid_message"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        assert_eq!(
+            err(r#"{"type":"analyze","request_id":"r","variants":["x"],"extra":1}"#)
+                .1
+                .code(),
+            "invalid_message"
+        );
+    }
+}
