@@ -40,7 +40,9 @@ async fn receive(
     let inbound = match decode_inbound(req.headers(), body.to_vec()) {
         Ok(inbound) => inbound,
         Err(e) => {
-            tracing::warn!(code = e.code(), error = %e, "rejected inbound event");
+            // The detail may quote event data (patient variants): debug only.
+            tracing::warn!(code = e.code(), "rejected inbound event");
+            tracing::debug!(error = %e, "rejected inbound event detail");
             // 400: redelivering the same bytes cannot succeed.
             return error_reply(HttpResponse::BadRequest(), e.code(), &e.to_string());
         }
