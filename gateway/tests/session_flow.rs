@@ -242,6 +242,119 @@ async fn submission_is_sent_as_a_cloudevent_and_results_reach_the_session_once()
 }
 
 #[actix_rt::test]
+async fn failed_chunk_is_reported_and_counted_in_complete() {
+    let h = start(202, &[]).await;
+    let (mut ws, sid) = connect(&h).await;
+    send(
+        &mut ws,
+        json!({"type":"analyze","request_id":"r2","variants":["1 100 . A T","1 200 . G C","1 300 . T A"]}),
+    )
+    .await;
+    let accepted = next_json(&mut ws).await;
+    let aid = accepted["analysis_id"]
+        .as_str()
+        .expect("analysis id")
+        .to_owned();
+    let failed = json!({"analysis_id": aid, "session_id": sid, "chunk_index": 0, "chunk_count": 1,
+        "variant_count": 3, "code": "backend_unavailable", "message": "annotation backend down",
+        "retryable": false});
+    let status = post_event(
+        &h,
+        "f1",
+        "dev.genomics.analysis.failed.v1",
+        &sid,
+        &aid,
+        failed,
+    )
+    .await;
+    assert_eq!(status, 202);
+    let error = next_json(&mut ws).await;
+    assert_eq!(
+        (
+            error["type"].clone(),
+            error["code"].clone(),
+            error["chunk_index"].clone()
+        ),
+        (json!("error"), json!("backend_unavailable"), json!(0))
+    );
+    let complete = next_json(&mut ws).await;
+    assert_eq!(
+        (complete["annotated"].clone(), complete["failed"].clone()),
+        (json!(0), json!(3))
+    );
+}
+
+#[actix_rt::test]
+async fn requests_split_into_chunks_complete_after_the_last_one() {
+    let h = start(202, &[("CHUNK_SIZE", "2")]).await;
+    let (mut ws, sid) = connect(&h).await;
+    send(
+        &mut ws,
+        json!({"type":"analyze","request_id":"r3","variants":["1 100 . A T","1 200 . G C","1 300 . T A"]}),
+    )
+    .await;
+    let accepted = next_json(&mut ws).await;
+    assert_eq!(accepted["chunk_count"], 2, "{accepted}");
+    let aid = accepted["analysis_id"]
+        .as_str()
+        .expect("analysis id")
+        .to_owned();
+    let bodies: Vec<Value> = h
+        .received
+        .events
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, b)| b.clone())
+        .collect();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(
+        (
+            bodies[1]["chunk_index"].clone(),
+            bodies[1]["first_index"].clone()
+        ),
+        (json!(1), json!(2))
+    );
+
+    let failed = |index: u64, count: u64| {
+        json!({"analysis_id": aid, "session_id": sid,
+        "chunk_index": index, "chunk_count": 2, "variant_count": count, "code": "poison",
+        "message": "x", "retryable": false})
+    };
+    assert_eq!(
+        post_event(
+            &h,
+            "c1",
+            "dev.genomics.analysis.failed.v1",
+            &sid,
+            &aid,
+            failed(1, 1)
+        )
+        .await,
+        202
+    );
+    assert_eq!(next_json(&mut ws).await["chunk_index"], 1);
+    assert_eq!(
+        post_event(
+            &h,
+            "c0",
+            "dev.genomics.analysis.failed.v1",
+            &sid,
+            &aid,
+            failed(0, 2)
+        )
+        .await,
+        202
+    );
+    assert_eq!(next_json(&mut ws).await["chunk_index"], 0);
+    let complete = next_json(&mut ws).await;
+    assert_eq!(
+        (complete["type"].clone(), complete["failed"].clone()),
+        (json!("complete"), json!(3))
+    );
+}
+
+#[actix_rt::test]
 async fn bad_frames_get_typed_errors_and_the_connection_stays_open() {
     let h = start(
         202,

@@ -270,6 +270,24 @@ mod tests {
     }
 
     #[test]
+    fn structured_mode_event_decodes() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            HeaderName::from_static("content-type"),
+            HeaderValue::from_static("application/cloudevents+json"),
+        );
+        let data: Value = serde_json::from_slice(&annotated_body(2)).expect("json");
+        let body = json!({
+            "specversion": "1.0", "id": "evt-9", "source": "urn:genomics:vep-function",
+            "type": TYPE_ANNOTATED, "subject": "s1", "sessionid": "s1", "analysisid": "a1",
+            "partitionkey": "a1", "datacontenttype": "application/json", "data": data
+        });
+        let inbound = decode_inbound(&h, body.to_string().into_bytes()).expect("valid");
+        assert_eq!((inbound.id.as_str(), inbound.chunk_count), ("evt-9", 1));
+        assert!(matches!(inbound.kind, InboundKind::Annotated(ref a) if a.errors.len() == 1));
+    }
+
+    #[test]
     fn unknown_type_is_rejected() {
         let err = decode_inbound(&headers("dev.genomics.other.v1", "s1"), annotated_body(2))
             .expect_err("unknown");
