@@ -1,6 +1,12 @@
 //! vep-function: a Knative function that annotates genetic variants.
 //!
-//! The HTTP/CloudEvents binding (`http`) is thin; the annotation engine (`engine`) and the
-//! event contract (`events`) know nothing of HTTP.
+//! The HTTP/CloudEvents binding (`http`, `sink`) is thin; the event contract (`events`), the
+//! chunk processing (`service`) and the annotation engine (`engine`) know nothing of HTTP.
 
+pub mod backend;
+pub mod config;
 pub mod engine;
+pub mod events;
+pub mod http;
+pub mod service;
+pub mod sink;

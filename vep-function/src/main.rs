@@ -1,1 +1,118 @@
-fn main() {}
+//! `vep-function`: the Knative function server (default), and CLI tools for batch users.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use vep::config::{Config, LogFormat, ProcessEnv};
+use vep::http::State;
+use vep::sink::Sink;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Annotates genetic variants (Ensembl VEP compatible output)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve CloudEvents over HTTP (the Knative function; the default).
+    Serve,
+}
+
+/// Bundled data: beside the binary's crate in a checkout, or `/app/data` in the image.
+fn default_data_dir() -> PathBuf {
+    let candidates = [
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
+        PathBuf::from("/app/data"),
+        PathBuf::from("data"),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.is_dir())
+        .cloned()
+        .unwrap_or_else(|| candidates[0].clone())
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Pretty => builder.compact().init(),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+    }
+}
+
+fn serve() -> anyhow::Result<()> {
+    let config = Config::from_env(&ProcessEnv, default_data_dir())?;
+    init_tracing(config.log_format);
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+
+    let started = Instant::now();
+    let annotator = vep::backend::build(&config)?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        backend = %annotator.info().backend,
+        "annotator ready"
+    );
+    let sink = config
+        .sink
+        .clone()
+        .map(|url| Sink::new(url, config.sink_timeout, config.sink_attempts))
+        .transpose()
+        .context("building the K_SINK client")?;
+    match &sink {
+        Some(s) => tracing::info!(sink = %s.url(), "results go to K_SINK"),
+        None => tracing::info!("no K_SINK: results are returned as replies"),
+    }
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let state = web::Data::new(State {
+        annotator: Arc::from(annotator),
+        sink,
+        source: config.source.clone(),
+        overrides: config.overrides.clone(),
+        ready: AtomicBool::new(true),
+        workers: tokio::sync::Semaphore::new(workers * 2),
+        metrics: Some(metrics),
+    });
+    let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.port));
+    let max_body = config.max_body_bytes;
+    tracing::info!(%addr, "vep-function listening");
+    actix_web::rt::System::new().block_on(async move {
+        HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(max_body))
+                .configure(vep::http::routes)
+        })
+        .bind(addr)
+        .with_context(|| format!("binding {addr}"))?
+        // In-flight events finish before exit; Knative's timeoutSeconds bounds them anyway.
+        .shutdown_timeout(30)
+        .run()
+        .await
+        .context("server failed")
+    })
+}

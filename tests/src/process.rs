@@ -1,0 +1,163 @@
+//! Child processes of the system under test, killed when dropped.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+use crate::{bin_dir, free_port};
+
+pub struct Service {
+    pub name: &'static str,
+    pub port: u16,
+    pub child: Child,
+}
+
+impl Service {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+
+    /// Sends SIGKILL and waits for the process to go.
+    pub async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+fn command(binary: &str, env: &[(&str, String)]) -> Command {
+    let path = bin_dir().join(binary);
+    assert!(
+        path.exists(),
+        "{} is not built; run `make build` (or cargo build for both crates) first",
+        path.display()
+    );
+    let mut cmd = Command::new(path);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", std::env::var("E2E_RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Polls `url` until it answers 200, or fails after `timeout`.
+pub async fn wait_ready(url: &str, timeout: Duration) {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(500))
+        .build()
+        .expect("http client");
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(resp) = client.get(url).send().await {
+            if resp.status().is_success() {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "{url} not ready after {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Starts vep-function on a free port with its bundled data. `sink`: its K_SINK.
+pub async fn start_function(sink: Option<&str>, extra: &[(&str, String)]) -> Service {
+    let port = free_port();
+    let mut env = vec![("PORT", port.to_string())];
+    if let Some(s) = sink {
+        env.push(("K_SINK", s.to_string()));
+    }
+    env.extend(extra.iter().cloned());
+    let child = command("vep-function", &env)
+        .spawn()
+        .expect("start vep-function");
+    let svc = Service {
+        name: "vep-function",
+        port,
+        child,
+    };
+    wait_ready(&svc.url("/health/readiness"), Duration::from_secs(30)).await;
+    svc
+}
+
+/// A started gateway: public port (`port`) and internal CloudEvents port.
+pub struct Gateway {
+    pub service: Service,
+    pub events_port: u16,
+}
+
+impl Gateway {
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/ws", self.service.port)
+    }
+
+    pub fn events_url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.events_port)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.service.url(path)
+    }
+}
+
+/// Starts the gateway on free ports, sending submissions to `broker`.
+pub async fn start_gateway(broker: &str, extra: &[(&str, String)]) -> Gateway {
+    let port = free_port();
+    let events_port = free_port();
+    let mut env = vec![
+        ("PORT", port.to_string()),
+        ("EVENTS_PORT", events_port.to_string()),
+        ("BROKER_URL", broker.to_string()),
+    ];
+    env.extend(extra.iter().cloned());
+    let child = command("gateway", &env).spawn().expect("start gateway");
+    let service = Service {
+        name: "gateway",
+        port,
+        child,
+    };
+    wait_ready(&service.url("/q/health/ready"), Duration::from_secs(30)).await;
+    Gateway {
+        service,
+        events_port,
+    }
+}
+
+/// The local wiring of `make run`: gateway -> function -> gateway's events port.
+pub async fn start_pipeline() -> (Gateway, Service) {
+    let gateway_port = free_port();
+    let events_port = free_port();
+    let function = start_function(Some(&format!("http://127.0.0.1:{events_port}/")), &[]).await;
+    let child = command(
+        "gateway",
+        &[
+            ("PORT", gateway_port.to_string()),
+            ("EVENTS_PORT", events_port.to_string()),
+            ("BROKER_URL", function.url("/")),
+        ],
+    )
+    .spawn()
+    .expect("start gateway");
+    let service = Service {
+        name: "gateway",
+        port: gateway_port,
+        child,
+    };
+    wait_ready(&service.url("/q/health/ready"), Duration::from_secs(30)).await;
+    (
+        Gateway {
+            service,
+            events_port,
+        },
+        function,
+    )
+}

@@ -1,0 +1,217 @@
+//! The HTTP binding: CloudEvents receiver (`POST /`), health and metrics. Thin: it decodes,
+//! hands the chunk to `service`, and maps each outcome once to a status code.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use cloudevents::binding::actix::HttpResponseBuilderExt;
+use cloudevents::binding::http_0_2::to_event;
+use cloudevents::{AttributesReader, Event};
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde_json::json;
+use tokio::sync::Semaphore;
+
+use crate::events::{self, CeOverrides, Chunk, Outcome};
+use crate::service::{self, Annotator};
+use crate::sink::{Sink, SinkError};
+
+pub struct State {
+    pub annotator: Arc<dyn Annotator>,
+    pub sink: Option<Sink>,
+    pub source: String,
+    pub overrides: CeOverrides,
+    pub ready: AtomicBool,
+    /// Bounds CPU-bound annotation work in flight; more requests wait for a permit.
+    pub workers: Semaphore,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::post().to(receive))
+        .route("/health/liveness", web::get().to(live))
+        .route("/health/readiness", web::get().to(ready))
+        .route("/metrics", web::get().to(metrics));
+}
+
+fn problem(status: actix_web::http::StatusCode, code: &str, message: String) -> HttpResponse {
+    HttpResponse::build(status).json(json!({"error": {"code": code, "message": message}}))
+}
+
+async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
+    let event = match to_event(req.headers(), body.to_vec()) {
+        Ok(ev) => ev,
+        Err(e) => {
+            metrics::counter!("vep_events_total", "outcome" => "malformed").increment(1);
+            return problem(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                "malformed_event",
+                format!("not a CloudEvent: {e}"),
+            );
+        }
+    };
+    tracing::debug!(id = event.id(), ty = event.ty(), "event received");
+    let outcome = match events::decode_submitted(&event) {
+        Ok(submitted) => {
+            let Ok(_permit) = state.workers.acquire().await else {
+                return problem(
+                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "shutting_down",
+                    "the function is shutting down".into(),
+                );
+            };
+            let annotator = state.annotator.clone();
+            let started = Instant::now();
+            let n = submitted.variants.len();
+            let done = web::block(move || service::process(&submitted, annotator.as_ref())).await;
+            match done {
+                Ok(annotated) => {
+                    metrics::histogram!("vep_annotate_seconds")
+                        .record(started.elapsed().as_secs_f64());
+                    metrics::counter!("vep_variants_total", "outcome" => "annotated")
+                        .increment((n - annotated.errors.len()) as u64);
+                    metrics::counter!("vep_variants_total", "outcome" => "error")
+                        .increment(annotated.errors.len() as u64);
+                    Outcome::Annotated(annotated)
+                }
+                Err(e) => {
+                    // A panic in the engine is a defect; the input may succeed elsewhere.
+                    tracing::error!(error = %e, "annotation worker failed");
+                    return problem(
+                        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "annotation_failed",
+                        "annotation worker failed".into(),
+                    );
+                }
+            }
+        }
+        // Another type must never produce an event: that could loop through the broker.
+        Err(e @ events::EventError::WrongType(_)) => {
+            metrics::counter!("vep_events_total", "outcome" => "rejected").increment(1);
+            return problem(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                e.code(),
+                e.to_string(),
+            );
+        }
+        Err(e) => match poison_chunk(&event) {
+            // A poison event that still names its session: tell the user instead of letting
+            // it vanish in a dead-letter sink.
+            Some(chunk) => {
+                tracing::warn!(code = e.code(), error = %e, "submitted event rejected");
+                service::failed(chunk, e.code(), e.to_string(), false)
+            }
+            None => {
+                metrics::counter!("vep_events_total", "outcome" => "rejected").increment(1);
+                return problem(
+                    actix_web::http::StatusCode::BAD_REQUEST,
+                    e.code(),
+                    e.to_string(),
+                );
+            }
+        },
+    };
+    reply(&event, &outcome, &state).await
+}
+
+/// Routing facts of an event whose data did not decode, read leniently.
+fn poison_chunk(event: &Event) -> Option<Chunk> {
+    let (session_id, analysis_id) = events::routing_of(event)?;
+    let data: Option<serde_json::Value> = match event.data() {
+        Some(cloudevents::Data::Json(v)) => Some(v.clone()),
+        Some(cloudevents::Data::Binary(b)) => serde_json::from_slice(b).ok(),
+        Some(cloudevents::Data::String(s)) => serde_json::from_str(s).ok(),
+        None => None,
+    };
+    let field = |name: &str| data.as_ref().and_then(|d| d.get(name)).cloned();
+    let chunk_count = field("chunk_count")
+        .and_then(|v| v.as_u64())
+        .and_then(|v| u32::try_from(v).ok())
+        .filter(|&c| c >= 1)
+        .unwrap_or(1);
+    let chunk_index = field("chunk_index")
+        .and_then(|v| v.as_u64())
+        .and_then(|v| u32::try_from(v).ok())
+        .filter(|&i| i < chunk_count)
+        .unwrap_or(0);
+    let variant_count = field("variants")
+        .and_then(|v| v.as_array().map(Vec::len))
+        .unwrap_or(0);
+    Some(Chunk {
+        analysis_id,
+        session_id,
+        chunk_index,
+        chunk_count,
+        variant_count,
+    })
+}
+
+async fn reply(input: &Event, outcome: &Outcome, state: &State) -> HttpResponse {
+    let result = match events::encode_result(input, outcome, &state.source, &state.overrides) {
+        Ok(ev) => ev,
+        Err(e) => {
+            tracing::error!(error = %e, "result event could not be built");
+            return problem(
+                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "encode_failed",
+                e.to_string(),
+            );
+        }
+    };
+    let kind = match outcome {
+        Outcome::Annotated(_) => "annotated",
+        Outcome::Failed(_) => "failed",
+    };
+    match &state.sink {
+        // A KafkaSource ignores replies: the result must be delivered to K_SINK before we ack.
+        Some(sink) => match sink.send(&result).await {
+            Ok(()) => {
+                metrics::counter!("vep_events_total", "outcome" => kind).increment(1);
+                HttpResponse::Accepted().finish()
+            }
+            Err(e) => {
+                metrics::counter!("vep_sink_failures_total").increment(1);
+                tracing::error!(error = %e, sink = %sink.url(), "result not delivered");
+                let status = match e {
+                    SinkError::Rejected(_) | SinkError::Encode(_) => {
+                        actix_web::http::StatusCode::BAD_GATEWAY
+                    }
+                    _ => actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                };
+                problem(status, "sink_unavailable", e.to_string())
+            }
+        },
+        None => {
+            metrics::counter!("vep_events_total", "outcome" => kind).increment(1);
+            HttpResponse::Ok().event(result).unwrap_or_else(|e| {
+                problem(
+                    actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "encode_failed",
+                    e.to_string(),
+                )
+            })
+        }
+    }
+}
+
+async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "UP"}))
+}
+
+async fn ready(state: web::Data<State>) -> HttpResponse {
+    if state.ready.load(Ordering::Relaxed) {
+        HttpResponse::Ok().json(json!({"status": "UP"}))
+    } else {
+        HttpResponse::ServiceUnavailable().json(json!({"status": "DOWN"}))
+    }
+}
+
+async fn metrics(state: web::Data<State>) -> HttpResponse {
+    match &state.metrics {
+        Some(handle) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4")
+            .body(handle.render()),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
