@@ -40,6 +40,10 @@ impl SessionContext {
     }
 }
 
+/// A peer that does not take a frame within this time is treated as gone, so a stalled
+/// reader cannot pin its session task (and its queue) forever.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A WebSocket writer that speaks protocol v1.
 struct Writer {
     ws: actix_ws::Session,
@@ -47,7 +51,21 @@ struct Writer {
 
 impl Writer {
     async fn send(&mut self, msg: &ServerMessage) -> Result<(), Closed> {
-        self.ws.text(msg.to_json()).await
+        tokio::time::timeout(SEND_TIMEOUT, self.ws.text(msg.to_json()))
+            .await
+            .unwrap_or(Err(Closed))
+    }
+
+    async fn pong(&mut self, bytes: &[u8]) -> Result<(), Closed> {
+        tokio::time::timeout(SEND_TIMEOUT, self.ws.pong(bytes))
+            .await
+            .unwrap_or(Err(Closed))
+    }
+
+    async fn ping(&mut self) -> Result<(), Closed> {
+        tokio::time::timeout(SEND_TIMEOUT, self.ws.ping(b""))
+            .await
+            .unwrap_or(Err(Closed))
     }
 
     async fn send_all(&mut self, msgs: &[ServerMessage]) -> Result<(), Closed> {
@@ -97,7 +115,7 @@ pub async fn run(
                 if last_seen.elapsed() > CLIENT_TIMEOUT {
                     tracing::debug!(%session_id, "closing idle session");
                     close = Some(Some(reason(CloseCode::Away, "idle timeout")));
-                } else if out.ws.ping(b"").await.is_err() {
+                } else if out.ping().await.is_err() {
                     close = Some(None);
                 }
             }
@@ -122,7 +140,7 @@ pub async fn run(
     ctx.registry.unregister_session(&session_id);
     tracing::info!(%session_id, "session closed");
     // The peer may already be gone; there is no one left to report a failed close to.
-    let _ = out.ws.close(close.flatten()).await;
+    let _ = tokio::time::timeout(SEND_TIMEOUT, out.ws.close(close.flatten())).await;
 }
 
 fn reason(code: CloseCode, description: &str) -> CloseReason {
@@ -150,7 +168,7 @@ async fn on_frame(
             return Some(Some(reason(CloseCode::Protocol, "protocol error")));
         }
         Some(Ok(AggregatedMessage::Close(r))) => return Some(r),
-        Some(Ok(AggregatedMessage::Ping(bytes))) => out.ws.pong(&bytes).await,
+        Some(Ok(AggregatedMessage::Ping(bytes))) => out.pong(&bytes).await,
         Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
         Some(Ok(AggregatedMessage::Binary(_))) => {
             let e = protocol::DecodeError::BinaryFrame;
