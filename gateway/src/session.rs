@@ -100,6 +100,7 @@ pub async fn run(
         max_variants: ctx.limits.max_variants,
         max_frame_bytes: ctx.limits.max_frame_bytes,
     };
+    // `Some(reason)` ends the session; the inner `None` closes without a reason (peer gone).
     let mut close = if out.send(&hello).await.is_err() {
         Some(None)
     } else {
