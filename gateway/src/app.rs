@@ -121,3 +121,6 @@ impl Gateway {
         self.stopper.clone()
     }
 }
+
+#[cfg(test)]
+mod tests;

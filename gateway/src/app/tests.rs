@@ -1,4 +1,4 @@
-//! In-process scenarios: the real gateway servers, a real WebSocket client, a real HTTP
+//! In-process scenarios (kept in the lib so `cargo test --lib` runs them): the real gateway servers, a real WebSocket client, a real HTTP
 //! stand-in for the broker that records what it receives, and real CloudEvents posted back.
 
 use std::collections::HashMap;
@@ -6,10 +6,10 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::{Gateway, Stopper};
+use crate::config::Config;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use futures_util::{SinkExt, StreamExt};
-use gateway::app::{Gateway, Stopper};
-use gateway::config::Config;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
