@@ -1,8 +1,6 @@
 //! The built-in annotation engine: Ensembl-VEP-compatible consequences and HGVS computed
 //! offline from gene models (GFF3/GTF) and a reference FASTA.
 
-pub mod transcript;
-pub mod variant;
 pub mod annotate;
 pub mod codon;
 pub mod consequence;
@@ -11,3 +9,5 @@ pub mod gff3;
 pub mod hgvs;
 pub mod models;
 pub mod output;
+pub mod transcript;
+pub mod variant;

@@ -36,7 +36,11 @@ pub enum AnnotateError {
     #[error("reference and alternate alleles are identical ({0})")]
     NoChange(String),
     #[error("position {pos} is outside {chrom} (length {length})")]
-    OutOfBounds { chrom: String, pos: u64, length: u64 },
+    OutOfBounds {
+        chrom: String,
+        pos: u64,
+        length: u64,
+    },
     #[error(transparent)]
     Genome(#[from] GenomeError),
 }

@@ -105,8 +105,13 @@ impl Consequence {
     pub fn impact(self) -> Impact {
         use Consequence::*;
         match self {
-            TranscriptAblation | SpliceAcceptorVariant | SpliceDonorVariant | StopGained
-            | FrameshiftVariant | StopLost | StartLost => Impact::High,
+            TranscriptAblation
+            | SpliceAcceptorVariant
+            | SpliceDonorVariant
+            | StopGained
+            | FrameshiftVariant
+            | StopLost
+            | StartLost => Impact::High,
             InframeInsertion | InframeDeletion | MissenseVariant | ProteinAlteringVariant => {
                 Impact::Moderate
             }

@@ -169,14 +169,15 @@ impl Genome {
             let bases = match cache.get(contig.source_key(), chunk) {
                 Some(bases) => bases,
                 None => {
-                    let bases = read_region(reader, contig, chunk_start, chunk_end).map_err(
-                        |source| GenomeError::Read {
-                            chrom: chrom.to_string(),
-                            start,
-                            end,
-                            source,
-                        },
-                    )?;
+                    let bases =
+                        read_region(reader, contig, chunk_start, chunk_end).map_err(|source| {
+                            GenomeError::Read {
+                                chrom: chrom.to_string(),
+                                start,
+                                end,
+                                source,
+                            }
+                        })?;
                     cache.insert(contig.source_key(), chunk, bases)
                 }
             };

@@ -187,9 +187,7 @@ pub fn read<R: BufRead>(mut reader: R) -> Result<Vec<Transcript>, Gff3Error> {
                 cds.entry(parent.to_string()).or_default().push(CdsPart {
                     interval,
                     phase,
-                    protein_id: attrs
-                        .get("protein_id")
-                        .map(|p| strip_prefix(p).to_string()),
+                    protein_id: attrs.get("protein_id").map(|p| strip_prefix(p).to_string()),
                 });
             }
         }

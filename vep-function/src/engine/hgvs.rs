@@ -14,19 +14,27 @@ use crate::engine::{
 
 /// The HGVS position of a genomic base on a transcript (`991`, `-14`, `*18`, `134-3865`).
 pub fn position(t: &Transcript, pos: u64) -> Option<String> {
+    position_with(t, pos, false)
+}
+
+/// `padded`: count CDS positions from the `N`-padded start of an incomplete CDS. VEP does so
+/// only when naming exonic single-base substitutions; every other name counts from the first
+/// real CDS base.
+fn position_with(t: &Transcript, pos: u64, padded: bool) -> Option<String> {
     let coding = t.coding_cdna_range();
-    let cdna = |c: u64| match coding {
+    let padding = if padded { t.cds_padding() } else { 0 };
+    let cdna = |c: u64, padding: u64| match coding {
         Some((cs, _)) if c < cs => format!("-{}", cs - c),
         Some((_, ce)) if c > ce => format!("*{}", c - ce),
-        Some((cs, _)) => (c - cs + 1).to_string(),
+        Some((cs, _)) => (c - cs + 1 + padding).to_string(),
         None => c.to_string(),
     };
     match t.tx_position(pos) {
-        TxPosition::Exonic(c) => Some(cdna(c)),
+        TxPosition::Exonic(c) => Some(cdna(c, padding)),
         TxPosition::Intronic { anchor, offset } => Some(if offset >= 0 {
-            format!("{}+{}", cdna(anchor), offset)
+            format!("{}+{}", cdna(anchor, 0), offset)
         } else {
-            format!("{}{}", cdna(anchor), offset)
+            format!("{}{}", cdna(anchor, 0), offset)
         }),
         TxPosition::Upstream(_) | TxPosition::Downstream(_) => None,
     }
@@ -84,7 +92,7 @@ pub fn hgvs_transcript(
     } else if allele.reference.len() == 1 && allele.alternate.len() == 1 {
         format!(
             "{}{}>{}",
-            position(t, allele.start)?,
+            position_with(t, allele.start, true)?,
             tx(&allele.reference),
             tx(&allele.alternate)
         )

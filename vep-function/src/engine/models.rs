@@ -50,8 +50,14 @@ impl GeneModels {
         }
         let transcripts = &self.transcripts;
         for index in self.by_chrom.values_mut() {
-            index.order.sort_by_key(|&i| (transcripts[i].start(), transcripts[i].end()));
-            index.starts = index.order.iter().map(|&i| transcripts[i].start()).collect();
+            index
+                .order
+                .sort_by_key(|&i| (transcripts[i].start(), transcripts[i].end()));
+            index.starts = index
+                .order
+                .iter()
+                .map(|&i| transcripts[i].start())
+                .collect();
         }
     }
 
@@ -68,7 +74,12 @@ impl GeneModels {
     }
 
     /// Transcripts whose span overlaps `start..=end`, in genomic order.
-    pub fn overlapping(&self, chrom: &str, start: u64, end: u64) -> impl Iterator<Item = &Transcript> {
+    pub fn overlapping(
+        &self,
+        chrom: &str,
+        start: u64,
+        end: u64,
+    ) -> impl Iterator<Item = &Transcript> {
         let (slice, from) = match self.by_chrom.get(chrom) {
             Some(index) => {
                 let lowest = start.saturating_sub(index.max_len);

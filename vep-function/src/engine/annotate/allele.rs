@@ -102,15 +102,24 @@ mod tests {
     #[test]
     fn drops_the_vcf_anchor_of_deletions_and_insertions() {
         let d = Allele::from_variant(&v(100, "ACT", "A"));
-        assert_eq!((d.start, d.end, d.allele_string()), (101, 102, "CT/-".into()));
+        assert_eq!(
+            (d.start, d.end, d.allele_string()),
+            (101, 102, "CT/-".into())
+        );
         let i = Allele::from_variant(&v(100, "T", "TG"));
-        assert_eq!((i.start, i.end, i.allele_string()), (101, 100, "-/G".into()));
+        assert_eq!(
+            (i.start, i.end, i.allele_string()),
+            (101, 100, "-/G".into())
+        );
     }
 
     #[test]
     fn keeps_substitutions_and_mnvs_whole() {
         let m = Allele::from_variant(&v(100, "GG", "AA"));
-        assert_eq!((m.start, m.end, m.allele_string()), (100, 101, "GG/AA".into()));
+        assert_eq!(
+            (m.start, m.end, m.allele_string()),
+            (100, 101, "GG/AA".into())
+        );
         let s = Allele::from_variant(&v(100, "C", "T"));
         assert_eq!((s.start, s.end), (100, 100));
     }
@@ -118,6 +127,9 @@ mod tests {
     #[test]
     fn minimises_shared_flanks_for_hgvs() {
         let a = Allele::from_variant(&v(100, "ACT", "AGT")).minimal();
-        assert_eq!((a.start, a.end, a.allele_string()), (101, 101, "C/G".into()));
+        assert_eq!(
+            (a.start, a.end, a.allele_string()),
+            (101, 101, "C/G".into())
+        );
     }
 }

@@ -25,10 +25,12 @@ pub(super) fn transcript_consequence(
     let mut tc = empty(t, a);
     if !overlap(a.start, a.end, t_start, t_end) {
         let (before, after) = (a.end < t_start, a.start > t_end);
+        // VEP measures an insertion from its flanking bases in swapped order.
+        let (lo, hi) = a.span();
         let distance = if before {
-            t_start - a.end
+            t_start - hi
         } else if after {
-            a.start - t_end
+            lo - t_end
         } else {
             return Ok(None);
         };
@@ -62,11 +64,7 @@ pub(super) fn transcript_consequence(
     tc.exon = number(&exons, t.exons.len());
     tc.intron = number(&introns, t.exons.len().saturating_sub(1));
 
-    // cDNA positions in transcript order; for an insertion, the two flanking bases.
-    let (lo, hi) = a.span();
-    let (first, last) = if forward { (lo, hi) } else { (hi, lo) };
-    tc.cdna_start = t.cdna_position(first);
-    tc.cdna_end = t.cdna_position(last);
+    (tc.cdna_start, tc.cdna_end) = cdna_pair(t, a);
 
     let splice = SpliceEffects::compute(t, a.start, a.end);
     let alt_tx = oriented(t, &a.alternate);
@@ -74,8 +72,12 @@ pub(super) fn transcript_consequence(
     let mut change: Option<CdsChange> = None;
 
     if let (Some((cs, ce)), Some(cds_len)) = (t.coding_cdna_range(), t.cds_len()) {
-        let phase = t.coding.as_ref().map_or(0, |c| u64::from(c.start_phase));
-        let to_cds = |c: u64| (c + phase + 1).checked_sub(cs).filter(|&p| p >= 1 && p <= cds_len);
+        let padding = t.cds_padding();
+        let to_cds = |c: u64| {
+            (c + padding + 1)
+                .checked_sub(cs)
+                .filter(|&p| p >= 1 && p <= cds_len)
+        };
         tc.cds_start = tc.cdna_start.and_then(to_cds);
         tc.cds_end = tc.cdna_end.and_then(to_cds);
         tc.protein_start = tc.cds_start.map(|p| (p - 1) / 3 + 1);
@@ -120,10 +122,16 @@ pub(super) fn transcript_consequence(
     for (flag, term) in [
         (splice.acceptor, Consequence::SpliceAcceptorVariant),
         (splice.donor, Consequence::SpliceDonorVariant),
-        (splice.donor_5th_base, Consequence::SpliceDonor5thBaseVariant),
+        (
+            splice.donor_5th_base,
+            Consequence::SpliceDonor5thBaseVariant,
+        ),
         (splice.region, Consequence::SpliceRegionVariant),
         (splice.donor_region, Consequence::SpliceDonorRegionVariant),
-        (splice.polypyrimidine, Consequence::SplicePolypyrimidineTractVariant),
+        (
+            splice.polypyrimidine,
+            Consequence::SplicePolypyrimidineTractVariant,
+        ),
         (splice.intronic, Consequence::IntronVariant),
         (
             t.biotype == "nonsense_mediated_decay",
@@ -175,9 +183,12 @@ fn name_hgvs(
     let (Some(seq), Some(unshifted), Some(cds_len)) = (coding_seq, unshifted, t.cds_len()) else {
         return;
     };
+    // VEP names the protein change from the shifted allele; shifted out of the CDS (into an
+    // intron), it has none.
     let (change, alt) = match cds_change(t, &shifted) {
         Some(c) => (c, oriented(t, &shifted.alternate)),
-        None => (unshifted, oriented(t, &a.alternate)),
+        None if moved == 0 => (unshifted, oriented(t, &a.alternate)),
+        None => return,
     };
     if let Some(p) = hgvs::hgvs_protein(seq, cds_len, change, &alt) {
         let protein = t
@@ -193,15 +204,10 @@ fn name_hgvs(
 fn cds_change(t: &Transcript, a: &Allele) -> Option<CdsChange> {
     let (cs, _) = t.coding_cdna_range()?;
     let cds_len = t.cds_len()?;
-    let phase = u64::from(t.coding.as_ref()?.start_phase);
-    let (lo, hi) = a.span();
-    let (first, last) = match t.strand {
-        Strand::Forward => (lo, hi),
-        Strand::Reverse => (hi, lo),
-    };
-    let c1 = t.cdna_position(first)?;
-    let c2 = t.cdna_position(last)?;
-    let to_cds = |c: u64| (c + phase + 1).checked_sub(cs);
+    let padding = t.cds_padding();
+    let (c1, c2) = cdna_pair(t, a);
+    let (c1, c2) = (c1?, c2?);
+    let to_cds = |c: u64| (c + padding + 1).checked_sub(cs);
     let (p1, p2) = (to_cds(c1)?, to_cds(c2)?);
     if a.is_insertion() {
         (c2 == c1 + 1 && p1 >= 1 && p1 < cds_len).then_some(CdsChange::Insert { after: p1 })
@@ -212,15 +218,30 @@ fn cds_change(t: &Transcript, a: &Allele) -> Option<CdsChange> {
     }
 }
 
+/// cDNA positions of the allele's first and last base in transcript order; for an
+/// insertion its two flanking bases. VEP counts an insertion at an exon edge as inside the
+/// exon, so a missing intronic flank takes the neighbouring cDNA position.
+fn cdna_pair(t: &Transcript, a: &Allele) -> (Option<u64>, Option<u64>) {
+    let (lo, hi) = a.span();
+    let (first, last) = match t.strand {
+        Strand::Forward => (lo, hi),
+        Strand::Reverse => (hi, lo),
+    };
+    let (c1, c2) = (t.cdna_position(first), t.cdna_position(last));
+    if !a.is_insertion() {
+        return (c1, c2);
+    }
+    match (c1, c2) {
+        (Some(x), None) => (Some(x), Some(x + 1)),
+        (None, Some(y)) if y > 1 => (Some(y - 1), Some(y)),
+        other => other,
+    }
+}
+
 /// Whether the allele touches the 5' UTR, the CDS and the 3' UTR exonic sequence.
 fn regions(t: &Transcript, a: &Allele, exons: &[usize], cs: u64, ce: u64) -> (bool, bool, bool) {
     if a.is_insertion() {
-        let (lo, hi) = a.span();
-        let (c1, c2) = match t.strand {
-            Strand::Forward => (t.cdna_position(lo), t.cdna_position(hi)),
-            Strand::Reverse => (t.cdna_position(hi), t.cdna_position(lo)),
-        };
-        return match (c1, c2) {
+        return match cdna_pair(t, a) {
             (Some(x), Some(y)) if y == x + 1 => (x < cs, x >= cs && x < ce, x >= ce),
             _ => (false, false, false),
         };
@@ -245,8 +266,7 @@ fn regions(t: &Transcript, a: &Allele, exons: &[usize], cs: u64, ce: u64) -> (bo
 /// for an incomplete start phase (Ensembl's translateable sequence plus the 3' UTR).
 fn coding_sequence(engine: &Engine, t: &Transcript) -> Result<Vec<u8>, AnnotateError> {
     let (cs, _) = t.coding_cdna_range().unwrap_or((1, 1));
-    let phase = t.coding.as_ref().map_or(0, |c| c.start_phase);
-    let mut seq = vec![b'N'; usize::from(phase)];
+    let mut seq = vec![b'N'; t.cds_padding() as usize];
     let mut seen = 0u64;
     for e in &t.exons {
         let len = e.len();
@@ -337,6 +357,9 @@ fn finish(
     terms.dedup();
     tc.impact = impact_of(&terms).as_str().to_string();
     tc.consequence_terms = terms.iter().map(|c| c.as_str().to_string()).collect();
-    let worst = terms.first().copied().unwrap_or(Consequence::IntergenicVariant);
+    let worst = terms
+        .first()
+        .copied()
+        .unwrap_or(Consequence::IntergenicVariant);
     (tc, worst)
 }

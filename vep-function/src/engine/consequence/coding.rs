@@ -159,12 +159,8 @@ impl CodingEffect<'_> {
             && a.first() == Some(&b'M');
         let stop_retained =
             !partial && !frameshift && has_stop(r) && has_stop(a) && stop_pos(r) == stop_pos(a);
-        let synonymous = !partial
-            && !frameshift
-            && !r.is_empty()
-            && r == a
-            && !stop_retained
-            && !start_retained;
+        let synonymous =
+            !partial && !frameshift && !r.is_empty() && r == a && !stop_retained && !start_retained;
         let missense = !partial
             && !frameshift
             && !stop_gained
@@ -176,10 +172,8 @@ impl CodingEffect<'_> {
             && !frameshift
             && self.alt_len > self.ref_len
             && (a.starts_with(r) || a.ends_with(r));
-        let inframe_deletion = !partial
-            && !frameshift
-            && self.ref_len > self.alt_len
-            && (r.starts_with(a) || r.ends_with(a));
+        // Unlike insertions, VEP calls any in-frame loss of bases a deletion (RKY/H).
+        let inframe_deletion = !partial && !frameshift && self.ref_len > self.alt_len;
         let protein_altering = !partial
             && r.len() != a.len()
             && r.first() != Some(&b'*')
@@ -188,8 +182,7 @@ impl CodingEffect<'_> {
             && !inframe_deletion
             && !start_lost
             && !frameshift;
-        let unknown =
-            a.contains(&b'X') && !(frameshift || inframe_deletion || protein_altering);
+        let unknown = a.contains(&b'X') && !(frameshift || inframe_deletion || protein_altering);
         for (flag, term) in [
             (stop_gained, StopGained),
             (frameshift, FrameshiftVariant),

@@ -50,12 +50,13 @@ impl SpliceEffects {
                 || overlap(start, end, ie.saturating_sub(7), ie.saturating_sub(2))
                 || overlap(start, end, is.saturating_sub(3), is.saturating_sub(1))
                 || overlap(start, end, ie + 1, ie + 3)
-                || (insertion
-                    && (start == is || end == ie || start == is + 2 || end + 2 == ie))
+                || (insertion && (start == is || end == ie || start == is + 2 || end + 2 == ie))
             {
                 region = true;
             }
             // Donor side is the intron's 5' end in transcript orientation.
+            // VEP calls the polypyrimidine tract only for changes wholly inside the intron.
+            let inside = start.min(end) >= is && start.max(end) <= ie;
             let (fifth, donor_region, ppt) = if forward {
                 (
                     overlap(start, end, is + 4, is + 4),
@@ -71,12 +72,11 @@ impl SpliceEffects {
             };
             fx.donor_5th_base |= fifth;
             fx.donor_region |= donor_region;
-            fx.polypyrimidine |= ppt;
+            fx.polypyrimidine |= ppt && inside;
         }
         // VEP reports the more specific splice terms instead of the generic region.
         fx.donor_region &= !fx.donor_5th_base;
-        fx.region =
-            region && !(fx.donor || fx.acceptor || fx.donor_5th_base || fx.donor_region);
+        fx.region = region && !(fx.donor || fx.acceptor || fx.donor_5th_base || fx.donor_region);
         fx
     }
 }

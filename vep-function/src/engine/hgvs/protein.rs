@@ -58,8 +58,7 @@ pub fn hgvs_protein(seq: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> 
         CdsChange::Insert { after } => after < 3,
     };
     let ref_prot = translate_until_stop(cds, 0);
-    if touches_start && peptides.alt_aa.first() != Some(&b'M') && ref_prot.first() == Some(&b'M')
-    {
+    if touches_start && peptides.alt_aa.first() != Some(&b'M') && ref_prot.first() == Some(&b'M') {
         return Some("Met1?".to_string());
     }
     let mutated = apply(seq, change, alt)?;
@@ -99,10 +98,19 @@ pub fn hgvs_protein(seq: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> 
             };
             Some(format!("Ter{}{}extTer{}", pos, three_letter(ins[0]), ext))
         }
-        (1, 1) => Some(format!("{}{}{}", three_letter(del[0]), pos, three_letter(ins[0]))),
+        (1, 1) => Some(format!(
+            "{}{}{}",
+            three_letter(del[0]),
+            pos,
+            three_letter(ins[0])
+        )),
         (0, _) => {
             if ins[0] == b'*' {
-                return Some(format!("{}{}Ter", three_letter(*ref_prot.get(pos - 1)?), pos));
+                return Some(format!(
+                    "{}{}Ter",
+                    three_letter(*ref_prot.get(pos - 1)?),
+                    pos
+                ));
             }
             // Inserted residues sit between pos-1 and pos; move them 3' through repeats.
             while ref_prot.get(pos - 1) == Some(&ins[0]) && ref_prot.get(pos - 1) != Some(&b'*') {
@@ -137,9 +145,7 @@ pub fn hgvs_protein(seq: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> 
         }
         (n, 0) => {
             let mut del = del.to_vec();
-            while pos - 1 + n < ref_prot.len()
-                && ref_prot[pos - 1 + n] == del[0]
-                && del[0] != b'*'
+            while pos - 1 + n < ref_prot.len() && ref_prot[pos - 1 + n] == del[0] && del[0] != b'*'
             {
                 del.rotate_left(1);
                 pos += 1;
@@ -177,7 +183,11 @@ pub fn hgvs_protein(seq: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> 
 }
 
 fn frameshift(ref_prot: &[u8], alt_prot: &[u8]) -> Option<String> {
-    let i = ref_prot.iter().zip(alt_prot).take_while(|(x, y)| x == y).count();
+    let i = ref_prot
+        .iter()
+        .zip(alt_prot)
+        .take_while(|(x, y)| x == y)
+        .count();
     let r = *ref_prot.get(i)?;
     let Some(&a) = alt_prot.get(i) else {
         return Some(format!("{}{}fsTer?", three_letter(r), i + 1));
@@ -191,7 +201,13 @@ fn frameshift(ref_prot: &[u8], alt_prot: &[u8]) -> Option<String> {
         return Some(format!("{}{}Ter", three_letter(r), i + 1));
     }
     let ter = stop.map_or("?".to_string(), |n| (n + 1).to_string());
-    Some(format!("{}{}{}fsTer{}", three_letter(r), i + 1, three_letter(a), ter))
+    Some(format!(
+        "{}{}{}fsTer{}",
+        three_letter(r),
+        i + 1,
+        three_letter(a),
+        ter
+    ))
 }
 
 #[cfg(test)]
@@ -210,7 +226,10 @@ mod tests {
     fn names_missense_synonymous_and_nonsense() {
         assert_eq!(p(CdsChange::Replace { start: 4, end: 4 }, b"A"), "Ala2Thr");
         assert_eq!(p(CdsChange::Replace { start: 6, end: 6 }, b"G"), "Ala2=");
-        assert_eq!(p(CdsChange::Replace { start: 14, end: 14 }, b"A"), "Trp5Ter");
+        assert_eq!(
+            p(CdsChange::Replace { start: 14, end: 14 }, b"A"),
+            "Trp5Ter"
+        );
     }
 
     #[test]
@@ -222,11 +241,17 @@ mod tests {
     #[test]
     fn names_frameshifts_and_stop_loss_extensions() {
         // Deleting the G of Ala: ATG CAA AAA AGT GGT AAG CAT AA reads through without a stop.
-        assert_eq!(p(CdsChange::Replace { start: 4, end: 4 }, b""), "Ala2GlnfsTer?");
+        assert_eq!(
+            p(CdsChange::Replace { start: 4, end: 4 }, b""),
+            "Ala2GlnfsTer?"
+        );
         // Deleting AAG: ATG GCA AAA TGG TAA -> the Lys repeat loses its 3' copy (Lys4del).
         assert_eq!(p(CdsChange::Replace { start: 10, end: 12 }, b""), "Lys4del");
         // TAA -> CAA at the stop: Gln, then GCA TAA: extTer2.
-        assert_eq!(p(CdsChange::Replace { start: 16, end: 16 }, b"C"), "Ter6GlnextTer2");
+        assert_eq!(
+            p(CdsChange::Replace { start: 16, end: 16 }, b"C"),
+            "Ter6GlnextTer2"
+        );
         assert_eq!(p(CdsChange::Replace { start: 2, end: 2 }, b"C"), "Met1?");
     }
 }

@@ -117,7 +117,11 @@ mod tests {
         };
         let (fwd, moved) = shift_3prime(&del, true, (1, 12), &reference);
         assert_eq!((fwd.start, fwd.end, moved), (6, 6, 3));
-        let back = Allele { start: 6, end: 6, ..del };
+        let back = Allele {
+            start: 6,
+            end: 6,
+            ..del
+        };
         let (rev, moved) = shift_3prime(&back, false, (1, 12), &reference);
         assert_eq!((rev.start, rev.end, moved), (3, 3, 3));
     }

@@ -24,7 +24,9 @@ impl Transcript {
 
     /// Index (0-based, transcript order) of the exon holding `pos`.
     pub fn exon_index(&self, pos: u64) -> Option<usize> {
-        self.exons.iter().position(|e| e.start <= pos && pos <= e.end)
+        self.exons
+            .iter()
+            .position(|e| e.start <= pos && pos <= e.end)
     }
 
     /// 1-based cDNA position of an exonic genomic position.
@@ -145,19 +147,25 @@ impl Transcript {
         Some((self.cdna_position(g_first)?, self.cdna_position(g_last)?))
     }
 
-    /// Length of the coding sequence including the start-phase padding Ensembl adds.
-    pub fn cds_len(&self) -> Option<u64> {
-        let coding = self.coding.as_ref()?;
-        let (s, e) = self.coding_cdna_range()?;
-        Some(e + 1 - s + u64::from(coding.start_phase))
+    /// `N`s Ensembl puts before an incomplete first codon: a GFF phase of 1 or 2 means the
+    /// CDS starts with the last 2 or 1 bases of a codon, so 2 or 1 bases are missing.
+    pub fn cds_padding(&self) -> u64 {
+        self.coding
+            .as_ref()
+            .map_or(0, |c| (3 - u64::from(c.start_phase % 3)) % 3)
     }
 
-    /// CDS position (1-based, phase-padded like Ensembl's translateable sequence) of a cDNA
-    /// position; may be `<= 0` (5' UTR) or beyond the CDS (3' UTR).
+    /// Length of the coding sequence including the start padding.
+    pub fn cds_len(&self) -> Option<u64> {
+        let (s, e) = self.coding_cdna_range()?;
+        Some(e + 1 - s + self.cds_padding())
+    }
+
+    /// CDS position (1-based, padded like Ensembl's translateable sequence) of a cDNA
+    /// position; `<= 0` in the 5' UTR, beyond the CDS length in the 3' UTR.
     pub fn cds_position(&self, cdna: u64) -> Option<i64> {
-        let phase = i64::from(self.coding.as_ref()?.start_phase);
         let (s, _) = self.coding_cdna_range()?;
-        Some(cdna as i64 - s as i64 + 1 + phase)
+        Some(cdna as i64 - s as i64 + 1 + self.cds_padding() as i64)
     }
 }
 
