@@ -8,6 +8,7 @@ pub mod genome;
 pub mod gff3;
 pub mod hgvs;
 pub mod models;
+pub mod notation;
 pub mod output;
 pub mod transcript;
 pub mod variant;

@@ -1,0 +1,167 @@
+//! Submitted variant notations -> VCF-style [`Variant`]s.
+//!
+//! One submitted string is one of: a VCF data line (`CHROM POS ID REF ALT ...`), Ensembl's
+//! default format (`CHROM START END REF/ALT STRAND [ID]`), or HGVS (`g.`/`m.` on a chromosome
+//! or RefSeq `NC_` accession, `c.`/`n.` on a transcript or gene symbol). Everything is projected
+//! onto the loaded reference and checked against it; anything that cannot be placed exactly is a
+//! typed [`InputError`], never a guess.
+
+mod alleles;
+mod ensembl_format;
+mod genomic;
+mod hgvs;
+mod projection;
+mod vcf_line;
+
+use super::transcript::Transcript;
+use super::variant::Variant;
+
+/// What the parser needs from the loaded annotation set.
+pub trait InputContext {
+    /// Canonical chromosome name for a submitted one (`chr21`, `NC_000021.9` -> `21`).
+    fn canonical_chrom(&self, name: &str) -> Option<String>;
+    /// A transcript by stable id without version (`ENST00000352957`, `NM_007294`); the parser
+    /// checks a submitted version itself.
+    fn transcript(&self, id: &str) -> Option<&Transcript>;
+    /// The transcript chosen for a gene symbol (MANE Select, else canonical).
+    fn gene_transcript(&self, symbol: &str) -> Option<&Transcript>;
+    /// Reference bases `[start, end]` (1-based, inclusive) of a canonical chromosome, upper
+    /// case; `None` when the range is not in the reference.
+    fn reference(&self, chrom: &str, start: u64, end: u64) -> Option<Vec<u8>>;
+}
+
+/// The longest reference span a single notation may touch; longer events are structural
+/// variants, which this engine does not annotate.
+pub const MAX_SPAN: u64 = 1_000_000;
+
+/// Why a submitted notation was not turned into variants.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("empty input")]
+    Empty,
+    #[error("unparsable input: {reason}")]
+    Unparsable { reason: String },
+    #[error("unsupported notation: {reason}")]
+    UnsupportedNotation { reason: String },
+    #[error("unknown contig: {name}")]
+    UnknownContig { name: String },
+    #[error("unknown transcript: {id}")]
+    UnknownTranscript { id: String },
+    #[error("transcript version mismatch: {requested} requested, {loaded} loaded")]
+    TranscriptVersionMismatch { requested: String, loaded: String },
+    #[error("unknown gene: {symbol} has no transcript in the loaded gene models")]
+    UnknownGene { symbol: String },
+    #[error("transcript {transcript} is not protein coding: c. positions need a CDS")]
+    NotCoding { transcript: String },
+    #[error("position {position} is outside transcript {transcript}")]
+    PositionOutsideTranscript {
+        transcript: String,
+        position: String,
+    },
+    #[error("intronic offset at {position} does not start at an exon boundary of {transcript}")]
+    OffsetNotAtExonBoundary {
+        transcript: String,
+        position: String,
+    },
+    #[error("position {chrom}:{start}-{end} is outside the loaded reference")]
+    OutsideReference { chrom: String, start: u64, end: u64 },
+    #[error(
+        "reference allele mismatch: input has {stated} but the reference has {reference} at {chrom}:{start}-{end}"
+    )]
+    ReferenceMismatch {
+        chrom: String,
+        start: u64,
+        end: u64,
+        stated: String,
+        reference: String,
+    },
+    #[error("unsupported allele {allele}: {reason}")]
+    UnsupportedAllele { allele: String, reason: String },
+    #[error("variant spans {span} bases, more than the limit of {max}")]
+    TooLong { span: u64, max: u64 },
+}
+
+impl InputError {
+    /// Stable machine-readable code, used in API error objects.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InputError::Empty => "empty_input",
+            InputError::Unparsable { .. } => "unparsable",
+            InputError::UnsupportedNotation { .. } => "unsupported_notation",
+            InputError::UnknownContig { .. } => "unknown_contig",
+            InputError::UnknownTranscript { .. } => "unknown_transcript",
+            InputError::TranscriptVersionMismatch { .. } => "transcript_version_mismatch",
+            InputError::UnknownGene { .. } => "unknown_gene",
+            InputError::NotCoding { .. } => "not_coding",
+            InputError::PositionOutsideTranscript { .. } => "position_outside_transcript",
+            InputError::OffsetNotAtExonBoundary { .. } => "offset_not_at_exon_boundary",
+            InputError::OutsideReference { .. } => "outside_reference",
+            InputError::ReferenceMismatch { .. } => "reference_mismatch",
+            InputError::UnsupportedAllele { .. } => "unsupported_allele",
+            InputError::TooLong { .. } => "too_long",
+        }
+    }
+
+    pub(crate) fn unparsable(reason: impl Into<String>) -> Self {
+        InputError::Unparsable {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Which notation a submitted string is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notation {
+    Vcf,
+    Ensembl,
+    Hgvs,
+}
+
+/// Guesses nothing about content: decides the notation from the shape of the text only.
+pub fn detect(text: &str) -> Option<Notation> {
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    if fields.len() == 1 && fields[0].contains(':') {
+        return Some(Notation::Hgvs);
+    }
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if fields.len() >= 4 && numeric(fields[1]) && numeric(fields[2]) && fields[3].contains('/') {
+        return Some(Notation::Ensembl);
+    }
+    if fields.len() >= 5 && numeric(fields[1]) {
+        return Some(Notation::Vcf);
+    }
+    None
+}
+
+/// Parses one submitted string into one variant per alternate allele.
+pub fn parse_input(text: &str, ctx: &dyn InputContext) -> Result<Vec<Variant>, InputError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(InputError::Empty);
+    }
+    if text.starts_with('#') {
+        return Err(InputError::unparsable(
+            "a header or comment line is not a variant",
+        ));
+    }
+    if text.contains(['\n', '\r']) {
+        return Err(InputError::unparsable(
+            "one variant per input, found a line break",
+        ));
+    }
+    match detect(text) {
+        Some(Notation::Vcf) => vcf_line::parse(text, ctx),
+        Some(Notation::Ensembl) => ensembl_format::parse(text, ctx),
+        Some(Notation::Hgvs) => hgvs::parse(text, ctx).map(|v| vec![v]),
+        None => Err(InputError::unparsable(
+            "not a VCF line (CHROM POS ID REF ALT), Ensembl default format \
+             (CHROM START END REF/ALT STRAND) or HGVS (REF:g./c./n.)",
+        )),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_context;
+
+#[cfg(test)]
+mod tests;
