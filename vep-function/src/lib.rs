@@ -4,6 +4,7 @@
 //! chunk processing (`service`) and the annotation engine (`engine`) know nothing of HTTP.
 
 pub mod backend;
+pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod events;

@@ -2,6 +2,7 @@
 
 mod allele;
 mod effect;
+mod input_context;
 
 pub use self::allele::Allele;
 

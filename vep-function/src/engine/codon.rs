@@ -27,7 +27,7 @@ pub fn translate_codon(codon: &[u8]) -> u8 {
 /// Translates whole codons; a trailing partial codon becomes `X` (as VEP writes it).
 pub fn translate(seq: &[u8]) -> Vec<u8> {
     let mut out: Vec<u8> = seq.chunks_exact(3).map(translate_codon).collect();
-    if seq.len() % 3 != 0 {
+    if !seq.len().is_multiple_of(3) {
         out.push(b'X');
     }
     out

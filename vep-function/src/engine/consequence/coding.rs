@@ -42,7 +42,7 @@ impl Peptides {
                 if after == 0 || after >= cds_len {
                     return None;
                 }
-                if after % 3 == 0 {
+                if after.is_multiple_of(3) {
                     (after + 1, after, after + 1, after)
                 } else {
                     let bs = (after - 1) / 3 * 3 + 1;
@@ -91,7 +91,7 @@ impl Peptides {
             alt_aa: translate(&alt_seq),
             ref_codons,
             alt_codons,
-            partial_codon: cds_len % 3 != 0 && block_start > full_codons,
+            partial_codon: !cds_len.is_multiple_of(3) && block_start > full_codons,
         })
     }
 
@@ -137,7 +137,7 @@ pub struct CodingEffect<'a> {
 impl CodingEffect<'_> {
     pub fn terms(&self, out: &mut Vec<Consequence>) {
         use Consequence::*;
-        let frameshift = self.ref_len.abs_diff(self.alt_len) % 3 != 0;
+        let frameshift = !self.ref_len.abs_diff(self.alt_len).is_multiple_of(3);
         let Some(p) = self.peptides else {
             out.push(CodingSequenceVariant);
             return;

@@ -62,12 +62,12 @@ pub fn hgvs_protein(seq: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> 
         return Some("Met1?".to_string());
     }
     let mutated = apply(seq, change, alt)?;
-    if ref_len.abs_diff(alt.len()) % 3 != 0 {
+    if !ref_len.abs_diff(alt.len()).is_multiple_of(3) {
         return frameshift(&ref_prot, &translate_until_stop(&mutated, 0));
     }
     let first_codon = match change {
         CdsChange::Replace { start, .. } => (start - 1) / 3,
-        CdsChange::Insert { after } if after % 3 == 0 => after / 3,
+        CdsChange::Insert { after } if after.is_multiple_of(3) => after / 3,
         CdsChange::Insert { after } => (after - 1) / 3,
     } as usize;
     let (r, a) = (&peptides.ref_aa[..], &peptides.alt_aa[..]);

@@ -1,0 +1,3 @@
+//! Command-line tools for batch users (wired into the binary by `main.rs`).
+
+pub mod annotate;
