@@ -1,3 +1,4 @@
 //! Command-line tools for batch users (wired into the binary by `main.rs`).
 
 pub mod annotate;
+pub mod index;

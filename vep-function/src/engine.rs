@@ -8,6 +8,7 @@ pub mod genome;
 pub mod gff3;
 pub mod gtf;
 pub mod hgvs;
+pub mod index;
 pub mod models;
 pub mod notation;
 pub mod output;

@@ -64,10 +64,8 @@ fn bundled_dir(explicit: Option<PathBuf>) -> PathBuf {
 
 pub fn load_engine(args: &AnnotateArgs) -> anyhow::Result<Engine> {
     if let Some(index) = &args.index {
-        bail!(
-            "{}: prebuilt indexes are not supported by this build; use --gff and --fasta",
-            index.display()
-        );
+        return crate::engine::index::load_index(index)
+            .with_context(|| format!("loading index {}", index.display()));
     }
     let engine = if args.gff.is_empty() {
         let dir = bundled_dir(args.data_dir.clone());
