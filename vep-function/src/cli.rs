@@ -1,4 +1,5 @@
 //! Command-line tools for batch users (wired into the binary by `main.rs`).
 
 pub mod annotate;
+pub mod format;
 pub mod index;

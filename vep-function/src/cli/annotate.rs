@@ -7,7 +7,7 @@ use std::{
     path::PathBuf,
 };
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
 use crate::engine::{annotate::Engine, notation::parse_input, variant::Variant};
 
@@ -78,12 +78,6 @@ pub fn load_engine(args: &AnnotateArgs) -> anyhow::Result<Engine> {
 }
 
 pub fn run(args: AnnotateArgs) -> anyhow::Result<()> {
-    if args.format != OutputFormat::Json {
-        bail!(
-            "output format {:?} is not available yet; use --format json",
-            args.format
-        );
-    }
     let engine = load_engine(&args)?;
     let reader: Box<dyn BufRead> = if args.input == "-" {
         Box::new(BufReader::new(io::stdin().lock()))
@@ -98,7 +92,11 @@ pub fn run(args: AnnotateArgs) -> anyhow::Result<()> {
         None => Box::new(io::stdout().lock()),
     };
     let mut writer = BufWriter::with_capacity(1 << 16, writer);
-    let summary = annotate_stream(&engine, reader, &mut writer)?;
+    let summary = match args.format {
+        OutputFormat::Json => annotate_stream(&engine, reader, &mut writer)?,
+        OutputFormat::Vcf => super::format::vcf::annotate_stream(&engine, reader, &mut writer)?,
+        OutputFormat::Tsv => super::format::tsv::annotate_stream(&engine, reader, &mut writer)?,
+    };
     writer.flush().context("writing output")?;
     eprintln!(
         "annotated {} variant(s); {} input line(s) failed (see their \"error\" objects)",
