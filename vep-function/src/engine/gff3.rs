@@ -90,7 +90,8 @@ pub fn read<R: BufRead>(mut reader: R) -> Result<Vec<Transcript>, Gff3Error> {
         if text.is_empty() || text.starts_with('#') {
             continue;
         }
-        let cols: Vec<&str> = text.split('\t').collect();
+        // splitn: some real GFFs (bcftools' tests) have unescaped tabs inside column 9.
+        let cols: Vec<&str> = text.splitn(9, '\t').collect();
         if cols.len() != 9 {
             return Err(Gff3Error::Columns {
                 line: number,
@@ -208,7 +209,12 @@ fn assemble(
             .split_once('\t')
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .unwrap_or_else(|| (pending.id.clone(), pending.id.clone()));
-        let Some(mut tx_exons) = exons.remove(&feature_id) else {
+        // CDS-only models (viral/prokaryotic GFFs, bcftools' tests): the CDS rows are the exons.
+        let tx_exons = exons.remove(&feature_id).or_else(|| {
+            cds.get(&feature_id)
+                .map(|parts| parts.iter().map(|p| p.interval).collect())
+        });
+        let Some(mut tx_exons) = tx_exons else {
             return Err(Gff3Error::NoExons(stable));
         };
         let forward = pending.strand == Strand::Forward;
