@@ -7,6 +7,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::events::{CeOverrides, OverridesError};
+use crate::scoring::settings::ScoringConfig;
 
 pub const PORT: &str = "PORT";
 pub const K_SINK: &str = "K_SINK";
@@ -21,6 +22,36 @@ pub const VEP_FASTA: &str = "VEP_FASTA";
 pub const VEP_INDEX: &str = "VEP_INDEX";
 pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
 pub const LOG_FORMAT: &str = "LOG_FORMAT";
+pub const VEP_API_URL: &str = "VEP_API_URL";
+pub const VEP_API_SPECIES: &str = "VEP_API_SPECIES";
+pub const VEP_API_ASSEMBLY: &str = "VEP_API_ASSEMBLY";
+pub const VEP_API_OPTIONS: &str = "VEP_API_OPTIONS";
+pub const VEP_API_BATCH_SIZE: &str = "VEP_API_BATCH_SIZE";
+pub const VEP_API_RATE: &str = "VEP_API_RATE";
+pub const VEP_API_CONCURRENCY: &str = "VEP_API_CONCURRENCY";
+pub const VEP_API_TIMEOUT_MS: &str = "VEP_API_TIMEOUT_MS";
+pub const VEP_API_ATTEMPTS: &str = "VEP_API_ATTEMPTS";
+pub const VEP_API_CHUNK_DEADLINE_MS: &str = "VEP_API_CHUNK_DEADLINE_MS";
+pub const VEP_API_BREAKER_FAILURES: &str = "VEP_API_BREAKER_FAILURES";
+pub const VEP_API_BREAKER_COOLDOWN_MS: &str = "VEP_API_BREAKER_COOLDOWN_MS";
+pub const VEP_API_CACHE_MB: &str = "VEP_API_CACHE_MB";
+
+/// Ensembl's POST endpoints accept at most this many variants per request.
+pub const ENSEMBL_MAX_BATCH: usize = 200;
+
+/// The bundled data directory: beside the crate in a checkout, or `/app/data` in the image.
+pub fn default_data_dir() -> PathBuf {
+    let candidates = [
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
+        PathBuf::from("/app/data"),
+        PathBuf::from("data"),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.is_dir())
+        .cloned()
+        .unwrap_or_else(|| candidates[0].clone())
+}
 
 /// Key/value source of settings: the process environment in production, a map in tests.
 pub trait Env {
@@ -49,7 +80,36 @@ pub enum LogFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// The built-in engine only.
     Local,
+    /// The Ensembl VEP REST API only.
+    Ensembl,
+    /// The built-in engine where its gene models cover the variant, Ensembl for the rest.
+    LocalEnsembl,
+}
+
+/// The Ensembl VEP REST client's settings (`VEP_API_*`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnsemblSettings {
+    /// Server root, e.g. `https://rest.ensembl.org` or `https://grch37.rest.ensembl.org`.
+    pub url: Url,
+    pub species: String,
+    /// The assembly the server annotates on: reported with results and part of the cache key.
+    pub assembly: String,
+    /// Query string of VEP options, e.g. `hgvs=1&canonical=1`.
+    pub options: String,
+    pub batch_size: usize,
+    /// Requests per second, shared by all requests of this instance.
+    pub rate: f64,
+    pub concurrency: usize,
+    pub request_timeout: Duration,
+    pub attempts: u32,
+    /// Longest time one submitted chunk may wait on Ensembl before its unanswered variants
+    /// are reported as unavailable.
+    pub chunk_deadline: Duration,
+    pub breaker_failures: u32,
+    pub breaker_cooldown: Duration,
+    pub cache_bytes: u64,
 }
 
 /// Where the built-in engine's gene models and reference come from.
@@ -76,8 +136,11 @@ pub struct Config {
     pub sink_attempts: u32,
     pub backend: Backend,
     pub data: EngineData,
+    pub ensembl: EnsemblSettings,
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
+    /// Scoring stage settings (`SCORING_MODELS`, `OPENSHIFT_AI_*`, ...): see `scoring::settings`.
+    pub scoring: ScoringConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +181,58 @@ fn paths(list: &str) -> Vec<PathBuf> {
         .collect()
 }
 
+fn invalid(key: &'static str, value: impl ToString, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        value: value.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn ensembl_settings(env: &dyn Env) -> Result<EnsemblSettings, ConfigError> {
+    let raw_url = env
+        .get(VEP_API_URL)
+        .unwrap_or_else(|| "https://rest.ensembl.org".into());
+    let url = Url::parse(&raw_url).map_err(|e| invalid(VEP_API_URL, &raw_url, &e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(VEP_API_URL, raw_url, "expected an http(s) URL"));
+    }
+    let batch_size = parse(env, VEP_API_BATCH_SIZE, 50usize)?;
+    if !(1..=ENSEMBL_MAX_BATCH).contains(&batch_size) {
+        return Err(invalid(VEP_API_BATCH_SIZE, batch_size, "expected 1 to 200"));
+    }
+    let rate = parse(env, VEP_API_RATE, 15.0f64)?;
+    if !(rate.is_finite() && rate > 0.0) {
+        return Err(invalid(VEP_API_RATE, rate, "expected requests per second > 0"));
+    }
+    let concurrency = parse(env, VEP_API_CONCURRENCY, 4usize)?;
+    if concurrency == 0 {
+        return Err(invalid(VEP_API_CONCURRENCY, 0, "expected at least 1"));
+    }
+    let attempts = parse(env, VEP_API_ATTEMPTS, 4u32)?;
+    if attempts == 0 {
+        return Err(invalid(VEP_API_ATTEMPTS, 0, "expected at least 1"));
+    }
+    let options = env
+        .get(VEP_API_OPTIONS)
+        .unwrap_or_else(|| "hgvs=1&canonical=1&mane=1&protein=1&numbers=1".into());
+    Ok(EnsemblSettings {
+        url,
+        species: env.get(VEP_API_SPECIES).unwrap_or_else(|| "human".into()),
+        assembly: env.get(VEP_API_ASSEMBLY).unwrap_or_else(|| "GRCh38".into()),
+        options: options.trim_start_matches('?').to_string(),
+        batch_size,
+        rate,
+        concurrency,
+        request_timeout: Duration::from_millis(parse(env, VEP_API_TIMEOUT_MS, 30_000u64)?),
+        attempts,
+        chunk_deadline: Duration::from_millis(parse(env, VEP_API_CHUNK_DEADLINE_MS, 120_000u64)?),
+        breaker_failures: parse(env, VEP_API_BREAKER_FAILURES, 5u32)?.max(1),
+        breaker_cooldown: Duration::from_millis(parse(env, VEP_API_BREAKER_COOLDOWN_MS, 30_000u64)?),
+        cache_bytes: parse(env, VEP_API_CACHE_MB, 64u64)?.saturating_mul(1024 * 1024),
+    })
+}
+
 impl Config {
     /// `default_data_dir` is where the bundled data lives for this build.
     pub fn from_env(env: &dyn Env, default_data_dir: PathBuf) -> Result<Self, ConfigError> {
@@ -135,11 +250,13 @@ impl Config {
         };
         let backend = match env.get(VEP_BACKEND).as_deref() {
             None | Some("local") => Backend::Local,
+            Some("ensembl") => Backend::Ensembl,
+            Some("local+ensembl") => Backend::LocalEnsembl,
             Some(other) => {
                 return Err(ConfigError::Invalid {
                     key: VEP_BACKEND,
                     value: other.into(),
-                    reason: "supported backends: local".into(),
+                    reason: "supported backends: local, ensembl, local+ensembl".into(),
                 })
             }
         };
@@ -185,8 +302,10 @@ impl Config {
             sink_attempts: parse(env, SINK_ATTEMPTS, 3)?,
             backend,
             data,
+            ensembl: ensembl_settings(env)?,
             max_body_bytes: parse(env, MAX_BODY_BYTES, 16 * 1024 * 1024)?,
             log_format,
+            scoring: ScoringConfig::from_env(env)?,
         })
     }
 }
@@ -202,6 +321,27 @@ mod tests {
         assert!(c.sink.is_none());
         assert_eq!(c.data, EngineData::Bundled("data".into()));
         assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(c.backend, Backend::Local);
+        assert_eq!(c.ensembl.url.as_str(), "https://rest.ensembl.org/");
+        assert_eq!(c.ensembl.batch_size, 50);
+        assert_eq!(c.ensembl.rate, 15.0);
+    }
+
+    #[test]
+    fn ensembl_backends_and_limits_are_read_and_checked() {
+        let env = HashMap::from([
+            (VEP_BACKEND, "local+ensembl"),
+            (VEP_API_URL, "http://127.0.0.1:9/"),
+            (VEP_API_BATCH_SIZE, "200"),
+        ]);
+        let c = Config::from_env(&env, "d".into()).unwrap();
+        assert_eq!(c.backend, Backend::LocalEnsembl);
+        assert_eq!(c.ensembl.batch_size, 200);
+        let too_big = HashMap::from([(VEP_BACKEND, "ensembl"), (VEP_API_BATCH_SIZE, "201")]);
+        let err = Config::from_env(&too_big, "d".into()).unwrap_err();
+        assert!(err.to_string().contains("VEP_API_BATCH_SIZE"), "{err}");
+        let err = Config::from_env(&HashMap::from([(VEP_API_RATE, "0")]), "d".into()).unwrap_err();
+        assert!(err.to_string().contains("VEP_API_RATE"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! `vep-function`: the Knative function server (default), and CLI tools for batch users.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,7 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-use vep::config::{Config, LogFormat, ProcessEnv};
+use vep::config::{default_data_dir, Config, LogFormat, ProcessEnv};
 use vep::http::State;
 use vep::sink::Sink;
 
@@ -29,20 +28,10 @@ struct Cli {
 enum Command {
     /// Serve CloudEvents over HTTP (the Knative function; the default).
     Serve,
-}
-
-/// Bundled data: beside the binary's crate in a checkout, or `/app/data` in the image.
-fn default_data_dir() -> PathBuf {
-    let candidates = [
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
-        PathBuf::from("/app/data"),
-        PathBuf::from("data"),
-    ];
-    candidates
-        .iter()
-        .find(|p| p.is_dir())
-        .cloned()
-        .unwrap_or_else(|| candidates[0].clone())
+    /// Annotate variants from a file or stdin (JSON Lines, VCF with CSQ, or TSV).
+    Annotate(vep::cli::annotate::AnnotateArgs),
+    /// Build a compact index of gene models for fast start-up.
+    Index(vep::cli::index::IndexArgs),
 }
 
 fn init_tracing(format: LogFormat) {
@@ -60,6 +49,8 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
+        Command::Annotate(args) => vep::cli::annotate::run(args),
+        Command::Index(args) => vep::cli::index::run(args),
     }
 }
 

@@ -30,10 +30,10 @@ impl LocalAnnotator {
                     .join(","),
             ),
             EngineData::Index(path) => {
-                return Err(BackendError::Local(format!(
-                    "{}: loading a prebuilt index is not supported by this build",
-                    path.display()
-                )))
+                let engine = crate::engine::index::load_index(path).map_err(|e| {
+                    BackendError::Local(format!("index {}: {e}", path.display()))
+                })?;
+                return Ok(Self::new(engine, format!("index {}", path.display())));
             }
         };
         let engine = engine.map_err(|e| BackendError::Local(e.to_string()))?;

@@ -45,21 +45,8 @@ pub struct AnnotateArgs {
     pub format: OutputFormat,
 }
 
-/// Bundled data beside the crate in a checkout, or in the image.
 fn bundled_dir(explicit: Option<PathBuf>) -> PathBuf {
-    if let Some(dir) = explicit {
-        return dir;
-    }
-    let candidates = [
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
-        PathBuf::from("/app/data"),
-        PathBuf::from("data"),
-    ];
-    candidates
-        .iter()
-        .find(|p| p.is_dir())
-        .cloned()
-        .unwrap_or_else(|| candidates[0].clone())
+    explicit.unwrap_or_else(crate::config::default_data_dir)
 }
 
 pub fn load_engine(args: &AnnotateArgs) -> anyhow::Result<Engine> {
