@@ -243,6 +243,26 @@ def test_containerfile_is_multi_stage_minimal_and_non_root(image):
                 assert (ROOT / context / s).exists(), f"{path}: COPY source {s} missing in context {context}"
 
 
+@pytest.mark.parametrize("image", sorted(CONTAINERFILES))
+def test_files_compiled_into_the_binary_are_in_the_build_stage(image):
+    """include_str!/include_bytes! read files at compile time: the build stage must have them."""
+    path, context, _, _ = CONTAINERFILES[image]
+    crate = ROOT / Path(path).parent
+    ctx = (ROOT / context).resolve()
+    copied = [(ctx / s).resolve()
+              for i, r in _stages(ROOT / path)[0]["lines"] if i == "COPY" for s in r.split()[:-1]]
+    found = 0
+    for src in (crate / "src").rglob("*.rs"):
+        for rel in re.findall(r'include_(?:str|bytes)!\(\s*"([^"]+)"\s*\)', src.read_text()):
+            target = (src.parent / rel).resolve()
+            found += 1
+            assert target.is_relative_to(ctx), f"{src}: {rel} is outside the build context"
+            assert any(target == c or target.is_relative_to(c) for c in copied), \
+                f"{path}: {target.relative_to(ctx)} (from {src.name}) is not copied into the build stage"
+    if not found:
+        pytest.skip(f"{crate} compiles in no files")
+
+
 def test_gateway_image_copies_every_workspace_member():
     members = tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]["members"]
     copied = " ".join(r for i, r in _stages(ROOT / "gateway/Containerfile")[0]["lines"] if i == "COPY")
