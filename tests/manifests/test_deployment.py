@@ -5,7 +5,7 @@ import re
 import shutil
 import subprocess
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
@@ -123,12 +123,14 @@ def test_every_object_carries_the_cost_labels(target):
         assert pod_labels.get("app.kubernetes.io/part-of") == "genomics-platform", f"{ident(w)} pods"
 
 
-def test_prod_mounts_the_index_volume_where_vep_data_dir_points():
+def test_prod_loads_the_engine_index_from_the_read_only_claim():
     objs = render("config/overlays/prod")
     ksvc = one(objs, "Service", "vep-function")
     c = container(ksvc)
-    data_dir = env_of(c)["VEP_DATA_DIR"]["value"]
-    mount = next(m for m in c["volumeMounts"] if m["mountPath"] == data_dir)
+    env = env_of(c)
+    assert "VEP_DATA_DIR" not in env, "VEP_INDEX and VEP_DATA_DIR are alternatives"
+    index = PurePosixPath(env["VEP_INDEX"]["value"])
+    mount = next(m for m in c["volumeMounts"] if index.is_relative_to(m["mountPath"]))
     assert mount["readOnly"] is True
     volume = next(v for v in pod_spec(ksvc)["volumes"] if v["name"] == mount["name"])
     claim = volume["persistentVolumeClaim"]["claimName"]
