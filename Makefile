@@ -12,7 +12,7 @@ GATEWAY_PORT ?= 8080
 EVENTS_PORT ?= 8081
 FUNCTION_PORT ?= 8090
 
-.PHONY: all build build-release run test test-unit test-e2e lint fmt clippy bench clean
+.PHONY: all build build-release run test test-unit test-e2e test-manifests images lint fmt clippy bench clean
 
 all: build
 
@@ -30,7 +30,7 @@ run: build-release
 		scripts/run-local.sh "$(CARGO_TARGET_DIR)/release"
 
 ## Every test: unit tests of both crates, then the cross-process tests against the real binaries.
-test: build test-unit test-e2e
+test: build test-unit test-e2e test-manifests
 
 test-unit:
 	$(CARGO) test $(FUNCTION) --locked
@@ -38,6 +38,14 @@ test-unit:
 
 test-e2e:
 	$(CARGO) test -p e2e --locked --tests
+
+## Manifests: real kustomize render, CRD/K8s/func schemas, wiring checked against the Rust
+## sources. The first run installs its venv from PyPI.
+test-manifests:
+	tests/manifests/run.sh
+
+images:
+	config/images.sh
 
 lint: fmt clippy
 
@@ -51,3 +59,8 @@ clippy:
 
 clean:
 	$(CARGO) clean
+
+# Engine vs bcftools csq on >= 1M generated variants (heavy: release build; see bench/engine.sh).
+BENCH_VARIANTS ?= 1000000
+bench:
+	bench/engine.sh $(BENCH_VARIANTS)
