@@ -1,64 +1,283 @@
-// Minimal client for protocol v1 (see gateway/PROTOCOL.md). Messages are shown as text only:
-// server data is never parsed as HTML.
-"use strict";
+// The page: wires input, connection, analyses, results table, detail panel and downloads.
+// Protocol: gateway/PROTOCOL.md. All server data reaches the page as text (see dom.js).
+import { el, excerpt, replaceChildren } from "./dom.js";
+import { EXAMPLES, parseVariants, describeProblem, readVcfFile, DEFAULT_MAX_VARIANTS } from "./input.js";
+import { Connection } from "./connection.js";
+import { Analyses } from "./analyses.js";
+import { ResultStore } from "./results.js";
+import { ResultsTable } from "./table.js";
+import { DetailPanel } from "./detail.js";
+import { toJson, toTsv, toVcf, download } from "./export.js";
 
-const EXAMPLE = ["21 25585733 . C T", "17:g.43094077C>T"].join("\n");
+const $ = (id) => document.getElementById(id);
 
-const statusEl = document.getElementById("status");
-const variantsEl = document.getElementById("variants");
-const submitEl = document.getElementById("submit");
-const logEl = document.getElementById("log");
-let socket = null;
-let counter = 0;
+const variantsEl = $("variants");
+const submitEl = $("submit");
+const validationEl = $("validation");
+const fileEl = $("vcf-file");
+const fileInfoEl = $("file-info");
+const connectionEl = $("connection");
+const connectionTextEl = $("connection-text");
+const retryEl = $("retry-now");
+const noticeEl = $("notices");
+const exportInfoEl = $("export-info");
 
-function log(line) {
-  logEl.textContent += line + "\n";
-}
+const store = new ResultStore();
+let connection;
 
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  socket = new WebSocket(scheme + "//" + location.host + "/ws");
-  socket.addEventListener("open", () => {
-    statusEl.textContent = "connected";
-    submitEl.disabled = false;
-  });
-  socket.addEventListener("message", (event) => {
-    let msg;
-    try {
-      msg = JSON.parse(event.data);
-    } catch (e) {
-      log("unreadable message: " + String(e));
-      return;
-    }
-    if (msg.type === "session") {
-      statusEl.textContent = "connected (session " + msg.session_id + ")";
-    }
-    log(JSON.stringify(msg, null, 2));
-  });
-  socket.addEventListener("close", (event) => {
-    statusEl.textContent = "disconnected (" + event.code + ") — reconnecting in 3 s";
-    submitEl.disabled = true;
-    setTimeout(connect, 3000);
-  });
-}
+const analyses = new Analyses($("analyses"), (a) => submit(a.variants));
 
-document.getElementById("example").addEventListener("click", () => {
-  variantsEl.value = EXAMPLE;
+const table = new ResultsTable({
+  table: $("results"),
+  thead: $("results").tHead,
+  tbody: $("results-body"),
+  count: $("result-count"),
+  filters: {
+    impact: $("filter-impact"),
+    gene: $("filter-gene"),
+    consequence: $("filter-consequence"),
+  },
+  onOpen: (key) => {
+    const row = store.get(key);
+    if (row) detail.open(row);
+  },
 });
 
-submitEl.addEventListener("click", () => {
-  const variants = variantsEl.value
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0);
-  if (!socket || socket.readyState !== WebSocket.OPEN) {
-    log("not connected");
+const detail = new DetailPanel(
+  $("detail"),
+  $("detail-body"),
+  $("detail-title"),
+  $("detail-close"),
+  (key) => {
+    const tr = [...$("results-body").rows].find((r) => r.dataset.key === key);
+    return tr ? tr.querySelector("button.link") : null;
+  },
+);
+
+// ---- connection status ------------------------------------------------------------------
+
+const STATE_LABEL = {
+  connecting: () => "Connecting…",
+  connected: () => "Connected",
+  resumed: () => "Resumed: reconnected to the same session",
+  reconnecting: (d) =>
+    d.delayMs !== undefined
+      ? `Connection lost, reconnecting in ${Math.ceil(d.delayMs / 1000)} s (attempt ${d.attempt})`
+      : `Reconnecting (attempt ${d.attempt})…`,
+};
+
+function onState(state, detailInfo) {
+  connectionEl.dataset.state = state;
+  connectionTextEl.textContent = (STATE_LABEL[state] || (() => state))(detailInfo);
+  retryEl.hidden = !(state === "reconnecting" && detailInfo.delayMs !== undefined);
+  updateSubmit();
+}
+
+function onSessionLost() {
+  // A new session: the gateway has forgotten analyses still in progress. Rows already shown
+  // stay; the cut-off analyses say so and offer to submit again.
+  const cut = analyses.inFlight();
+  for (const a of cut) {
+    a.state = "interrupted";
+    a.messages.push(
+      "The connection dropped before all results arrived; results shown so far are kept. Submit again for the rest.",
+    );
+  }
+  if (cut.length) analyses.render();
+}
+
+function notice(text) {
+  noticeEl.append(el("li", {}, text));
+}
+
+// ---- server messages --------------------------------------------------------------------
+
+function onMessage(msg) {
+  const a = analyses.find(msg);
+  switch (msg.type) {
+    case "accepted":
+      if (!a) return;
+      a.analysisId = msg.analysis_id;
+      a.chunkCount = msg.chunk_count;
+      if (a.state === "sending") a.state = "running";
+      break;
+    case "result":
+      if (!a) return;
+      if (a.state === "sending" || a.state === "interrupted") a.state = "running";
+      for (const ann of Array.isArray(msg.annotations) ? msg.annotations : []) {
+        if (store.addAnnotation(a, ann)) a.done += 1;
+      }
+      for (const err of Array.isArray(msg.errors) ? msg.errors : []) {
+        if (store.addError(a, err)) {
+          a.done += 1;
+          a.failed += 1;
+        }
+      }
+      break;
+    case "error":
+      onError(a, msg);
+      break;
+    case "complete":
+      if (!a) return;
+      completeAnalysis(a, msg);
+      break;
+    case "pong":
+      return;
+    default:
+      notice(`The gateway sent a message this page does not know (type "${excerpt(msg.type, 40)}").`);
+      return;
+  }
+  refresh();
+}
+
+function onError(a, msg) {
+  const text = `${msg.code || "error"}: ${msg.message || ""}`;
+  if (!a) {
+    notice(`The gateway refused a message: ${text}`);
     return;
   }
-  counter += 1;
-  const request = { type: "analyze", request_id: "ui-" + counter, variants };
-  socket.send(JSON.stringify(request));
-  log("sent request " + request.request_id + " with " + variants.length + " variant(s)");
+  if (msg.chunk_index !== undefined && msg.chunk_index !== null) {
+    a.chunkErrors.push(text);
+    a.messages.push(`Part ${Number(msg.chunk_index) + 1} of the analysis failed: ${text}`);
+  } else {
+    a.state = "failed";
+    a.messages.push(`Not accepted: ${text}`);
+  }
+}
+
+function completeAnalysis(a, msg) {
+  // Variants of a failed chunk have no per-variant message: give each one a row that says
+  // it was not annotated, so every submitted variant is accounted for.
+  const reason = a.chunkErrors.length ? a.chunkErrors.join("; ") : "no result was received";
+  a.variants.forEach((input, index) => {
+    if (!store.has(a, index)) {
+      store.addError(a, { input, input_index: index, code: "not_annotated", message: reason });
+      a.done += 1;
+      a.failed += 1;
+    }
+  });
+  a.state = "complete";
+  if (typeof msg.failed === "number" && msg.failed !== a.failed) {
+    a.messages.push(`The gateway counted ${msg.failed} not annotated; this page shows ${a.failed}.`);
+  }
+}
+
+function refresh() {
+  analyses.render();
+  table.update(store.all());
+  updateExportInfo();
+}
+
+// ---- input ------------------------------------------------------------------------------
+
+function maxVariants() {
+  return connection.limits.max_variants || DEFAULT_MAX_VARIANTS;
+}
+
+function showProblems(problems) {
+  replaceChildren(validationEl, problems.map((p) => el("li", {}, describeProblem(p))));
+  validationEl.hidden = problems.length === 0;
+}
+
+function updateSubmit() {
+  submitEl.disabled = !connection || !connection.ready;
+}
+
+function submit(variants) {
+  const analysis = analyses.create(variants);
+  const message = { type: "analyze", request_id: analysis.requestId, variants };
+  const size = new TextEncoder().encode(JSON.stringify(message)).length;
+  const maxBytes = connection.limits.max_frame_bytes;
+  if (maxBytes && size > maxBytes) {
+    analysis.state = "failed";
+    analysis.messages.push(`The input is ${size} bytes; one message may carry at most ${maxBytes}.`);
+  } else if (!connection.send(message)) {
+    analysis.state = "failed";
+    analysis.messages.push("Not connected: nothing was sent. Wait for the connection and submit again.");
+  }
+  analyses.render();
+}
+
+$("submit-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const { variants, problems } = parseVariants(variantsEl.value, maxVariants());
+  showProblems(problems);
+  if (problems.length) {
+    variantsEl.setAttribute("aria-invalid", "true");
+    validationEl.focus();
+    return;
+  }
+  variantsEl.removeAttribute("aria-invalid");
+  submit(variants);
 });
 
-connect();
+for (const button of document.querySelectorAll("button[data-example]")) {
+  const example = EXAMPLES[button.dataset.example];
+  button.addEventListener("click", () => {
+    variantsEl.value = example.lines.join("\n");
+    showProblems([]);
+    variantsEl.removeAttribute("aria-invalid");
+    variantsEl.focus();
+  });
+}
+
+fileEl.addEventListener("change", async () => {
+  const file = fileEl.files && fileEl.files[0];
+  if (!file) return;
+  try {
+    const loaded = await readVcfFile(file);
+    variantsEl.value = loaded.text;
+    fileInfoEl.textContent =
+      `${file.name}: ${loaded.dataLines} variant line${loaded.dataLines === 1 ? "" : "s"} loaded` +
+      (loaded.headerLines ? ` (${loaded.headerLines} header lines skipped)` : "") +
+      ". Check them below, then Annotate.";
+    showProblems(parseVariants(loaded.text, maxVariants()).problems);
+  } catch (e) {
+    fileInfoEl.textContent = e instanceof Error ? e.message : String(e);
+  }
+});
+
+// ---- downloads --------------------------------------------------------------------------
+
+function updateExportInfo() {
+  const rows = table.visibleRows();
+  const errors = rows.filter((r) => r.error).length;
+  const vcfSkipped = toVcf(rows).skipped;
+  const buttons = document.querySelectorAll("#downloads button");
+  buttons.forEach((b) => (b.disabled = rows.length === 0));
+  exportInfoEl.textContent =
+    rows.length === 0
+      ? ""
+      : `Downloads hold the ${rows.length} variant${rows.length === 1 ? "" : "s"} shown.` +
+        (errors ? ` TSV lists the ${errors} not annotated; JSON leaves them out.` : "") +
+        (vcfSkipped ? ` VCF leaves out ${vcfSkipped} (not annotated, or HGVS indels with no reference base).` : "");
+}
+
+function stamp() {
+  return new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+}
+
+$("download-tsv").addEventListener("click", () =>
+  download(`variants-${stamp()}.tsv`, "text/tab-separated-values", toTsv(table.visibleRows())),
+);
+$("download-json").addEventListener("click", () =>
+  download(`variants-${stamp()}.json`, "application/json", toJson(table.visibleRows())),
+);
+$("download-vcf").addEventListener("click", () =>
+  download(`variants-${stamp()}.vcf`, "text/plain", toVcf(table.visibleRows()).text),
+);
+$("filter-clear").addEventListener("click", () => {
+  table.clearFilters();
+  updateExportInfo();
+});
+for (const id of ["filter-impact", "filter-gene", "filter-consequence"]) {
+  $(id).addEventListener("change", updateExportInfo);
+}
+retryEl.addEventListener("click", () => connection.retryNow());
+
+// ---- start ------------------------------------------------------------------------------
+
+const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+connection = new Connection(`${scheme}//${location.host}/ws`, { onState, onMessage, onSessionLost });
+connection.start();
+refresh();

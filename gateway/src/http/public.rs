@@ -10,7 +10,25 @@ use super::error_reply;
 use crate::session::{self, SessionContext};
 
 const INDEX_HTML: &str = include_str!("../../static/index.html");
-const APP_JS: &str = include_str!("../../static/app.js");
+/// The page's scripts and styles, embedded so the binary needs no files beside it.
+/// (name under /assets/, content type, body)
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("style.css", CSS, include_str!("../../static/style.css")),
+    ("app.js", JS, include_str!("../../static/app.js")),
+    ("analyses.js", JS, include_str!("../../static/analyses.js")),
+    ("connection.js", JS, include_str!("../../static/connection.js")),
+    ("detail.js", JS, include_str!("../../static/detail.js")),
+    ("dom.js", JS, include_str!("../../static/dom.js")),
+    ("export.js", JS, include_str!("../../static/export.js")),
+    ("input.js", JS, include_str!("../../static/input.js")),
+    ("results.js", JS, include_str!("../../static/results.js")),
+    ("severity.js", JS, include_str!("../../static/severity.js")),
+    ("table.js", JS, include_str!("../../static/table.js")),
+    ("favicon.svg", SVG, include_str!("../../static/favicon.svg")),
+];
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const SVG: &str = "image/svg+xml";
 
 #[derive(Clone)]
 pub struct PublicState {
@@ -24,7 +42,7 @@ pub fn configure(state: PublicState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(state))
             .route("/", web::get().to(index))
-            .route("/app.js", web::get().to(app_js))
+            .route("/assets/{name}", web::get().to(asset))
             .route("/ws", web::get().to(websocket))
             .route("/q/health/live", web::get().to(live))
             .route("/q/health/ready", web::get().to(ready));
@@ -40,11 +58,17 @@ async fn index(req: HttpRequest) -> HttpResponse {
         .body(INDEX_HTML)
 }
 
-async fn app_js() -> HttpResponse {
+async fn asset(name: web::Path<String>) -> HttpResponse {
+    let Some((_, content_type, body)) = ASSETS.iter().find(|(n, _, _)| *n == name.as_str())
+    else {
+        return error_reply(HttpResponse::NotFound(), "not_found", "no such asset");
+    };
     HttpResponse::Ok()
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .content_type("text/javascript; charset=utf-8")
-        .body(APP_JS)
+        // Revalidate so a new gateway version never runs with yesterday's scripts.
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .content_type(*content_type)
+        .body(*body)
 }
 
 /// Same-origin only. Older browsers do not match ws(s) against 'self', so the page's own
@@ -183,6 +207,36 @@ mod tests {
         assert!(policy.contains("script-src 'self';"));
         assert!(policy.ends_with("connect-src 'self' ws://localhost:8080 wss://localhost:8080"));
         assert!(!policy.contains("unsafe-inline"));
+    }
+
+    /// Every `/assets/x` the page loads and every `./x.js` a module imports must be served,
+    /// or the page breaks only in a browser.
+    #[test]
+    fn every_asset_the_page_references_is_embedded() {
+        let served = |name: &str| ASSETS.iter().any(|(n, _, _)| *n == name);
+        let mut referenced = Vec::new();
+        for part in INDEX_HTML.split("/assets/").skip(1) {
+            referenced.push(part.split('"').next().unwrap_or_default().to_owned());
+        }
+        for (_, _, body) in ASSETS {
+            for part in body.split("from \"./").skip(1) {
+                referenced.push(part.split('"').next().unwrap_or_default().to_owned());
+            }
+        }
+        assert!(referenced.contains(&"app.js".to_owned()));
+        assert!(referenced.contains(&"table.js".to_owned()));
+        for name in &referenced {
+            assert!(served(name), "{name} is referenced but not in ASSETS");
+        }
+    }
+
+    #[test]
+    fn no_asset_writes_markup_from_strings() {
+        for (name, _, body) in ASSETS {
+            for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"] {
+                assert!(!body.contains(sink), "{name} uses {sink}");
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,111 @@
+// The system under test: the real vep-function and gateway binaries on free loopback ports,
+// wired as `make run` wires them (gateway BROKER_URL -> function, K_SINK -> gateway events).
+// Tests own the processes so they can kill and restart the gateway.
+import { spawn } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+
+export const BIN_DIR = process.env.BIN_DIR;
+export const ARTIFACTS = process.env.ARTIFACTS_DIR;
+if (!BIN_DIR || !ARTIFACTS) {
+  throw new Error("BIN_DIR and ARTIFACTS_DIR must be set; run the tests through tests/browser/run.sh");
+}
+
+const started = new Set();
+// A test process that ends for any reason takes its servers with it.
+process.on("exit", () => {
+  for (const child of started) child.kill("SIGKILL");
+});
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url, child, name, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(500) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${name} not ready at ${url} after ${timeoutMs} ms`);
+}
+
+function launch(name, args, env, logName) {
+  const binary = join(BIN_DIR, name);
+  if (!existsSync(binary)) throw new Error(`${binary} is not built; run make build first`);
+  mkdirSync(join(ARTIFACTS, "logs"), { recursive: true });
+  const log = createWriteStream(join(ARTIFACTS, "logs", `${logName}.log`), { flags: "a" });
+  const child = spawn(binary, args, {
+    env: { PATH: process.env.PATH, RUST_LOG: process.env.BROWSER_RUST_LOG || "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  started.add(child);
+  child.once("exit", () => started.delete(child));
+  return child;
+}
+
+async function stop(child, signal) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill(signal);
+  await exited;
+}
+
+/** Starts vep-function and a gateway; `logName` names their log files under ARTIFACTS/logs. */
+export async function startSystem(logName) {
+  const functionPort = await freePort();
+  const gatewayPort = await freePort();
+  const eventsPort = await freePort();
+  const fn = launch(
+    "vep-function",
+    ["serve"],
+    { PORT: String(functionPort), K_SINK: `http://127.0.0.1:${eventsPort}/` },
+    `${logName}-vep-function`,
+  );
+  await waitReady(`http://127.0.0.1:${functionPort}/health/readiness`, fn, "vep-function");
+
+  const system = {
+    url: `http://127.0.0.1:${gatewayPort}/`,
+    gateway: null,
+    async startGateway() {
+      const gw = launch(
+        "gateway",
+        [],
+        {
+          PORT: String(gatewayPort),
+          EVENTS_PORT: String(eventsPort),
+          BROKER_URL: `http://127.0.0.1:${functionPort}/`,
+        },
+        `${logName}-gateway`,
+      );
+      this.gateway = gw;
+      await waitReady(`http://127.0.0.1:${gatewayPort}/q/health/ready`, gw, "gateway");
+    },
+    /** SIGKILL: the gateway vanishes without closing its sockets, as in a crash. */
+    async killGateway() {
+      await stop(this.gateway, "SIGKILL");
+    },
+    async stop() {
+      await stop(this.gateway, "SIGTERM");
+      await stop(fn, "SIGTERM");
+    },
+  };
+  await system.startGateway();
+  return system;
+}
