@@ -16,7 +16,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("style.css", CSS, include_str!("../../static/style.css")),
     ("app.js", JS, include_str!("../../static/app.js")),
     ("analyses.js", JS, include_str!("../../static/analyses.js")),
-    ("connection.js", JS, include_str!("../../static/connection.js")),
+    (
+        "connection.js",
+        JS,
+        include_str!("../../static/connection.js"),
+    ),
     ("detail.js", JS, include_str!("../../static/detail.js")),
     ("dom.js", JS, include_str!("../../static/dom.js")),
     ("export.js", JS, include_str!("../../static/export.js")),
@@ -59,8 +63,7 @@ async fn index(req: HttpRequest) -> HttpResponse {
 }
 
 async fn asset(name: web::Path<String>) -> HttpResponse {
-    let Some((_, content_type, body)) = ASSETS.iter().find(|(n, _, _)| *n == name.as_str())
-    else {
+    let Some((_, content_type, body)) = ASSETS.iter().find(|(n, _, _)| *n == name.as_str()) else {
         return error_reply(HttpResponse::NotFound(), "not_found", "no such asset");
     };
     HttpResponse::Ok()
@@ -233,7 +236,12 @@ mod tests {
     #[test]
     fn no_asset_writes_markup_from_strings() {
         for (name, _, body) in ASSETS {
-            for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"] {
+            for sink in [
+                "innerHTML",
+                "outerHTML",
+                "insertAdjacentHTML",
+                "document.write",
+            ] {
                 assert!(!body.contains(sink), "{name} uses {sink}");
             }
         }
