@@ -26,6 +26,8 @@ pub struct State {
     /// Bounds CPU-bound annotation work in flight; more requests wait for a permit.
     pub workers: Semaphore,
     pub metrics: Option<PrometheusHandle>,
+    /// Adds scores to missense consequences after annotation; never fails a chunk.
+    pub scoring: Arc<crate::scoring::Scoring>,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -66,13 +68,20 @@ async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<State>) ->
             let n = submitted.variants.len();
             let done = web::block(move || service::process(&submitted, annotator.as_ref())).await;
             match done {
-                Ok(annotated) => {
+                Ok(mut annotated) => {
                     metrics::histogram!("vep_annotate_seconds")
                         .record(started.elapsed().as_secs_f64());
                     metrics::counter!("vep_variants_total", "outcome" => "annotated")
                         .increment((n - annotated.errors.len()) as u64);
                     metrics::counter!("vep_variants_total", "outcome" => "error")
                         .increment(annotated.errors.len() as u64);
+                    // Remote scoring waits on I/O, not CPU: it runs without the worker permit. It can
+                    // mark a score unavailable but never fails or drops an annotation.
+                    drop(_permit);
+                    let scoring_started = Instant::now();
+                    state.scoring.apply(&mut annotated).await;
+                    metrics::histogram!("vep_scoring_seconds")
+                        .record(scoring_started.elapsed().as_secs_f64());
                     Outcome::Annotated(annotated)
                 }
                 Err(e) => {

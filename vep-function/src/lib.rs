@@ -9,5 +9,6 @@ pub mod config;
 pub mod engine;
 pub mod events;
 pub mod http;
+pub mod scoring;
 pub mod service;
 pub mod sink;

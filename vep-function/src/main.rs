@@ -78,6 +78,10 @@ fn serve() -> anyhow::Result<()> {
         Some(s) => tracing::info!(sink = %s.url(), "results go to K_SINK"),
         None => tracing::info!("no K_SINK: results are returned as replies"),
     }
+    let scoring = Arc::new(
+        vep::scoring::Scoring::from_config(&config.scoring).context("loading the scoring stage")?,
+    );
+    tracing::info!(models = scoring.models().len(), "scoring stage ready");
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let state = web::Data::new(State {
         annotator: Arc::from(annotator),
@@ -87,11 +91,25 @@ fn serve() -> anyhow::Result<()> {
         ready: AtomicBool::new(true),
         workers: tokio::sync::Semaphore::new(workers * 2),
         metrics: Some(metrics),
+        scoring: scoring.clone(),
     });
     let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.port));
     let max_body = config.max_body_bytes;
     tracing::info!(%addr, "vep-function listening");
     actix_web::rt::System::new().block_on(async move {
+        // Readiness is only reported: a model that is not ready yet may scale from zero.
+        for model in scoring.models().iter().cloned() {
+            actix_web::rt::spawn(async move {
+                let name = &model.spec.name;
+                match model.client().ready().await {
+                    Ok(true) => tracing::info!(model = %name, "scoring model ready"),
+                    Ok(false) => tracing::warn!(model = %name, "scoring model not ready yet"),
+                    Err(e) => {
+                        tracing::warn!(model = %name, error = %e, "scoring model unreachable")
+                    }
+                }
+            });
+        }
         HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

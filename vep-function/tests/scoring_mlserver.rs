@@ -1,0 +1,381 @@
+//! The scoring stage against a real MLServer (PyPI `mlserver` + `mlserver-sklearn`) on
+//! loopback, started and stopped by the test, serving the small scikit-learn model that
+//! `tests/mlserver/setup.sh` builds. Input: recorded Ensembl VEP REST answers (real SIFT and
+//! PolyPhen-2 scores). Also: a model that is down or silent leaves results flowing, marked
+//! "score unavailable".
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use vep::events::{Annotated, AnnotatorInfo};
+use vep::scoring::features::Feature;
+use vep::scoring::settings::{Datatype, ModelSpec, ScoringConfig};
+use vep::scoring::v2::{Endpoint, V2Client};
+use vep::scoring::{Scoring, LABEL};
+
+const MODEL: &str = "missense-lr";
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("vep-function sits in the repository")
+        .to_path_buf()
+}
+
+/// The venv `tests/mlserver/setup.sh` made, or `None` (loudly) when it has not been run.
+/// Under CI a missing venv is a failure: `make test` runs the set-up first.
+fn venv() -> Option<PathBuf> {
+    let venv = std::env::var_os("MLSERVER_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".artifacts/mlserver-venv"));
+    if venv.join("bin/mlserver").is_file() && venv.join("model/model.joblib").is_file() {
+        return Some(venv);
+    }
+    let message = format!(
+        "MLServer venv missing at {}: run `bash tests/mlserver/setup.sh` (make test does)",
+        venv.display()
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{message}");
+    }
+    eprintln!("\n!!!!! SKIPPING the real-MLServer test: {message} !!!!!\n");
+    None
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A running `mlserver start`, stopped (its whole process group) when dropped.
+struct MlServer {
+    child: Child,
+    base: url::Url,
+    log: PathBuf,
+    _dir: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl MlServer {
+    fn start(venv: &std::path::Path) -> Self {
+        use std::os::unix::process::CommandExt;
+        let dir = std::env::temp_dir().join(format!("vep-mlserver-{}", uuid::Uuid::new_v4()));
+        let model_dir = dir.join(MODEL);
+        std::fs::create_dir_all(&model_dir).unwrap();
+        let port = free_port();
+        let settings = json!({
+            "host": "127.0.0.1",
+            "http_port": port,
+            "grpc_port": free_port(),
+            "metrics_port": free_port(),
+            // 1.7.1's parallel inference workers crash with current uvloop.
+            "parallel_workers": 0,
+            "debug": false,
+        });
+        std::fs::write(dir.join("settings.json"), settings.to_string()).unwrap();
+        let model_settings = json!({
+            "name": MODEL,
+            "implementation": "mlserver_sklearn.SKLearnModel",
+            "parameters": {
+                "uri": venv.join("model/model.joblib"),
+                "version": "v1",
+            },
+        });
+        std::fs::write(
+            model_dir.join("model-settings.json"),
+            model_settings.to_string(),
+        )
+        .unwrap();
+        let log = dir.join("mlserver.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new(venv.join("bin/mlserver"))
+            .arg("start")
+            .arg(&dir)
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .process_group(0)
+            .spawn()
+            .expect("mlserver starts");
+        Self {
+            child,
+            base: url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+            log,
+            _dir: TempDir(dir),
+        }
+    }
+
+    async fn wait_ready(&mut self, client: &V2Client) {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(120) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("mlserver exited ({status}):\n{}", self.log_text());
+            }
+            if let Ok(true) = client.ready().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        panic!("mlserver not ready in 120 s:\n{}", self.log_text());
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn stop(&mut self) {
+        // The group holds mlserver and any worker it forked; it is ours alone.
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for MlServer {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.stop();
+        }
+    }
+}
+
+fn spec(base: &url::Url) -> ModelSpec {
+    ModelSpec {
+        name: MODEL.into(),
+        version: Some("v1".into()),
+        url: Some(base.clone()),
+        inputs: vec![Feature::Blosum62, Feature::Grantham],
+        input_name: "input-0".into(),
+        datatype: Datatype::Fp64,
+        output: Some("predict_proba".into()),
+        max_batch: 8,
+    }
+}
+
+fn config(models: Vec<ModelSpec>, timeout: Duration) -> ScoringConfig {
+    let mut c = ScoringConfig::from_env(&std::collections::HashMap::new()).unwrap();
+    c.models = models;
+    c.timeout = timeout;
+    c.first_timeout = timeout;
+    c.deadline = timeout * 4;
+    c
+}
+
+fn recorded(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/scoring/ensembl-rest/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// The DMD missense (RefSeq, GRCh38) and the two GRCh37 POST answers, as one chunk.
+fn ensembl_chunk() -> Annotated {
+    let mut annotations = vec![recorded(
+        "grch38_region_get_X-31180437-C-T_missense_refseq_first_element",
+    )];
+    if let Value::Array(more) = recorded("grch37_hgvs_post_AGT-c.803T-C_and_9-g.22125503G-C") {
+        annotations.extend(more);
+    }
+    for (i, a) in annotations.iter_mut().enumerate() {
+        a["input_index"] = json!(i);
+    }
+    Annotated {
+        analysis_id: "a".into(),
+        session_id: "s".into(),
+        chunk_index: 0,
+        chunk_count: 1,
+        variant_count: annotations.len(),
+        annotations,
+        errors: vec![],
+        annotator: AnnotatorInfo {
+            backend: "ensembl".into(),
+            version: "recorded".into(),
+            assembly: None,
+            gene_models: None,
+        },
+    }
+}
+
+fn consequence<'a>(chunk: &'a Annotated, annotation: usize, transcript: &str) -> &'a Value {
+    chunk.annotations[annotation]["transcript_consequences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["transcript_id"] == transcript)
+        .unwrap_or_else(|| panic!("{transcript}"))
+}
+
+fn damaging_probability(tc: &Value) -> f64 {
+    let entry = &tc["ml_scores"][0];
+    assert_eq!(entry["status"], "ok", "{entry}");
+    let p = entry["output"].as_array().expect("predict_proba row");
+    assert_eq!(p.len(), 2);
+    let sum: f64 = p.iter().filter_map(Value::as_f64).sum();
+    assert!((sum - 1.0).abs() < 1e-6, "{entry}");
+    p[1].as_f64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missense_scores_come_from_condel_the_matrices_and_a_real_mlserver_then_survive_its_stop() {
+    let Some(venv) = venv() else { return };
+    let mut server = MlServer::start(&venv);
+    let probe = V2Client::new(
+        Endpoint {
+            base: server.base.clone(),
+            name: MODEL.into(),
+            version: Some("v1".into()),
+        },
+        vep::scoring::v2::ClientOptions {
+            token: None,
+            ca_pem: None,
+            timeout: Duration::from_secs(5),
+            first_timeout: Duration::from_secs(5),
+            attempts: 1,
+            backoff: Duration::from_millis(10),
+        },
+    )
+    .unwrap();
+    server.wait_ready(&probe).await;
+    let unknown = V2Client::new(
+        Endpoint {
+            base: server.base.clone(),
+            name: "no-such-model".into(),
+            version: None,
+        },
+        vep::scoring::v2::ClientOptions {
+            token: None,
+            ca_pem: None,
+            timeout: Duration::from_secs(5),
+            first_timeout: Duration::from_secs(5),
+            attempts: 1,
+            backoff: Duration::from_millis(10),
+        },
+    )
+    .unwrap();
+    assert!(
+        !unknown.ready().await.unwrap(),
+        "readiness is the status code"
+    );
+
+    let scoring =
+        Scoring::from_config(&config(vec![spec(&server.base)], Duration::from_secs(30))).unwrap();
+    let mut chunk = ensembl_chunk();
+    let before = chunk.annotations.len();
+    scoring.apply(&mut chunk).await;
+    assert_eq!(chunk.annotations.len(), before);
+
+    // DMD C/Y with SIFT 0 and PolyPhen-2 1: Condel deleterious, with its inputs recorded.
+    let dmd = consequence(&chunk, 0, "NM_000109.4");
+    assert_eq!(dmd["condel"]["status"], "ok", "{}", dmd["condel"]);
+    assert_eq!(dmd["condel"]["prediction"], "deleterious");
+    assert_eq!(
+        dmd["condel"]["inputs"],
+        json!({"sift_score": 0.0, "polyphen_score": 1.0})
+    );
+    assert_eq!(dmd["condel"]["label"], LABEL);
+    assert_eq!(
+        (dmd["blosum62"].clone(), dmd["grantham"].clone()),
+        (json!(-2), json!(194))
+    );
+    let entry = &dmd["ml_scores"][0];
+    assert_eq!(entry["model"], MODEL);
+    assert_eq!(entry["version"], "v1");
+    assert_eq!(entry["inputs"], json!({"blosum62": -2, "grantham": 194}));
+    assert_eq!(entry["output_name"], "predict_proba");
+    assert_eq!(entry["label"], LABEL);
+    let radical = damaging_probability(dmd);
+
+    // A transcript Ensembl gave no SIFT/PolyPhen for: Condel says why; the model still scores.
+    let bare = consequence(&chunk, 0, "NM_004009.3");
+    assert_eq!(bare["condel"]["status"], "not_applicable");
+    assert!(bare["condel"]["reason"].as_str().unwrap().contains("SIFT"));
+    assert_eq!(damaging_probability(bare), radical);
+
+    // AGT M/T (SIFT 1, PolyPhen-2 0): Condel neutral; the conservative change (Grantham 81)
+    // gets a lower damaging probability from the model than C/Y (194).
+    let agt = consequence(&chunk, 1, "ENST00000366667");
+    assert_eq!(agt["condel"]["prediction"], "neutral", "{}", agt["condel"]);
+    assert_eq!(agt["grantham"], 81);
+    assert!(damaging_probability(agt) < radical);
+
+    // Non-coding consequences get no scores at all.
+    let other = consequence(&chunk, 1, "ENST00000412344");
+    assert!(other.get("condel").is_none() && other.get("ml_scores").is_none());
+
+    // MLServer stops: the same chunk is still fully annotated, scores say why they are absent.
+    server.stop();
+    let mut chunk = ensembl_chunk();
+    let started = Instant::now();
+    scoring.apply(&mut chunk).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(chunk.annotations.len(), before);
+    let dmd = consequence(&chunk, 0, "NM_000109.4");
+    assert_eq!(dmd["condel"]["status"], "ok");
+    let entry = &dmd["ml_scores"][0];
+    assert_eq!(entry["status"], "unavailable", "{entry}");
+    let reason = entry["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("score unavailable: cannot connect"),
+        "{reason}"
+    );
+    assert!(entry.get("output").is_none());
+}
+
+/// A server that accepts connections and never answers: the deadline, not the server,
+/// decides when the chunk moves on.
+#[tokio::test]
+async fn a_silent_model_server_is_reported_unavailable_within_the_timeout() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = url::Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let scoring =
+        Scoring::from_config(&config(vec![spec(&base)], Duration::from_millis(300))).unwrap();
+    let mut chunk = ensembl_chunk();
+    let started = Instant::now();
+    scoring.apply(&mut chunk).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let entry = &consequence(&chunk, 0, "NM_000109.4")["ml_scores"][0];
+    assert_eq!(entry["status"], "unavailable");
+    assert!(
+        entry["reason"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer within"),
+        "{entry}"
+    );
+    held.abort();
+}
