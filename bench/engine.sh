@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Engine benchmark: the built-in annotation engine (`vep-function annotate`, release build)
+# against `bcftools csq` on the same GFF3 + FASTA and the same generated VCF, in one run.
+# Prints variants/s of both and their ratio, cold start (process start to first annotation on
+# a 1-variant input, from GFF3 and from a prebuilt index) and peak RSS.
+#
+#   bench/engine.sh [N_VARIANTS]        (default 1000000; env BENCH_DIR, CARGO_TARGET_DIR)
+#
+# Heavy: a release build and two passes over N variants. Don't run it casually on a shared
+# machine.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+N="${1:-1000000}"
+SEED=20261128
+DATA="$ROOT/vep-function/data/chr21"
+GFF="$DATA/Homo_sapiens.GRCh38.chr21_vep_test_subset.gff3.gz"
+FASTA="$DATA/GRCh38.chr21.vep_test_region.fa.gz"
+BED="$DATA/covered_regions.bed"
+WORK="${BENCH_DIR:-$ROOT/target/bench}"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/vep-function/target}"
+BIN="$TARGET/release/vep-function"
+mkdir -p "$WORK"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! command -v bcftools >/dev/null; then
+  echo "installing bcftools (Debian package)" >&2
+  as_root apt-get install -y bcftools >&2 || { as_root apt-get update >&2 && as_root apt-get install -y bcftools >&2; }
+fi
+[ -x /usr/bin/time ] || as_root apt-get install -y time >&2
+
+echo "building vep-function (release)" >&2
+cargo build --release --manifest-path "$ROOT/vep-function/Cargo.toml" >&2
+
+INPUT="$WORK/variants.$N.vcf"
+if [ ! -s "$INPUT" ]; then
+  echo "generating $N variants (seed $SEED)" >&2
+  python3 "$ROOT/bench/gen_variants.py" "$FASTA" "$BED" "$N" "$SEED" > "$INPUT.tmp"
+  mv "$INPUT.tmp" "$INPUT"
+fi
+RECORDS=$(grep -vc '^#' "$INPUT")
+
+now() { date +%s.%N; }
+# Runs "$@" under /usr/bin/time -v; sets ELAPSED (s) and RSS_KB.
+measure() {
+  local log="$WORK/time.log" start end
+  start=$(now)
+  /usr/bin/time -v -o "$log" "$@"
+  end=$(now)
+  ELAPSED=$(echo "$end - $start" | bc -l)
+  RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+}
+
+echo "annotating $RECORDS records with vep-function" >&2
+measure "$BIN" annotate --gff "$GFF" --fasta "$FASTA" --input "$INPUT" --format vcf \
+  --output "$WORK/engine.vcf" 2>"$WORK/engine.stderr"
+ENGINE_S=$ELAPSED ENGINE_RSS=$RSS_KB
+ENGINE_OUT=$(grep -vc '^#' "$WORK/engine.vcf")
+ENGINE_ERR=$(grep -c 'VEP_ERROR=' "$WORK/engine.vcf" || true)
+
+echo "annotating $RECORDS records with bcftools csq" >&2
+measure bcftools csq -f "$FASTA" -g "$GFF" -Ov -o "$WORK/bcftools.vcf" "$INPUT" \
+  2>"$WORK/bcftools.stderr"
+BCF_S=$ELAPSED BCF_RSS=$RSS_KB
+BCF_OUT=$(grep -vc '^#' "$WORK/bcftools.vcf")
+
+# Cold start: a fresh process on a 1-variant input, until its first output line.
+head -3 "$INPUT" > "$WORK/one.vcf"
+printf '21\t25585733\trs142513484\tC\tT\t.\t.\t.\n' >> "$WORK/one.vcf"
+"$BIN" index --gff "$GFF" --fasta "$FASTA" --output "$WORK/chr21.vepidx" 2>/dev/null
+cold() {
+  local start end
+  start=$(now)
+  "$@" --input "$WORK/one.vcf" --format json 2>/dev/null | head -1 > "$WORK/cold.json"
+  end=$(now)
+  [ -s "$WORK/cold.json" ] || { echo "cold start produced no output: $*" >&2; exit 1; }
+  echo "($end - $start) * 1000" | bc -l
+}
+COLD_GFF=$(cold "$BIN" annotate --gff "$GFF" --fasta "$FASTA")
+COLD_IDX=$(cold "$BIN" annotate --index "$WORK/chr21.vepidx")
+
+rate() { echo "$1 / $2" | bc -l; }
+ENGINE_RATE=$(rate "$RECORDS" "$ENGINE_S")
+BCF_RATE=$(rate "$RECORDS" "$BCF_S")
+printf '\n== engine benchmark: %s records over the chr21 region (seed %s) ==\n' "$RECORDS" "$SEED"
+printf '%-26s %12s %10s %14s %12s\n' tool "variants/s" "wall s" "peak RSS MiB" "out records"
+printf '%-26s %12.0f %10.2f %14.1f %12s\n' "vep-function annotate" "$ENGINE_RATE" "$ENGINE_S" \
+  "$(echo "$ENGINE_RSS / 1024" | bc -l)" "$ENGINE_OUT"
+printf '%-26s %12.0f %10.2f %14.1f %12s\n' "bcftools csq $(bcftools --version | head -1 | cut -d' ' -f2)" \
+  "$BCF_RATE" "$BCF_S" "$(echo "$BCF_RSS / 1024" | bc -l)" "$BCF_OUT"
+printf 'ratio vep-function / bcftools csq: %.2f\n' "$(echo "$ENGINE_RATE / $BCF_RATE" | bc -l)"
+printf 'vep-function records with VEP_ERROR: %s\n' "$ENGINE_ERR"
+printf 'cold start to first annotation: %.0f ms from GFF3+FASTA, %.0f ms from the index\n' \
+  "$COLD_GFF" "$COLD_IDX"
