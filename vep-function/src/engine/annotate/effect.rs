@@ -106,6 +106,15 @@ pub(super) fn transcript_consequence(
                 .terms(&mut terms);
                 coding_seq = Some(seq);
             } else {
+                // Partly outside the CDS (e.g. from the 5' UTR into the start codon): VEP
+                // still checks whether an ATG remains where the start codon was.
+                if let Some(retained) = start_codon_kept(engine, t, a, cs)? {
+                    terms.push(if retained {
+                        Consequence::StartRetainedVariant
+                    } else {
+                        Consequence::StartLost
+                    });
+                }
                 terms.push(Consequence::CodingSequenceVariant);
             }
         }
@@ -216,6 +225,57 @@ fn cds_change(t: &Transcript, a: &Allele) -> Option<CdsChange> {
         (spliced_len == a.reference.len() as u64 && p1 >= 1 && p2 <= cds_len)
             .then_some(CdsChange::Replace { start: p1, end: p2 })
     }
+}
+
+/// For an exonic change overlapping a complete start codon: whether `ATG` is still at the
+/// start codon's place in the mutated transcript; `None` when it does not apply.
+fn start_codon_kept(
+    engine: &Engine,
+    t: &Transcript,
+    a: &Allele,
+    cs: u64,
+) -> Result<Option<bool>, AnnotateError> {
+    let complete = t
+        .coding
+        .as_ref()
+        .is_some_and(|c| !c.start_incomplete && t.cds_padding() == 0);
+    let (Some(c1), Some(c2)) = cdna_pair(t, a) else {
+        return Ok(None);
+    };
+    let exonic = if a.is_insertion() {
+        c2 == c1 + 1
+    } else {
+        c2 + 1 - c1 == a.reference.len() as u64
+    };
+    let touches = if a.is_insertion() {
+        c1 >= cs && c1 < cs + 2
+    } else {
+        c1 <= cs + 2 && c2 >= cs
+    };
+    if !complete || !exonic || !touches {
+        return Ok(None);
+    }
+    // Spliced sequence from the transcript start to a little past the start codon.
+    let mut cdna = Vec::new();
+    let want = cs + 2 + a.reference.len() as u64;
+    for e in &t.exons {
+        if cdna.len() as u64 >= want {
+            break;
+        }
+        let bases = engine.genome.sequence(&t.chrom, e.start, e.end)?;
+        cdna.extend(oriented(t, &bases));
+    }
+    let (from, to) = if a.is_insertion() {
+        (c1 as usize, c1 as usize)
+    } else {
+        ((c1 - 1) as usize, c2 as usize)
+    };
+    if to > cdna.len() {
+        return Ok(None);
+    }
+    cdna.splice(from..to, oriented(t, &a.alternate));
+    let at = (cs - 1) as usize;
+    Ok(Some(cdna.get(at..at + 3) == Some(&b"ATG"[..])))
 }
 
 /// cDNA positions of the allele's first and last base in transcript order; for an
@@ -362,4 +422,54 @@ fn finish(
         .copied()
         .unwrap_or(Consequence::IntergenicVariant);
     (tc, worst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::variant::Variant;
+    use std::path::Path;
+
+    fn engine() -> Engine {
+        Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap()
+    }
+
+    fn terms_on(e: &Engine, v: &Variant, tx: &str) -> Vec<String> {
+        let a = e.annotate(v).unwrap();
+        let tc = a
+            .transcript_consequences
+            .into_iter()
+            .find(|t| t.transcript_id.starts_with(tx))
+            .unwrap();
+        tc.consequence_terms
+    }
+
+    #[test]
+    fn a_deletion_from_the_5prime_utr_into_the_start_codon_loses_the_start() {
+        let e = engine();
+        // MRPL39 (reverse strand): the start codon's A is the highest CDS coordinate.
+        let t = e.models().transcript("ENST00000352957").unwrap();
+        let a_of_atg = t.coding.as_ref().unwrap().segments[0].end;
+        assert_eq!(
+            e.genome().sequence("21", a_of_atg - 2, a_of_atg).unwrap(),
+            b"CAT"
+        );
+        // Delete the start codon's first base and the two 5' UTR bases before it.
+        let anchor = a_of_atg - 1;
+        let reference = e.genome().sequence("21", anchor, a_of_atg + 2).unwrap();
+        let v = Variant {
+            input: String::new(),
+            id: None,
+            chrom: "21".into(),
+            pos: anchor,
+            reference: String::from_utf8(reference.clone()).unwrap(),
+            alternate: String::from_utf8(reference[..1].to_vec()).unwrap(),
+        };
+        let terms = terms_on(&e, &v, "ENST00000352957");
+        assert!(terms.contains(&"start_lost".to_string()), "{terms:?}");
+        assert!(
+            terms.contains(&"5_prime_UTR_variant".to_string()),
+            "{terms:?}"
+        );
+    }
 }
