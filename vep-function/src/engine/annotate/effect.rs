@@ -2,7 +2,7 @@
 
 use super::{Allele, AnnotateError, Engine, UPSTREAM_DOWNSTREAM_DISTANCE};
 use crate::engine::{
-    codon::reverse_complement,
+    codon::{reverse_complement, translate_codon},
     consequence::{impact_of, CdsChange, CodingEffect, Consequence, Peptides, SpliceEffects},
     hgvs,
     output::TranscriptConsequence,
@@ -70,6 +70,7 @@ pub(super) fn transcript_consequence(
     let alt_tx = oriented(t, &a.alternate);
     let mut coding_seq: Option<Vec<u8>> = None;
     let mut change: Option<CdsChange> = None;
+    let mut stop_kept = false;
 
     if let (Some((cs, ce)), Some(cds_len)) = (t.coding_cdna_range(), t.cds_len()) {
         let padding = t.cds_padding();
@@ -97,11 +98,13 @@ pub(super) fn transcript_consequence(
                     CdsChange::Replace { start, .. } => start <= 3,
                     CdsChange::Insert { after } => after < 3,
                 };
+                stop_kept = stop_kept_by_indel(engine, t, a, &seq, cds_len);
                 CodingEffect {
                     peptides: peptides.as_ref(),
                     ref_len: a.reference.len(),
                     alt_len: a.alternate.len(),
                     touches_start_codon,
+                    stop_kept_by_indel: stop_kept,
                 }
                 .terms(&mut terms);
                 coding_seq = Some(seq);
@@ -165,7 +168,9 @@ pub(super) fn transcript_consequence(
         });
     }
 
-    name_hgvs(engine, t, a, &mut tc, coding_seq.as_deref(), change);
+    // VEP names no protein change for a frameshift it calls stop_retained.
+    let protein_change = change.filter(|_| !stop_kept);
+    name_hgvs(engine, t, a, &mut tc, coding_seq.as_deref(), protein_change);
     Ok(Some(finish(tc, terms)))
 }
 
@@ -225,6 +230,57 @@ fn cds_change(t: &Transcript, a: &Allele) -> Option<CdsChange> {
         (spliced_len == a.reference.len() as u64 && p1 >= 1 && p2 <= cds_len)
             .then_some(CdsChange::Replace { start: p1, end: p2 })
     }
+}
+
+/// VEP's check for indels at the end of the CDS: after 3' shifting the indel touches the
+/// stop codon, and the mutated sequence still has a stop codon where the (moved) original
+/// one now sits.
+fn stop_kept_by_indel(
+    engine: &Engine,
+    t: &Transcript,
+    a: &Allele,
+    seq: &[u8],
+    cds_len: u64,
+) -> bool {
+    if a.reference.len() == a.alternate.len() || t.coding.as_ref().is_none_or(|c| c.end_incomplete)
+    {
+        return false;
+    }
+    let fetch = |lo: u64, hi: u64| engine.bases(t, lo, hi);
+    let (shifted, _) = hgvs::shift_3prime(
+        &a.minimal(),
+        t.strand == Strand::Forward,
+        (t.start(), t.end()),
+        &fetch,
+    );
+    let Some(change) = cds_change(t, &shifted) else {
+        return false;
+    };
+    let stop_start = cds_len - 2;
+    let touches = match change {
+        CdsChange::Insert { after } => after + 1 >= stop_start && after < cds_len,
+        CdsChange::Replace { start, end } => start <= cds_len && end >= stop_start,
+    };
+    if !touches {
+        return false;
+    }
+    let (from, to) = match change {
+        CdsChange::Replace { start, end } => ((start - 1) as usize, end as usize),
+        CdsChange::Insert { after } => (after as usize, after as usize),
+    };
+    if to > seq.len() {
+        return false;
+    }
+    let alt = oriented(t, &shifted.alternate);
+    let mut mutated = Vec::with_capacity(seq.len() + alt.len());
+    mutated.extend_from_slice(&seq[..from]);
+    mutated.extend_from_slice(&alt);
+    mutated.extend_from_slice(&seq[to..]);
+    let moved_stop = (stop_start as i64 - 1) + alt.len() as i64 - (to - from) as i64;
+    usize::try_from(moved_stop)
+        .ok()
+        .and_then(|at| mutated.get(at..at + 3))
+        .is_some_and(|codon| translate_codon(codon) == b'*')
 }
 
 /// For an exonic change overlapping a complete start codon: whether `ATG` is still at the

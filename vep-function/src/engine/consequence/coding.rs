@@ -132,12 +132,16 @@ pub struct CodingEffect<'a> {
     pub alt_len: usize,
     /// The change touches CDS bases 1-3.
     pub touches_start_codon: bool,
+    /// An indel at the stop codon after which a stop codon still ends the CDS (VEP then
+    /// calls `stop_retained_variant` and not `frameshift_variant`).
+    pub stop_kept_by_indel: bool,
 }
 
 impl CodingEffect<'_> {
     pub fn terms(&self, out: &mut Vec<Consequence>) {
         use Consequence::*;
-        let frameshift = !self.ref_len.abs_diff(self.alt_len).is_multiple_of(3);
+        let frameshift =
+            !self.ref_len.abs_diff(self.alt_len).is_multiple_of(3) && !self.stop_kept_by_indel;
         let Some(p) = self.peptides else {
             out.push(CodingSequenceVariant);
             return;
@@ -147,7 +151,7 @@ impl CodingEffect<'_> {
         let stop_pos = |x: &[u8]| x.iter().position(|&c| c == b'*');
         let partial = p.partial_codon;
         let stop_gained = !partial && has_stop(a) && !has_stop(r);
-        let stop_lost = !partial && has_stop(r) && !has_stop(a);
+        let stop_lost = !partial && has_stop(r) && !has_stop(a) && !self.stop_kept_by_indel;
         let start_lost = self.touches_start_codon
             && !partial
             && r.first() == Some(&b'M')
@@ -157,8 +161,12 @@ impl CodingEffect<'_> {
             && !start_lost
             && r.first() == Some(&b'M')
             && a.first() == Some(&b'M');
-        let stop_retained =
-            !partial && !frameshift && has_stop(r) && has_stop(a) && stop_pos(r) == stop_pos(a);
+        let stop_retained = self.stop_kept_by_indel
+            || (!partial
+                && !frameshift
+                && has_stop(r)
+                && has_stop(a)
+                && stop_pos(r) == stop_pos(a));
         let synonymous =
             !partial && !frameshift && !r.is_empty() && r == a && !stop_retained && !start_retained;
         let missense = !partial
@@ -182,7 +190,12 @@ impl CodingEffect<'_> {
             && !inframe_deletion
             && !start_lost
             && !frameshift;
-        let unknown = a.contains(&b'X') && !(frameshift || inframe_deletion || protein_altering);
+        let unknown = a.contains(&b'X')
+            && !(frameshift
+                || inframe_deletion
+                || inframe_insertion
+                || protein_altering
+                || stop_retained);
         for (flag, term) in [
             (stop_gained, StopGained),
             (frameshift, FrameshiftVariant),
@@ -219,6 +232,7 @@ mod tests {
             ref_len,
             alt_len: alt.len(),
             touches_start_codon: matches!(change, CdsChange::Replace { start, .. } if start <= 3),
+            stop_kept_by_indel: false,
         }
         .terms(&mut out);
         (p, out)
