@@ -12,7 +12,7 @@ GATEWAY_PORT ?= 8080
 EVENTS_PORT ?= 8081
 FUNCTION_PORT ?= 8090
 
-.PHONY: all build build-release run test test-unit test-e2e test-manifests images lint fmt clippy bench clean
+.PHONY: all build build-release run test test-unit test-e2e test-manifests images lint fmt clippy bench fuzz clean
 
 all: build
 
@@ -46,6 +46,10 @@ test-manifests:
 
 images:
 	config/images.sh
+
+## cargo-fuzz targets (parsers, protocol decoder, event data), FUZZ_SECONDS each.
+fuzz:
+	scripts/fuzz.sh
 
 lint: fmt clippy
 
