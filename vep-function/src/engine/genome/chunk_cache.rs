@@ -1,11 +1,13 @@
 //! A small LRU of decoded reference chunks, keyed by contig and chunk index.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 pub(super) struct ChunkCache {
     capacity: usize,
     tick: u64,
     entries: Vec<Entry>,
+    /// contig -> chunk -> slot in `entries`.
+    index: HashMap<String, HashMap<u64, usize>>,
 }
 
 struct Entry {
@@ -21,19 +23,16 @@ impl ChunkCache {
             capacity: capacity.max(1),
             tick: 0,
             entries: Vec::new(),
+            index: HashMap::new(),
         }
     }
 
     pub(super) fn get(&mut self, contig: &str, chunk: u64) -> Option<Arc<Vec<u8>>> {
         self.tick += 1;
-        let tick = self.tick;
-        self.entries
-            .iter_mut()
-            .find(|e| e.chunk == chunk && e.contig == contig)
-            .map(|e| {
-                e.last_used = tick;
-                Arc::clone(&e.bases)
-            })
+        let i = *self.index.get(contig)?.get(&chunk)?;
+        let e = &mut self.entries[i];
+        e.last_used = self.tick;
+        Some(Arc::clone(&e.bases))
     }
 
     pub(super) fn insert(&mut self, contig: &str, chunk: u64, bases: Vec<u8>) -> Arc<Vec<u8>> {
@@ -45,11 +44,23 @@ impl ChunkCache {
             last_used: self.tick,
             bases: Arc::clone(&bases),
         };
-        if self.entries.len() < self.capacity {
+        let slot = if self.entries.len() < self.capacity {
             self.entries.push(entry);
-        } else if let Some(oldest) = self.entries.iter_mut().min_by_key(|e| e.last_used) {
-            *oldest = entry;
-        }
+            self.entries.len() - 1
+        } else {
+            let oldest = (0..self.entries.len())
+                .min_by_key(|&i| self.entries[i].last_used)
+                .unwrap_or(0);
+            let old = std::mem::replace(&mut self.entries[oldest], entry);
+            if let Some(chunks) = self.index.get_mut(&old.contig) {
+                chunks.remove(&old.chunk);
+            }
+            oldest
+        };
+        self.index
+            .entry(contig.to_string())
+            .or_default()
+            .insert(chunk, slot);
         bases
     }
 }

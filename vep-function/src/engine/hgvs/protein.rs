@@ -57,13 +57,17 @@ pub fn hgvs_protein(seq: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> 
         CdsChange::Replace { start, .. } => start <= 3,
         CdsChange::Insert { after } => after < 3,
     };
-    let ref_prot = translate_until_stop(cds, 0);
-    if touches_start && peptides.alt_aa.first() != Some(&b'M') && ref_prot.first() == Some(&b'M') {
+    if touches_start
+        && peptides.alt_aa.first() != Some(&b'M')
+        && cds.get(..3).map(translate_codon) == Some(b'M')
+    {
         return Some("Met1?".to_string());
     }
     let mutated = apply(seq, change, alt)?;
+    // The whole reference protein is needed only to place indels; translate it lazily.
+    let ref_prot = || translate_until_stop(cds, 0);
     if !ref_len.abs_diff(alt.len()).is_multiple_of(3) {
-        return frameshift(&ref_prot, &translate_until_stop(&mutated, 0));
+        return frameshift(&ref_prot(), &translate_until_stop(&mutated, 0));
     }
     let first_codon = match change {
         CdsChange::Replace { start, .. } => (start - 1) / 3,
@@ -105,6 +109,7 @@ pub fn hgvs_protein(seq: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> 
             three_letter(ins[0])
         )),
         (0, _) => {
+            let ref_prot = ref_prot();
             if ins[0] == b'*' {
                 return Some(format!(
                     "{}{}Ter",
@@ -144,6 +149,7 @@ pub fn hgvs_protein(seq: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> 
             ))
         }
         (n, 0) => {
+            let ref_prot = ref_prot();
             let mut del = del.to_vec();
             while pos - 1 + n < ref_prot.len() && ref_prot[pos - 1 + n] == del[0] && del[0] != b'*'
             {
