@@ -1,20 +1,34 @@
-//! Annotation backends behind the `service::Annotator` trait, chosen by configuration.
+//! Annotation backends behind the `service::ChunkAnnotator` seam, chosen by configuration.
 
+pub mod ensembl;
 mod local;
 
+pub use ensembl::EnsemblAnnotator;
 pub use local::LocalAnnotator;
 
+use std::sync::Arc;
+
 use crate::config::{Backend, Config};
-use crate::service::Annotator;
+use crate::service::{Blocking, ChunkAnnotator};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     #[error("loading the built-in engine's data: {0}")]
     Local(String),
+    #[error("setting up the Ensembl client: {0}")]
+    Ensembl(#[from] ensembl::ClientError),
 }
 
-pub fn build(config: &Config) -> Result<Box<dyn Annotator>, BackendError> {
+/// Builds the configured backend. Never contacts Ensembl: readiness must not depend on it.
+pub fn build(config: &Config) -> Result<Box<dyn ChunkAnnotator>, BackendError> {
     match config.backend {
-        Backend::Local => Ok(Box::new(LocalAnnotator::load(&config.data)?)),
+        Backend::Local => Ok(Box::new(Blocking(Arc::new(LocalAnnotator::load(
+            &config.data,
+        )?)))),
+        Backend::Ensembl => Ok(Box::new(EnsemblAnnotator::new(&config.ensembl)?)),
+        Backend::LocalEnsembl => Ok(Box::new(ensembl::Combined::new(
+            Arc::new(LocalAnnotator::load(&config.data)?),
+            EnsemblAnnotator::new(&config.ensembl)?,
+        ))),
     }
 }

@@ -14,11 +14,11 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 
 use crate::events::{self, CeOverrides, Chunk, Outcome};
-use crate::service::{self, Annotator};
+use crate::service::{self, ChunkAnnotator};
 use crate::sink::{Sink, SinkError};
 
 pub struct State {
-    pub annotator: Arc<dyn Annotator>,
+    pub annotator: Arc<dyn ChunkAnnotator>,
     pub sink: Option<Sink>,
     pub source: String,
     pub overrides: CeOverrides,
@@ -63,37 +63,24 @@ async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<State>) ->
                     "the function is shutting down".into(),
                 );
             };
-            let annotator = state.annotator.clone();
             let started = Instant::now();
             let n = submitted.variants.len();
-            let done = web::block(move || service::process(&submitted, annotator.as_ref())).await;
-            match done {
-                Ok(mut annotated) => {
-                    metrics::histogram!("vep_annotate_seconds")
-                        .record(started.elapsed().as_secs_f64());
-                    metrics::counter!("vep_variants_total", "outcome" => "annotated")
-                        .increment((n - annotated.errors.len()) as u64);
-                    metrics::counter!("vep_variants_total", "outcome" => "error")
-                        .increment(annotated.errors.len() as u64);
-                    // Remote scoring waits on I/O, not CPU: it runs without the worker permit. It can
-                    // mark a score unavailable but never fails or drops an annotation.
-                    drop(_permit);
-                    let scoring_started = Instant::now();
-                    state.scoring.apply(&mut annotated).await;
-                    metrics::histogram!("vep_scoring_seconds")
-                        .record(scoring_started.elapsed().as_secs_f64());
-                    Outcome::Annotated(annotated)
-                }
-                Err(e) => {
-                    // A panic in the engine is a defect; the input may succeed elsewhere.
-                    tracing::error!(error = %e, "annotation worker failed");
-                    return problem(
-                        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        "annotation_failed",
-                        "annotation worker failed".into(),
-                    );
-                }
-            }
+            // Backend failures (engine defects, Ensembl down) come back as typed per-variant
+            // errors, so the user hears about them and the other variants are kept.
+            let mut annotated = service::process(&submitted, state.annotator.as_ref()).await;
+            metrics::histogram!("vep_annotate_seconds").record(started.elapsed().as_secs_f64());
+            metrics::counter!("vep_variants_total", "outcome" => "annotated")
+                .increment((n - annotated.errors.len()) as u64);
+            metrics::counter!("vep_variants_total", "outcome" => "error")
+                .increment(annotated.errors.len() as u64);
+            // Remote scoring waits on I/O, not CPU: it runs without the worker permit. It can
+            // mark a score unavailable but never fails or drops an annotation.
+            drop(_permit);
+            let scoring_started = Instant::now();
+            state.scoring.apply(&mut annotated).await;
+            metrics::histogram!("vep_scoring_seconds")
+                .record(scoring_started.elapsed().as_secs_f64());
+            Outcome::Annotated(annotated)
         }
         // Another type must never produce an event: that could loop through the broker.
         Err(e @ events::EventError::WrongType(_)) => {

@@ -1,6 +1,10 @@
 //! The function's business logic: one submitted chunk in, one result out. Pure: no HTTP, no
 //! CloudEvents SDK, no I/O beyond what the annotator does.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
 use crate::events::{Annotated, AnnotatorInfo, Chunk, Failed, Outcome, Submitted, VariantError};
 
 /// Why one submitted variant has no annotation.
@@ -11,22 +15,93 @@ pub struct VariantFailure {
     pub message: String,
 }
 
-/// An annotation backend. `annotate` answers one submitted string: one VEP JSON object per
-/// allele it describes, or why it could not be annotated.
+/// The answer for one submitted string: one VEP JSON object per allele it describes, or why it
+/// could not be annotated.
+pub type VariantOutcome = Result<Vec<serde_json::Value>, VariantFailure>;
+
+/// A chunk's answers, in input order (one per input).
+pub type ChunkFuture<'a> = Pin<Box<dyn Future<Output = Vec<VariantOutcome>> + Send + 'a>>;
+
+/// A CPU-bound backend that answers one submitted string at a time (the built-in engine).
+/// Served through [`Blocking`].
 pub trait Annotator: Send + Sync {
     fn info(&self) -> AnnotatorInfo;
-    fn annotate(&self, input: &str) -> Result<Vec<serde_json::Value>, VariantFailure>;
+    fn annotate(&self, input: &str) -> VariantOutcome;
+}
+
+/// The seam `process` uses: a whole chunk at once, asynchronously, because remote backends
+/// (Ensembl REST) batch many variants per request and wait on the network.
+pub trait ChunkAnnotator: Send + Sync {
+    fn info(&self) -> AnnotatorInfo;
+    /// Exactly one answer per input, in input order.
+    fn annotate_chunk<'a>(&'a self, inputs: &'a [String]) -> ChunkFuture<'a>;
+}
+
+/// Runs a per-variant [`Annotator`] on the blocking thread pool, so CPU work never stalls the
+/// server's event loop.
+pub struct Blocking(pub Arc<dyn Annotator>);
+
+impl ChunkAnnotator for Blocking {
+    fn info(&self) -> AnnotatorInfo {
+        self.0.info()
+    }
+
+    fn annotate_chunk<'a>(&'a self, inputs: &'a [String]) -> ChunkFuture<'a> {
+        let annotator = self.0.clone();
+        let owned = inputs.to_vec();
+        Box::pin(async move {
+            let n = owned.len();
+            let done = tokio::task::spawn_blocking(move || {
+                owned
+                    .iter()
+                    .map(|input| annotate_guarded(annotator.as_ref(), input))
+                    .collect::<Vec<_>>()
+            })
+            .await;
+            done.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "annotation worker failed");
+                (0..n)
+                    .map(|_| Err(internal("annotation worker failed")))
+                    .collect()
+            })
+        })
+    }
+}
+
+/// A panic on one variant is a defect; it must not take the chunk's other variants with it.
+fn annotate_guarded(annotator: &dyn Annotator, input: &str) -> VariantOutcome {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| annotator.annotate(input)))
+        .unwrap_or_else(|_| Err(internal("the annotator failed on this variant")))
+}
+
+fn internal(message: &str) -> VariantFailure {
+    VariantFailure {
+        code: "internal".into(),
+        message: message.into(),
+    }
 }
 
 /// Annotates every variant of a submitted chunk. Every input index ends up exactly once in
 /// `errors` or at least once in `annotations` (one object per ALT allele).
-pub fn process(submitted: &Submitted, annotator: &dyn Annotator) -> Annotated {
+pub async fn process(submitted: &Submitted, annotator: &dyn ChunkAnnotator) -> Annotated {
     let first = submitted.first_index.unwrap_or(0);
     let mut annotations = Vec::with_capacity(submitted.variants.len());
     let mut errors = Vec::new();
+    let answers = annotator.annotate_chunk(&submitted.variants).await;
+    if answers.len() != submitted.variants.len() {
+        tracing::error!(
+            inputs = submitted.variants.len(),
+            answers = answers.len(),
+            "the annotator broke its one-answer-per-input contract"
+        );
+    }
+    let mut answers = answers.into_iter();
     for (offset, input) in submitted.variants.iter().enumerate() {
         let index = first + offset as u64;
-        let outcome = annotator.annotate(input).and_then(|objects| {
+        let answer = answers
+            .next()
+            .unwrap_or_else(|| Err(internal("the annotator gave no answer for this variant")));
+        let outcome = answer.and_then(|objects| {
             if objects.is_empty() {
                 // A backend that answers nothing must not make the variant vanish.
                 Err(VariantFailure {
@@ -97,8 +172,9 @@ mod tests {
                 gene_models: None,
             }
         }
-        fn annotate(&self, input: &str) -> Result<Vec<serde_json::Value>, VariantFailure> {
+        fn annotate(&self, input: &str) -> VariantOutcome {
             match input {
+                "panic" => panic!("a defect on one variant"),
                 "multi" => Ok(vec![
                     json!({"allele_string":"C/T"}),
                     json!({"allele_string":"C/G"}),
@@ -125,12 +201,13 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_input_index_is_accounted_for() {
+    #[tokio::test]
+    async fn every_input_index_is_accounted_for() {
         let out = process(
-            &submitted(&["ok", "bad", "multi", "none"], Some(10)),
-            &Literal,
-        );
+            &submitted(&["ok", "bad", "multi", "none", "panic"], Some(10)),
+            &Blocking(Arc::new(Literal)),
+        )
+        .await;
         let annotated: Vec<u64> = out
             .annotations
             .iter()
@@ -142,7 +219,10 @@ mod tests {
             .iter()
             .map(|e| (e.input_index, e.code.as_str()))
             .collect();
-        assert_eq!(failed, vec![(11, "unparsable"), (13, "not_annotated")]);
-        assert_eq!(out.variant_count, 4);
+        assert_eq!(
+            failed,
+            vec![(11, "unparsable"), (13, "not_annotated"), (14, "internal")]
+        );
+        assert_eq!(out.variant_count, 5);
     }
 }
