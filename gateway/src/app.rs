@@ -5,17 +5,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle};
-use actix_web::{App, HttpServer};
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpResponse, HttpServer};
+use futures_util::future::{self, Either, FutureExt};
 use tokio::sync::watch;
 
 use crate::broker::Broker;
 use crate::config::Config;
+use crate::http::auth::AuthPolicy;
 use crate::http::internal::{self, InternalState};
 use crate::http::public::{self, PublicState};
 use crate::protocol::Limits;
 use crate::registry::Registry;
-use crate::session::SessionContext;
+use crate::session::{SessionContext, SessionLimits};
+use crate::store::{memory::MemoryStore, redis::RedisStore, Store, StoreError, StreamLimits};
+use crate::telemetry;
 
 /// Time given to open connections once shutdown starts.
 const SHUTDOWN_GRACE: u64 = 10;
@@ -28,6 +34,8 @@ pub enum AppError {
     Client(#[from] reqwest::Error),
     #[error("could not listen: {0}")]
     Listen(#[from] std::io::Error),
+    #[error("could not set up the result store: {0}")]
+    Store(#[from] StoreError),
 }
 
 pub struct Gateway {
@@ -37,7 +45,9 @@ pub struct Gateway {
     stopper: Stopper,
 }
 
-/// Stops a running gateway: sessions first (close 1012), then both servers.
+/// Stops a running gateway: readiness off and new upgrades refused, sessions closed with
+/// 1012 (their undelivered results stay in the store for the resume), then both servers,
+/// which finish the requests in flight (event deliveries included).
 #[derive(Clone)]
 pub struct Stopper {
     shutdown: Arc<watch::Sender<bool>>,
@@ -57,13 +67,27 @@ impl Stopper {
     }
 }
 
+fn store(config: &Config, registry: Arc<Registry>) -> Result<Store, StoreError> {
+    let limits = StreamLimits {
+        max_len: config.stream_max_len,
+        ttl: config.stream_ttl,
+    };
+    Ok(match &config.redis_url {
+        Some(url) => Store::Redis(RedisStore::connect(url, limits, registry)?),
+        None => Store::Memory(Arc::new(MemoryStore::new(limits, registry))),
+    })
+}
+
 impl Gateway {
+    /// Must run inside a Tokio runtime (the Redis store spawns its listener).
     pub fn build(
         config: &Config,
         public_listener: TcpListener,
         internal_listener: TcpListener,
     ) -> Result<Self, AppError> {
-        let registry = Arc::new(Registry::new(config.max_sessions, config.session_queue));
+        telemetry::install();
+        let registry = Arc::new(Registry::new(config.max_sessions));
+        let store = store(config, registry.clone())?;
         let broker = Broker::new(
             config.broker_url.clone(),
             config.broker_timeout,
@@ -74,10 +98,18 @@ impl Gateway {
         let public_state = PublicState {
             session: SessionContext {
                 registry: registry.clone(),
+                store: store.clone(),
                 broker,
                 limits: Limits {
                     max_variants: config.max_variants_per_request,
                     max_frame_bytes: config.max_frame_bytes,
+                },
+                session_limits: SessionLimits {
+                    max_inflight_variants: config.max_inflight_variants,
+                    rate_per_minute: config.rate_limit_per_minute,
+                    rate_burst: config.rate_limit_burst,
+                    send_timeout: config.send_timeout,
+                    read_batch: config.session_queue,
                 },
                 chunk_size: config.chunk_size,
                 ce_source: config.ce_source.clone(),
@@ -86,16 +118,35 @@ impl Gateway {
             allowed_origins: config.allowed_origins.clone(),
             ready: ready.clone(),
         };
-        let internal_state = InternalState {
-            delivery: registry.clone(),
-            registry: registry.clone(),
+        let auth = AuthPolicy {
+            bearer_token: config.auth_token.clone(),
+            identity_header: config.trusted_identity_header.clone(),
         };
-        let public =
-            HttpServer::new(move || App::new().configure(public::configure(public_state.clone())))
-                .disable_signals()
-                .shutdown_timeout(SHUTDOWN_GRACE)
-                .listen(public_listener)?
-                .run();
+        let internal_state = InternalState { store };
+        let public = HttpServer::new(move || {
+            let auth = auth.clone();
+            App::new()
+                .wrap(security_headers())
+                // Only the WebSocket upgrade is gated: the page itself is public, and behind
+                // an OAuth proxy the proxy gates everything anyway.
+                .wrap_fn(move |req, srv| {
+                    if req.path() == "/ws" && !auth.is_open() {
+                        if let Err(e) = auth.check(req.headers()) {
+                            tracing::info!(code = e.code(), "websocket upgrade refused");
+                            let res = HttpResponse::Unauthorized()
+                                .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+                                .json(serde_json::json!({"code": e.code(), "message": e.to_string()}));
+                            return Either::Left(future::ready(Ok(req.into_response(res).map_into_right_body())));
+                        }
+                    }
+                    Either::Right(srv.call(req).map(|r| r.map(|r| r.map_into_left_body())))
+                })
+                .configure(public::configure(public_state.clone()))
+        })
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE)
+        .listen(public_listener)?
+        .run();
         let internal = HttpServer::new(move || {
             App::new().configure(internal::configure(internal_state.clone()))
         })
@@ -120,6 +171,19 @@ impl Gateway {
     pub fn stopper(&self) -> Stopper {
         self.stopper.clone()
     }
+}
+
+/// Headers every public response carries unless a handler set its own (the page sets a
+/// per-request CSP).
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
 }
 
 #[cfg(test)]

@@ -25,6 +25,15 @@ pub const REPLICA_ID: &str = "REPLICA_ID";
 pub const POD_NAME: &str = "POD_NAME";
 pub const HOSTNAME: &str = "HOSTNAME";
 pub const CE_SOURCE: &str = "CE_SOURCE";
+pub const REDIS_URL: &str = "REDIS_URL";
+pub const STREAM_MAX_LEN: &str = "STREAM_MAX_LEN";
+pub const STREAM_TTL_SECS: &str = "STREAM_TTL_SECS";
+pub const MAX_INFLIGHT_VARIANTS: &str = "MAX_INFLIGHT_VARIANTS";
+pub const RATE_LIMIT_PER_MINUTE: &str = "RATE_LIMIT_PER_MINUTE";
+pub const RATE_LIMIT_BURST: &str = "RATE_LIMIT_BURST";
+pub const SEND_TIMEOUT_MS: &str = "SEND_TIMEOUT_MS";
+pub const AUTH_TOKEN: &str = "AUTH_TOKEN";
+pub const TRUSTED_IDENTITY_HEADER: &str = "TRUSTED_IDENTITY_HEADER";
 
 /// Where configuration values come from.
 pub trait Source {
@@ -83,6 +92,18 @@ pub struct Config {
     pub log_format: LogFormat,
     pub replica_id: String,
     pub ce_source: String,
+    /// Shared store for cross-replica delivery and resume; `None`: in memory, one replica.
+    pub redis_url: Option<String>,
+    pub stream_max_len: usize,
+    pub stream_ttl: Duration,
+    pub max_inflight_variants: usize,
+    pub rate_limit_per_minute: u32,
+    pub rate_limit_burst: u32,
+    pub send_timeout: Duration,
+    /// When set, `/ws` requires `Authorization: Bearer <token>`.
+    pub auth_token: Option<String>,
+    /// When set (e.g. `X-Forwarded-User` behind an OAuth proxy), `/ws` requires this header.
+    pub trusted_identity_header: Option<String>,
 }
 
 impl Config {
@@ -124,6 +145,27 @@ impl Config {
             },
             replica_id,
             ce_source: value(src, CE_SOURCE).unwrap_or_else(|| "urn:genomics:gateway".to_owned()),
+            redis_url: match value(src, REDIS_URL) {
+                None => None,
+                Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => Some(v),
+                // Not echoed: the URL may carry a password.
+                Some(_) => return Err(invalid(REDIS_URL, "<hidden>", "expected redis:// or rediss://")),
+            },
+            stream_max_len: positive(src, STREAM_MAX_LEN, 1000)?,
+            stream_ttl: Duration::from_secs(positive(src, STREAM_TTL_SECS, 3600)?),
+            max_inflight_variants: positive(src, MAX_INFLIGHT_VARIANTS, 10_000)?,
+            rate_limit_per_minute: positive(src, RATE_LIMIT_PER_MINUTE, 120)?,
+            rate_limit_burst: positive(src, RATE_LIMIT_BURST, 20)?,
+            send_timeout: Duration::from_millis(positive(src, SEND_TIMEOUT_MS, 10_000)?),
+            auth_token: value(src, AUTH_TOKEN),
+            trusted_identity_header: match value(src, TRUSTED_IDENTITY_HEADER) {
+                None => None,
+                Some(h) => Some(
+                    actix_web::http::header::HeaderName::from_bytes(h.as_bytes())
+                        .map_err(|e| invalid(TRUSTED_IDENTITY_HEADER, &h, e.to_string()))?
+                        .to_string(),
+                ),
+            },
         })
     }
 }
@@ -203,6 +245,25 @@ mod tests {
         assert!(c.allowed_origins.is_empty());
         assert_eq!(c.log_format, LogFormat::Pretty);
         assert_eq!(c.ce_source, "urn:genomics:gateway");
+        assert_eq!(c.redis_url, None);
+        assert_eq!(c.stream_ttl, Duration::from_secs(3600));
+        assert_eq!(c.auth_token, None);
+    }
+
+    #[test]
+    fn redis_url_must_be_a_redis_url_and_is_not_echoed() {
+        let err = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (REDIS_URL, "http://user:secret@r/"),
+        ]))
+        .expect_err("scheme");
+        assert!(!err.to_string().contains("secret"), "{err}");
+        let ok = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (REDIS_URL, "redis://127.0.0.1:6379/"),
+        ]))
+        .expect("valid");
+        assert_eq!(ok.redis_url.as_deref(), Some("redis://127.0.0.1:6379/"));
     }
 
     #[test]

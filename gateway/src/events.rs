@@ -17,3 +17,4 @@ pub const SCHEMA_SUBMITTED: &str = "urn:genomics:schemas:variants-submitted:v1";
 pub const EXT_SESSION: &str = "sessionid";
 pub const EXT_ANALYSIS: &str = "analysisid";
 pub const EXT_PARTITION: &str = "partitionkey";
+pub const EXT_TRACEPARENT: &str = "traceparent";

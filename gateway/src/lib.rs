@@ -9,3 +9,5 @@ pub mod http;
 pub mod protocol;
 pub mod registry;
 pub mod session;
+pub mod store;
+pub mod telemetry;

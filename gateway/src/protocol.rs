@@ -15,6 +15,13 @@ pub enum ClientMessage {
     Analyze {
         request_id: String,
         variants: Vec<String>,
+        /// W3C trace context from the page, carried into the CloudEvents and back.
+        traceparent: Option<String>,
+    },
+    /// Reattach to an earlier session and replay the frames after `last_seen`.
+    Resume {
+        session_id: String,
+        last_seen: Option<String>,
     },
     /// Application-level keep-alive: browsers cannot send WebSocket ping frames.
     Ping,
@@ -69,6 +76,10 @@ pub enum ServerMessage {
         request_id: Option<String>,
         annotated: u64,
         failed: u64,
+    },
+    /// Answer to `resume`: frames after `last_seen` follow, each with its `cursor`.
+    Resumed {
+        session_id: String,
     },
     Pong,
 }

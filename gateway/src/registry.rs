@@ -1,327 +1,215 @@
-//! Sessions on this replica, their analyses, and routing of inbound results to them.
+//! The sessions whose sockets this replica holds, and how to wake them.
 //!
-//! All state sits behind one short-lived `std` mutex (no `.await` while held). Routing goes
-//! through the [`Delivery`] trait: issue #7 puts a cross-replica fan-out behind the same seam.
-
-mod dedup;
-mod progress;
+//! Results do not pass through here: they sit in the session's stream in the [`Store`]
+//! (crate::store), and a woken session task reads them at its own pace. So the registry holds
+//! no queue a slow client could grow; it only maps session ids to their signals.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::mpsc;
-
-use crate::events::{Inbound, InboundKind};
-use crate::protocol::ServerMessage;
-use dedup::DedupWindow;
-pub use progress::{ChunkError, Progress, Step};
-
-/// What a session task receives: messages to write, in order, as one unit.
-pub type Outbound = Vec<ServerMessage>;
-
-/// In-flight analyses one session may hold; bounds the analysis map.
-pub const MAX_ANALYSES_PER_SESSION: usize = 16;
-/// Remembered (source, id) pairs for redelivery detection.
-pub const DEDUP_CAPACITY: usize = 100_000;
+use tokio::sync::Notify;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RegistryError {
     #[error("the gateway holds its maximum of {0} sessions")]
     TooManySessions(usize),
-    #[error("at most {MAX_ANALYSES_PER_SESSION} analyses may be in progress per session")]
-    TooManyAnalyses,
-    #[error("session {0} is not registered")]
-    UnknownSession(String),
 }
 
 impl RegistryError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::TooManySessions(_) => "too_many_sessions",
-            Self::TooManyAnalyses => "too_many_analyses",
-            Self::UnknownSession(_) => "unknown_session",
         }
     }
 }
 
-/// How an inbound event was routed. The HTTP layer maps it to a status code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Routed {
-    Sent {
-        completed: bool,
-    },
-    /// (source, id) was delivered before.
-    Duplicate,
-    /// The session is not on this replica.
-    NotLocal,
-    /// The session is here but the analysis is not (finished, abandoned).
-    UnknownAnalysis,
-    /// The session's outbound queue is full: the sender should retry later.
-    QueueFull,
-    /// The chunk contradicts the analysis' bookkeeping.
-    Rejected(ChunkError),
+/// How other parts of the gateway reach one connected session task.
+#[derive(Debug, Default)]
+pub struct Signals {
+    /// New entries may be in the session's stream.
+    pub wake: Notify,
+    /// Another connection resumed this session: this one must close.
+    pub evict: Notify,
 }
 
-pub trait Delivery: Send + Sync {
-    fn deliver(&self, inbound: Inbound) -> Routed;
+/// A registered socket: its identity and signals.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub connection: String,
+    pub signals: Arc<Signals>,
 }
 
-struct SessionEntry {
-    tx: mpsc::Sender<Outbound>,
-    analyses: usize,
-}
-
-struct AnalysisEntry {
-    session_id: String,
-    request_id: String,
-    progress: Progress,
-}
-
-struct State {
-    sessions: HashMap<String, SessionEntry>,
-    analyses: HashMap<String, AnalysisEntry>,
-    dedup: DedupWindow,
-}
-
-#[derive(Default)]
-pub struct Counters {
-    pub delivered: AtomicU64,
-    pub duplicates: AtomicU64,
-    pub not_local: AtomicU64,
-    pub unknown_analysis: AtomicU64,
-    pub queue_full: AtomicU64,
-    pub rejected: AtomicU64,
+struct Local {
+    /// Identifies the socket, so a stale connection cannot unregister its successor.
+    connection: String,
+    signals: Arc<Signals>,
 }
 
 pub struct Registry {
-    state: Mutex<State>,
+    sessions: Mutex<HashMap<String, Local>>,
     max_sessions: usize,
-    session_queue: usize,
-    pub counters: Counters,
 }
 
 impl Registry {
-    pub fn new(max_sessions: usize, session_queue: usize) -> Self {
+    pub fn new(max_sessions: usize) -> Self {
         Self {
-            state: Mutex::new(State {
-                sessions: HashMap::new(),
-                analyses: HashMap::new(),
-                dedup: DedupWindow::new(DEDUP_CAPACITY),
-            }),
+            sessions: Mutex::new(HashMap::new()),
             max_sessions,
-            session_queue: session_queue.max(1),
-            counters: Counters::default(),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic elsewhere must not take routing down with it; the maps stay consistent
-        // because no operation leaves them half-updated.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Local>> {
+        // Every operation leaves the map consistent, so a panic elsewhere must not stop routing.
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Creates a session with a fresh id and its bounded outbound queue.
-    pub fn register_session(&self) -> Result<(String, mpsc::Receiver<Outbound>), RegistryError> {
-        let mut state = self.lock();
-        if state.sessions.len() >= self.max_sessions {
-            return Err(RegistryError::TooManySessions(self.max_sessions));
-        }
-        let id = uuid::Uuid::new_v4().to_string();
-        let (tx, rx) = mpsc::channel(self.session_queue);
-        state
-            .sessions
-            .insert(id.clone(), SessionEntry { tx, analyses: 0 });
-        Ok((id, rx))
+    /// Registers a new socket under a fresh session id (a UUID: it is also the capability
+    /// that lets a client resume).
+    pub fn register_session(&self) -> Result<(String, Registration), RegistryError> {
+        let session_id = uuid::Uuid::new_v4().to_string();
+        let connection = uuid::Uuid::new_v4().to_string();
+        let signals = self.register(&session_id, &connection)?;
+        Ok((
+            session_id,
+            Registration {
+                connection,
+                signals,
+            },
+        ))
     }
 
-    /// Forgets a session and every analysis it started.
+    /// Forgets a session whose socket never started (failed handshake).
     pub fn unregister_session(&self, session_id: &str) {
-        let mut state = self.lock();
-        state.sessions.remove(session_id);
-        state.analyses.retain(|_, a| a.session_id != session_id);
+        self.lock().remove(session_id);
     }
 
-    /// Registers an analysis before its events are sent, so a fast result finds it.
-    pub fn begin_analysis(
+    /// Registers a new socket under `session_id`.
+    pub fn register(
         &self,
         session_id: &str,
-        analysis_id: &str,
-        request_id: &str,
-        chunk_count: u64,
-    ) -> Result<(), RegistryError> {
-        let mut state = self.lock();
-        let session = state
-            .sessions
-            .get_mut(session_id)
-            .ok_or_else(|| RegistryError::UnknownSession(session_id.to_owned()))?;
-        if session.analyses >= MAX_ANALYSES_PER_SESSION {
-            return Err(RegistryError::TooManyAnalyses);
+        connection: &str,
+    ) -> Result<Arc<Signals>, RegistryError> {
+        let mut map = self.lock();
+        if map.len() >= self.max_sessions {
+            return Err(RegistryError::TooManySessions(self.max_sessions));
         }
-        session.analyses += 1;
-        state.analyses.insert(
-            analysis_id.to_owned(),
-            AnalysisEntry {
-                session_id: session_id.to_owned(),
-                request_id: request_id.to_owned(),
-                progress: Progress::new(chunk_count),
+        let signals = Arc::new(Signals::default());
+        map.insert(
+            session_id.to_owned(),
+            Local {
+                connection: connection.to_owned(),
+                signals: signals.clone(),
             },
         );
-        Ok(())
+        Ok(signals)
     }
 
-    /// Drops an analysis whose submission failed.
-    pub fn abandon_analysis(&self, analysis_id: &str) {
-        let mut state = self.lock();
-        Self::finish(&mut state, analysis_id);
-    }
-
-    /// Accounts chunks that never reached the broker as failed, and returns the messages
-    /// the session must send for them (an error per chunk, then `complete` if it was the last).
-    pub fn fail_chunks(
-        &self,
-        analysis_id: &str,
-        chunks: &[(u64, u64)],
-        code: &str,
-        message: &str,
-    ) -> Vec<ServerMessage> {
-        let mut state = self.lock();
-        let mut out = Vec::new();
-        for &(index, variant_count) in chunks {
-            let Some(entry) = state.analyses.get_mut(analysis_id) else {
-                break;
-            };
-            let chunk_count = entry.progress_chunk_count();
-            let request_id = entry.request_id.clone();
-            let step = entry.progress.record(index, chunk_count, 0, variant_count);
-            out.push(ServerMessage::Error {
-                request_id: Some(request_id.clone()),
-                analysis_id: Some(analysis_id.to_owned()),
-                chunk_index: Some(index),
-                code: code.to_owned(),
-                message: message.to_owned(),
-            });
-            if let Ok(Step::Complete { annotated, failed }) = step {
-                out.push(ServerMessage::Complete {
-                    analysis_id: analysis_id.to_owned(),
-                    request_id: Some(request_id),
-                    annotated,
-                    failed,
-                });
-                Self::finish(&mut state, analysis_id);
+    /// Moves a socket from its fresh session id to the one it resumed. A socket on this
+    /// replica still holding that id is evicted.
+    pub fn rebind(&self, from: &str, to: &str, connection: &str) -> Arc<Signals> {
+        let mut map = self.lock();
+        let signals = match map.remove(from) {
+            Some(local) if local.connection == connection => local.signals,
+            Some(other) => {
+                map.insert(from.to_owned(), other);
+                Arc::new(Signals::default())
+            }
+            None => Arc::new(Signals::default()),
+        };
+        let previous = map.insert(
+            to.to_owned(),
+            Local {
+                connection: connection.to_owned(),
+                signals: signals.clone(),
+            },
+        );
+        if let Some(previous) = previous {
+            if previous.connection != connection {
+                previous.signals.evict.notify_one();
             }
         }
-        out
+        signals
     }
 
-    fn finish(state: &mut State, analysis_id: &str) {
-        if let Some(entry) = state.analyses.remove(analysis_id) {
-            if let Some(session) = state.sessions.get_mut(&entry.session_id) {
-                session.analyses = session.analyses.saturating_sub(1);
+    /// Forgets a session, unless another connection has taken its id since.
+    pub fn unregister(&self, session_id: &str, connection: &str) {
+        let mut map = self.lock();
+        if map
+            .get(session_id)
+            .is_some_and(|l| l.connection == connection)
+        {
+            map.remove(session_id);
+        }
+    }
+
+    pub fn wake(&self, session_id: &str) {
+        if let Some(local) = self.lock().get(session_id) {
+            local.signals.wake.notify_one();
+        }
+    }
+
+    /// After a lost notification channel (Redis restart): every session re-reads its stream.
+    pub fn wake_all(&self) {
+        for local in self.lock().values() {
+            local.signals.wake.notify_one();
+        }
+    }
+
+    /// Closes the local socket of `session_id` unless it is `connection` itself.
+    pub fn evict(&self, session_id: &str, connection: &str) {
+        if let Some(local) = self.lock().get(session_id) {
+            if local.connection != connection {
+                local.signals.evict.notify_one();
             }
         }
     }
 
     pub fn session_count(&self) -> usize {
-        self.lock().sessions.len()
-    }
-
-    pub fn analysis_count(&self) -> usize {
-        self.lock().analyses.len()
-    }
-
-    fn route(&self, inbound: Inbound) -> Routed {
-        let mut state = self.lock();
-        if state.dedup.contains(&inbound.source, &inbound.id) {
-            return Routed::Duplicate;
-        }
-        let Some(session) = state.sessions.get(&inbound.session_id) else {
-            return Routed::NotLocal;
-        };
-        let tx = session.tx.clone();
-        let Some(entry) = state.analyses.get(&inbound.analysis_id) else {
-            return Routed::UnknownAnalysis;
-        };
-        if entry.session_id != inbound.session_id {
-            return Routed::UnknownAnalysis;
-        }
-        // Work on a copy: the bookkeeping is committed only once the messages are queued.
-        let mut progress = entry.progress.clone();
-        let request_id = entry.request_id.clone();
-        let (mut messages, annotated, failed) = match inbound.kind {
-            InboundKind::Annotated(a) => {
-                let (ok, bad) = (a.annotations.len() as u64, a.errors.len() as u64);
-                let msg = ServerMessage::Result {
-                    analysis_id: inbound.analysis_id.clone(),
-                    request_id: Some(request_id.clone()),
-                    chunk_index: inbound.chunk_index,
-                    annotations: a.annotations,
-                    errors: a.errors,
-                };
-                (vec![msg], ok, bad)
-            }
-            InboundKind::Failed(f) => {
-                let msg = ServerMessage::Error {
-                    request_id: Some(request_id.clone()),
-                    analysis_id: Some(inbound.analysis_id.clone()),
-                    chunk_index: Some(inbound.chunk_index),
-                    code: f.code,
-                    message: f.message,
-                };
-                (vec![msg], 0, f.variant_count)
-            }
-        };
-        let step =
-            match progress.record(inbound.chunk_index, inbound.chunk_count, annotated, failed) {
-                Ok(step) => step,
-                Err(e) => return Routed::Rejected(e),
-            };
-        if let Step::Complete { annotated, failed } = step {
-            messages.push(ServerMessage::Complete {
-                analysis_id: inbound.analysis_id.clone(),
-                request_id: Some(request_id),
-                annotated,
-                failed,
-            });
-        }
-        match tx.try_send(messages) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => return Routed::QueueFull,
-            // The session task ended between lookup and send: nobody is left to tell.
-            Err(mpsc::error::TrySendError::Closed(_)) => return Routed::NotLocal,
-        }
-        state.dedup.insert(&inbound.source, &inbound.id);
-        let completed = matches!(step, Step::Complete { .. });
-        if completed {
-            Self::finish(&mut state, &inbound.analysis_id);
-        } else if let Some(entry) = state.analyses.get_mut(&inbound.analysis_id) {
-            entry.progress = progress;
-        }
-        Routed::Sent { completed }
-    }
-}
-
-impl AnalysisEntry {
-    fn progress_chunk_count(&self) -> u64 {
-        self.progress.chunk_count()
-    }
-}
-
-impl Delivery for Registry {
-    fn deliver(&self, inbound: Inbound) -> Routed {
-        let routed = self.route(inbound);
-        let counter = match &routed {
-            Routed::Sent { .. } => &self.counters.delivered,
-            Routed::Duplicate => &self.counters.duplicates,
-            Routed::NotLocal => &self.counters.not_local,
-            Routed::UnknownAnalysis => &self.counters.unknown_analysis,
-            Routed::QueueFull => &self.counters.queue_full,
-            Routed::Rejected(_) => &self.counters.rejected,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        routed
+        self.lock().len()
     }
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_limit_is_enforced() {
+        let reg = Registry::new(1);
+        reg.register("s1", "c1").expect("room");
+        assert_eq!(
+            reg.register("s2", "c2").err(),
+            Some(RegistryError::TooManySessions(1))
+        );
+        reg.unregister("s1", "c1");
+        assert!(reg.register("s2", "c2").is_ok());
+    }
+
+    #[tokio::test]
+    async fn resuming_a_session_held_here_evicts_the_old_socket() {
+        let reg = Registry::new(4);
+        let old = reg.register("s1", "c1").expect("room");
+        reg.register("fresh", "c2").expect("room");
+        reg.rebind("fresh", "s1", "c2");
+        tokio::time::timeout(std::time::Duration::from_secs(1), old.evict.notified())
+            .await
+            .expect("old socket evicted");
+        // The old socket's cleanup must not remove its successor.
+        reg.unregister("s1", "c1");
+        assert_eq!(reg.session_count(), 1);
+    }
+
+    #[tokio::test]
+    async fn waking_reaches_only_the_named_session() {
+        let reg = Registry::new(4);
+        let a = reg.register("a", "c1").expect("room");
+        let b = reg.register("b", "c2").expect("room");
+        reg.wake("a");
+        tokio::time::timeout(std::time::Duration::from_secs(1), a.wake.notified())
+            .await
+            .expect("a woken");
+        let b_woken =
+            tokio::time::timeout(std::time::Duration::from_millis(50), b.wake.notified()).await;
+        assert!(b_woken.is_err());
+    }
+}

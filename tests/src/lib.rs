@@ -2,6 +2,7 @@
 //! free loopback ports, a WebSocket client, and a small HTTP recorder that stands in for a
 //! Knative sink or broker (it records real CloudEvents and answers with a chosen status).
 
+pub mod cluster;
 pub mod process;
 pub mod recorder;
 pub mod schema;

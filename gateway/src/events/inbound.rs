@@ -31,6 +31,10 @@ pub enum InboundKind {
 pub struct Annotated {
     pub annotations: Vec<Value>,
     pub errors: Vec<VariantError>,
+    /// Distinct input indexes annotated (a multi-allelic line has several annotations).
+    pub annotated: u64,
+    /// Distinct input indexes only in `errors`.
+    pub failed: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,16 +124,23 @@ fn from_event(event: &Event) -> Result<Inbound, InboundError> {
     let analysis_id = extension(event, EXT_ANALYSIS)?;
     let (data_session, data_analysis, chunk_index, chunk_count, kind) = if ty == TYPE_ANNOTATED {
         let d: AnnotatedData = data(event, "variants-annotated.v1")?;
-        let reported = d.annotations.len() as u64 + d.errors.len() as u64;
+        let error_indexes: Vec<u64> = d.errors.iter().map(|e| e.input_index).collect();
+        let counts = crate::store::count_inputs(&d.annotations, &error_indexes)
+            .map_err(|e| InboundError::Inconsistent(e.to_string()))?;
+        // One submitted variant may yield several annotations (one per ALT allele), all with
+        // its input_index: count variants, not objects.
+        let reported = counts.annotated + counts.failed;
         if reported != d.variant_count {
             return Err(InboundError::Inconsistent(format!(
-                "variant_count is {} but {} annotations and errors were reported",
+                "variant_count is {} but {} distinct inputs were annotated or failed",
                 d.variant_count, reported
             )));
         }
         let kind = InboundKind::Annotated(Annotated {
             annotations: d.annotations,
             errors: d.errors,
+            annotated: counts.annotated,
+            failed: counts.failed,
         });
         (
             d.session_id,
@@ -306,6 +317,32 @@ mod tests {
         );
         let err = decode_inbound(&h, b"{}".to_vec()).expect_err("not an event");
         assert_eq!(err.code(), "not_a_cloudevent");
+    }
+
+    /// `21 25585733 . C T,G`: one submitted variant, two annotations with one input_index.
+    #[test]
+    fn multi_allelic_annotations_count_as_one_variant() {
+        let body = json!({
+            "analysis_id": "a1", "session_id": "s1", "chunk_index": 0, "chunk_count": 1,
+            "variant_count": 2,
+            "annotations": [
+                {"input": "21 25585733 . C T,G", "input_index": 0, "seq_region_name": "21",
+                 "start": 25585733, "end": 25585733, "allele_string": "C/T",
+                 "most_severe_consequence": "missense_variant"},
+                {"input": "21 25585733 . C T,G", "input_index": 0, "seq_region_name": "21",
+                 "start": 25585733, "end": 25585733, "allele_string": "C/G",
+                 "most_severe_consequence": "missense_variant"}],
+            "errors": [{"input": "zz", "input_index": 1, "code": "unparseable", "message": "not a variant"}],
+            "annotator": {"backend": "local", "version": "0.1.0"}
+        });
+        let inbound = decode_inbound(&headers(TYPE_ANNOTATED, "s1"), body.to_string().into_bytes())
+            .expect("two variants, three objects");
+        match inbound.kind {
+            InboundKind::Annotated(a) => {
+                assert_eq!((a.annotations.len(), a.annotated, a.failed), (2, 1, 1));
+            }
+            other => panic!("expected annotated, got {other:?}"),
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use cloudevents::{EventBuilder, EventBuilderV10};
 use serde::Serialize;
 
 use super::{
-    OutboundEvent, EXT_ANALYSIS, EXT_PARTITION, EXT_SESSION, SCHEMA_SUBMITTED, TYPE_SUBMITTED,
+    OutboundEvent, EXT_ANALYSIS, EXT_PARTITION, EXT_SESSION, EXT_TRACEPARENT, SCHEMA_SUBMITTED, TYPE_SUBMITTED,
 };
 
 /// One slice of a submission's variants, in submission order.
@@ -44,6 +44,8 @@ pub struct Submission<'a> {
     pub session_id: &'a str,
     pub analysis_id: &'a str,
     pub request_id: &'a str,
+    /// W3C trace context of the browser request (CloudEvents distributed-tracing extension).
+    pub traceparent: Option<&'a str>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +77,7 @@ pub fn build_submitted(sub: &Submission<'_>, chunk: &Chunk) -> Result<OutboundEv
         first_index: chunk.first_index,
         variants: &chunk.variants,
     })?;
-    let event = EventBuilderV10::new()
+    let mut builder = EventBuilderV10::new()
         .id(uuid::Uuid::new_v4().to_string())
         .source(sub.source)
         .ty(TYPE_SUBMITTED)
@@ -84,9 +86,11 @@ pub fn build_submitted(sub: &Submission<'_>, chunk: &Chunk) -> Result<OutboundEv
         .extension(EXT_SESSION, sub.session_id)
         .extension(EXT_ANALYSIS, sub.analysis_id)
         .extension(EXT_PARTITION, sub.analysis_id)
-        .data_with_schema("application/json", SCHEMA_SUBMITTED, data)
-        .build()?;
-    Ok(event)
+        .data_with_schema("application/json", SCHEMA_SUBMITTED, data);
+    if let Some(t) = sub.traceparent {
+        builder = builder.extension(EXT_TRACEPARENT, t);
+    }
+    Ok(builder.build()?)
 }
 
 #[cfg(test)]
@@ -143,6 +147,7 @@ mod tests {
             session_id: "0b8f6c1e-aaaa-4bbb-8ccc-123456789abc",
             analysis_id: "5d1c9a2e-aaaa-4bbb-8ccc-123456789abc",
             request_id: "req-1",
+            traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
         };
         let chunks = chunk(
             vec!["21 25585733 . C T".into(), "17:g.43094077C>T".into()],
@@ -185,6 +190,7 @@ mod tests {
             session_id: "s1",
             analysis_id: "a1",
             request_id: "r1",
+            traceparent: None,
         };
         let c = &chunk(variants(1), 10)[0];
         let a = build_submitted(&sub, c).expect("builds");

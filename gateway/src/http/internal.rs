@@ -1,21 +1,21 @@
-//! The internal listener (EVENTS_PORT): annotated/failed CloudEvents from the broker trigger.
+//! The internal listener (EVENTS_PORT): annotated/failed CloudEvents from the broker trigger,
+//! Prometheus metrics and liveness. Never exposed to browsers.
 
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::error_reply;
 use crate::events::decode_inbound;
-use crate::registry::{Delivery, Registry, Routed};
+use crate::store::{record_of, Ingested, Store};
+use crate::telemetry;
 
 /// Annotated chunks carry full VEP JSON: far above actix's 256 KiB default.
 pub const MAX_EVENT_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct InternalState {
-    pub delivery: Arc<dyn Delivery>,
-    pub registry: Arc<Registry>,
+    pub store: Store,
 }
 
 pub fn configure(state: InternalState) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -32,14 +32,22 @@ async fn live() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "UP"}))
 }
 
+fn received(outcome: &'static str) {
+    metrics::counter!(telemetry::EVENTS_RECEIVED, "outcome" => outcome).increment(1);
+}
+
+/// Any replica takes any event: it is appended to its session's stream and the replica
+/// holding that session is woken.
 async fn receive(
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<InternalState>,
 ) -> HttpResponse {
+    let started = Instant::now();
     let inbound = match decode_inbound(req.headers(), body.to_vec()) {
         Ok(inbound) => inbound,
         Err(e) => {
+            received("invalid");
             // The detail may quote event data (patient variants): debug only.
             tracing::warn!(code = e.code(), "rejected inbound event");
             tracing::debug!(error = %e, "rejected inbound event detail");
@@ -52,35 +60,27 @@ async fn receive(
         inbound.id.clone(),
         inbound.analysis_id.clone(),
     );
-    match state.delivery.deliver(inbound) {
-        Routed::Sent { completed } => {
-            tracing::info!(%source, %id, %analysis_id, completed, "delivered result");
+    let record = record_of(inbound);
+    let ingested = state.store.ingest(&record).await;
+    metrics::histogram!(telemetry::INGEST_SECONDS).record(started.elapsed().as_secs_f64());
+    match ingested {
+        Ok(Ingested::Appended { completed }) => {
+            received("delivered");
+            tracing::info!(%source, %id, %analysis_id, completed, "result stored for delivery");
             HttpResponse::Accepted().finish()
         }
-        Routed::Duplicate => {
+        Ok(Ingested::Duplicate) => {
+            received("duplicate");
             tracing::debug!(%source, %id, "duplicate event ignored");
             HttpResponse::Accepted().finish()
         }
-        Routed::NotLocal => {
-            // Issue #7 forwards these to the replica that holds the session.
-            tracing::debug!(%source, %id, %analysis_id, "session not on this replica");
-            HttpResponse::Accepted().finish()
-        }
-        Routed::UnknownAnalysis => {
+        Ok(Ingested::UnknownAnalysis) => {
+            received("unknown_analysis");
             tracing::warn!(%source, %id, %analysis_id, "result for an analysis no longer tracked");
             HttpResponse::Accepted().finish()
         }
-        Routed::QueueFull => {
-            tracing::warn!(%analysis_id, "session queue full, asking the sender to retry");
-            let mut reply = HttpResponse::ServiceUnavailable();
-            reply.insert_header(("Retry-After", "1"));
-            error_reply(
-                reply,
-                "session_queue_full",
-                "the session's outbound queue is full",
-            )
-        }
-        Routed::Rejected(e) => {
+        Ok(Ingested::Rejected(e)) => {
+            received("rejected");
             tracing::warn!(%source, %id, %analysis_id, error = %e, "chunk rejected");
             error_reply(
                 HttpResponse::BadRequest(),
@@ -88,33 +88,19 @@ async fn receive(
                 &e.to_string(),
             )
         }
+        Err(e) => {
+            received("store_error");
+            metrics::counter!(telemetry::STORE_ERRORS, "op" => "ingest").increment(1);
+            tracing::warn!(%analysis_id, error = %e, "could not store the result, asking the sender to retry");
+            let mut reply = HttpResponse::ServiceUnavailable();
+            reply.insert_header(("Retry-After", "1"));
+            error_reply(reply, e.code(), &e.to_string())
+        }
     }
 }
 
-/// Placeholder until the metrics exporter lands: the registry's gauges and counters in
-/// Prometheus text format.
-async fn metrics(state: web::Data<InternalState>) -> HttpResponse {
-    let r = &state.registry;
-    let c = &r.counters;
-    let mut text = format!(
-        "gateway_sessions {}\ngateway_analyses_in_progress {}\n",
-        r.session_count(),
-        r.analysis_count()
-    );
-    for (outcome, n) in [
-        ("delivered", &c.delivered),
-        ("duplicate", &c.duplicates),
-        ("not_local", &c.not_local),
-        ("unknown_analysis", &c.unknown_analysis),
-        ("queue_full", &c.queue_full),
-        ("rejected", &c.rejected),
-    ] {
-        text.push_str(&format!(
-            "gateway_inbound_events_total{{outcome=\"{outcome}\"}} {}\n",
-            n.load(Ordering::Relaxed)
-        ));
-    }
+async fn metrics() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(text)
+        .body(telemetry::render())
 }

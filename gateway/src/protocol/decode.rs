@@ -38,6 +38,12 @@ pub enum DecodeError {
     TooManyVariants { count: usize, limit: usize },
     #[error("variant at index {index} is {reason}")]
     InvalidVariant { index: usize, reason: &'static str },
+    #[error("traceparent is not a W3C trace context (00-<32 hex>-<16 hex>-<2 hex>)")]
+    InvalidTraceparent,
+    #[error("session_id must be a session id this gateway issued")]
+    InvalidSessionId,
+    #[error("last_seen must be a cursor from an earlier frame")]
+    InvalidCursor,
 }
 
 impl DecodeError {
@@ -54,6 +60,9 @@ impl DecodeError {
             Self::EmptyRequest => "empty_request",
             Self::TooManyVariants { .. } => "too_many_variants",
             Self::InvalidVariant { .. } => "invalid_variant",
+            Self::InvalidTraceparent => "invalid_traceparent",
+            Self::InvalidSessionId => "invalid_session_id",
+            Self::InvalidCursor => "invalid_cursor",
         }
     }
 }
@@ -65,6 +74,18 @@ struct AnalyzeFrame {
     _type: String,
     request_id: String,
     variants: Vec<String>,
+    #[serde(default)]
+    traceparent: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResumeFrame {
+    #[serde(rename = "type")]
+    _type: String,
+    session_id: String,
+    #[serde(default)]
+    last_seen: Option<String>,
 }
 
 /// Decodes one text frame. On failure also returns the `request_id` when one could be read,
@@ -92,6 +113,7 @@ pub fn decode(text: &str, limits: Limits) -> Result<ClientMessage, (Option<Strin
     match kind {
         "ping" => Ok(ClientMessage::Ping),
         "analyze" => analyze(value, limits).map_err(|e| (request_id, e)),
+        "resume" => resume(value).map_err(|e| (None, e)),
         other => Err((request_id, DecodeError::UnknownType(other.to_owned()))),
     }
 }
@@ -132,10 +154,59 @@ fn analyze(value: Value, limits: Limits) -> Result<ClientMessage, DecodeError> {
             });
         }
     }
+    if let Some(t) = &frame.traceparent {
+        if !is_traceparent(t) {
+            return Err(DecodeError::InvalidTraceparent);
+        }
+    }
     Ok(ClientMessage::Analyze {
         request_id: frame.request_id,
         variants: frame.variants,
+        traceparent: frame.traceparent,
     })
+}
+
+fn resume(value: Value) -> Result<ClientMessage, DecodeError> {
+    let frame: ResumeFrame =
+        serde_json::from_value(value).map_err(|e| DecodeError::InvalidMessage {
+            kind: "resume",
+            reason: e.to_string(),
+        })?;
+    // Session ids are UUIDs we issued; anything else cannot name a stream of ours.
+    if uuid::Uuid::parse_str(&frame.session_id).is_err() {
+        return Err(DecodeError::InvalidSessionId);
+    }
+    if let Some(c) = &frame.last_seen {
+        if !is_cursor(c) {
+            return Err(DecodeError::InvalidCursor);
+        }
+    }
+    Ok(ClientMessage::Resume {
+        session_id: frame.session_id,
+        last_seen: frame.last_seen,
+    })
+}
+
+/// `<ms>-<seq>` as in Redis stream ids, or `0` for "nothing seen".
+fn is_cursor(c: &str) -> bool {
+    if c == "0" {
+        return true;
+    }
+    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    c.split_once('-')
+        .is_some_and(|(ms, seq)| digits(ms) && digits(seq))
+}
+
+/// W3C trace context, version 00: `00-<trace id>-<parent id>-<flags>`, lowercase hex,
+/// ids not all zero.
+fn is_traceparent(t: &str) -> bool {
+    let parts: Vec<&str> = t.split('-').collect();
+    let hex = |s: &str, n: usize| {
+        s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    matches!(parts.as_slice(), [v, trace, parent, flags]
+        if *v == "00" && hex(trace, 32) && hex(parent, 16) && hex(flags, 2)
+            && trace.bytes().any(|b| b != b'0') && parent.bytes().any(|b| b != b'0'))
 }
 
 #[cfg(test)]
@@ -163,7 +234,44 @@ mod tests {
             ClientMessage::Analyze {
                 request_id: "r1".into(),
                 variants: vec!["21 25585733 . C T".into(), "17:g.43094077C>T".into()],
+                traceparent: None,
             }
+        );
+    }
+
+    #[test]
+    fn analyze_carries_a_valid_traceparent_and_rejects_a_bad_one() {
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let ok = decode(
+            &format!(r#"{{"type":"analyze","request_id":"r","variants":["x"],"traceparent":"{tp}"}}"#),
+            LIMITS,
+        )
+        .expect("valid");
+        assert!(matches!(ok, ClientMessage::Analyze { traceparent: Some(ref t), .. } if t == tp));
+        let bad = err(r#"{"type":"analyze","request_id":"r","variants":["x"],"traceparent":"00-xyz-1-01"}"#);
+        assert_eq!(bad.1, DecodeError::InvalidTraceparent);
+    }
+
+    #[test]
+    fn resume_needs_a_uuid_session_and_a_cursor() {
+        let sid = "5d1c2f4e-8a7b-4c3d-9e0f-1a2b3c4d5e6f";
+        assert_eq!(
+            decode(
+                &format!(r#"{{"type":"resume","session_id":"{sid}","last_seen":"1700000000000-3"}}"#),
+                LIMITS
+            ),
+            Ok(ClientMessage::Resume {
+                session_id: sid.into(),
+                last_seen: Some("1700000000000-3".into())
+            })
+        );
+        assert_eq!(
+            err(r#"{"type":"resume","session_id":"../etc"}"#).1,
+            DecodeError::InvalidSessionId
+        );
+        assert_eq!(
+            err(&format!(r#"{{"type":"resume","session_id":"{sid}","last_seen":"1-x"}}"#)).1,
+            DecodeError::InvalidCursor
         );
     }
 

@@ -1,51 +1,55 @@
 //! Turning an `analyze` request into broker submissions, and their outcome into replies.
 
+use std::time::Instant;
+
 use futures_util::future::{FutureExt, LocalBoxFuture};
 
 use super::SessionContext;
 use crate::broker::BrokerError;
 use crate::events::{build_submitted, chunk, Submission, SubmitError};
 use crate::protocol::ServerMessage;
-use crate::registry::{Registry, RegistryError};
+use crate::store::{unsent_chunk, AnalysisMeta, Ingested, Store, StoreError};
+use crate::telemetry;
 
 pub type Pending = LocalBoxFuture<'static, SubmitOutcome>;
 
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitFailure {
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SubmitFailure {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Broker(e) => e.code(),
+            Self::Store(e) => e.code(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct SubmitOutcome {
-    pub request_id: String,
-    pub analysis_id: String,
+    pub meta: AnalysisMeta,
     pub variant_count: usize,
     /// (chunk index, variant count) of every chunk, in order.
     pub chunks: Vec<(u64, u64)>,
     /// How many chunks the broker accepted before `failure` (all of them when `None`).
     pub sent: usize,
-    pub failure: Option<BrokerError>,
+    pub failure: Option<SubmitFailure>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error(transparent)]
-    Registry(#[from] RegistryError),
-    #[error(transparent)]
-    Build(#[from] SubmitError),
-}
-
-impl StartError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Registry(e) => e.code(),
-            Self::Build(_) => "internal",
-        }
-    }
-}
-
-/// Registers the analysis (so an early result finds it) and returns the sending future.
+/// Builds the events and returns the future that registers the analysis in the store (so an
+/// early result finds it) and then sends them.
 pub fn start(
     ctx: &SessionContext,
     session_id: &str,
     request_id: String,
     variants: Vec<String>,
-) -> Result<Pending, StartError> {
+    traceparent: Option<String>,
+) -> Result<Pending, SubmitError> {
     let analysis_id = uuid::Uuid::new_v4().to_string();
     let variant_count = variants.len();
     let chunks = chunk(variants, ctx.chunk_size);
@@ -54,6 +58,7 @@ pub fn start(
         session_id,
         analysis_id: &analysis_id,
         request_id: &request_id,
+        traceparent: traceparent.as_deref(),
     };
     let events = chunks
         .iter()
@@ -63,139 +68,112 @@ pub fn start(
         .iter()
         .map(|c| (c.index as u64, c.variants.len() as u64))
         .collect();
-    ctx.registry
-        .begin_analysis(session_id, &analysis_id, &request_id, sizes.len() as u64)?;
-    tracing::info!(%session_id, %analysis_id, variant_count, chunk_count = sizes.len(), "submitting analysis");
+    let meta = AnalysisMeta {
+        session_id: session_id.to_owned(),
+        analysis_id,
+        request_id,
+        chunk_count: sizes.len() as u64,
+        traceparent,
+    };
+    tracing::info!(%session_id, analysis_id = %meta.analysis_id, variant_count, chunk_count = sizes.len(), "submitting analysis");
 
     let broker = ctx.broker.clone();
+    let store = ctx.store.clone();
     Ok(async move {
-        let mut sent = 0;
-        let mut failure = None;
+        let mut outcome = SubmitOutcome {
+            meta,
+            variant_count,
+            chunks: sizes,
+            sent: 0,
+            failure: None,
+        };
+        if let Err(e) = store.begin(&outcome.meta).await {
+            outcome.failure = Some(e.into());
+            return outcome;
+        }
         for event in &events {
-            match broker.send(event).await {
-                Ok(()) => sent += 1,
+            let started = Instant::now();
+            let sent = broker.send(event).await;
+            metrics::histogram!(telemetry::BROKER_SEND_SECONDS)
+                .record(started.elapsed().as_secs_f64());
+            match sent {
+                Ok(()) => {
+                    metrics::counter!(telemetry::EVENTS_SENT).increment(1);
+                    outcome.sent += 1;
+                }
                 Err(e) => {
-                    failure = Some(e);
+                    metrics::counter!(telemetry::BROKER_ERRORS, "code" => e.code()).increment(1);
+                    outcome.failure = Some(e.into());
                     break;
                 }
             }
         }
-        SubmitOutcome {
-            request_id,
-            analysis_id,
-            variant_count,
-            chunks: sizes,
-            sent,
-            failure,
-        }
+        outcome
     }
     .boxed_local())
 }
 
-/// The replies for a finished submission. Chunks that never reached the broker are
-/// reported as failed, so the analysis still completes; nothing is silently lost.
-pub fn finish(registry: &Registry, outcome: SubmitOutcome) -> Vec<ServerMessage> {
+/// What the session sends for a finished submission. Chunks that never reached the broker
+/// are recorded as failed in the store, so the analysis still completes through the stream;
+/// nothing is silently lost.
+pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
     let SubmitOutcome {
-        request_id,
-        analysis_id,
+        meta,
         variant_count,
         chunks,
         sent,
         failure,
     } = outcome;
     let accepted = ServerMessage::Accepted {
-        request_id: request_id.clone(),
-        analysis_id: analysis_id.clone(),
+        request_id: meta.request_id.clone(),
+        analysis_id: meta.analysis_id.clone(),
         variant_count,
         chunk_count: chunks.len(),
     };
+    let analysis_id = meta.analysis_id.clone();
     match failure {
-        None => vec![accepted],
+        None => Finished::Accepted(vec![accepted]),
         Some(e) if sent == 0 => {
             tracing::warn!(%analysis_id, code = e.code(), error = %e, "submission failed");
-            registry.abandon_analysis(&analysis_id);
-            vec![ServerMessage::request_error(
-                Some(request_id),
+            if let Err(e) = store.abandon(&analysis_id).await {
+                // It expires with its TTL; no result can arrive for it.
+                tracing::warn!(%analysis_id, error = %e, "could not drop the failed analysis");
+            }
+            Finished::Refused(ServerMessage::request_error(
+                Some(meta.request_id),
                 e.code(),
                 e.to_string(),
-            )]
+            ))
         }
         Some(e) => {
             tracing::warn!(%analysis_id, sent, code = e.code(), error = %e, "submission partly failed");
-            let unsent = chunks.get(sent..).unwrap_or_default();
             let mut msgs = vec![accepted];
-            msgs.extend(registry.fail_chunks(&analysis_id, unsent, e.code(), &e.to_string()));
-            msgs
+            for &(index, count) in chunks.get(sent..).unwrap_or_default() {
+                let record = unsent_chunk(&meta, index, count, e.code(), &e.to_string());
+                match store.ingest(&record).await {
+                    Ok(Ingested::Appended { .. }) => {}
+                    other => {
+                        // The store cannot carry it: tell the client directly, uncursored.
+                        tracing::warn!(%analysis_id, ?other, "could not record an unsent chunk");
+                        msgs.push(ServerMessage::Error {
+                            request_id: Some(meta.request_id.clone()),
+                            analysis_id: Some(analysis_id.clone()),
+                            chunk_index: Some(index),
+                            code: e.code().to_owned(),
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+            Finished::Accepted(msgs)
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn outcome(analysis_id: &str, sent: usize, failure: Option<BrokerError>) -> SubmitOutcome {
-        SubmitOutcome {
-            request_id: "r1".into(),
-            analysis_id: analysis_id.into(),
-            variant_count: 5,
-            chunks: vec![(0, 3), (1, 2)],
-            sent,
-            failure,
-        }
-    }
-
-    #[test]
-    fn accepted_when_every_chunk_was_sent() {
-        let reg = Registry::new(2, 4);
-        let (sid, _rx) = reg.register_session().expect("room");
-        reg.begin_analysis(&sid, "a1", "r1", 2).expect("begin");
-        let msgs = finish(&reg, outcome("a1", 2, None));
-        assert!(matches!(
-            msgs.as_slice(),
-            [ServerMessage::Accepted {
-                chunk_count: 2,
-                variant_count: 5,
-                ..
-            }]
-        ));
-        assert_eq!(reg.analysis_count(), 1);
-    }
-
-    #[test]
-    fn nothing_sent_is_an_error_and_the_analysis_is_dropped() {
-        let reg = Registry::new(2, 4);
-        let (sid, _rx) = reg.register_session().expect("room");
-        reg.begin_analysis(&sid, "a1", "r1", 2).expect("begin");
-        let msgs = finish(&reg, outcome("a1", 0, Some(BrokerError::Rejected(400))));
-        match msgs.as_slice() {
-            [ServerMessage::Error {
-                request_id, code, ..
-            }] => {
-                assert_eq!(request_id.as_deref(), Some("r1"));
-                assert_eq!(code, "broker_rejected");
-            }
-            other => panic!("expected one error, got {other:?}"),
-        }
-        assert_eq!(reg.analysis_count(), 0);
-    }
-
-    #[test]
-    fn partly_sent_is_accepted_with_the_rest_reported_failed() {
-        let reg = Registry::new(2, 4);
-        let (sid, _rx) = reg.register_session().expect("room");
-        reg.begin_analysis(&sid, "a1", "r1", 2).expect("begin");
-        let failure = BrokerError::Timeout { attempts: 4 };
-        let msgs = finish(&reg, outcome("a1", 1, Some(failure)));
-        match msgs.as_slice() {
-            [ServerMessage::Accepted { .. }, ServerMessage::Error {
-                chunk_index: Some(1),
-                code,
-                ..
-            }] => assert_eq!(code, "broker_timeout"),
-            other => panic!("unexpected replies {other:?}"),
-        }
-        // Chunk 0 is still awaited.
-        assert_eq!(reg.analysis_count(), 1);
-    }
+#[derive(Debug)]
+pub enum Finished {
+    /// The analysis is in progress; its results come through the session's stream.
+    Accepted(Vec<ServerMessage>),
+    /// Nothing was submitted.
+    Refused(ServerMessage),
 }

@@ -1,11 +1,11 @@
-//! A bounded memory of delivered (source, id) pairs: CloudEvents are delivered at least once.
+//! A bounded memory of ingested event keys ((source, id)): CloudEvents arrive at least once.
 
 use std::collections::{HashSet, VecDeque};
 
 #[derive(Debug)]
 pub struct DedupWindow {
-    seen: HashSet<(String, String)>,
-    order: VecDeque<(String, String)>,
+    seen: HashSet<String>,
+    order: VecDeque<String>,
     capacity: usize,
 }
 
@@ -18,17 +18,16 @@ impl DedupWindow {
         }
     }
 
-    pub fn contains(&self, source: &str, id: &str) -> bool {
-        self.seen.contains(&(source.to_owned(), id.to_owned()))
+    pub fn contains(&self, key: &str) -> bool {
+        self.seen.contains(key)
     }
 
-    /// Remembers a pair, forgetting the oldest once full.
-    pub fn insert(&mut self, source: &str, id: &str) {
-        let key = (source.to_owned(), id.to_owned());
-        if !self.seen.insert(key.clone()) {
+    /// Remembers a key, forgetting the oldest once full.
+    pub fn insert(&mut self, key: &str) {
+        if !self.seen.insert(key.to_owned()) {
             return;
         }
-        self.order.push_back(key);
+        self.order.push_back(key.to_owned());
         while self.order.len() > self.capacity {
             if let Some(old) = self.order.pop_front() {
                 self.seen.remove(&old);
@@ -47,29 +46,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn same_id_from_another_source_is_not_a_duplicate() {
-        let mut d = DedupWindow::new(10);
-        d.insert("src-a", "1");
-        assert!(d.contains("src-a", "1"));
-        assert!(!d.contains("src-b", "1"));
-    }
-
-    #[test]
     fn oldest_entry_is_forgotten_when_full() {
         let mut d = DedupWindow::new(2);
-        d.insert("s", "1");
-        d.insert("s", "2");
-        d.insert("s", "3");
+        d.insert("1");
+        d.insert("2");
+        d.insert("3");
         assert_eq!(d.len(), 2);
-        assert!(!d.contains("s", "1"));
-        assert!(d.contains("s", "2") && d.contains("s", "3"));
+        assert!(!d.contains("1"));
+        assert!(d.contains("2") && d.contains("3"));
     }
 
     #[test]
     fn reinserting_does_not_grow_the_window() {
         let mut d = DedupWindow::new(2);
-        d.insert("s", "1");
-        d.insert("s", "1");
+        d.insert("1");
+        d.insert("1");
         assert_eq!(d.len(), 1);
     }
 }

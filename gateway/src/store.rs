@@ -1,0 +1,315 @@
+//! Where results live until their session has read them: a per-session, bounded, expiring
+//! stream of server frames, plus the shared bookkeeping of every analysis (chunks seen,
+//! counts, dedup of redelivered events) so `complete` is appended exactly once.
+//!
+//! Two back ends with one behaviour: [`memory`] (one replica, the local default) and
+//! [`redis`] (any number of replicas). Any replica may ingest an event; the replica holding
+//! the session's socket is woken and reads the stream from the client's cursor, so a client
+//! that reconnects anywhere resumes where it left off.
+
+pub mod memory;
+pub mod redis;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::events::{Inbound, InboundKind};
+use crate::protocol::ServerMessage;
+use crate::registry::Registry;
+pub use memory::{ChunkError, Progress, Step};
+
+/// The cursor of a stream's beginning: "nothing seen yet".
+pub const START: &str = "0";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// Entries kept per session; a client further behind loses the oldest (and is told).
+    pub max_len: usize,
+    /// How long a session's results and an analysis' bookkeeping outlive their last write.
+    pub ttl: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the result store is unavailable: {0}")]
+    Unavailable(String),
+    #[error("the result store answered unexpectedly: {0}")]
+    Protocol(String),
+}
+
+impl StoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unavailable(_) => "store_unavailable",
+            Self::Protocol(_) => "store_error",
+        }
+    }
+}
+
+/// What an analysis needs to be recognised when its events come back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysisMeta {
+    pub session_id: String,
+    pub analysis_id: String,
+    pub request_id: String,
+    pub chunk_count: u64,
+    pub traceparent: Option<String>,
+}
+
+/// One chunk's outcome, ready to be appended.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// (source, id) of the event, for redelivery detection.
+    pub dedup_key: String,
+    pub session_id: String,
+    pub analysis_id: String,
+    pub chunk_index: u64,
+    pub chunk_count: u64,
+    pub annotated: u64,
+    pub failed: u64,
+    /// The `result` or `error` frame, without `request_id`/`cursor` (added on read).
+    pub message: String,
+}
+
+/// How an ingested record was handled. The HTTP layer maps it to a status code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    Appended { completed: bool },
+    /// (source, id) was ingested before.
+    Duplicate,
+    /// No such analysis (finished, abandoned, expired, or never ours).
+    UnknownAnalysis,
+    /// The chunk contradicts the analysis' bookkeeping.
+    Rejected(ChunkError),
+}
+
+/// A frame read from a session's stream, with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub cursor: String,
+    /// Position in the session's stream, 1-based and without holes: detects trimmed entries.
+    pub seq: u64,
+    pub message: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Read {
+    /// The entries after the cursor, oldest first (possibly none).
+    Entries(Vec<Entry>),
+    /// Entries after the cursor were trimmed or expired before the client read them.
+    Gap,
+}
+
+/// The configured back end.
+#[derive(Clone)]
+pub enum Store {
+    Memory(Arc<memory::MemoryStore>),
+    Redis(redis::RedisStore),
+}
+
+impl Store {
+    pub async fn begin(&self, meta: &AnalysisMeta) -> Result<(), StoreError> {
+        match self {
+            Self::Memory(m) => {
+                m.begin(meta);
+                Ok(())
+            }
+            Self::Redis(r) => r.begin(meta).await,
+        }
+    }
+
+    pub async fn abandon(&self, analysis_id: &str) -> Result<(), StoreError> {
+        match self {
+            Self::Memory(m) => {
+                m.abandon(analysis_id);
+                Ok(())
+            }
+            Self::Redis(r) => r.abandon(analysis_id).await,
+        }
+    }
+
+    /// Records a chunk and appends its frame (and `complete` after the last chunk) to the
+    /// session's stream, atomically; then wakes whichever replica holds the session.
+    pub async fn ingest(&self, record: &Record) -> Result<Ingested, StoreError> {
+        match self {
+            Self::Memory(m) => Ok(m.ingest(record)),
+            Self::Redis(r) => r.ingest(record).await,
+        }
+    }
+
+    /// Up to `count` entries after `after` (a cursor from an earlier read, or [`START`]).
+    pub async fn read(
+        &self,
+        session_id: &str,
+        after: &str,
+        count: usize,
+    ) -> Result<Read, StoreError> {
+        match self {
+            Self::Memory(m) => Ok(m.read(session_id, after, count)),
+            Self::Redis(r) => r.read(session_id, after, count).await,
+        }
+    }
+
+    /// Tells the replica holding `session_id` that another connection resumed it.
+    pub async fn evict(&self, session_id: &str, connection: &str) -> Result<(), StoreError> {
+        match self {
+            Self::Memory(m) => {
+                m.evict(session_id, connection);
+                Ok(())
+            }
+            Self::Redis(r) => r.evict(session_id, connection).await,
+        }
+    }
+
+    pub fn registry(&self) -> &Arc<Registry> {
+        match self {
+            Self::Memory(m) => m.registry(),
+            Self::Redis(r) => r.registry(),
+        }
+    }
+}
+
+/// Distinct-input-index counts of an annotated chunk: a multi-allelic line yields one
+/// annotation per allele under one `input_index`, yet it is one submitted variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub annotated: u64,
+    pub failed: u64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CountError {
+    #[error("annotation {0} has no integer input_index")]
+    MissingIndex(usize),
+}
+
+pub fn count_inputs(annotations: &[Value], errors: &[u64]) -> Result<Counts, CountError> {
+    let mut annotated = BTreeSet::new();
+    for (i, a) in annotations.iter().enumerate() {
+        let index = a
+            .get("input_index")
+            .and_then(Value::as_u64)
+            .ok_or(CountError::MissingIndex(i))?;
+        annotated.insert(index);
+    }
+    let failed: BTreeSet<u64> = errors
+        .iter()
+        .copied()
+        .filter(|i| !annotated.contains(i))
+        .collect();
+    Ok(Counts {
+        annotated: annotated.len() as u64,
+        failed: failed.len() as u64,
+    })
+}
+
+/// Turns a validated inbound event into the record to append.
+pub fn record_of(inbound: Inbound) -> Record {
+    let dedup_key = format!("{}\u{1f}{}", inbound.source, inbound.id);
+    let (message, counts) = match inbound.kind {
+        InboundKind::Annotated(a) => {
+            let counts = Counts {
+                annotated: a.annotated,
+                failed: a.failed,
+            };
+            let msg = ServerMessage::Result {
+                analysis_id: inbound.analysis_id.clone(),
+                request_id: None,
+                chunk_index: inbound.chunk_index,
+                annotations: a.annotations,
+                errors: a.errors,
+            };
+            (msg, counts)
+        }
+        InboundKind::Failed(f) => {
+            let msg = ServerMessage::Error {
+                request_id: None,
+                analysis_id: Some(inbound.analysis_id.clone()),
+                chunk_index: Some(inbound.chunk_index),
+                code: f.code,
+                message: f.message,
+            };
+            (
+                msg,
+                Counts {
+                    annotated: 0,
+                    failed: f.variant_count,
+                },
+            )
+        }
+    };
+    Record {
+        dedup_key,
+        session_id: inbound.session_id,
+        analysis_id: inbound.analysis_id,
+        chunk_index: inbound.chunk_index,
+        chunk_count: inbound.chunk_count,
+        annotated: counts.annotated,
+        failed: counts.failed,
+        message: message.to_json(),
+    }
+}
+
+/// A record for a chunk that never reached the broker: it fails as a whole.
+pub fn unsent_chunk(
+    meta: &AnalysisMeta,
+    chunk_index: u64,
+    variant_count: u64,
+    code: &str,
+    message: &str,
+) -> Record {
+    let msg = ServerMessage::Error {
+        request_id: None,
+        analysis_id: Some(meta.analysis_id.clone()),
+        chunk_index: Some(chunk_index),
+        code: code.to_owned(),
+        message: message.to_owned(),
+    };
+    Record {
+        dedup_key: format!("gateway\u{1f}{}\u{1f}{chunk_index}", meta.analysis_id),
+        session_id: meta.session_id.clone(),
+        analysis_id: meta.analysis_id.clone(),
+        chunk_index,
+        chunk_count: meta.chunk_count,
+        annotated: 0,
+        failed: variant_count,
+        message: msg.to_json(),
+    }
+}
+
+/// The frame as the client sees it: the stored message plus its request id, trace context
+/// and cursor.
+pub fn frame(
+    stored: &str,
+    request_id: Option<&str>,
+    traceparent: Option<&str>,
+    cursor: &str,
+) -> Result<Value, StoreError> {
+    let mut map: Map<String, Value> = serde_json::from_str(stored)
+        .map_err(|e| StoreError::Protocol(format!("stored frame is not a JSON object: {e}")))?;
+    if let Some(r) = request_id {
+        map.insert("request_id".into(), Value::String(r.to_owned()));
+    }
+    if let Some(t) = traceparent {
+        map.insert("traceparent".into(), Value::String(t.to_owned()));
+    }
+    map.insert("cursor".into(), Value::String(cursor.to_owned()));
+    Ok(Value::Object(map))
+}
+
+/// The `complete` frame, shared by both back ends (the Redis one builds the same in Lua).
+pub fn complete_message(analysis_id: &str, annotated: u64, failed: u64) -> String {
+    ServerMessage::Complete {
+        analysis_id: analysis_id.to_owned(),
+        request_id: None,
+        annotated,
+        failed,
+    }
+    .to_json()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::*;
+use crate::store::{unsent_chunk, START};
+
+const LIMITS: StreamLimits = StreamLimits {
+    max_len: 8,
+    ttl: Duration::from_secs(60),
+};
+
+fn store() -> MemoryStore {
+    MemoryStore::new(LIMITS, Arc::new(Registry::new(8)))
+}
+
+fn meta(analysis: &str, chunks: u64) -> AnalysisMeta {
+    AnalysisMeta {
+        session_id: "s1".into(),
+        analysis_id: analysis.into(),
+        request_id: "r1".into(),
+        chunk_count: chunks,
+        traceparent: None,
+    }
+}
+
+fn record(id: &str, analysis: &str, index: u64, count: u64) -> Record {
+    Record {
+        dedup_key: format!("src\u{1f}{id}"),
+        session_id: "s1".into(),
+        analysis_id: analysis.into(),
+        chunk_index: index,
+        chunk_count: count,
+        annotated: 1,
+        failed: 0,
+        message: format!(r#"{{"type":"result","analysis_id":"{analysis}","chunk_index":{index}}}"#),
+    }
+}
+
+fn types(read: &Read) -> Vec<String> {
+    match read {
+        Read::Entries(e) => e
+            .iter()
+            .map(|e| {
+                e.message
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect(),
+        Read::Gap => vec!["gap".into()],
+    }
+}
+
+#[test]
+fn complete_is_appended_once_after_the_last_chunk() {
+    let s = store();
+    s.begin(&meta("a1", 2));
+    assert_eq!(
+        s.ingest(&record("e1", "a1", 1, 2)),
+        Ingested::Appended { completed: false }
+    );
+    assert_eq!(
+        s.ingest(&record("e2", "a1", 0, 2)),
+        Ingested::Appended { completed: true }
+    );
+    assert_eq!(
+        types(&s.read("s1", START, 10)),
+        ["result", "result", "complete"]
+    );
+}
+
+#[test]
+fn redelivered_event_is_a_duplicate_and_a_new_id_for_a_seen_chunk_is_rejected() {
+    let s = store();
+    s.begin(&meta("a1", 2));
+    s.ingest(&record("e1", "a1", 0, 2));
+    assert_eq!(s.ingest(&record("e1", "a1", 0, 2)), Ingested::Duplicate);
+    assert_eq!(
+        s.ingest(&record("e9", "a1", 0, 2)),
+        Ingested::Rejected(ChunkError::Duplicate(0))
+    );
+    assert_eq!(types(&s.read("s1", START, 10)), ["result"]);
+}
+
+#[test]
+fn reading_after_a_cursor_returns_only_later_entries_with_request_ids() {
+    let s = store();
+    s.begin(&meta("a1", 3));
+    for (i, id) in ["e1", "e2", "e3"].iter().enumerate() {
+        s.ingest(&record(id, "a1", i as u64, 3));
+    }
+    let Read::Entries(all) = s.read("s1", START, 10) else {
+        panic!("no gap expected")
+    };
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[0].message["request_id"], "r1");
+    let Read::Entries(rest) = s.read("s1", &all[1].cursor, 10) else {
+        panic!("no gap expected")
+    };
+    assert_eq!(
+        rest.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [3, 4],
+        "entries after the cursor, in order"
+    );
+}
+
+#[test]
+fn a_reader_behind_the_trimmed_entries_gets_a_gap() {
+    let s = store();
+    s.begin(&meta("a1", 12));
+    for i in 0..10 {
+        s.ingest(&record(&format!("e{i}"), "a1", i, 12));
+    }
+    assert_eq!(s.read("s1", START, 10), Read::Gap);
+    assert_eq!(s.read("s1", "0-1", 10), Read::Gap);
+    assert!(matches!(s.read("s1", "0-2", 10), Read::Entries(ref e) if e.len() == 8));
+}
+
+#[test]
+fn unknown_analysis_or_foreign_session_is_not_appended() {
+    let s = store();
+    assert_eq!(
+        s.ingest(&record("e1", "nope", 0, 1)),
+        Ingested::UnknownAnalysis
+    );
+    s.begin(&meta("a1", 1));
+    let mut foreign = record("e2", "a1", 0, 1);
+    foreign.session_id = "s2".into();
+    assert_eq!(s.ingest(&foreign), Ingested::UnknownAnalysis);
+}
+
+#[test]
+fn unsent_chunks_fail_their_variants_and_complete_the_analysis() {
+    let s = store();
+    let m = meta("a1", 2);
+    s.begin(&m);
+    s.ingest(&record("e1", "a1", 0, 2));
+    assert_eq!(
+        s.ingest(&unsent_chunk(&m, 1, 5, "broker_timeout", "no answer")),
+        Ingested::Appended { completed: true }
+    );
+    let Read::Entries(e) = s.read("s1", START, 10) else {
+        panic!("no gap expected")
+    };
+    assert_eq!(e[1].message["code"], "broker_timeout");
+    assert_eq!(e[2].message["annotated"], 1);
+    assert_eq!(e[2].message["failed"], 5);
+}

@@ -1,0 +1,341 @@
+//! The shared store: per-session Redis Streams (bounded by MAXLEN, expiring), analysis
+//! bookkeeping in hashes and sets, dedup markers with a TTL, and a pub/sub channel that wakes
+//! the replica holding a session.
+//!
+//! Two `ConnectionManager`s: one for commands, one (RESP3) that only listens on the wake
+//! channel. Both reconnect on their own after a Redis restart; the listener resubscribes, and
+//! every local session then re-reads its stream, since notifications may have been missed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{PushInfo, PushKind, Value};
+
+use super::{
+    frame, AnalysisMeta, ChunkError, Entry, Ingested, Read, Record, StoreError, StreamLimits,
+};
+use crate::registry::Registry;
+
+const WAKE_CHANNEL: &str = "gw:wake";
+const EVICT_CHANNEL: &str = "gw:evict";
+/// Per command; a stalled Redis must not pin a session task or an event handler.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Reconnection attempts per failed command: few, so a dead Redis fails requests quickly
+/// with `store_unavailable` instead of blocking them (the next command tries again).
+const RETRIES: usize = 2;
+
+/// How often the idle listener checks its connection (and so reconnects after a restart).
+const LISTENER_PING: Duration = Duration::from_secs(1);
+
+const INGEST: &str = include_str!("redis/ingest.lua");
+
+#[derive(Clone)]
+pub struct RedisStore {
+    commands: ConnectionManager,
+    limits: StreamLimits,
+    registry: Arc<Registry>,
+    ingest: Arc<redis::Script>,
+}
+
+fn unavailable(e: redis::RedisError) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn config() -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_number_of_retries(RETRIES)
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_millis(500))
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(Some(RESPONSE_TIMEOUT))
+}
+
+fn analysis_key(id: &str) -> String {
+    format!("gw:a:{id}")
+}
+fn chunks_key(id: &str) -> String {
+    format!("gw:a:{id}:chunks")
+}
+fn stream_key(session: &str) -> String {
+    format!("gw:s:{session}")
+}
+fn seq_key(session: &str) -> String {
+    format!("gw:s:{session}:seq")
+}
+fn dedup_key(key: &str) -> String {
+    format!("gw:d:{key}")
+}
+
+impl RedisStore {
+    /// Connects lazily: a Redis that is down at start-up does not delay it; commands fail
+    /// with `store_unavailable` until it is back.
+    pub fn connect(
+        url: &str,
+        limits: StreamLimits,
+        registry: Arc<Registry>,
+    ) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url)
+            .map_err(|e| StoreError::Protocol(format!("invalid REDIS_URL: {e}")))?;
+        let commands =
+            ConnectionManager::new_lazy_with_config(client, config()).map_err(unavailable)?;
+        let listener_url = if url.contains('?') {
+            format!("{url}&protocol=resp3")
+        } else {
+            format!("{url}?protocol=resp3")
+        };
+        let listener_client = redis::Client::open(listener_url)
+            .map_err(|e| StoreError::Protocol(format!("invalid REDIS_URL: {e}")))?;
+        let on_push = {
+            let registry = registry.clone();
+            move |push: PushInfo| -> Result<(), redis::aio::SendError> {
+                on_push(&registry, push);
+                Ok(())
+            }
+        };
+        let listener = ConnectionManager::new_lazy_with_config(
+            listener_client,
+            config()
+                .set_push_sender(on_push)
+                .set_automatic_resubscription(),
+        )
+        .map_err(unavailable)?;
+        tokio::spawn(subscribe(listener));
+        Ok(Self {
+            commands,
+            limits,
+            registry,
+            ingest: Arc::new(redis::Script::new(INGEST)),
+        })
+    }
+
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    pub async fn begin(&self, meta: &AnalysisMeta) -> Result<(), StoreError> {
+        let key = analysis_key(&meta.analysis_id);
+        let mut cmd = redis::pipe();
+        cmd.atomic()
+            .hset_multiple(
+                &key,
+                &[
+                    ("session", meta.session_id.as_str()),
+                    ("request", meta.request_id.as_str()),
+                    ("chunks", &meta.chunk_count.to_string()),
+                ],
+            )
+            .ignore();
+        if let Some(t) = &meta.traceparent {
+            cmd.hset(&key, "traceparent", t).ignore();
+        }
+        cmd.expire(&key, self.ttl_secs()).ignore();
+        let mut con = self.commands.clone();
+        cmd.query_async::<()>(&mut con).await.map_err(unavailable)
+    }
+
+    pub async fn abandon(&self, analysis_id: &str) -> Result<(), StoreError> {
+        let mut con = self.commands.clone();
+        redis::cmd("DEL")
+            .arg(analysis_key(analysis_id))
+            .arg(chunks_key(analysis_id))
+            .query_async::<()>(&mut con)
+            .await
+            .map_err(unavailable)
+    }
+
+    fn ttl_secs(&self) -> i64 {
+        i64::try_from(self.limits.ttl.as_secs().max(1)).unwrap_or(i64::MAX)
+    }
+
+    pub async fn ingest(&self, record: &Record) -> Result<Ingested, StoreError> {
+        let mut con = self.commands.clone();
+        let reply: String = self
+            .ingest
+            .key(dedup_key(&record.dedup_key))
+            .key(analysis_key(&record.analysis_id))
+            .key(chunks_key(&record.analysis_id))
+            .key(stream_key(&record.session_id))
+            .key(seq_key(&record.session_id))
+            .arg(&record.session_id)
+            .arg(record.chunk_index)
+            .arg(record.chunk_count)
+            .arg(record.annotated)
+            .arg(record.failed)
+            .arg(&record.message)
+            .arg(self.limits.max_len)
+            .arg(self.ttl_secs())
+            .arg(&record.analysis_id)
+            .arg(WAKE_CHANNEL)
+            .invoke_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        parse_ingest_reply(&reply, record)
+    }
+
+    pub async fn read(
+        &self,
+        session_id: &str,
+        after: &str,
+        count: usize,
+    ) -> Result<Read, StoreError> {
+        let mut con = self.commands.clone();
+        let fresh = after == super::START;
+        // Inclusive of the cursor itself: finding it proves nothing after it was trimmed.
+        let start = if fresh { "-" } else { after };
+        let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(stream_key(session_id))
+            .arg(start)
+            .arg("+")
+            .arg("COUNT")
+            .arg(count + 1)
+            .query_async(&mut con)
+            .await
+            .map_err(|e| {
+                if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError) {
+                    StoreError::Protocol(e.to_string())
+                } else {
+                    unavailable(e)
+                }
+            })?;
+        let mut ids = reply.ids.into_iter().peekable();
+        if fresh {
+            // A fresh reader must see entry 1, or the start was trimmed.
+            if let Some(first) = ids.peek() {
+                if seq_of(first) != Some(1) {
+                    return Ok(Read::Gap);
+                }
+            }
+        } else {
+            match ids.next() {
+                Some(first) if first.id == after => {}
+                _ => return Ok(Read::Gap),
+            }
+        }
+        let mut out = Vec::new();
+        for id in ids.take(count) {
+            let seq = seq_of(&id).ok_or_else(|| {
+                StoreError::Protocol(format!("stream entry {} has no sequence", id.id))
+            })?;
+            let message: String = id
+                .get("m")
+                .ok_or_else(|| StoreError::Protocol(format!("entry {} has no frame", id.id)))?;
+            let request_id: Option<String> = id.get("r");
+            let traceparent: Option<String> = id.get("t");
+            let message = frame(
+                &message,
+                request_id.as_deref(),
+                traceparent.as_deref(),
+                &id.id,
+            )?;
+            out.push(Entry {
+                cursor: id.id,
+                seq,
+                message,
+            });
+        }
+        Ok(Read::Entries(out))
+    }
+
+    pub async fn evict(&self, session_id: &str, connection: &str) -> Result<(), StoreError> {
+        let mut con = self.commands.clone();
+        redis::cmd("PUBLISH")
+            .arg(EVICT_CHANNEL)
+            .arg(format!("{session_id} {connection}"))
+            .query_async::<()>(&mut con)
+            .await
+            .map_err(unavailable)
+    }
+}
+
+fn seq_of(id: &redis::streams::StreamId) -> Option<u64> {
+    id.get::<u64>("n")
+}
+
+fn parse_ingest_reply(reply: &str, record: &Record) -> Result<Ingested, StoreError> {
+    let (status, n) = reply.split_once(':').unwrap_or((reply, ""));
+    let number = || {
+        n.parse::<u64>()
+            .map_err(|_| StoreError::Protocol(format!("unexpected ingest reply {reply:?}")))
+    };
+    Ok(match status {
+        "duplicate" => Ingested::Duplicate,
+        "unknown" => Ingested::UnknownAnalysis,
+        "appended" => Ingested::Appended {
+            completed: n == "1",
+        },
+        "count_mismatch" => Ingested::Rejected(ChunkError::CountMismatch {
+            expected: number()?,
+            got: record.chunk_count,
+        }),
+        "out_of_range" => Ingested::Rejected(ChunkError::OutOfRange {
+            index: record.chunk_index,
+            count: number()?,
+        }),
+        "duplicate_chunk" => Ingested::Rejected(ChunkError::Duplicate(number()?)),
+        _ => {
+            return Err(StoreError::Protocol(format!(
+                "unexpected ingest reply {reply:?}"
+            )))
+        }
+    })
+}
+
+/// Subscribes the listener, retrying until Redis is reachable; then pings it every second,
+/// because the manager reconnects only when a command fails, and resubscribes on reconnect.
+async fn subscribe(mut listener: ConnectionManager) {
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match listener.subscribe(&[WAKE_CHANNEL, EVICT_CHANNEL]).await {
+            Ok(()) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "redis subscription failed, retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+    tracing::info!("listening for session wake-ups on redis");
+    loop {
+        tokio::time::sleep(LISTENER_PING).await;
+        if let Err(e) = redis::cmd("PING")
+            .query_async::<Value>(&mut listener)
+            .await
+        {
+            tracing::debug!(error = %e, "redis listener ping failed");
+        }
+    }
+}
+
+fn on_push(registry: &Registry, push: PushInfo) {
+    match push.kind {
+        PushKind::Message => {
+            let (Some(channel), Some(payload)) = (push.data.first(), push.data.get(1)) else {
+                return;
+            };
+            let (Some(channel), Some(payload)) = (text(channel), text(payload)) else {
+                return;
+            };
+            if channel == WAKE_CHANNEL {
+                registry.wake(&payload);
+            } else if channel == EVICT_CHANNEL {
+                if let Some((session, connection)) = payload.split_once(' ') {
+                    registry.evict(session, connection);
+                }
+            }
+        }
+        // (Re)subscribed, e.g. after a Redis restart: notifications may have been missed.
+        PushKind::Subscribe => registry.wake_all(),
+        PushKind::Disconnection => tracing::warn!("redis listener disconnected, reconnecting"),
+        _ => {}
+    }
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::BulkString(b) => String::from_utf8(b.clone()).ok(),
+        Value::SimpleString(s) => Some(s.clone()),
+        _ => None,
+    }
+}
