@@ -100,3 +100,12 @@ fn cds_without_exons_is_an_error() {
     let only_cds = "21\th\tCDS\t1\t3\t.\t+\t0\ttranscript_id \"T1\";\n";
     assert!(matches!(read(only_cds.as_bytes()), Err(GtfError::NoExons(id)) if id == "T1"));
 }
+
+proptest::proptest! {
+    #[test]
+    fn reader_never_panics_on_arbitrary_rows(
+        rows in proptest::collection::vec("[0-9a-z\"; \t._+-]{0,80}", 0..6)
+    ) {
+        let _ = read(rows.join("\n").as_bytes());
+    }
+}

@@ -82,3 +82,12 @@ fn grch37_accession_maps_to_the_same_chromosome() {
     let transcripts = read(text.as_bytes()).unwrap();
     assert_eq!(transcripts[0].chrom, "17");
 }
+
+proptest::proptest! {
+    #[test]
+    fn reader_never_panics_on_arbitrary_rows(
+        rows in proptest::collection::vec("[0-9A-Za-z=;%,: \t._+-]{0,80}", 0..6)
+    ) {
+        let _ = read(rows.join("\n").as_bytes());
+    }
+}
