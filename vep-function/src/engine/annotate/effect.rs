@@ -118,6 +118,13 @@ pub(super) fn transcript_consequence(
                         Consequence::StartLost
                     });
                 }
+                if let Some(retained) = stop_codon_kept_into_utr(engine, t, a, cs, cds_len)? {
+                    terms.push(if retained {
+                        Consequence::StopRetainedVariant
+                    } else {
+                        Consequence::StopLost
+                    });
+                }
                 terms.push(Consequence::CodingSequenceVariant);
             }
         }
@@ -281,6 +288,48 @@ fn stop_kept_by_indel(
         .ok()
         .and_then(|at| mutated.get(at..at + 3))
         .is_some_and(|codon| translate_codon(codon) == b'*')
+}
+
+/// For an exonic change running from the CDS through the stop codon into the 3' UTR:
+/// whether the mutated sequence still reads a stop codon at the stop's place.
+fn stop_codon_kept_into_utr(
+    engine: &Engine,
+    t: &Transcript,
+    a: &Allele,
+    cs: u64,
+    cds_len: u64,
+) -> Result<Option<bool>, AnnotateError> {
+    if a.is_insertion() || t.coding.as_ref().is_none_or(|c| c.end_incomplete) {
+        return Ok(None);
+    }
+    let (Some(c1), Some(c2)) = cdna_pair(t, a) else {
+        return Ok(None);
+    };
+    let padding = t.cds_padding();
+    let (Some(p1), Some(p2)) = (
+        (c1 + padding + 1).checked_sub(cs),
+        (c2 + padding + 1).checked_sub(cs),
+    ) else {
+        return Ok(None);
+    };
+    let contiguous = c2 + 1 - c1 == a.reference.len() as u64;
+    if !contiguous || p1 == 0 || p2 <= cds_len || p1 > cds_len {
+        return Ok(None);
+    }
+    let seq = coding_sequence(engine, t)?;
+    let (from, to) = ((p1 - 1) as usize, p2 as usize);
+    if to > seq.len() {
+        return Ok(None);
+    }
+    let mut mutated = seq[..from].to_vec();
+    mutated.extend(oriented(t, &a.alternate));
+    mutated.extend_from_slice(&seq[to..]);
+    let at = (cds_len - 3) as usize;
+    Ok(Some(
+        mutated
+            .get(at..at + 3)
+            .is_some_and(|codon| translate_codon(codon) == b'*'),
+    ))
 }
 
 /// For an exonic change overlapping a complete start codon: whether `ATG` is still at the
@@ -527,5 +576,28 @@ mod tests {
             terms.contains(&"5_prime_UTR_variant".to_string()),
             "{terms:?}"
         );
+    }
+
+    #[test]
+    fn a_deletion_of_the_stop_codon_into_the_3prime_utr_changes_the_stop() {
+        let e = engine();
+        // MRPL39 ENST00000352957 (reverse strand): the stop codon's last base is the lowest
+        // CDS coordinate; delete the whole stop codon and the two 3' UTR bases after it.
+        let t = e.models().transcript("ENST00000352957").unwrap();
+        let segments = &t.coding.as_ref().unwrap().segments;
+        let stop_last = segments[segments.len() - 1].start;
+        let anchor = stop_last - 3;
+        let reference = e.genome().sequence("21", anchor, stop_last + 2).unwrap();
+        let v = Variant {
+            input: String::new(),
+            id: None,
+            chrom: "21".into(),
+            pos: anchor,
+            reference: String::from_utf8(reference.clone()).unwrap(),
+            alternate: String::from_utf8(reference[..1].to_vec()).unwrap(),
+        };
+        let terms = terms_on(&e, &v, "ENST00000352957");
+        assert!(terms.contains(&"3_prime_UTR_variant".to_string()), "{terms:?}");
+        assert!(terms.contains(&"stop_lost".to_string()), "{terms:?}");
     }
 }
