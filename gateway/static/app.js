@@ -133,7 +133,7 @@ function onMessage(msg) {
 function onError(a, msg) {
   const text = `${msg.code || "error"}: ${msg.message || ""}`;
   if (!a) {
-    notice(`The gateway refused a message: ${text}`);
+    notice(`The gateway reports ${text}`);
     return;
   }
   if (msg.chunk_index !== undefined && msg.chunk_index !== null) {

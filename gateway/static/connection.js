@@ -125,6 +125,16 @@ export class Connection {
       this.handlers.onSessionLost();
       return;
     }
+    if (msg.type === "error" && msg.code === "results_dropped") {
+      // The session lost results (expired, or a restarted gateway that never had them):
+      // resuming it again cannot help. The gateway closes this connection; the next one
+      // starts a new session.
+      this.session = null;
+      this.cursor = null;
+      this.handlers.onMessage(msg);
+      this.handlers.onSessionLost();
+      return;
+    }
     // Every frame of a resumable session carries its stream cursor.
     if (typeof msg.cursor === "string") this.cursor = msg.cursor;
     this.handlers.onMessage(msg);
