@@ -82,6 +82,7 @@ fn event() -> OutboundEvent {
         session_id: "s1",
         analysis_id: "a1",
         request_id: "r1",
+        traceparent: None,
     };
     build_submitted(&sub, &chunk(vec!["1 100 . A T".into()], 10)[0]).expect("event")
 }
