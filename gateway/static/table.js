@@ -24,6 +24,16 @@ export function impactBadge(impact) {
   );
 }
 
+/**
+ * HGVS without the accession the Transcript column already shows ("c.68_69del" for
+ * "NM_007294.4:c.68_69del"); the cell's title, the detail panel and downloads keep it whole.
+ */
+export function hgvsCell(value, accession) {
+  const full = value || "";
+  const short = accession && full.startsWith(`${accession}:`) ? full.slice(accession.length + 1) : full;
+  return el("td", { class: "hgvs", title: full || null }, short);
+}
+
 export function formatScores(scores) {
   return scores.map((s) => `${s.name}: ${s.value}`).join("; ");
 }
@@ -120,6 +130,9 @@ export class ResultsTable {
           ? `${total} variant${total === 1 ? "" : "s"}`
           : `${visible.length} of ${total} variants match the filters`;
     this.parts.table.hidden = total === 0;
+    // An empty Scores column only costs width; it appears once any result carries a score.
+    const anyScores = this.rows.some((r) => r.transcripts.some((t) => scoresOf(t).length) || r.scores.length);
+    this.parts.table.classList.toggle("no-scores", !anyScores);
     return visible;
   }
 
@@ -163,8 +176,8 @@ export class ResultsTable {
       el("td", { class: "impact" }, row.error ? null : impactBadge(row.impact)),
       el("td", { class: "gene" }, row.genes.join(", ")),
       transcriptCell,
-      el("td", { class: "hgvs" }, t ? t.hgvsc || "" : ""),
-      el("td", { class: "hgvs" }, t ? t.hgvsp || "" : ""),
+      hgvsCell(t && t.hgvsc, t && t.transcript_id),
+      hgvsCell(t && t.hgvsp, t && t.protein_id),
       el("td", { class: "scores" }, formatScores(row.scores)),
     );
   }
@@ -187,8 +200,8 @@ function renderTranscriptRow(row, t) {
     el("td", { class: "impact" }, impactBadge(t.impact)),
     el("td", { class: "gene" }, t.gene_symbol || t.gene_id || ""),
     el("td", { class: "transcript" }, t.transcript_id, " ", transcriptTags(t)),
-    el("td", { class: "hgvs" }, t.hgvsc || ""),
-    el("td", { class: "hgvs" }, t.hgvsp || ""),
+    hgvsCell(t.hgvsc, t.transcript_id),
+    hgvsCell(t.hgvsp, t.protein_id),
     el("td", { class: "scores" }, formatScores(scoresOf(t))),
   );
 }

@@ -32,6 +32,8 @@ export async function rows(page) {
         transcript: text("td.transcript"),
         hgvsc: text("td.hgvs:nth-of-type(7)"),
         hgvsp: text("td.hgvs:nth-of-type(8)"),
+        hgvscFull: tr.querySelector("td.hgvs:nth-of-type(7)")?.title || "",
+        hgvspFull: tr.querySelector("td.hgvs:nth-of-type(8)")?.title || "",
       };
     }),
   );

@@ -45,8 +45,12 @@ test("the BRCA1 examples match Ensembl VEP's consequences and MANE HGVS, MANE tr
     assert.equal(row.consequence, want.consequence, want.input);
     assert.match(row.gene, /\bBRCA1\b/, want.input);
     assert.match(row.transcript, /^NM_007294\.4 MANE Select/, want.input);
-    assert.equal(row.hgvsc, want.hgvsc, want.input);
-    assert.ok(row.hgvsp.endsWith(`:${want.hgvsp}`), `${want.input}: ${row.hgvsp}`);
+    // Shown without the accession the Transcript column already names; whole in the title.
+    assert.equal(row.hgvscFull, want.hgvsc, want.input);
+    assert.equal(row.hgvsc, want.hgvsc.replace("NM_007294.4:", ""), want.input);
+    // The bundled GFF3 names the protein NP_009225 without a version (SOURCE.md).
+    assert.match(row.hgvspFull, new RegExp(`^NP_009225(\\.\\d+)?:${want.hgvsp}$`), want.input);
+    assert.equal(row.hgvsp, want.hgvsp, want.input);
   }
   // Stop-gained and frameshift rows carry the HIGH badge.
   for (const r of all) {
