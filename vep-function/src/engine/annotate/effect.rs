@@ -2,7 +2,7 @@
 
 use super::{Allele, AnnotateError, Engine, UPSTREAM_DOWNSTREAM_DISTANCE};
 use crate::engine::{
-    codon::{reverse_complement, translate_codon},
+    codon::{reverse_complement, CodonTable},
     consequence::{impact_of, CdsChange, CodingEffect, Consequence, Peptides, SpliceEffects},
     hgvs,
     output::TranscriptConsequence,
@@ -89,7 +89,8 @@ pub(super) fn transcript_consequence(
             change = cds_change(t, a);
             if let Some(ch) = change {
                 let seq = coding_sequence(engine, t)?;
-                let peptides = Peptides::compute(&seq, cds_len, ch, &alt_tx);
+                let table = CodonTable::for_chrom(&t.chrom);
+                let peptides = Peptides::compute(&seq, cds_len, ch, &alt_tx, table);
                 if let Some(p) = &peptides {
                     tc.amino_acids = Some(p.amino_acids());
                     tc.codons = Some(p.codons());
@@ -211,7 +212,8 @@ fn name_hgvs(
         None if moved == 0 => (unshifted, oriented(t, &a.alternate)),
         None => return,
     };
-    if let Some(p) = hgvs::hgvs_protein(seq, cds_len, change, &alt) {
+    let table = CodonTable::for_chrom(&t.chrom);
+    if let Some(p) = hgvs::hgvs_protein(seq, cds_len, change, &alt, table) {
         let protein = t
             .coding
             .as_ref()
@@ -287,7 +289,7 @@ fn stop_kept_by_indel(
     usize::try_from(moved_stop)
         .ok()
         .and_then(|at| mutated.get(at..at + 3))
-        .is_some_and(|codon| translate_codon(codon) == b'*')
+        .is_some_and(|codon| CodonTable::for_chrom(&t.chrom).translate_codon(codon) == b'*')
 }
 
 /// For an exonic change running from the CDS through the stop codon into the 3' UTR:
@@ -325,11 +327,9 @@ fn stop_codon_kept_into_utr(
     mutated.extend(oriented(t, &a.alternate));
     mutated.extend_from_slice(&seq[to..]);
     let at = (cds_len - 3) as usize;
-    Ok(Some(
-        mutated
-            .get(at..at + 3)
-            .is_some_and(|codon| translate_codon(codon) == b'*'),
-    ))
+    Ok(Some(mutated.get(at..at + 3).is_some_and(|codon| {
+        CodonTable::for_chrom(&t.chrom).translate_codon(codon) == b'*'
+    })))
 }
 
 /// For an exonic change overlapping a complete start codon: whether `ATG` is still at the
@@ -597,7 +597,10 @@ mod tests {
             alternate: String::from_utf8(reference[..1].to_vec()).unwrap(),
         };
         let terms = terms_on(&e, &v, "ENST00000352957");
-        assert!(terms.contains(&"3_prime_UTR_variant".to_string()), "{terms:?}");
+        assert!(
+            terms.contains(&"3_prime_UTR_variant".to_string()),
+            "{terms:?}"
+        );
         assert!(terms.contains(&"stop_lost".to_string()), "{terms:?}");
     }
 }

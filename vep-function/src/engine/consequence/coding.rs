@@ -2,7 +2,7 @@
 //! VEP derives from them.
 
 use super::Consequence;
-use crate::engine::codon::translate;
+use crate::engine::codon::CodonTable;
 
 /// A change in CDS coordinates (1-based, Ensembl's phase-padded translateable sequence).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +28,13 @@ pub struct Peptides {
 impl Peptides {
     /// `cds` is the translateable sequence (at least `cds_len` bases), transcript orientation;
     /// `alt` the replacement bases in the same orientation.
-    pub fn compute(cds: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> Option<Self> {
+    pub fn compute(
+        cds: &[u8],
+        cds_len: u64,
+        change: CdsChange,
+        alt: &[u8],
+        table: CodonTable,
+    ) -> Option<Self> {
         let (block_start, block_end, from, to) = match change {
             CdsChange::Replace { start, end } => {
                 if start == 0 || end < start || end > cds_len {
@@ -87,8 +93,8 @@ impl Peptides {
         }
         let full_codons = cds_len - cds_len % 3;
         Some(Self {
-            ref_aa: translate(&ref_seq),
-            alt_aa: translate(&alt_seq),
+            ref_aa: table.translate(&ref_seq),
+            alt_aa: table.translate(&alt_seq),
             ref_codons,
             alt_codons,
             partial_codon: !cds_len.is_multiple_of(3) && block_start > full_codons,
@@ -225,7 +231,7 @@ mod tests {
     const CDS: &[u8] = b"ATGGCAAAATGGTAA"; // M A K W *
 
     fn terms(change: CdsChange, alt: &[u8], ref_len: usize) -> (Peptides, Vec<Consequence>) {
-        let p = Peptides::compute(CDS, 15, change, alt).unwrap();
+        let p = Peptides::compute(CDS, 15, change, alt, CodonTable::Standard).unwrap();
         let mut out = Vec::new();
         CodingEffect {
             peptides: Some(&p),

@@ -3,7 +3,7 @@
 //! `p.Glu23ValfsTer17`, `p.Ter109SerextTer9`, `p.Met1?`).
 
 use crate::engine::{
-    codon::{three_letter, translate_codon},
+    codon::{three_letter, CodonTable},
     consequence::{CdsChange, Peptides},
 };
 
@@ -12,11 +12,11 @@ fn names(aas: &[u8]) -> String {
 }
 
 /// Translates codons from `from` (0-based base index) until and including the first stop.
-fn translate_until_stop(seq: &[u8], from: usize) -> Vec<u8> {
+fn translate_until_stop(seq: &[u8], from: usize, table: CodonTable) -> Vec<u8> {
     let mut out = Vec::new();
     let mut i = from;
     while i + 3 <= seq.len() {
-        let aa = translate_codon(&seq[i..i + 3]);
+        let aa = table.translate_codon(&seq[i..i + 3]);
         out.push(aa);
         if aa == b'*' {
             break;
@@ -43,9 +43,15 @@ fn apply(seq: &[u8], change: CdsChange, alt: &[u8]) -> Option<Vec<u8>> {
 
 /// `seq` holds the CDS followed by the 3' UTR (transcript orientation); `cds_len` the CDS
 /// length; `change`/`alt` the 3'-shifted change. Returns the part after `p.`.
-pub fn hgvs_protein(seq: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> Option<String> {
+pub fn hgvs_protein(
+    seq: &[u8],
+    cds_len: u64,
+    change: CdsChange,
+    alt: &[u8],
+    table: CodonTable,
+) -> Option<String> {
     let cds = seq.get(..cds_len as usize)?;
-    let peptides = Peptides::compute(seq, cds_len, change, alt)?;
+    let peptides = Peptides::compute(seq, cds_len, change, alt, table)?;
     if peptides.partial_codon {
         return None;
     }
@@ -59,15 +65,15 @@ pub fn hgvs_protein(seq: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> 
     };
     if touches_start
         && peptides.alt_aa.first() != Some(&b'M')
-        && cds.get(..3).map(translate_codon) == Some(b'M')
+        && cds.get(..3).map(|c| table.translate_codon(c)) == Some(b'M')
     {
         return Some("Met1?".to_string());
     }
     let mutated = apply(seq, change, alt)?;
     // The whole reference protein is needed only to place indels; translate it lazily.
-    let ref_prot = || translate_until_stop(cds, 0);
+    let ref_prot = || translate_until_stop(cds, 0, table);
     if !ref_len.abs_diff(alt.len()).is_multiple_of(3) {
-        return frameshift(&ref_prot(), &translate_until_stop(&mutated, 0));
+        return frameshift(&ref_prot(), &translate_until_stop(&mutated, 0, table));
     }
     let first_codon = match change {
         CdsChange::Replace { start, .. } => (start - 1) / 3,
@@ -95,7 +101,7 @@ pub fn hgvs_protein(seq: &[u8], cds_len: u64, change: CdsChange, alt: &[u8]) -> 
             Some(format!("{}{}=", three_letter(aa), first_codon + 1))
         }
         (1, 1) if del[0] == b'*' => {
-            let tail = translate_until_stop(&mutated, (pos - 1) * 3);
+            let tail = translate_until_stop(&mutated, (pos - 1) * 3, table);
             let ext = match tail.iter().position(|&x| x == b'*') {
                 Some(n) => n.to_string(),
                 None => "?".to_string(),
@@ -225,7 +231,7 @@ mod tests {
     const CDS_LEN: u64 = 18;
 
     fn p(change: CdsChange, alt: &[u8]) -> String {
-        hgvs_protein(SEQ, CDS_LEN, change, alt).unwrap()
+        hgvs_protein(SEQ, CDS_LEN, change, alt, CodonTable::Standard).unwrap()
     }
 
     #[test]
