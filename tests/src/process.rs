@@ -40,7 +40,10 @@ fn command(binary: &str, env: &[(&str, String)]) -> Command {
     let mut cmd = Command::new(path);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", std::env::var("E2E_RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .env(
+            "RUST_LOG",
+            std::env::var("E2E_RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
@@ -64,7 +67,10 @@ pub async fn wait_ready(url: &str, timeout: Duration) {
                 return;
             }
         }
-        assert!(Instant::now() < deadline, "{url} not ready after {timeout:?}");
+        assert!(
+            Instant::now() < deadline,
+            "{url} not ready after {timeout:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

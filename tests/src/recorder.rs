@@ -48,7 +48,9 @@ pub struct Recorder {
 impl Recorder {
     /// Starts recording on a free loopback port, answering `status` (e.g. 202).
     pub async fn start(status: u16) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind recorder");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind recorder");
         let port = listener.local_addr().expect("addr").port();
         let rec = Recorder {
             port,

@@ -40,5 +40,8 @@ pub fn assert_conforms(event: &Value) {
         event["partitionkey"], event["analysisid"],
         "partitionkey must equal analysisid"
     );
-    assert_eq!(event["subject"], event["sessionid"], "subject is the session");
+    assert_eq!(
+        event["subject"], event["sessionid"],
+        "subject is the session"
+    );
 }

@@ -80,8 +80,8 @@ impl Client {
         let mut frames = Vec::new();
         loop {
             let f = self.next_json(Duration::from_secs(30)).await;
-            let done = f["type"] == "complete"
-                || (f["type"] == "error" && f["request_id"] == request_id);
+            let done =
+                f["type"] == "complete" || (f["type"] == "error" && f["request_id"] == request_id);
             frames.push(f);
             if done {
                 return frames;

@@ -28,7 +28,10 @@ async fn post_event(url: &str, id: &str, ty: &str, data: &Value) -> reqwest::Res
         .header("ce-sessionid", "s-1")
         .header("ce-analysisid", "a-1")
         .header("ce-partitionkey", "a-1")
-        .header("ce-dataschema", "urn:genomics:schemas:variants-submitted:v1")
+        .header(
+            "ce-dataschema",
+            "urn:genomics:schemas:variants-submitted:v1",
+        )
         .header("content-type", "application/json")
         .body(data.to_string())
         .send()
@@ -44,7 +47,11 @@ async fn with_k_sink_the_result_goes_to_the_sink_and_the_reply_is_202() {
         &function.url("/"),
         "ev-1",
         SUBMITTED,
-        &submission(&["21 25585733 rs142513484 C T", "21 25585733 . G T", "nonsense"]),
+        &submission(&[
+            "21 25585733 rs142513484 C T",
+            "21 25585733 . G T",
+            "nonsense",
+        ]),
     )
     .await;
     assert_eq!(resp.status(), 202);
@@ -65,13 +72,22 @@ async fn with_k_sink_the_result_goes_to_the_sink_and_the_reply_is_202() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["hgvsc"].as_str().is_some_and(|h| h.starts_with("ENST00000352957.")))
+        .find(|t| {
+            t["hgvsc"]
+                .as_str()
+                .is_some_and(|h| h.starts_with("ENST00000352957."))
+        })
         .expect("MRPL39 transcript annotated");
     assert_eq!(mrpl39["hgvsc"], "ENST00000352957.8:c.991G>A");
     let errors = data["errors"].as_array().unwrap();
     let codes: Vec<(u64, &str)> = errors
         .iter()
-        .map(|e| (e["input_index"].as_u64().unwrap(), e["code"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["input_index"].as_u64().unwrap(),
+                e["code"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(codes.len(), 2, "{errors:?}");
     assert_eq!(codes[0].0, 1);
@@ -119,7 +135,10 @@ async fn a_failing_sink_makes_the_function_answer_5xx_so_knative_retries() {
     let sink = Recorder::start(503).await;
     let function = start_function(
         Some(&sink.url()),
-        &[("SINK_ATTEMPTS", "2".into()), ("SINK_TIMEOUT_MS", "2000".into())],
+        &[
+            ("SINK_ATTEMPTS", "2".into()),
+            ("SINK_TIMEOUT_MS", "2000".into()),
+        ],
     )
     .await;
     let resp = post_event(

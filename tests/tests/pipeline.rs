@@ -72,12 +72,16 @@ async fn bad_frames_get_typed_errors_and_the_connection_stays_open() {
     assert_eq!(f["type"], "error");
     assert_eq!(f["code"], "malformed_json");
 
-    client.send_json(&json!({"type": "launch", "request_id": "x"})).await;
+    client
+        .send_json(&json!({"type": "launch", "request_id": "x"}))
+        .await;
     let f = client.next_json(Duration::from_secs(5)).await;
     assert_eq!(f["type"], "error");
     assert_eq!(f["code"], "unknown_type");
 
-    let many: Vec<String> = (0..5000).map(|i| format!("21 {} . C T", 25_000_000 + i)).collect();
+    let many: Vec<String> = (0..5000)
+        .map(|i| format!("21 {} . C T", 25_000_000 + i))
+        .collect();
     client
         .send_json(&json!({"type": "analyze", "request_id": "big", "variants": many}))
         .await;
@@ -96,7 +100,10 @@ async fn an_unreachable_broker_gives_a_typed_error_and_nothing_hangs() {
     let closed = format!("http://127.0.0.1:{}/", e2e::free_port());
     let gateway = start_gateway(
         &closed,
-        &[("BROKER_TIMEOUT_MS", "500".into()), ("BROKER_RETRIES", "1".into())],
+        &[
+            ("BROKER_TIMEOUT_MS", "500".into()),
+            ("BROKER_RETRIES", "1".into()),
+        ],
     )
     .await;
     let mut client = Client::connect(&gateway.ws_url()).await;
@@ -122,7 +129,9 @@ async fn a_duplicate_annotated_event_reaches_the_browser_once() {
 
     let mut client = Client::connect(&gateway.ws_url()).await;
     client
-        .send_json(&json!({"type": "analyze", "request_id": "d", "variants": ["21 25585733 . C T"]}))
+        .send_json(
+            &json!({"type": "analyze", "request_id": "d", "variants": ["21 25585733 . C T"]}),
+        )
         .await;
     let accepted = client.next_json(Duration::from_secs(10)).await;
     assert_eq!(accepted["type"], "accepted", "{accepted}");
@@ -195,6 +204,9 @@ async fn the_page_and_health_endpoints_are_served() {
     assert!(page.headers().contains_key("content-security-policy"));
     assert!(page.text().await.unwrap().contains("<html"));
     for path in ["/q/health/live", "/q/health/ready"] {
-        assert_eq!(client.get(gateway.url(path)).send().await.unwrap().status(), 200);
+        assert_eq!(
+            client.get(gateway.url(path)).send().await.unwrap().status(),
+            200
+        );
     }
 }
