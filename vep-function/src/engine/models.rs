@@ -18,6 +18,8 @@ pub struct GeneModels {
 struct ChromIndex {
     order: Vec<usize>,
     starts: Vec<u64>,
+    /// Span ends aligned with `order`, so the scan needs no exon walk.
+    ends: Vec<u64>,
     max_len: u64,
 }
 
@@ -58,6 +60,7 @@ impl GeneModels {
                 .iter()
                 .map(|&i| transcripts[i].start())
                 .collect();
+            index.ends = index.order.iter().map(|&i| transcripts[i].end()).collect();
         }
     }
 
@@ -80,20 +83,21 @@ impl GeneModels {
         start: u64,
         end: u64,
     ) -> impl Iterator<Item = &Transcript> {
-        let (slice, from) = match self.by_chrom.get(chrom) {
+        let (order, ends): (&[usize], &[u64]) = match self.by_chrom.get(chrom) {
             Some(index) => {
+                // No transcript starting before `start - max_len` can reach `start`.
                 let lowest = start.saturating_sub(index.max_len);
                 let from = index.starts.partition_point(|&s| s < lowest);
-                let to = index.starts.partition_point(|&s| s <= end);
-                (&index.order[from..to.max(from)], from)
+                let to = index.starts.partition_point(|&s| s <= end).max(from);
+                (&index.order[from..to], &index.ends[from..to])
             }
-            None => (&[][..], 0),
+            None => (&[], &[]),
         };
-        let _ = from;
-        slice
+        order
             .iter()
-            .map(|&i| &self.transcripts[i])
-            .filter(move |t| t.end() >= start && t.start() <= end)
+            .zip(ends)
+            .filter(move |(_, &e)| e >= start)
+            .map(|(&i, _)| &self.transcripts[i])
     }
 
     /// By stable id, with or without version (`ENST00000352957`, `NM_007294.4`).
