@@ -17,6 +17,9 @@ const started = new Set();
 process.on("exit", () => {
   for (const child of started) child.kill("SIGKILL");
 });
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => process.exit(128 + (signal === "SIGINT" ? 2 : 15)));
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {
