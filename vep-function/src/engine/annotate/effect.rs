@@ -507,7 +507,8 @@ fn empty(t: &Transcript, a: &Allele) -> TranscriptConsequence {
         hgvsp: None,
         hgvs_offset: None,
         protein_id: t.coding.as_ref().and_then(|c| c.protein_id.clone()),
-        canonical: t.canonical.then_some(1),
+        // MANE Select is by definition the canonical transcript (VEP REST marks both).
+        canonical: (t.canonical || t.mane_select).then_some(1),
         mane_select: t.mane_select.then(|| t.versioned_id()),
         mane_plus_clinical: t.mane_plus_clinical.then(|| t.versioned_id()),
         flags,
