@@ -63,8 +63,10 @@ pub struct TranscriptConsequence {
     pub hgvsc: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hgvsp: Option<String>,
+    /// How far HGVS 3' shifting moved the allele, signed along the genome (negative on the
+    /// reverse strand), as VEP reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hgvs_offset: Option<u64>,
+    pub hgvs_offset: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protein_id: Option<String>,
     /// `1` for the canonical transcript, as VEP writes it.

@@ -200,7 +200,11 @@ fn name_hgvs(
     );
     tc.hgvsc = hgvs::hgvs_transcript(t, &shifted, &fetch);
     if moved > 0 && tc.hgvsc.is_some() {
-        tc.hgvs_offset = Some(moved);
+        let moved = moved as i64;
+        tc.hgvs_offset = Some(match t.strand {
+            Strand::Forward => moved,
+            Strand::Reverse => -moved,
+        });
     }
     let (Some(seq), Some(unshifted), Some(cds_len)) = (coding_seq, unshifted, t.cds_len()) else {
         return;
