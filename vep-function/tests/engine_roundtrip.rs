@@ -166,3 +166,52 @@ fn every_hgvsc_written_parses_back_to_the_same_change() {
     eprintln!("{checked} HGVSc names checked, {} failures", failures.len());
     assert!(failures.is_empty());
 }
+
+#[test]
+fn substitution_protein_names_agree_with_positions_and_amino_acids() {
+    use vep::engine::codon::three_letter;
+    let e = engine();
+    let mut rng = Lcg(7);
+    let (mut checked, mut failures) = (0, Vec::new());
+    for v in variants_near(e, &mut rng) {
+        if v.reference.len() != 1 || v.alternate.len() != 1 {
+            continue;
+        }
+        let Ok(annotation) = e.annotate(&v) else {
+            continue;
+        };
+        for tc in &annotation.transcript_consequences {
+            let (Some(hgvsp), Some(aa), Some(pos)) = (&tc.hgvsp, &tc.amino_acids, tc.protein_start)
+            else {
+                continue;
+            };
+            let p = hgvsp.split_once(":p.").map_or("", |(_, p)| p);
+            let (r, a) = match aa.split_once('/') {
+                Some((r, a)) => (r.as_bytes()[0], a.as_bytes()[0]),
+                None => (aa.as_bytes()[0], aa.as_bytes()[0]),
+            };
+            let expected = if r == a {
+                format!("{}{pos}=", three_letter(r))
+            } else if r == b'M' && pos == 1 {
+                "Met1?".to_string()
+            } else if r == b'*' {
+                format!("Ter{pos}{}ext", three_letter(a))
+            } else {
+                format!("{}{pos}{}", three_letter(r), three_letter(a))
+            };
+            checked += 1;
+            if !p.starts_with(&expected) {
+                failures.push(format!("{hgvsp} with {aa} at {pos}"));
+            }
+        }
+    }
+    for f in failures.iter().take(20) {
+        eprintln!("{f}");
+    }
+    eprintln!(
+        "{checked} protein names checked, {} failures",
+        failures.len()
+    );
+    assert!(checked > 500);
+    assert!(failures.is_empty());
+}
