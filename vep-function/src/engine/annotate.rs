@@ -3,6 +3,7 @@
 mod allele;
 mod effect;
 mod input_context;
+mod terminal_codons;
 
 pub use self::allele::Allele;
 
