@@ -1,11 +1,17 @@
 //! The annotation engine: gene models + reference in, VEP-shaped consequences out.
 
 mod allele;
+mod cache;
 mod effect;
 mod input_context;
 mod terminal_codons;
 
 pub use self::allele::Allele;
+
+use self::cache::SequenceCache;
+
+/// Coding sequences kept for reuse by nearby variants (bounded; ~a few MB).
+const CODING_CACHE_TRANSCRIPTS: usize = 128;
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +69,7 @@ pub struct Engine {
     models: GeneModels,
     genome: Genome,
     assembly: String,
+    coding_cache: SequenceCache,
 }
 
 /// The data sets bundled under `data/`: GRCh38 chr21 test region and BRCA1.
@@ -83,6 +90,7 @@ impl Engine {
             models,
             genome,
             assembly: assembly.into(),
+            coding_cache: SequenceCache::new(CODING_CACHE_TRANSCRIPTS),
         }
     }
 

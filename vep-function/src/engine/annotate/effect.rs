@@ -4,6 +4,8 @@ use super::{
     terminal_codons::{start_codon_kept, stop_codon_kept_into_utr, stop_kept_by_indel},
     Allele, AnnotateError, Engine, UPSTREAM_DOWNSTREAM_DISTANCE,
 };
+use std::sync::Arc;
+
 use crate::engine::{
     codon::{reverse_complement, CodonTable},
     consequence::{impact_of, CdsChange, CodingEffect, Consequence, Peptides, SpliceEffects},
@@ -71,7 +73,7 @@ pub(super) fn transcript_consequence(
 
     let splice = SpliceEffects::compute(t, a.start, a.end);
     let alt_tx = oriented(t, &a.alternate);
-    let mut coding_seq: Option<Vec<u8>> = None;
+    let mut coding_seq: Option<Arc<Vec<u8>>> = None;
     let mut change: Option<CdsChange> = None;
     let mut stop_kept = false;
 
@@ -181,7 +183,14 @@ pub(super) fn transcript_consequence(
 
     // VEP names no protein change for a frameshift it calls stop_retained.
     let protein_change = change.filter(|_| !stop_kept);
-    name_hgvs(engine, t, a, &mut tc, coding_seq.as_deref(), protein_change);
+    name_hgvs(
+        engine,
+        t,
+        a,
+        &mut tc,
+        coding_seq.as_deref().map(Vec::as_slice),
+        protein_change,
+    );
     Ok(Some(finish(tc, terms)))
 }
 
@@ -294,7 +303,21 @@ fn regions(t: &Transcript, a: &Allele, exons: &[usize], cs: u64, ce: u64) -> (bo
 
 /// Spliced sequence from the first CDS base to the transcript's 3' end, padded with `N`s
 /// for an incomplete start phase (Ensembl's translateable sequence plus the 3' UTR).
-pub(super) fn coding_sequence(engine: &Engine, t: &Transcript) -> Result<Vec<u8>, AnnotateError> {
+/// Sorted input hits the same transcripts again and again, so recent ones are cached.
+pub(super) fn coding_sequence(
+    engine: &Engine,
+    t: &Transcript,
+) -> Result<Arc<Vec<u8>>, AnnotateError> {
+    let key = (t.id.as_str(), t.start());
+    if let Some(seq) = engine.coding_cache.get(key) {
+        return Ok(seq);
+    }
+    let seq = Arc::new(build_coding_sequence(engine, t)?);
+    engine.coding_cache.insert(key, Arc::clone(&seq));
+    Ok(seq)
+}
+
+fn build_coding_sequence(engine: &Engine, t: &Transcript) -> Result<Vec<u8>, AnnotateError> {
     let (cs, _) = t.coding_cdna_range().unwrap_or((1, 1));
     let mut seq = vec![b'N'; t.cds_padding() as usize];
     let mut seen = 0u64;
