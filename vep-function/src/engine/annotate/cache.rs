@@ -2,11 +2,14 @@
 
 use std::sync::{Arc, Mutex};
 
+/// (transcript id, transcript start) and its sequence.
+type Entry = ((String, u64), Arc<Vec<u8>>);
+
 #[derive(Debug)]
 pub(super) struct SequenceCache {
     capacity: usize,
     /// Most recently used last; a linear scan is cheap at this size.
-    entries: Mutex<Vec<((String, u64), Arc<Vec<u8>>)>>,
+    entries: Mutex<Vec<Entry>>,
 }
 
 impl SequenceCache {
