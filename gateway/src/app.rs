@@ -135,8 +135,12 @@ impl Gateway {
                             tracing::info!(code = e.code(), "websocket upgrade refused");
                             let res = HttpResponse::Unauthorized()
                                 .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
-                                .json(serde_json::json!({"code": e.code(), "message": e.to_string()}));
-                            return Either::Left(future::ready(Ok(req.into_response(res).map_into_right_body())));
+                                .json(
+                                    serde_json::json!({"code": e.code(), "message": e.to_string()}),
+                                );
+                            return Either::Left(future::ready(Ok(req
+                                .into_response(res)
+                                .map_into_right_body())));
                         }
                     }
                     Either::Right(srv.call(req).map(|r| r.map(|r| r.map_into_left_body())))
@@ -182,8 +186,14 @@ fn security_headers() -> DefaultHeaders {
         .add((header::REFERRER_POLICY, "no-referrer"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add(("Cross-Origin-Resource-Policy", "same-origin"))
-        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
-        .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
 }
 
 #[cfg(test)]

@@ -149,7 +149,13 @@ impl Config {
                 None => None,
                 Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => Some(v),
                 // Not echoed: the URL may carry a password.
-                Some(_) => return Err(invalid(REDIS_URL, "<hidden>", "expected redis:// or rediss://")),
+                Some(_) => {
+                    return Err(invalid(
+                        REDIS_URL,
+                        "<hidden>",
+                        "expected redis:// or rediss://",
+                    ))
+                }
             },
             stream_max_len: positive(src, STREAM_MAX_LEN, 1000)?,
             stream_ttl: Duration::from_secs(positive(src, STREAM_TTL_SECS, 3600)?),

@@ -205,8 +205,11 @@ pub async fn run(
     metrics::gauge!(telemetry::SESSIONS).decrement(1.0);
     tracing::info!(session_id = %conn.session_id, "session closed");
     // The peer may already be gone; there is no one left to report a failed close to.
-    let _ = tokio::time::timeout(ctx.session_limits.send_timeout, out.ws.close(close.flatten()))
-        .await;
+    let _ = tokio::time::timeout(
+        ctx.session_limits.send_timeout,
+        out.ws.close(close.flatten()),
+    )
+    .await;
 }
 
 /// Sends every stream entry after the connection's cursor.
@@ -340,7 +343,13 @@ async fn on_text(
                 Err(refusal) => refusal,
                 Ok(()) => {
                     let count = variants.len();
-                    match submit::start(ctx, &conn.session_id, request_id.clone(), variants, traceparent) {
+                    match submit::start(
+                        ctx,
+                        &conn.session_id,
+                        request_id.clone(),
+                        variants,
+                        traceparent,
+                    ) {
                         Ok(fut) => {
                             pending.push_back(fut);
                             // Counted now so requests sent back to back respect the limits.
@@ -394,7 +403,9 @@ fn admit(
         return Err(refuse(
             id(),
             "too_many_variants_in_flight",
-            format!("{inflight} variants are in progress; {count} more would exceed {max} per session"),
+            format!(
+                "{inflight} variants are in progress; {count} more would exceed {max} per session"
+            ),
         ));
     }
     Ok(())

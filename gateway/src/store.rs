@@ -77,7 +77,9 @@ pub struct Record {
 /// How an ingested record was handled. The HTTP layer maps it to a status code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ingested {
-    Appended { completed: bool },
+    Appended {
+        completed: bool,
+    },
     /// (source, id) was ingested before.
     Duplicate,
     /// No such analysis (finished, abandoned, expired, or never ours).

@@ -37,14 +37,12 @@ static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 pub fn install() -> Option<&'static PrometheusHandle> {
     HANDLE
         .get_or_init(|| {
-            let builder = PrometheusBuilder::new()
-                .set_buckets(BUCKETS)
-                .and_then(|b| {
-                    b.set_buckets_for_metric(
-                        metrics_exporter_prometheus::Matcher::Full(QUEUE_DEPTH.to_owned()),
-                        DEPTH_BUCKETS,
-                    )
-                });
+            let builder = PrometheusBuilder::new().set_buckets(BUCKETS).and_then(|b| {
+                b.set_buckets_for_metric(
+                    metrics_exporter_prometheus::Matcher::Full(QUEUE_DEPTH.to_owned()),
+                    DEPTH_BUCKETS,
+                )
+            });
             let builder = match builder {
                 Ok(b) => b,
                 Err(e) => {

@@ -33,7 +33,9 @@ struct Ws {
 
 impl Ws {
     async fn connect(gateway: &Gateway) -> Self {
-        Self::connect_with(gateway, &[]).await.expect("upgrade accepted")
+        Self::connect_with(gateway, &[])
+            .await
+            .expect("upgrade accepted")
     }
 
     /// Connects with extra request headers; `Err(status)` when the upgrade is refused.
@@ -196,7 +198,10 @@ async fn a_result_posted_to_replica_b_reaches_the_client_on_replica_a_with_its_t
     assert_eq!(accepted["type"], "accepted", "{accepted}");
     let submitted = submissions(&broker, 1).await;
     assert_eq!(
-        submitted[0].headers.get("ce-traceparent").map(String::as_str),
+        submitted[0]
+            .headers
+            .get("ce-traceparent")
+            .map(String::as_str),
         Some(TRACEPARENT),
         "the browser's trace context travels in the CloudEvent"
     );
@@ -269,7 +274,10 @@ async fn killing_a_replica_mid_analysis_loses_and_duplicates_nothing_after_resum
     let ack = resumed.json().await;
     assert_eq!(ack["type"], "resumed", "{ack}");
     seen.extend(resumed.until_complete().await);
-    assert!(resumed.next(Duration::from_millis(500)).await.is_none(), "nothing after complete");
+    assert!(
+        resumed.next(Duration::from_millis(500)).await.is_none(),
+        "nothing after complete"
+    );
 
     let mut chunks: Vec<u64> = seen
         .iter()
@@ -277,11 +285,16 @@ async fn killing_a_replica_mid_analysis_loses_and_duplicates_nothing_after_resum
         .map(|f| f["chunk_index"].as_u64().expect("chunk_index"))
         .collect();
     chunks.sort_unstable();
-    assert_eq!(chunks, (0..CHUNKS as u64).collect::<Vec<_>>(), "each result exactly once");
+    assert_eq!(
+        chunks,
+        (0..CHUNKS as u64).collect::<Vec<_>>(),
+        "each result exactly once"
+    );
     let completes: Vec<&Value> = seen.iter().filter(|f| f["type"] == "complete").collect();
     assert_eq!(completes.len(), 1);
     assert_eq!(
-        completes[0]["annotated"].as_u64().unwrap_or(0) + completes[0]["failed"].as_u64().unwrap_or(0),
+        completes[0]["annotated"].as_u64().unwrap_or(0)
+            + completes[0]["failed"].as_u64().unwrap_or(0),
         CHUNKS as u64
     );
     let cursors: Vec<&str> = seen.iter().filter_map(|f| f["cursor"].as_str()).collect();
@@ -299,7 +312,10 @@ async fn sigterm_closes_sessions_with_1012_and_the_client_resumes_on_another_rep
     let b = start_replica(&broker.url(), &redis, &[]).await;
 
     let mut client = Ws::connect(&a).await;
-    assert_eq!(client.analyze("r", &["21 25585733 . C T"]).await["type"], "accepted");
+    assert_eq!(
+        client.analyze("r", &["21 25585733 . C T"]).await["type"],
+        "accepted"
+    );
     let submitted = submissions(&broker, 1).await;
     let annotated = annotate(&function, &submitted[0]).await;
 
@@ -333,7 +349,9 @@ async fn results_flow_again_after_redis_restarts() {
     // The gateways reconnect on their own (no persistence here: state starts empty).
     let deadline = Instant::now() + Duration::from_secs(20);
     let accepted = loop {
-        let reply = client.analyze("after-restart", &["21 25585733 . C T"]).await;
+        let reply = client
+            .analyze("after-restart", &["21 25585733 . C T"])
+            .await;
         if reply["type"] == "accepted" {
             break reply;
         }
@@ -380,8 +398,14 @@ fn big_result(submitted: &Received, size: usize) -> (BTreeMap<String, String>, V
         ("ce-id", format!("big-{}", data["chunk_index"])),
         ("ce-source", "urn:test:slow-consumer".to_owned()),
         ("ce-type", "dev.genomics.variants.annotated.v1".to_owned()),
-        ("ce-sessionid", data["session_id"].as_str().unwrap_or_default().to_owned()),
-        ("ce-analysisid", data["analysis_id"].as_str().unwrap_or_default().to_owned()),
+        (
+            "ce-sessionid",
+            data["session_id"].as_str().unwrap_or_default().to_owned(),
+        ),
+        (
+            "ce-analysisid",
+            data["analysis_id"].as_str().unwrap_or_default().to_owned(),
+        ),
         ("content-type", "application/json".to_owned()),
     ] {
         headers.insert(k.to_owned(), v);
@@ -409,16 +433,19 @@ async fn a_slow_consumer_is_disconnected_and_memory_stays_bounded() {
         .connect(([127, 0, 0, 1], gateway.service.port).into())
         .await
         .expect("connect");
-    let (socket, _) = tokio_tungstenite::client_async(gateway.ws_url(), MaybeTlsStream::Plain(stream))
-        .await
-        .expect("upgrade");
+    let (socket, _) =
+        tokio_tungstenite::client_async(gateway.ws_url(), MaybeTlsStream::Plain(stream))
+            .await
+            .expect("upgrade");
     let mut client = Ws {
         socket,
         session_id: String::new(),
     };
     let hello = client.json().await;
     assert_eq!(hello["type"], "session");
-    let variants: Vec<String> = (0..CHUNKS).map(|i| format!("21 {} . C T", 100 + i)).collect();
+    let variants: Vec<String> = (0..CHUNKS)
+        .map(|i| format!("21 {} . C T", 100 + i))
+        .collect();
     let refs: Vec<&str> = variants.iter().map(String::as_str).collect();
     assert_eq!(client.analyze("flood", &refs).await["type"], "accepted");
     let submitted = submissions(&broker, CHUNKS).await;
@@ -434,7 +461,10 @@ async fn a_slow_consumer_is_disconnected_and_memory_stays_bounded() {
         {
             break;
         }
-        assert!(Instant::now() < deadline, "slow consumer never closed:\n{m}");
+        assert!(
+            Instant::now() < deadline,
+            "slow consumer never closed:\n{m}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Reading now: what was buffered, then the end, with the reason when it got through.
@@ -451,7 +481,10 @@ async fn a_slow_consumer_is_disconnected_and_memory_stays_bounded() {
             None => panic!("connection neither closed nor ended"),
         }
     }
-    assert!(results < CHUNKS, "a slow consumer cannot have received all {CHUNKS} results");
+    assert!(
+        results < CHUNKS,
+        "a slow consumer cannot have received all {CHUNKS} results"
+    );
 }
 
 #[tokio::test]
@@ -476,7 +509,10 @@ async fn every_limit_answers_with_its_typed_error() {
         .send(json!({"type": "analyze", "request_id": "big", "variants": ["x".repeat(2500)]}))
         .await;
     assert_eq!(client.json().await["code"], "frame_too_large");
-    assert_eq!(client.analyze("six", &[v; 6]).await["code"], "too_many_variants");
+    assert_eq!(
+        client.analyze("six", &[v; 6]).await["code"],
+        "too_many_variants"
+    );
     assert_eq!(client.analyze("five", &[v; 5]).await["type"], "accepted");
     assert_eq!(
         client.analyze("two", &[v; 2]).await["code"],
@@ -494,7 +530,10 @@ async fn every_limit_answers_with_its_typed_error() {
     let _second = Ws::connect(&gateway).await;
     assert_eq!(Ws::connect_with(&gateway, &[]).await.err(), Some(503));
     let m = metrics(&gateway).await;
-    assert!(m.contains("gateway_limit_rejections_total{code=\"rate_limited\"} 1"), "{m}");
+    assert!(
+        m.contains("gateway_limit_rejections_total{code=\"rate_limited\"} 1"),
+        "{m}"
+    );
 }
 
 #[tokio::test]
@@ -506,10 +545,16 @@ async fn a_foreign_origin_is_refused() {
     )
     .await;
     assert_eq!(
-        Ws::connect_with(&gateway, &[("origin", "https://evil.example")]).await.err(),
+        Ws::connect_with(&gateway, &[("origin", "https://evil.example")])
+            .await
+            .err(),
         Some(403)
     );
-    assert!(Ws::connect_with(&gateway, &[("origin", "https://ui.example")]).await.is_ok());
+    assert!(
+        Ws::connect_with(&gateway, &[("origin", "https://ui.example")])
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -527,20 +572,28 @@ async fn upgrades_without_valid_credentials_are_refused_when_auth_is_configured(
     assert_eq!(
         Ws::connect_with(
             &gateway,
-            &[("authorization", "Bearer wrong"), ("x-forwarded-user", "alice")]
+            &[
+                ("authorization", "Bearer wrong"),
+                ("x-forwarded-user", "alice")
+            ]
         )
         .await
         .err(),
         Some(401)
     );
     assert_eq!(
-        Ws::connect_with(&gateway, &[("authorization", "Bearer s3cret-token")]).await.err(),
+        Ws::connect_with(&gateway, &[("authorization", "Bearer s3cret-token")])
+            .await
+            .err(),
         Some(401),
         "the proxy's identity header is required too"
     );
     assert!(Ws::connect_with(
         &gateway,
-        &[("authorization", "Bearer s3cret-token"), ("x-forwarded-user", "alice")]
+        &[
+            ("authorization", "Bearer s3cret-token"),
+            ("x-forwarded-user", "alice")
+        ]
     )
     .await
     .is_ok());
@@ -560,7 +613,11 @@ async fn metrics_and_events_are_served_on_the_internal_port_only() {
         assert!(m.contains(name), "{name} missing from:\n{m}");
     }
     let http = reqwest::Client::new();
-    let public_metrics = http.get(gateway.url("/metrics")).send().await.expect("answer");
+    let public_metrics = http
+        .get(gateway.url("/metrics"))
+        .send()
+        .await
+        .expect("answer");
     assert_eq!(public_metrics.status(), 404);
     let public_post = http
         .post(gateway.url("/"))
@@ -569,7 +626,11 @@ async fn metrics_and_events_are_served_on_the_internal_port_only() {
         .send()
         .await
         .expect("answer");
-    assert!(public_post.status().is_client_error(), "{}", public_post.status());
+    assert!(
+        public_post.status().is_client_error(),
+        "{}",
+        public_post.status()
+    );
     let page = http.get(gateway.url("/")).send().await.expect("page");
     assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     assert_eq!(page.headers()["x-frame-options"], "DENY");
@@ -581,10 +642,16 @@ async fn without_redis_a_session_resumes_within_the_same_process() {
     let function = start_function(None, &[]).await;
     let gateway = start_gateway(&broker.url(), &[]).await;
     let mut first = Ws::connect(&gateway).await;
-    assert_eq!(first.analyze("r", &["21 25585733 . C T"]).await["type"], "accepted");
+    assert_eq!(
+        first.analyze("r", &["21 25585733 . C T"]).await["type"],
+        "accepted"
+    );
     drop(first.socket);
     let submitted = submissions(&broker, 1).await;
-    assert_eq!(deliver(&gateway, &annotate(&function, &submitted[0]).await).await, 202);
+    assert_eq!(
+        deliver(&gateway, &annotate(&function, &submitted[0]).await).await,
+        202
+    );
     let mut again = Ws::connect(&gateway).await;
     again
         .send(json!({"type": "resume", "session_id": first.session_id}))

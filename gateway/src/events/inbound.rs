@@ -335,8 +335,11 @@ mod tests {
             "errors": [{"input": "zz", "input_index": 1, "code": "unparseable", "message": "not a variant"}],
             "annotator": {"backend": "local", "version": "0.1.0"}
         });
-        let inbound = decode_inbound(&headers(TYPE_ANNOTATED, "s1"), body.to_string().into_bytes())
-            .expect("two variants, three objects");
+        let inbound = decode_inbound(
+            &headers(TYPE_ANNOTATED, "s1"),
+            body.to_string().into_bytes(),
+        )
+        .expect("two variants, three objects");
         match inbound.kind {
             InboundKind::Annotated(a) => {
                 assert_eq!((a.annotations.len(), a.annotated, a.failed), (2, 1, 1));

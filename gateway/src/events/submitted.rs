@@ -4,7 +4,8 @@ use cloudevents::{EventBuilder, EventBuilderV10};
 use serde::Serialize;
 
 use super::{
-    OutboundEvent, EXT_ANALYSIS, EXT_PARTITION, EXT_SESSION, EXT_TRACEPARENT, SCHEMA_SUBMITTED, TYPE_SUBMITTED,
+    OutboundEvent, EXT_ANALYSIS, EXT_PARTITION, EXT_SESSION, EXT_TRACEPARENT, SCHEMA_SUBMITTED,
+    TYPE_SUBMITTED,
 };
 
 /// One slice of a submission's variants, in submission order.

@@ -111,9 +111,6 @@ mod tests {
             identity_header: Some("x-forwarded-user".into()),
         };
         assert_eq!(p.check(&headers(&[])), Err(AuthError::MissingIdentity));
-        assert_eq!(
-            p.check(&headers(&[("x-forwarded-user", "alice")])),
-            Ok(())
-        );
+        assert_eq!(p.check(&headers(&[("x-forwarded-user", "alice")])), Ok(()));
     }
 }

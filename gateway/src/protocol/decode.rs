@@ -202,7 +202,9 @@ fn is_cursor(c: &str) -> bool {
 fn is_traceparent(t: &str) -> bool {
     let parts: Vec<&str> = t.split('-').collect();
     let hex = |s: &str, n: usize| {
-        s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        s.len() == n
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
     matches!(parts.as_slice(), [v, trace, parent, flags]
         if *v == "00" && hex(trace, 32) && hex(parent, 16) && hex(flags, 2)
@@ -243,12 +245,16 @@ mod tests {
     fn analyze_carries_a_valid_traceparent_and_rejects_a_bad_one() {
         let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
         let ok = decode(
-            &format!(r#"{{"type":"analyze","request_id":"r","variants":["x"],"traceparent":"{tp}"}}"#),
+            &format!(
+                r#"{{"type":"analyze","request_id":"r","variants":["x"],"traceparent":"{tp}"}}"#
+            ),
             LIMITS,
         )
         .expect("valid");
         assert!(matches!(ok, ClientMessage::Analyze { traceparent: Some(ref t), .. } if t == tp));
-        let bad = err(r#"{"type":"analyze","request_id":"r","variants":["x"],"traceparent":"00-xyz-1-01"}"#);
+        let bad = err(
+            r#"{"type":"analyze","request_id":"r","variants":["x"],"traceparent":"00-xyz-1-01"}"#,
+        );
         assert_eq!(bad.1, DecodeError::InvalidTraceparent);
     }
 
@@ -257,7 +263,9 @@ mod tests {
         let sid = "5d1c2f4e-8a7b-4c3d-9e0f-1a2b3c4d5e6f";
         assert_eq!(
             decode(
-                &format!(r#"{{"type":"resume","session_id":"{sid}","last_seen":"1700000000000-3"}}"#),
+                &format!(
+                    r#"{{"type":"resume","session_id":"{sid}","last_seen":"1700000000000-3"}}"#
+                ),
                 LIMITS
             ),
             Ok(ClientMessage::Resume {
@@ -270,7 +278,10 @@ mod tests {
             DecodeError::InvalidSessionId
         );
         assert_eq!(
-            err(&format!(r#"{{"type":"resume","session_id":"{sid}","last_seen":"1-x"}}"#)).1,
+            err(&format!(
+                r#"{{"type":"resume","session_id":"{sid}","last_seen":"1-x"}}"#
+            ))
+            .1,
             DecodeError::InvalidCursor
         );
     }

@@ -30,7 +30,9 @@ impl RateLimit {
             Ok(())
         } else {
             let missing = 1.0 - self.tokens;
-            Err(Duration::from_secs_f64(missing / self.per_second.max(f64::MIN_POSITIVE)))
+            Err(Duration::from_secs_f64(
+                missing / self.per_second.max(f64::MIN_POSITIVE),
+            ))
         }
     }
 }

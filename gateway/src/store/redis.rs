@@ -299,10 +299,7 @@ async fn subscribe(mut listener: ConnectionManager) {
     tracing::info!("listening for session wake-ups on redis");
     loop {
         tokio::time::sleep(LISTENER_PING).await;
-        if let Err(e) = redis::cmd("PING")
-            .query_async::<Value>(&mut listener)
-            .await
-        {
+        if let Err(e) = redis::cmd("PING").query_async::<Value>(&mut listener).await {
             tracing::debug!(error = %e, "redis listener ping failed");
         }
     }
