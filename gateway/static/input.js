@@ -31,8 +31,8 @@ export const EXAMPLES = {
     ],
   },
   hgvs: {
-    label: "HGVS genomic notation",
-    lines: ["17:g.43094077C>T"],
+    label: "HGVS: BRCA1 C61G",
+    lines: ["17:g.43106487A>C"],
   },
 };
 
@@ -63,7 +63,7 @@ export function checkLine(line) {
     if (HGVS.test(line)) return { variant: line };
     return {
       problem:
-        "is neither a VCF line (CHROM POS ID REF ALT) nor an HGVS notation such as 17:g.43094077C>T",
+        "is neither a VCF line (CHROM POS ID REF ALT) nor an HGVS notation such as 17:g.43106487A>C",
     };
   }
   if (ENSEMBL_ALLELES.test(fields[3] || "") && fields.length <= 5) return checkEnsembl(fields);

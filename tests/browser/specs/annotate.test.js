@@ -74,6 +74,20 @@ test("the BRCA1 examples match Ensembl VEP's consequences and MANE HGVS, MANE tr
   await context.close();
 });
 
+test("the HGVS example (BRCA1 C61G, given as g.) gives the same answer as its VCF line", async () => {
+  const { page, problems, context } = await openPage(browser, system.url);
+  await waitConnected(page);
+  await annotate(page, { example: "HGVS: BRCA1 C61G" });
+  const [row] = await rows(page);
+  const c61g = BRCA1.find((b) => b.hgvsp === "p.Cys61Gly");
+  assert.equal(row.input, "17:g.43106487A>C");
+  assert.equal(row.consequence, c61g.consequence);
+  assert.equal(row.hgvscFull, c61g.hgvsc);
+  assert.equal(row.hgvsp, c61g.hgvsp);
+  assertNoProblems(problems);
+  await context.close();
+});
+
 test("the detail panel opens from the keyboard, lists every field and closes with Escape", async () => {
   const { page, problems, context } = await openPage(browser, system.url);
   await waitConnected(page);

@@ -76,9 +76,9 @@ test("TSV download has one line per transcript and marks the one shown", () => {
 
 test("input checks accept VCF, Ensembl and HGVS lines and name what is wrong with others", () => {
   const { variants, problems } = parseVariants(
-    "##fileformat=VCFv4.2\n21\t25585733\trs1\tC\tT\t.\tPASS\t.\nX 31180437 31180437 C/T 1\n17:g.43094077C>T\n\n17 43106487 . A X\n",
+    "##fileformat=VCFv4.2\n21\t25585733\trs1\tC\tT\t.\tPASS\t.\nX 31180437 31180437 C/T 1\n17:g.43106487A>C\n\n17 43106487 . A X\n",
   );
-  assert.deepEqual(variants, ["21 25585733 rs1 C T", "X 31180437 31180437 C/T 1", "17:g.43094077C>T"]);
+  assert.deepEqual(variants, ["21 25585733 rs1 C T", "X 31180437 31180437 C/T 1", "17:g.43106487A>C"]);
   assert.deepEqual(problems.map(describeProblem), [
     'Line 6: "17 43106487 . A X" has an ALT that is not bases, *, . or a symbolic allele like <DEL>.',
   ]);
