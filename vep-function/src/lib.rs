@@ -10,5 +10,6 @@ pub mod engine;
 pub mod events;
 pub mod http;
 pub mod scoring;
+pub mod sequence;
 pub mod service;
 pub mod sink;

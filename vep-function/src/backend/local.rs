@@ -5,6 +5,7 @@ use crate::config::EngineData;
 use crate::engine::annotate::{AnnotateError, Engine};
 use crate::engine::notation::parse_input;
 use crate::events::AnnotatorInfo;
+use crate::sequence::{annotate_sequence, looks_like_sequence, SequenceCaller};
 use crate::service::{Annotator, VariantFailure};
 
 use super::BackendError;
@@ -12,6 +13,8 @@ use super::BackendError;
 pub struct LocalAnnotator {
     engine: Engine,
     gene_models: String,
+    /// Sequence inputs (`seq:...`, FASTA): placed, called, then annotated like variants.
+    sequence: SequenceCaller,
 }
 
 impl LocalAnnotator {
@@ -30,9 +33,8 @@ impl LocalAnnotator {
                     .join(","),
             ),
             EngineData::Index(path) => {
-                let engine = crate::engine::index::load_index(path).map_err(|e| {
-                    BackendError::Local(format!("index {}: {e}", path.display()))
-                })?;
+                let engine = crate::engine::index::load_index(path)
+                    .map_err(|e| BackendError::Local(format!("index {}: {e}", path.display())))?;
                 return Ok(Self::new(engine, format!("index {}", path.display())));
             }
         };
@@ -44,7 +46,14 @@ impl LocalAnnotator {
         Self {
             engine,
             gene_models,
+            sequence: SequenceCaller::default(),
         }
+    }
+
+    /// Sequence-input limits other than the defaults (length limit, identity, index bound).
+    pub fn with_sequence_settings(mut self, settings: crate::sequence::Settings) -> Self {
+        self.sequence = SequenceCaller::new(settings);
+        self
     }
 }
 
@@ -70,6 +79,9 @@ impl Annotator for LocalAnnotator {
     }
 
     fn annotate(&self, input: &str) -> Result<Vec<serde_json::Value>, VariantFailure> {
+        if looks_like_sequence(input) {
+            return annotate_sequence(&self.engine, &self.sequence, input);
+        }
         let variants = parse_input(input, &self.engine).map_err(|e| VariantFailure {
             code: e.code().into(),
             message: e.to_string(),
