@@ -107,6 +107,16 @@ impl Transcript {
         }
     }
 
+    /// The id VEP reports as the feature (`transcript_id`): Ensembl stable ids without their
+    /// version (the version lives in HGVSc), RefSeq accessions with it, as Ensembl REST does.
+    pub fn feature_id(&self) -> String {
+        if self.id.starts_with("ENS") {
+            self.id.clone()
+        } else {
+            self.versioned_id()
+        }
+    }
+
     pub fn is_coding(&self) -> bool {
         self.coding.is_some()
     }

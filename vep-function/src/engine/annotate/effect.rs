@@ -370,7 +370,7 @@ fn empty(t: &Transcript, a: &Allele) -> TranscriptConsequence {
         }
     }
     TranscriptConsequence {
-        transcript_id: t.versioned_id(),
+        transcript_id: t.feature_id(),
         gene_id: t.gene_id.clone(),
         gene_symbol: t.gene_symbol.clone(),
         gene_symbol_source: t.hgnc_id.as_ref().map(|_| "HGNC".to_string()),
