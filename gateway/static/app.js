@@ -86,6 +86,11 @@ function onSessionLost() {
   if (cut.length) analyses.render();
 }
 
+/** Read out by screen readers (the analyses list re-renders too often to be a live region). */
+function announce(text) {
+  $("announcer").textContent = text;
+}
+
 function notice(text) {
   noticeEl.append(el("li", {}, text));
 }
@@ -157,6 +162,7 @@ function completeAnalysis(a, msg) {
     }
   });
   a.state = "complete";
+  announce(`Analysis ${a.seq} complete: ${a.done - a.failed} annotated, ${a.failed} not annotated.`);
   if (typeof msg.failed === "number" && msg.failed !== a.failed) {
     a.messages.push(`The gateway counted ${msg.failed} not annotated; this page shows ${a.failed}.`);
   }
