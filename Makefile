@@ -12,7 +12,7 @@ GATEWAY_PORT ?= 8080
 EVENTS_PORT ?= 8081
 FUNCTION_PORT ?= 8090
 
-.PHONY: all build build-release run test test-unit test-e2e test-manifests images lint fmt clippy bench fuzz clean
+.PHONY: all build build-release run test test-unit test-e2e test-manifests test-browser images lint fmt clippy bench fuzz clean
 
 all: build
 
@@ -30,7 +30,7 @@ run: build-release
 		scripts/run-local.sh "$(CARGO_TARGET_DIR)/release"
 
 ## Every test: unit tests of both crates, then the cross-process tests against the real binaries.
-test: build test-unit test-e2e test-manifests
+test: build test-unit test-e2e test-manifests test-browser
 
 test-unit:
 	$(CARGO) test $(FUNCTION) --locked
@@ -43,6 +43,12 @@ test-e2e:
 ## sources. The first run installs its venv from PyPI.
 test-manifests:
 	tests/manifests/run.sh
+
+## The page in a real headless Chromium (Debian package, installed by setup.sh) against the real
+## gateway + vep-function.
+test-browser: build
+	tests/browser/setup.sh
+	tests/browser/run.sh "$(CARGO_TARGET_DIR)/debug"
 
 images:
 	config/images.sh

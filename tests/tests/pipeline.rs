@@ -32,7 +32,7 @@ async fn a_submitted_variant_comes_back_annotated() {
     let (gateway, _function) = start_pipeline().await;
     let mut client = Client::connect(&gateway.ws_url()).await;
     let frames = client
-        .analyze("req-1", &["21 25585733 . C T", "17:g.43094077C>T"])
+        .analyze("req-1", &["21 25585733 . C T", "17:g.43106487A>C"])
         .await;
     let types: Vec<&str> = frames.iter().map(|f| f["type"].as_str().unwrap()).collect();
     assert_eq!(types.first(), Some(&"accepted"), "{frames:?}");
