@@ -12,7 +12,7 @@ GATEWAY_PORT ?= 8080
 EVENTS_PORT ?= 8081
 FUNCTION_PORT ?= 8090
 
-.PHONY: all build build-release run test test-unit test-e2e test-manifests test-browser images lint fmt clippy bench fuzz clean
+.PHONY: all build build-release run test test-unit test-e2e test-manifests test-browser test-setup images lint fmt clippy bench fuzz clean
 
 all: build
 
@@ -32,7 +32,11 @@ run: build-release
 ## Every test: unit tests of both crates, then the cross-process tests against the real binaries.
 test: build test-unit test-e2e test-manifests test-browser
 
-test-unit:
+## What the tests need besides Rust: a venv with a real MLServer (scoring tests).
+test-setup:
+	bash tests/mlserver/setup.sh
+
+test-unit: test-setup
 	$(CARGO) test $(FUNCTION) --locked
 	$(CARGO) test --workspace --locked --lib --bins
 
