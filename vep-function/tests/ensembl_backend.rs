@@ -300,14 +300,14 @@ async fn a_batch_that_keeps_timing_out_is_split_until_it_goes_through() {
             let posted: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
             let n = posted["variants"].as_array().map_or(0, Vec::len);
             if n > 2 {
-                template.set_delay(Duration::from_secs(3))
+                template.set_delay(Duration::from_secs(4))
             } else {
                 template
             }
         })
         .mount(&server)
         .await;
-    let a = annotator(&server, &[("VEP_API_TIMEOUT_MS", "400")]);
+    let a = annotator(&server, &[("VEP_API_TIMEOUT_MS", "1000")]);
 
     let inputs = [STOP_GAINED, FRAMESHIFT, MISSENSE_X, INFRAME_DEL];
     let answers = annotate(&a, &inputs).await;
@@ -380,7 +380,8 @@ async fn when_ensembl_is_down_the_circuit_opens_and_chunks_fail_fast() {
 
     let started = Instant::now();
     let second = annotate(&a, &[MISSENSE_X, "7 1 1 A/T 1"]).await;
-    assert!(started.elapsed() < Duration::from_millis(100), "not fast");
+    // No request, no backoff: only local work (generous for loaded CI machines).
+    assert!(started.elapsed() < Duration::from_secs(1), "not fast");
     for answer in &second {
         match answer {
             Err(f) => {
