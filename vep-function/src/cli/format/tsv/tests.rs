@@ -43,8 +43,8 @@ fn one_row_per_transcript_with_vep_columns() {
             "21:25585733",
             "T",
             "ENSG00000154719",
-            // The engine prints versioned ids (VEP's --transcript_version).
-            "ENST00000352957.8",
+            // VEP's own column: Ensembl ids without their version.
+            "ENST00000352957",
             "Transcript",
             "missense_variant",
             "1033",
