@@ -39,7 +39,8 @@ use crate::engine::genome::GenomeError;
 /// Limits of sequence input; the defaults suit the bundled data and interactive use.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Longest accepted sequence, in letters (after whitespace is removed).
+    /// Longest accepted sequence, in letters (after whitespace is removed). 20 kb aligns in
+    /// seconds; the gateway's 10 000-character entries stay well below it.
     pub max_length: usize,
     /// Fewest `ACGT` letters a sequence must have to be placed.
     pub min_length: usize,
@@ -52,7 +53,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            max_length: 100_000,
+            max_length: 20_000,
             min_length: 50,
             min_identity: 0.9,
             max_index_bases: 32_000_000,
@@ -89,6 +90,8 @@ pub enum SequenceError {
         min: f64,
         covered: String,
     },
+    #[error("alignment failed: {0}")]
+    AlignmentFailed(String),
     #[error("placement without a hint is unavailable: {0}")]
     IndexUnavailable(String),
     #[error("reference unavailable: {0}")]
@@ -108,6 +111,7 @@ impl SequenceError {
             SequenceError::NotPlaced(_) => "sequence_not_placed",
             SequenceError::Ambiguous { .. } => "ambiguous_placement",
             SequenceError::LowIdentity { .. } => "low_identity",
+            SequenceError::AlignmentFailed(_) => "alignment_failed",
             SequenceError::IndexUnavailable(_) => "hint_required",
             SequenceError::Reference(_) => "reference_unavailable",
         }

@@ -2,7 +2,7 @@
 //! reference window (free ends), with rust-bio. Small problems use the full dynamic program;
 //! long ones the banded aligner, whose band follows k-mer matches, so memory stays bounded.
 
-use bio::alignment::pairwise::{banded, Aligner, MatchFunc};
+use bio::alignment::pairwise::{banded, Aligner, MatchFunc, MIN_SCORE};
 use bio::alignment::AlignmentOperation;
 
 use crate::engine::genome::Genome;
@@ -20,9 +20,10 @@ const GAP_OPEN: i32 = -6;
 const GAP_EXTEND: i32 = -1;
 /// Largest full dynamic-programming matrix (cells); past it the banded aligner runs.
 const MAX_FULL_CELLS: usize = 30_000_000;
-/// Banded aligner's seed length and band half-width.
-const BAND_K: usize = 12;
-const BAND_W: usize = 64;
+/// Banded aligner's seed length and band half-width: long seeds keep repeat hits from
+/// widening the band past rust-bio's cell limit (it then returns no alignment at all).
+const BAND_K: usize = 16;
+const BAND_W: usize = 24;
 
 /// The sequence aligned to its reference window.
 #[derive(Debug, Clone)]
@@ -73,6 +74,14 @@ pub fn align(
     } else {
         banded_semiglobal(&query, &reference, score)
     };
+    if alignment.score == MIN_SCORE || alignment.operations.is_empty() {
+        return Err(SequenceError::AlignmentFailed(format!(
+            "no alignment of {} letters against {}:{}-{end} (band too wide)",
+            query.len(),
+            placement.chrom,
+            placement.start
+        )));
+    }
     Ok(Aligned {
         chrom: placement.chrom.clone(),
         ref_start: placement.start,
@@ -210,5 +219,37 @@ impl Aligned {
             out.push_str(&format!("{n}{l}"));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn brca1() -> Genome {
+        let mut g = Genome::new();
+        g.add_fasta(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("data/brca1/GRCh38.chr17.brca1_region.fa.gz"),
+        )
+        .unwrap();
+        g
+    }
+
+    #[test]
+    fn banded_and_full_alignments_agree_on_a_stretch_with_edits() {
+        let g = brca1();
+        let mut query = g.sequence("17", 43_050_001, 43_052_000).unwrap();
+        query[500] = if query[500] == b'A' { b'C' } else { b'A' };
+        query.drain(1200..1203);
+        let reference = g.sequence("17", 43_049_501, 43_052_600).unwrap();
+        let full =
+            Aligner::with_capacity(query.len(), reference.len(), GAP_OPEN, GAP_EXTEND, score)
+                .semiglobal(&query, &reference);
+        let banded = banded_semiglobal(&query, &reference, score);
+        assert_eq!(full.ystart, 500);
+        assert_eq!((banded.ystart, banded.yend), (full.ystart, full.yend));
+        assert_eq!(banded.operations, full.operations);
     }
 }

@@ -78,6 +78,9 @@ pub fn annotate_sequence(engine: &Engine, caller: &SequenceCaller, input: &str) 
                         variant.chrom, variant.pos, variant.reference, variant.alternate
                     )),
                 );
+                if let Ok(excerpt) = serde_json::to_value(&called_variant.excerpt) {
+                    map.insert("excerpt".into(), excerpt);
+                }
                 if let Some(genotype) = called_variant.genotype {
                     map.insert("genotype".into(), Value::String(genotype.into()));
                 }

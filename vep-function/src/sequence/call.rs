@@ -21,6 +21,45 @@ pub struct CalledVariant {
     /// `0/1` when an IUPAC two-base code showed the reference and this allele together.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub genotype: Option<&'static str>,
+    /// The alignment around the difference, for people to check the call.
+    pub excerpt: Excerpt,
+}
+
+/// A few alignment columns either side of a difference: reference and sequence rows of equal
+/// length, `-` in gaps, `start` the reference position of the first reference base shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Excerpt {
+    pub start: u64,
+    pub reference: String,
+    pub sequence: String,
+}
+
+/// Columns shown either side of a difference.
+const EXCERPT_FLANK: usize = 20;
+
+fn excerpt(aligned: &Aligned, columns: &[Column], first: usize, last: usize) -> Excerpt {
+    let from = first.saturating_sub(EXCERPT_FLANK);
+    let to = (last + EXCERPT_FLANK).min(columns.len().saturating_sub(1));
+    let shown = columns.get(from..=to).unwrap_or_default();
+    let row = |side: fn(&Column) -> Option<(usize, bool)>| -> String {
+        shown
+            .iter()
+            .map(|c| match side(c) {
+                Some((i, true)) => aligned.query[i] as char,
+                Some((i, false)) => aligned.reference[i] as char,
+                None => '-',
+            })
+            .collect()
+    };
+    let start = shown
+        .iter()
+        .find_map(|c| c.r)
+        .map_or(0, |r| aligned.position(r));
+    Excerpt {
+        start,
+        reference: row(|c| c.r.map(|r| (r, false))),
+        sequence: row(|c| c.q.map(|q| (q, true))),
+    }
 }
 
 /// A difference seen in the alignment but not called, and why.
@@ -85,7 +124,7 @@ pub fn call(genome: &Genome, aligned: &Aligned) -> Result<Calls, SequenceError> 
             if let Some(e) = event.take() {
                 finish(genome, aligned, &columns, e, &mut calls)?;
             }
-            unknown_column(aligned, c, next_r, &mut calls);
+            unknown_column(aligned, &columns, i, next_r, &mut calls);
         }
         if c.r.is_some() {
             next_r += 1;
@@ -101,7 +140,14 @@ pub fn call(genome: &Genome, aligned: &Aligned) -> Result<Calls, SequenceError> 
 
 /// A column that is neither a match nor a called difference: `N`, an ambiguity code, or a gap
 /// opposite one. `next_r` is the reference offset of the next reference base.
-fn unknown_column(aligned: &Aligned, c: &Column, next_r: usize, calls: &mut Calls) {
+fn unknown_column(
+    aligned: &Aligned,
+    columns: &[Column],
+    i: usize,
+    next_r: usize,
+    calls: &mut Calls,
+) {
+    let c = &columns[i];
     // An insertion column sits after the reference base before `next_r`.
     let inserted_after = aligned.position(next_r).saturating_sub(1);
     let qb = c.q.map(|q| aligned.query[q]);
@@ -119,6 +165,7 @@ fn unknown_column(aligned: &Aligned, c: &Column, next_r: usize, calls: &mut Call
                         reference: (b as char).to_string(),
                         alternate: (other as char).to_string(),
                         genotype: Some("0/1"),
+                        excerpt: excerpt(aligned, columns, i, i),
                     });
                 }
                 _ => calls.unresolved.push(Unresolved {
@@ -177,6 +224,7 @@ fn finish(
         reference: String::from_utf8_lossy(&reference).into_owned(),
         alternate: String::from_utf8_lossy(&alternate).into_owned(),
         genotype: None,
+        excerpt: excerpt(aligned, columns, e.first, e.last),
     });
     Ok(())
 }
