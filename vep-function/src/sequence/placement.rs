@@ -60,7 +60,7 @@ pub fn place(index: &KmerIndex, query: &[u8]) -> Result<Placement, SequenceError
     }
     seeds.sort_unstable();
     let mut clusters = peaks(&seeds, tolerance);
-    clusters.sort_by(|a, b| b.votes.cmp(&a.votes));
+    clusters.sort_by_key(|c| std::cmp::Reverse(c.votes));
     let needed = MIN_VOTES.max((informative as f64 * MIN_VOTE_SHARE).ceil() as usize);
     let Some(best) = clusters.first().filter(|c| c.votes >= needed) else {
         return Err(SequenceError::NotPlaced(format!(
