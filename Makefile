@@ -32,9 +32,11 @@ run: build-release
 ## Every test: unit tests of both crates, then the cross-process tests against the real binaries.
 test: build test-unit test-e2e test-manifests test-browser
 
-## What the tests need besides Rust: a venv with a real MLServer (scoring tests).
+## What the tests need besides Rust: a venv with a real MLServer (scoring tests) and bcftools
+## (cross-checks sequence-called variants against `bcftools norm`).
 test-setup:
 	bash tests/mlserver/setup.sh
+	bash tests/sequence/setup.sh
 
 test-unit: test-setup
 	$(CARGO) test $(FUNCTION) --locked
