@@ -1,7 +1,8 @@
 // The page: wires input, connection, analyses, results table, detail panel and downloads.
 // Protocol: gateway/PROTOCOL.md. All server data reaches the page as text (see dom.js).
 import { el, excerpt, replaceChildren } from "./dom.js";
-import { EXAMPLES, parseVariants, describeProblem, readVcfFile, DEFAULT_MAX_VARIANTS } from "./input.js";
+import { EXAMPLES, parseVariants, describeProblem, readVcfFile, DEFAULT_MAX_VARIANTS, MAX_VARIANT_CHARS } from "./input.js";
+import { SEQUENCE_EXAMPLE, sequenceEntry } from "./sequence.js";
 import { Connection } from "./connection.js";
 import { Analyses } from "./analyses.js";
 import { ResultStore } from "./results.js";
@@ -204,8 +205,49 @@ function submit(variants) {
   analyses.render();
 }
 
+const sequenceEl = $("sequence");
+const sequenceHintEl = $("sequence-hint");
+
+function sequenceMode() {
+  return document.querySelector('input[name="mode"]:checked').value === "sequence";
+}
+
+for (const radio of document.querySelectorAll('input[name="mode"]')) {
+  radio.addEventListener("change", () => {
+    $("sequence-input").hidden = !sequenceMode();
+    $("variant-input").hidden = sequenceMode();
+    showProblems([]);
+  });
+}
+
+$("sequence-example").addEventListener("click", () => {
+  sequenceEl.value = SEQUENCE_EXAMPLE.text;
+  sequenceHintEl.value = SEQUENCE_EXAMPLE.hint;
+  showProblems([]);
+  sequenceEl.removeAttribute("aria-invalid");
+  sequenceEl.focus();
+});
+
+function submitSequence() {
+  // The whole text is one entry: a sequence or FASTA record is never split into lines.
+  const checked = sequenceEntry(sequenceEl.value, sequenceHintEl.value, MAX_VARIANT_CHARS);
+  const problems = checked.problem ? [{ line: 0, input: "", message: checked.problem }] : [];
+  showProblems(problems);
+  if (problems.length) {
+    sequenceEl.setAttribute("aria-invalid", "true");
+    validationEl.focus();
+    return;
+  }
+  sequenceEl.removeAttribute("aria-invalid");
+  submit([checked.variant]);
+}
+
 $("submit-form").addEventListener("submit", (event) => {
   event.preventDefault();
+  if (sequenceMode()) {
+    submitSequence();
+    return;
+  }
   const { variants, problems } = parseVariants(variantsEl.value, maxVariants());
   showProblems(problems);
   if (problems.length) {

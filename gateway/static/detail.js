@@ -3,6 +3,8 @@
 import { el, replaceChildren } from "./dom.js";
 import { scoresOf } from "./results.js";
 import { impactBadge, transcriptTags } from "./table.js";
+import { PREDICTION_WORDING, predictionsOf } from "./predictions.js";
+import { alignmentExcerpt, sequenceSummary } from "./sequence.js";
 
 function formatValue(v) {
   if (Array.isArray(v) && v.every((x) => x === null || typeof x !== "object")) return v.join(", ");
@@ -35,7 +37,7 @@ export class DetailPanel {
 
   open(row) {
     this.key = row.key;
-    this.title.textContent = `Variant ${row.input}`;
+    this.title.textContent = `Variant ${row.label}`;
     const parts = [];
     if (row.error) {
       parts.push(
@@ -44,10 +46,34 @@ export class DetailPanel {
       );
     } else {
       const a = row.annotation;
+      if (row.called) {
+        parts.push(
+          el("h3", {}, "Called from the submitted sequence"),
+          sequenceSummary(row.called),
+          alignmentExcerpt(row.called.excerpt),
+        );
+      }
       parts.push(
         el("h3", {}, "Variant"),
-        fieldList(a, ["transcript_consequences", "intergenic_consequences"]),
+        fieldList(a, ["transcript_consequences", "intergenic_consequences", "called_from_sequence"]),
       );
+      const predicted = row.transcripts.filter((t) => predictionsOf(t).length);
+      if (predicted.length) {
+        parts.push(
+          el("h3", {}, "Amino-acid change scores and models"),
+          el("p", { class: "note prediction-note" }, PREDICTION_WORDING),
+          predicted.map((t) =>
+            el(
+              "dl",
+              { class: "fields predictions" },
+              predictionsOf(t).map((p) => [
+                el("dt", {}, `${t.transcript_id} ${p.name}`),
+                el("dd", { class: p.status === "ok" ? null : "score-missing" }, p.text),
+              ]),
+            ),
+          ),
+        );
+      }
       const scores = [...scoresOf(a), ...row.transcripts.flatMap((t) => scoresOf(t).map((s) => ({ ...s, name: `${t.transcript_id} ${s.name}` })))];
       if (scores.length) {
         parts.push(

@@ -124,7 +124,8 @@ function csqEntry(t) {
 export function vcfFields(row) {
   const a = row.annotation;
   if (!a) return null;
-  const columns = vcfColumns(row.input);
+  // A variant called from a sequence is written as its normalised call, not the sequence.
+  const columns = vcfColumns(row.calledVariant || row.input);
   if (columns) return columns;
   const alleles = String(a.allele_string || "").split("/");
   const [ref, alt] = alleles;

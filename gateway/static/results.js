@@ -1,6 +1,7 @@
 // The results a session has shown: one row per submitted variant, keyed by the analysis it
 // belongs to and its input_index, so a replayed or repeated message never adds a second row.
 import { consequenceRank, impactRank, worstTerm } from "./severity.js";
+import { predictionsOf } from "./predictions.js";
 
 // Field names that carry computational predictions (SIFT, PolyPhen, AlphaMissense, CADD,
 // REVEL, model outputs ...). Shown apart, with "computational prediction" wording.
@@ -57,8 +58,18 @@ function buildRow(analysis, inputIndex, annotation, error) {
   const impact = impacts.sort((a, b) => impactRank(a) - impactRank(b))[0] || "";
   const genes = [...new Set(transcripts.map((t) => t.gene_symbol || t.gene_id).filter(Boolean))];
   const primary = transcripts[0] || null;
+  // A variant called from a submitted sequence shares the sequence's input_index with the
+  // other variants called from it: its own VCF line tells them apart.
+  const called = annotation && annotation.called_from_sequence ? annotation.called_from_sequence : null;
+  const calledVariant = called && called.variant ? String(called.variant) : null;
+  // Scores of the shown transcript, else of the first transcript that has any (so a missense
+  // in a non-first transcript still shows them, named with that transcript).
+  const scored = primary && predictionsOf(primary).length ? primary : transcripts.find((t) => predictionsOf(t).length);
   return {
-    key: `${analysis.requestId}#${inputIndex}`,
+    key: `${analysis.requestId}#${inputIndex}${calledVariant ? `#${calledVariant}` : ""}`,
+    label: calledVariant || (annotation ? annotation.input : error.input),
+    called,
+    calledVariant,
     seq: analysis.seq,
     inputIndex,
     input: annotation ? annotation.input : error.input,
@@ -70,25 +81,35 @@ function buildRow(analysis, inputIndex, annotation, error) {
     impact,
     genes,
     scores: annotation ? [...scoresOf(annotation), ...scoresOf(primary)] : [],
+    predictions: scored ? predictionsOf(scored) : [],
+    predictionsFrom: scored && scored !== primary ? scored.transcript_id : null,
   };
 }
 
 export class ResultStore {
   constructor() {
     this.rows = new Map();
+    // "requestId#inputIndex" of every submitted entry that has at least one row.
+    this.answered = new Set();
   }
 
   has(analysis, inputIndex) {
-    return this.rows.has(`${analysis.requestId}#${inputIndex}`);
+    return this.answered.has(`${analysis.requestId}#${inputIndex}`);
   }
 
-  /** Adds a row unless one exists for this variant; returns true when added. */
+  /**
+   * Adds a row unless one exists for this variant; returns true when this is the first row of
+   * its submitted entry (a sequence entry may give several rows but counts once as done).
+   */
   addAnnotation(analysis, annotation) {
     const index = Number(annotation.input_index);
-    if (!Number.isInteger(index) || this.has(analysis, index)) return false;
+    if (!Number.isInteger(index)) return false;
     const row = buildRow(analysis, index, annotation, null);
+    if (this.rows.has(row.key)) return false;
+    const first = !this.has(analysis, index);
     this.rows.set(row.key, row);
-    return true;
+    this.answered.add(`${analysis.requestId}#${index}`);
+    return first;
   }
 
   /** A variant the annotator (or a failed chunk) could not annotate: kept as a row, never dropped. */
@@ -101,6 +122,7 @@ export class ResultStore {
       message: String(err.message ?? ""),
     });
     this.rows.set(row.key, row);
+    this.answered.add(`${analysis.requestId}#${index}`);
     return true;
   }
 

@@ -3,6 +3,7 @@
 import { el, replaceChildren } from "./dom.js";
 import { IMPACTS, consequenceRank, impactRank } from "./severity.js";
 import { chromosomeKey, compareTuples, scoresOf } from "./results.js";
+import { formatPredictions, predictionsOf } from "./predictions.js";
 
 const SORTS = {
   order: (r) => [r.seq, r.inputIndex],
@@ -34,8 +35,11 @@ export function hgvsCell(value, accession) {
   return el("td", { class: "hgvs", title: full || null }, short);
 }
 
-export function formatScores(scores) {
-  return scores.map((s) => `${s.name}: ${s.value}`).join("; ");
+export function formatScores(scores, predictions = [], from = null) {
+  const parts = scores.map((s) => `${s.name}: ${s.value}`);
+  const p = formatPredictions(predictions);
+  if (p) parts.push(from ? `${from}: ${p}` : p);
+  return parts.join("; ");
 }
 
 export function transcriptTags(t) {
@@ -131,13 +135,15 @@ export class ResultsTable {
           : `${visible.length} of ${total} variants match the filters`;
     this.parts.table.hidden = total === 0;
     // An empty Scores column only costs width; it appears once any result carries a score.
-    const anyScores = this.rows.some((r) => r.transcripts.some((t) => scoresOf(t).length) || r.scores.length);
+    const anyScores = this.rows.some(
+      (r) => r.transcripts.some((t) => scoresOf(t).length) || r.scores.length || r.predictions.length,
+    );
     this.parts.table.classList.toggle("no-scores", !anyScores);
     return visible;
   }
 
   renderRow(row) {
-    const open = el("button", { type: "button", class: "link", title: "Show all fields" }, row.input);
+    const open = el("button", { type: "button", class: "link", title: "Show all fields" }, row.label);
     open.addEventListener("click", () => this.parts.onOpen(row.key));
     const a = row.annotation;
     const t = row.primary;
@@ -178,7 +184,7 @@ export class ResultsTable {
       transcriptCell,
       hgvsCell(t && t.hgvsc, t && t.transcript_id),
       hgvsCell(t && t.hgvsp, t && t.protein_id),
-      el("td", { class: "scores" }, formatScores(row.scores)),
+      el("td", { class: "scores" }, formatScores(row.scores, row.predictions, row.predictionsFrom)),
     );
   }
 
@@ -202,7 +208,7 @@ function renderTranscriptRow(row, t) {
     el("td", { class: "transcript" }, t.transcript_id, " ", transcriptTags(t)),
     hgvsCell(t.hgvsc, t.transcript_id),
     hgvsCell(t.hgvsp, t.protein_id),
-    el("td", { class: "scores" }, formatScores(scoresOf(t))),
+    el("td", { class: "scores" }, formatScores(scoresOf(t), predictionsOf(t))),
   );
 }
 

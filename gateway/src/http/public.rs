@@ -26,6 +26,12 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("export.js", JS, include_str!("../../static/export.js")),
     ("input.js", JS, include_str!("../../static/input.js")),
     ("results.js", JS, include_str!("../../static/results.js")),
+    (
+        "predictions.js",
+        JS,
+        include_str!("../../static/predictions.js"),
+    ),
+    ("sequence.js", JS, include_str!("../../static/sequence.js")),
     ("severity.js", JS, include_str!("../../static/severity.js")),
     ("table.js", JS, include_str!("../../static/table.js")),
     ("favicon.svg", SVG, include_str!("../../static/favicon.svg")),
