@@ -11,7 +11,9 @@ function describe(name, v) {
   if (typeof v !== "object") return { name, text: String(v), status: "ok" };
   const status = String(v.status ?? "ok");
   if (status === "unavailable") {
-    return { name, text: `score unavailable${v.reason ? `: ${v.reason}` : ""}`, status };
+    // The function's reason may already begin with the words the page adds.
+    const reason = String(v.reason ?? "").replace(/^score unavailable:?\s*/i, "");
+    return { name, text: `score unavailable${reason ? `: ${reason}` : ""}`, status };
   }
   if (status === "not_applicable") {
     return { name, text: `not applicable${v.reason ? `: ${v.reason}` : ""}`, status };

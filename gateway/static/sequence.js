@@ -3,8 +3,9 @@
 // back with a called_from_sequence summary and an alignment excerpt.
 import { el } from "./dom.js";
 
-// 300 bp of the bundled GRCh38 reference, chr17:43093300-43093599 (BRCA1 exon 10 of
-// NM_007294.4), with one edit: C>T at 17:43093450 (NM_007294.4:c.2081G>A, p.Ser694Asn).
+// 300 bp of the bundled GRCh38 reference, chr17:43093300-43093599 (inside BRCA1's coding
+// sequence), with one edit: C>T at 17:43093450. The function calls it as 17 43093450 . C T,
+// NM_007294.4:c.2081G>A, p.Ser694Asn (checked by tests/browser/specs/sequence-scores.test.js).
 export const SEQUENCE_EXAMPLE = {
   hint: "BRCA1",
   text: [">BRCA1 chr17:43093300-43093599 with C>T at 43093450", ...lines("GCATTATTAGACACTTTAACTGTTTCTAGTTTCTCTTCTTTTTCTTCTCTTGGAAGGCTAGGATTGACAAATTCTTTAAGTTCACTGGTATTTGAACACTTAGTAAAAGAACCAGGTGCATTTGTTAACTTCAGCTCTGGGAAAGTATCGTTGTCATGTCTTTTACTTGTCTGTTCATTTGGCTTGTTACTCTTCTTGGCTCCAGTTGCAGGTTCTTTACCTTCCATGAGTTGTAGGTTTCTGCTGTGCCTGACTGGCATTTGGTTGTACTTTTTTTTCTTTATCTCTTCACTGCTAGAA", 60)].join("\n"),

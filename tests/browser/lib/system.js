@@ -70,15 +70,18 @@ async function stop(child, signal) {
   await exited;
 }
 
-/** Starts vep-function and a gateway; `logName` names their log files under ARTIFACTS/logs. */
-export async function startSystem(logName) {
+/**
+ * Starts vep-function and a gateway; `logName` names their log files under ARTIFACTS/logs.
+ * `functionEnv` adds settings to the function's environment (e.g. SCORING_MODELS).
+ */
+export async function startSystem(logName, { functionEnv = {} } = {}) {
   const functionPort = await freePort();
   const gatewayPort = await freePort();
   const eventsPort = await freePort();
   const fn = launch(
     "vep-function",
     ["serve"],
-    { PORT: String(functionPort), K_SINK: `http://127.0.0.1:${eventsPort}/` },
+    { ...functionEnv, PORT: String(functionPort), K_SINK: `http://127.0.0.1:${eventsPort}/` },
     `${logName}-vep-function`,
   );
   await waitReady(`http://127.0.0.1:${functionPort}/health/readiness`, fn, "vep-function");

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 
 import { ARTIFACTS, startSystem } from "../lib/system.js";
 import { launchBrowser, openPage } from "../lib/browser.js";
@@ -79,6 +81,49 @@ test("the sequence example is sent as one entry and its called substitution is a
   assert.deepEqual(await ref.locator(".diff").allTextContents(), ["C"]);
   assert.deepEqual(await seq.locator(".diff").allTextContents(), ["T"]);
   await panel.screenshot({ path: join(ARTIFACTS, "sequence-detail.png") });
+  assertNoProblems(problems);
+  await context.close();
+});
+
+// The bundled reference (bgzip: gzip members, which gunzip reads whole); .fai: 60 bases a line.
+const FASTA = new URL("../../../vep-function/data/brca1/GRCh38.chr17.brca1_region.fa.gz", import.meta.url);
+function reference(start, end) {
+  const text = gunzipSync(readFileSync(FASTA)).toString("latin1");
+  const body = text.slice(text.indexOf("\n") + 1);
+  const at = (pos) => Math.floor((pos - 1) / 60) * 61 + ((pos - 1) % 60);
+  return body.slice(at(start), at(end) + 1).replaceAll("\n", "");
+}
+
+test("a pasted 2 kb stretch of BRCA1 with three edits and no hint gives those three variants", async () => {
+  const start = 43092001;
+  let s = reference(start, 43094000);
+  assert.equal(s.length, 2000);
+  const i = (pos) => pos - start;
+  // Edits chosen where left-alignment cannot move them (the anchor base differs from the
+  // deleted/inserted one), so the normalised calls are the edits as written.
+  assert.equal(s.slice(i(43093000), i(43093002) + 1), "CTT");
+  assert.equal(s[i(43093501)], "C");
+  assert.equal(s[i(43092500)], "C");
+  s = s.slice(0, i(43093501) + 1) + "G" + s.slice(i(43093501) + 1); // insertion of G after 43093501
+  s = s.slice(0, i(43093001)) + s.slice(i(43093002) + 1); // deletion of TT at 43093001-43093002
+  s = s.slice(0, i(43092500)) + "A" + s.slice(i(43092500) + 1); // C>A at 43092500
+  const wrapped = s.match(/.{1,60}/g).join("\n");
+
+  const { page, problems, context } = await openPage(browser, system.url);
+  await waitConnected(page);
+  await page.getByLabel("DNA sequence", { exact: true }).check();
+  await page.getByLabel(/DNA sequence or one FASTA record/).fill(wrapped);
+  const before = await page.locator("#analyses > li.analysis").count();
+  await page.getByRole("button", { name: "Annotate" }).click();
+  const item = page.locator(`#analyses > li[data-seq="${before + 1}"]`);
+  await page.locator(`#analyses > li[data-seq="${before + 1}"][data-state="complete"]`).waitFor({ timeout: 30000 });
+  assert.match(await item.locator(".analysis-counts").textContent(), /1 of 1 variant done/);
+
+  const all = await rows(page);
+  assert.deepEqual(all.map((r) => r.input), ["17 43092500 . C A", "17 43093000 . CTT C", "17 43093501 . C CG"]);
+  assert.equal(rowFor(all, "17 43093000 . CTT C").consequence, "frameshift_variant");
+  assert.equal(rowFor(all, "17 43093501 . C CG").consequence, "frameshift_variant");
+  for (const r of all) assert.match(r.transcript, /^NM_007294\.4 MANE Select/, r.input);
   assertNoProblems(problems);
   await context.close();
 });
