@@ -4,6 +4,7 @@
 // from a guess: a variant a format cannot represent is counted and reported instead.
 import { vcfColumns } from "./input.js";
 import { chromosomeKey, compareTuples, scoresOf } from "./results.js";
+import { predictionsOf } from "./predictions.js";
 
 const TSV_COLUMNS = [
   "analysis", "input_index", "input", "chromosome", "start", "end", "allele_string", "assembly",
@@ -23,9 +24,10 @@ function tsvCell(v) {
 }
 
 function scoresText(t) {
-  return scoresOf(t)
-    .map((s) => `${s.name}=${s.value}`)
-    .join(";");
+  return [
+    ...scoresOf(t).map((s) => `${s.name}=${s.value}`),
+    ...predictionsOf(t).map((p) => `${p.name}=${p.text}`),
+  ].join(";");
 }
 
 export function toTsv(rows) {
