@@ -43,6 +43,7 @@ test-unit: test-setup
 	$(CARGO) test --workspace --locked --lib --bins
 
 test-e2e:
+	bash scripts/setup-redis.sh
 	$(CARGO) test -p e2e --locked --tests
 
 ## Manifests: real kustomize render, CRD/K8s/func schemas, wiring checked against the Rust
@@ -80,3 +81,4 @@ clean:
 BENCH_VARIANTS ?= 1000000
 bench:
 	bench/engine.sh $(BENCH_VARIANTS)
+	bash bench/gateway.sh
