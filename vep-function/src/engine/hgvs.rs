@@ -14,42 +14,92 @@ use crate::engine::{
 
 /// The HGVS position of a genomic base on a transcript (`991`, `-14`, `*18`, `134-3865`).
 pub fn position(t: &Transcript, pos: u64) -> Option<String> {
-    position_with(t, pos, false)
+    let mut out = String::new();
+    push_position(&mut out, t, t.coding_cdna_range(), pos, false)?;
+    Some(out)
 }
 
-/// `padded`: count CDS positions from the `N`-padded start of an incomplete CDS. VEP does so
-/// only when naming exonic single-base substitutions; every other name counts from the first
-/// real CDS base.
-fn position_with(t: &Transcript, pos: u64, padded: bool) -> Option<String> {
-    let coding = t.coding_cdna_range();
-    let padding = if padded { t.cds_padding() } else { 0 };
-    let cdna = |c: u64, padding: u64| match coding {
-        Some((cs, _)) if c < cs => format!("-{}", cs - c),
-        Some((_, ce)) if c > ce => format!("*{}", c - ce),
-        Some((cs, _)) => (c - cs + 1 + padding).to_string(),
-        None => c.to_string(),
-    };
-    match t.tx_position(pos) {
-        TxPosition::Exonic(c) => Some(cdna(c, padding)),
-        TxPosition::Intronic { anchor, offset } => Some(if offset >= 0 {
-            format!("{}+{}", cdna(anchor, 0), offset)
-        } else {
-            format!("{}{}", cdna(anchor, 0), offset)
-        }),
-        TxPosition::Upstream(_) | TxPosition::Downstream(_) => None,
+/// Decimal digits of `n` appended to `out`. HGVS names are built for every variant x
+/// transcript, so they are written straight into one buffer instead of via `format!`.
+pub(crate) fn push_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
     }
 }
 
-fn range(t: &Transcript, lo: u64, hi: u64) -> Option<String> {
+/// A cDNA position in c./n. numbering (`-N` in the 5' UTR, `*N` in the 3' UTR).
+fn push_cdna(out: &mut String, coding: Option<(u64, u64)>, c: u64, padding: u64) {
+    match coding {
+        Some((cs, _)) if c < cs => {
+            out.push('-');
+            push_number(out, cs - c);
+        }
+        Some((_, ce)) if c > ce => {
+            out.push('*');
+            push_number(out, c - ce);
+        }
+        Some((cs, _)) => push_number(out, c - cs + 1 + padding),
+        None => push_number(out, c),
+    }
+}
+
+/// Appends the HGVS position of genomic `pos` (`coding` is the transcript's
+/// `coding_cdna_range`); `None` outside the transcript (the buffer is then to be dropped).
+fn push_position(
+    out: &mut String,
+    t: &Transcript,
+    coding: Option<(u64, u64)>,
+    pos: u64,
+    padded: bool,
+) -> Option<()> {
+    let padding = if padded { t.cds_padding() } else { 0 };
+    match t.tx_position(pos) {
+        TxPosition::Exonic(c) => push_cdna(out, coding, c, padding),
+        TxPosition::Intronic { anchor, offset } => {
+            push_cdna(out, coding, anchor, 0);
+            out.push(if offset >= 0 { '+' } else { '-' });
+            push_number(out, offset.unsigned_abs());
+        }
+        TxPosition::Upstream(_) | TxPosition::Downstream(_) => return None,
+    }
+    Some(())
+}
+
+fn push_range(
+    out: &mut String,
+    t: &Transcript,
+    coding: Option<(u64, u64)>,
+    lo: u64,
+    hi: u64,
+) -> Option<()> {
     let (first, last) = match t.strand {
         Strand::Forward => (lo, hi),
         Strand::Reverse => (hi, lo),
     };
-    let a = position(t, first)?;
-    if first == last {
-        return Some(a);
+    push_position(out, t, coding, first, false)?;
+    if first != last {
+        out.push('_');
+        push_position(out, t, coding, last, false)?;
     }
-    Some(format!("{}_{}", a, position(t, last)?))
+    Some(())
+}
+
+/// Bases in transcript orientation.
+fn push_bases(out: &mut String, t: &Transcript, bases: &[u8]) {
+    match t.strand {
+        Strand::Forward => out.push_str(&String::from_utf8_lossy(bases)),
+        Strand::Reverse => out.push_str(&String::from_utf8_lossy(&reverse_complement(bases))),
+    }
 }
 
 /// HGVSc of an allele that is already minimal and 3'-shifted. `base` reads the reference.
@@ -58,15 +108,15 @@ pub fn hgvs_transcript(
     allele: &Allele,
     base: &dyn Fn(u64, u64) -> Option<Vec<u8>>,
 ) -> Option<String> {
-    let tx = |bases: &[u8]| -> String {
-        let oriented = match t.strand {
-            Strand::Forward => bases.to_vec(),
-            Strand::Reverse => reverse_complement(bases),
-        };
-        String::from_utf8_lossy(&oriented).into_owned()
-    };
-    let kind = if t.is_coding() { "c" } else { "n" };
-    let body = if allele.is_insertion() {
+    let coding = t.coding_cdna_range();
+    let mut out = String::with_capacity(48);
+    out.push_str(&t.id);
+    if let Some(v) = t.version {
+        out.push('.');
+        push_number(&mut out, u64::from(v));
+    }
+    out.push_str(if t.is_coding() { ":c." } else { ":n." });
+    if allele.is_insertion() {
         let len = allele.alternate.len() as u64;
         // A copy of the bases 5' of the insertion (in transcript direction) is a duplication.
         let (dup_lo, dup_hi) = match t.strand {
@@ -74,36 +124,33 @@ pub fn hgvs_transcript(
             Strand::Reverse => (allele.start, allele.start + len - 1),
         };
         if dup_lo >= 1 && base(dup_lo, dup_hi).as_deref() == Some(&allele.alternate[..]) {
-            format!("{}dup", range(t, dup_lo, dup_hi)?)
+            push_range(&mut out, t, coding, dup_lo, dup_hi)?;
+            out.push_str("dup");
         } else {
             let (before, after) = match t.strand {
                 Strand::Forward => (allele.end, allele.start),
                 Strand::Reverse => (allele.start, allele.end),
             };
-            format!(
-                "{}_{}ins{}",
-                position(t, before)?,
-                position(t, after)?,
-                tx(&allele.alternate)
-            )
+            push_position(&mut out, t, coding, before, false)?;
+            out.push('_');
+            push_position(&mut out, t, coding, after, false)?;
+            out.push_str("ins");
+            push_bases(&mut out, t, &allele.alternate);
         }
     } else if allele.is_deletion() {
-        format!("{}del", range(t, allele.start, allele.end)?)
+        push_range(&mut out, t, coding, allele.start, allele.end)?;
+        out.push_str("del");
     } else if allele.reference.len() == 1 && allele.alternate.len() == 1 {
-        format!(
-            "{}{}>{}",
-            position_with(t, allele.start, true)?,
-            tx(&allele.reference),
-            tx(&allele.alternate)
-        )
+        push_position(&mut out, t, coding, allele.start, true)?;
+        push_bases(&mut out, t, &allele.reference);
+        out.push('>');
+        push_bases(&mut out, t, &allele.alternate);
     } else {
-        format!(
-            "{}delins{}",
-            range(t, allele.start, allele.end)?,
-            tx(&allele.alternate)
-        )
-    };
-    Some(format!("{}:{}.{}", t.versioned_id(), kind, body))
+        push_range(&mut out, t, coding, allele.start, allele.end)?;
+        out.push_str("delins");
+        push_bases(&mut out, t, &allele.alternate);
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use std::io::BufRead;
 
-use super::{describe, for_each_line, transcript_fields, LineOutcome};
+use super::{describe, for_each_line, for_each_transcript_field, LineOutcome};
 use crate::cli::annotate::Summary;
 use crate::engine::annotate::Engine;
 use crate::engine::output::VariantAnnotation;
@@ -145,15 +145,32 @@ impl<W: Write> VcfWriter<W> {
         error: Option<&str>,
     ) -> io::Result<()> {
         self.ensure_header()?;
-        let mut cols: Vec<&str> = line.split('\t').collect();
-        if cols.len() < 8 {
-            // Space-separated or short lines: re-split and pad QUAL/FILTER/INFO.
-            cols = line.split_whitespace().collect();
-            cols.resize(cols.len().max(8), ".");
+        // One buffer per record, written once: this runs for every input line.
+        let mut record = String::with_capacity(line.len() + 256 * annotations.len().max(1));
+        match info_column(line) {
+            Some((from, to)) => {
+                record.push_str(&line[..from]);
+                push_info(&mut record, &line[from..to], annotations, error);
+                record.push_str(&line[to..]);
+            }
+            None => {
+                // Space-separated or short lines: re-split and pad QUAL/FILTER/INFO.
+                let mut cols: Vec<&str> = line.split_whitespace().collect();
+                cols.resize(cols.len().max(8), ".");
+                for (i, col) in cols.iter().enumerate() {
+                    if i > 0 {
+                        record.push('\t');
+                    }
+                    if i == 7 {
+                        push_info(&mut record, col, annotations, error);
+                    } else {
+                        record.push_str(col);
+                    }
+                }
+            }
         }
-        let info = add_info(cols[7], annotations, error);
-        cols[7] = &info;
-        writeln!(self.out, "{}", cols.join("\t"))
+        record.push('\n');
+        self.out.write_all(record.as_bytes())
     }
 
     /// Writes a record for a variant that came from a non-VCF notation (HGVS, Ensembl format).
@@ -198,6 +215,18 @@ impl<W: Write> VcfWriter<W> {
     }
 }
 
+/// Byte range of the 8th tab-separated column (INFO), when the line has at least 8.
+fn info_column(line: &str) -> Option<(usize, usize)> {
+    let mut tabs = line
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'\t')
+        .map(|(i, _)| i);
+    let from = tabs.nth(6)? + 1;
+    let to = tabs.next().unwrap_or(line.len());
+    Some((from, to))
+}
+
 fn or_dot(s: &str) -> &str {
     if s.is_empty() {
         "."
@@ -224,49 +253,126 @@ fn quote(s: &str) -> String {
 }
 
 fn add_info(existing: &str, annotations: &[VariantAnnotation], error: Option<&str>) -> String {
-    let mut parts: Vec<String> = Vec::new();
+    let mut info = String::new();
+    push_info(&mut info, existing, annotations, error);
+    info
+}
+
+/// The INFO column: `existing` (unless `.`), `CSQ=...` and `VEP_ERROR=...`, `;`-separated,
+/// or `.` when all are absent.
+fn push_info(
+    out: &mut String,
+    existing: &str,
+    annotations: &[VariantAnnotation],
+    error: Option<&str>,
+) {
+    let begin = out.len();
     if existing != "." && !existing.is_empty() {
-        parts.push(existing.to_string());
+        out.push_str(existing);
     }
-    let entries: Vec<String> = annotations.iter().flat_map(csq_entries).collect();
-    if !entries.is_empty() {
-        parts.push(format!("CSQ={}", entries.join(",")));
+    let mut first_entry = true;
+    for a in annotations {
+        push_csq_entries(out, a, &mut |out: &mut String| {
+            if first_entry {
+                if out.len() > begin {
+                    out.push(';');
+                }
+                out.push_str("CSQ=");
+                first_entry = false;
+            } else {
+                out.push(',');
+            }
+        });
     }
     if let Some(error) = error {
-        parts.push(format!("VEP_ERROR={}", escape(error)));
+        if out.len() > begin {
+            out.push(';');
+        }
+        out.push_str("VEP_ERROR=");
+        push_escaped(out, error);
     }
-    if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join(";")
+    if out.len() == begin {
+        out.push('.');
     }
 }
 
 /// The CSQ entries of one annotated allele: one per transcript, or one intergenic entry.
 pub fn csq_entries(a: &VariantAnnotation) -> Vec<String> {
-    let mut entries: Vec<String> = a
-        .transcript_consequences
-        .iter()
-        .map(|t| {
-            let mut fields = vec![escape(&t.variant_allele)];
-            fields.extend(transcript_fields(t).into_iter().map(|(_, v)| escape(&v)));
-            fields.join("|")
-        })
-        .collect();
-    for i in &a.intergenic_consequences {
-        let mut fields = vec![String::new(); CSQ_FIELDS.len()];
-        fields[0] = escape(&i.variant_allele);
-        fields[1] = escape(&i.consequence_terms.join("&"));
-        fields[2] = escape(&i.impact);
-        entries.push(fields.join("|"));
+    let mut entries = Vec::new();
+    let mut text = String::new();
+    let mut starts = Vec::new();
+    push_csq_entries(&mut text, a, &mut |out: &mut String| starts.push(out.len()));
+    starts.push(text.len());
+    for pair in starts.windows(2) {
+        entries.push(text[pair[0]..pair[1]].to_string());
     }
     entries
 }
 
+/// Appends each CSQ entry of `a` to `out`, calling `before_entry` ahead of each one (to
+/// write the separator).
+fn push_csq_entries(
+    out: &mut String,
+    a: &VariantAnnotation,
+    before_entry: &mut dyn FnMut(&mut String),
+) {
+    for t in &a.transcript_consequences {
+        before_entry(out);
+        push_escaped(out, &t.variant_allele);
+        for_each_transcript_field(t, |_, value| {
+            out.push('|');
+            push_escaped(out, value);
+        });
+    }
+    for i in &a.intergenic_consequences {
+        before_entry(out);
+        push_escaped(out, &i.variant_allele);
+        out.push('|');
+        let mut terms = String::new();
+        for (n, term) in i.consequence_terms.iter().enumerate() {
+            if n > 0 {
+                terms.push('&');
+            }
+            terms.push_str(term);
+        }
+        push_escaped(out, &terms);
+        out.push('|');
+        push_escaped(out, &i.impact);
+        for _ in 3..CSQ_FIELDS.len() {
+            out.push('|');
+        }
+    }
+}
+
 /// Percent-encodes what would break the INFO/CSQ syntax (VCF 4.3 style).
+#[cfg(test)]
 fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
+    push_escaped(&mut out, value);
+    out
+}
+
+/// Bytes [`escape`] encodes; all ASCII, so they sit at char boundaries.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let specials = b",;=|% \t\n\r";
+    let mut i = 0;
+    while i < specials.len() {
+        table[specials[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// [`escape`] appended to `out`. Values almost never hold a special byte, so a table scan
+/// finds the first one and plain text is copied in one go.
+fn push_escaped(out: &mut String, value: &str) {
+    let Some(first) = value.bytes().position(|b| SPECIAL[usize::from(b)]) else {
+        out.push_str(value);
+        return;
+    };
+    out.push_str(&value[..first]);
+    for c in value[first..].chars() {
         match c {
             ',' => out.push_str("%2C"),
             ';' => out.push_str("%3B"),
@@ -280,7 +386,6 @@ fn escape(value: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -77,8 +77,10 @@ pub(super) fn transcript_consequence(
     let mut change: Option<CdsChange> = None;
     let mut stop_kept = false;
 
-    if let (Some((cs, ce)), Some(cds_len)) = (t.coding_cdna_range(), t.cds_len()) {
+    if let Some((cs, ce)) = t.coding_cdna_range() {
         let padding = t.cds_padding();
+        // `Transcript::cds_len`, without mapping the CDS ends a second time.
+        let cds_len = ce + 1 - cs + padding;
         let to_cds = |c: u64| {
             (c + padding + 1)
                 .checked_sub(cs)
@@ -203,13 +205,18 @@ fn name_hgvs(
     unshifted: Option<CdsChange>,
 ) {
     let fetch = |lo: u64, hi: u64| engine.bases(t, lo, hi);
-    let minimal = a.minimal();
-    let (shifted, moved) = hgvs::shift_3prime(
-        &minimal,
-        t.strand == Strand::Forward,
-        (t.start(), t.end()),
-        &fetch,
-    );
+    // A single-base substitution is already minimal and never shifts: skip the copies.
+    let snv = a.reference.len() == 1 && a.alternate.len() == 1;
+    let (shifted, moved) = if snv {
+        (a.clone(), 0)
+    } else {
+        hgvs::shift_3prime(
+            &a.minimal(),
+            t.strand == Strand::Forward,
+            (t.start(), t.end()),
+            &fetch,
+        )
+    };
     tc.hgvsc = hgvs::hgvs_transcript(t, &shifted, &fetch);
     if moved > 0 && tc.hgvsc.is_some() {
         let moved = moved as i64;
@@ -352,11 +359,15 @@ pub(super) fn oriented(t: &Transcript, bases: &[u8]) -> Vec<u8> {
 /// `3/11` or `2-3/11` from 0-based indices.
 fn number(indices: &[usize], total: usize) -> Option<String> {
     let (first, last) = (indices.first()?, indices.last()?);
-    Some(if first == last {
-        format!("{}/{}", first + 1, total)
-    } else {
-        format!("{}-{}/{}", first + 1, last + 1, total)
-    })
+    let mut out = String::with_capacity(8);
+    hgvs::push_number(&mut out, *first as u64 + 1);
+    if first != last {
+        out.push('-');
+        hgvs::push_number(&mut out, *last as u64 + 1);
+    }
+    out.push('/');
+    hgvs::push_number(&mut out, total as u64);
+    Some(out)
 }
 
 fn empty(t: &Transcript, a: &Allele) -> TranscriptConsequence {

@@ -8,6 +8,9 @@ pub(super) struct ChunkCache {
     entries: Vec<Entry>,
     /// contig -> chunk -> slot in `entries`.
     index: HashMap<String, HashMap<u64, usize>>,
+    /// Slot of the chunk used last: consecutive reads (sorted input, a variant's transcripts)
+    /// mostly hit it again, which skips hashing the contig name and chunk.
+    last: Option<usize>,
 }
 
 struct Entry {
@@ -24,12 +27,20 @@ impl ChunkCache {
             tick: 0,
             entries: Vec::new(),
             index: HashMap::new(),
+            last: None,
         }
     }
 
     pub(super) fn get(&mut self, contig: &str, chunk: u64) -> Option<Arc<Vec<u8>>> {
         self.tick += 1;
-        let i = *self.index.get(contig)?.get(&chunk)?;
+        let recent = self
+            .last
+            .filter(|&i| self.entries[i].chunk == chunk && self.entries[i].contig == contig);
+        let i = match recent {
+            Some(i) => i,
+            None => *self.index.get(contig)?.get(&chunk)?,
+        };
+        self.last = Some(i);
         let e = &mut self.entries[i];
         e.last_used = self.tick;
         Some(Arc::clone(&e.bases))
@@ -61,6 +72,7 @@ impl ChunkCache {
             .entry(contig.to_string())
             .or_default()
             .insert(chunk, slot);
+        self.last = Some(slot);
         bases
     }
 }
