@@ -119,15 +119,19 @@ pub enum Notation {
 
 /// Guesses nothing about content: decides the notation from the shape of the text only.
 pub fn detect(text: &str) -> Option<Notation> {
-    let fields: Vec<&str> = text.split_whitespace().collect();
-    if fields.len() == 1 && fields[0].contains(':') {
+    // Only the first five fields matter; no Vec (this runs for every input line).
+    let mut split = text.split_whitespace();
+    let fields: [&str; 5] = std::array::from_fn(|_| split.next().unwrap_or_default());
+    // Fields are never empty, so the count of non-empty ones is min(len, 5).
+    let len = fields.iter().take_while(|f| !f.is_empty()).count();
+    if len == 1 && fields[0].contains(':') {
         return Some(Notation::Hgvs);
     }
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if fields.len() >= 4 && numeric(fields[1]) && numeric(fields[2]) && fields[3].contains('/') {
+    if len >= 4 && numeric(fields[1]) && numeric(fields[2]) && fields[3].contains('/') {
         return Some(Notation::Ensembl);
     }
-    if fields.len() >= 5 && numeric(fields[1]) {
+    if len >= 5 && numeric(fields[1]) {
         return Some(Notation::Vcf);
     }
     None
