@@ -60,14 +60,20 @@ pub(super) fn transcript_consequence(
     let exons: Vec<usize> = (0..t.exons.len())
         .filter(|&i| overlap(a.start, a.end, t.exons[i].start, t.exons[i].end))
         .collect();
-    let introns: Vec<usize> = t
+    // Only the first and last overlapped intron are printed: no list needed.
+    let mut introns = t
         .introns()
         .enumerate()
         .filter(|(_, i)| overlap(a.start, a.end, i.start, i.end))
-        .map(|(n, _)| n)
-        .collect();
+        .map(|(n, _)| n);
+    let intron_span = introns
+        .next()
+        .map(|first| [first, introns.last().unwrap_or(first)]);
     tc.exon = number(&exons, t.exons.len());
-    tc.intron = number(&introns, t.exons.len().saturating_sub(1));
+    tc.intron = number(
+        intron_span.as_ref().map_or(&[][..], |s| &s[..]),
+        t.exons.len().saturating_sub(1),
+    );
 
     (tc.cdna_start, tc.cdna_end) = cdna_pair(t, a);
 
