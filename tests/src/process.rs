@@ -54,17 +54,25 @@ fn command(binary: &str, env: &[(&str, String)]) -> Command {
     cmd
 }
 
-/// Polls `url` until it answers 200, or fails after `timeout`.
-pub async fn wait_ready(url: &str, timeout: Duration) {
+/// How often a start is retried when the process exits before it is ready: a port taken
+/// from `free_port` can be grabbed by another test's connection before the child binds it.
+const START_ATTEMPTS: usize = 5;
+
+/// Waits until `url` answers 200 while the child runs. `Err` when the child exited first
+/// (e.g. its port was taken meanwhile); panics after `timeout`.
+async fn ready_or_exited(svc: &mut Service, url: &str, timeout: Duration) -> Result<(), String> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_millis(500))
         .build()
         .expect("http client");
     let deadline = Instant::now() + timeout;
     loop {
+        if let Ok(Some(status)) = svc.child.try_wait() {
+            return Err(format!("{} exited before it was ready: {status}", svc.name));
+        }
         if let Ok(resp) = client.get(url).send().await {
             if resp.status().is_success() {
-                return;
+                return Ok(());
             }
         }
         assert!(
@@ -77,22 +85,29 @@ pub async fn wait_ready(url: &str, timeout: Duration) {
 
 /// Starts vep-function on a free port with its bundled data. `sink`: its K_SINK.
 pub async fn start_function(sink: Option<&str>, extra: &[(&str, String)]) -> Service {
-    let port = free_port();
-    let mut env = vec![("PORT", port.to_string())];
-    if let Some(s) = sink {
-        env.push(("K_SINK", s.to_string()));
+    let mut last = String::new();
+    for _ in 0..START_ATTEMPTS {
+        let port = free_port();
+        let mut env = vec![("PORT", port.to_string())];
+        if let Some(s) = sink {
+            env.push(("K_SINK", s.to_string()));
+        }
+        env.extend(extra.iter().cloned());
+        let child = command("vep-function", &env)
+            .spawn()
+            .expect("start vep-function");
+        let mut svc = Service {
+            name: "vep-function",
+            port,
+            child,
+        };
+        let url = svc.url("/health/readiness");
+        match ready_or_exited(&mut svc, &url, Duration::from_secs(30)).await {
+            Ok(()) => return svc,
+            Err(e) => last = e,
+        }
     }
-    env.extend(extra.iter().cloned());
-    let child = command("vep-function", &env)
-        .spawn()
-        .expect("start vep-function");
-    let svc = Service {
-        name: "vep-function",
-        port,
-        child,
-    };
-    wait_ready(&svc.url("/health/readiness"), Duration::from_secs(30)).await;
-    svc
+    panic!("vep-function did not start: {last}");
 }
 
 /// A started gateway: public port (`port`) and internal CloudEvents port.
@@ -117,8 +132,22 @@ impl Gateway {
 
 /// Starts the gateway on free ports, sending submissions to `broker`.
 pub async fn start_gateway(broker: &str, extra: &[(&str, String)]) -> Gateway {
-    let port = free_port();
-    let events_port = free_port();
+    let mut last = String::new();
+    for _ in 0..START_ATTEMPTS {
+        match try_start_gateway(free_port(), free_port(), broker, extra).await {
+            Ok(g) => return g,
+            Err(e) => last = e,
+        }
+    }
+    panic!("gateway did not start: {last}");
+}
+
+async fn try_start_gateway(
+    port: u16,
+    events_port: u16,
+    broker: &str,
+    extra: &[(&str, String)],
+) -> Result<Gateway, String> {
     let mut env = vec![
         ("PORT", port.to_string()),
         ("EVENTS_PORT", events_port.to_string()),
@@ -126,44 +155,29 @@ pub async fn start_gateway(broker: &str, extra: &[(&str, String)]) -> Gateway {
     ];
     env.extend(extra.iter().cloned());
     let child = command("gateway", &env).spawn().expect("start gateway");
-    let service = Service {
+    let mut service = Service {
         name: "gateway",
         port,
         child,
     };
-    wait_ready(&service.url("/q/health/ready"), Duration::from_secs(30)).await;
-    Gateway {
+    let url = service.url("/q/health/ready");
+    ready_or_exited(&mut service, &url, Duration::from_secs(30)).await?;
+    Ok(Gateway {
         service,
         events_port,
-    }
+    })
 }
 
 /// The local wiring of `make run`: gateway -> function -> gateway's events port.
 pub async fn start_pipeline() -> (Gateway, Service) {
-    let gateway_port = free_port();
-    let events_port = free_port();
-    let function = start_function(Some(&format!("http://127.0.0.1:{events_port}/")), &[]).await;
-    let child = command(
-        "gateway",
-        &[
-            ("PORT", gateway_port.to_string()),
-            ("EVENTS_PORT", events_port.to_string()),
-            ("BROKER_URL", function.url("/")),
-        ],
-    )
-    .spawn()
-    .expect("start gateway");
-    let service = Service {
-        name: "gateway",
-        port: gateway_port,
-        child,
-    };
-    wait_ready(&service.url("/q/health/ready"), Duration::from_secs(30)).await;
-    (
-        Gateway {
-            service,
-            events_port,
-        },
-        function,
-    )
+    let mut last = String::new();
+    for _ in 0..START_ATTEMPTS {
+        let events_port = free_port();
+        let function = start_function(Some(&format!("http://127.0.0.1:{events_port}/")), &[]).await;
+        match try_start_gateway(free_port(), events_port, &function.url("/"), &[]).await {
+            Ok(gateway) => return (gateway, function),
+            Err(e) => last = e,
+        }
+    }
+    panic!("pipeline did not start: {last}");
 }
