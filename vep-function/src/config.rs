@@ -203,7 +203,11 @@ fn ensembl_settings(env: &dyn Env) -> Result<EnsemblSettings, ConfigError> {
     }
     let rate = parse(env, VEP_API_RATE, 15.0f64)?;
     if !(rate.is_finite() && rate > 0.0) {
-        return Err(invalid(VEP_API_RATE, rate, "expected requests per second > 0"));
+        return Err(invalid(
+            VEP_API_RATE,
+            rate,
+            "expected requests per second > 0",
+        ));
     }
     let concurrency = parse(env, VEP_API_CONCURRENCY, 4usize)?;
     if concurrency == 0 {
@@ -228,7 +232,11 @@ fn ensembl_settings(env: &dyn Env) -> Result<EnsemblSettings, ConfigError> {
         attempts,
         chunk_deadline: Duration::from_millis(parse(env, VEP_API_CHUNK_DEADLINE_MS, 120_000u64)?),
         breaker_failures: parse(env, VEP_API_BREAKER_FAILURES, 5u32)?.max(1),
-        breaker_cooldown: Duration::from_millis(parse(env, VEP_API_BREAKER_COOLDOWN_MS, 30_000u64)?),
+        breaker_cooldown: Duration::from_millis(parse(
+            env,
+            VEP_API_BREAKER_COOLDOWN_MS,
+            30_000u64,
+        )?),
         cache_bytes: parse(env, VEP_API_CACHE_MB, 64u64)?.saturating_mul(1024 * 1024),
     })
 }
