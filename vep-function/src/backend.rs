@@ -19,15 +19,17 @@ pub enum BackendError {
     Ensembl(#[from] ensembl::ClientError),
 }
 
+fn local(config: &Config) -> Result<LocalAnnotator, BackendError> {
+    Ok(LocalAnnotator::load(&config.data)?.with_sequence_settings(config.sequence.clone()))
+}
+
 /// Builds the configured backend. Never contacts Ensembl: readiness must not depend on it.
 pub fn build(config: &Config) -> Result<Box<dyn ChunkAnnotator>, BackendError> {
     match config.backend {
-        Backend::Local => Ok(Box::new(Blocking(Arc::new(LocalAnnotator::load(
-            &config.data,
-        )?)))),
+        Backend::Local => Ok(Box::new(Blocking(Arc::new(local(config)?)))),
         Backend::Ensembl => Ok(Box::new(EnsemblAnnotator::new(&config.ensembl)?)),
         Backend::LocalEnsembl => Ok(Box::new(ensembl::Combined::new(
-            Arc::new(LocalAnnotator::load(&config.data)?),
+            Arc::new(local(config)?),
             EnsemblAnnotator::new(&config.ensembl)?,
         ))),
     }

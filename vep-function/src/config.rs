@@ -22,6 +22,8 @@ pub const VEP_FASTA: &str = "VEP_FASTA";
 pub const VEP_INDEX: &str = "VEP_INDEX";
 pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
 pub const LOG_FORMAT: &str = "LOG_FORMAT";
+pub const SEQUENCE_MAX_LENGTH: &str = "SEQUENCE_MAX_LENGTH";
+pub const SEQUENCE_MIN_IDENTITY: &str = "SEQUENCE_MIN_IDENTITY";
 pub const VEP_API_URL: &str = "VEP_API_URL";
 pub const VEP_API_SPECIES: &str = "VEP_API_SPECIES";
 pub const VEP_API_ASSEMBLY: &str = "VEP_API_ASSEMBLY";
@@ -141,6 +143,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Scoring stage settings (`SCORING_MODELS`, `OPENSHIFT_AI_*`, ...): see `scoring::settings`.
     pub scoring: ScoringConfig,
+    /// Limits of DNA sequence input (`SEQUENCE_MAX_LENGTH`, `SEQUENCE_MIN_IDENTITY`).
+    pub sequence: crate::sequence::Settings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -314,8 +318,34 @@ impl Config {
             max_body_bytes: parse(env, MAX_BODY_BYTES, 16 * 1024 * 1024)?,
             log_format,
             scoring: ScoringConfig::from_env(env)?,
+            sequence: sequence_settings(env)?,
         })
     }
+}
+
+fn sequence_settings(env: &dyn Env) -> Result<crate::sequence::Settings, ConfigError> {
+    let defaults = crate::sequence::Settings::default();
+    let max_length = parse(env, SEQUENCE_MAX_LENGTH, defaults.max_length)?;
+    if max_length < defaults.min_length {
+        return Err(ConfigError::Invalid {
+            key: SEQUENCE_MAX_LENGTH,
+            value: max_length.to_string(),
+            reason: format!("must be at least {}", defaults.min_length),
+        });
+    }
+    let min_identity = parse(env, SEQUENCE_MIN_IDENTITY, defaults.min_identity)?;
+    if !(min_identity > 0.0 && min_identity <= 1.0) {
+        return Err(ConfigError::Invalid {
+            key: SEQUENCE_MIN_IDENTITY,
+            value: min_identity.to_string(),
+            reason: "expected a fraction in (0, 1]".into(),
+        });
+    }
+    Ok(crate::sequence::Settings {
+        max_length,
+        min_identity,
+        ..defaults
+    })
 }
 
 #[cfg(test)]
@@ -363,6 +393,23 @@ mod tests {
         assert_eq!(c.port, 9000);
         assert_eq!(c.sink.unwrap().as_str(), "http://sink.local:8081/");
         assert_eq!(c.overrides.extensions["team"], "genomics");
+    }
+
+    #[test]
+    fn sequence_limits_are_configurable_and_checked() {
+        let c = Config::from_env(
+            &HashMap::from([
+                (SEQUENCE_MAX_LENGTH, "5000"),
+                (SEQUENCE_MIN_IDENTITY, "0.95"),
+            ]),
+            "d".into(),
+        )
+        .unwrap();
+        assert_eq!(c.sequence.max_length, 5000);
+        assert_eq!(c.sequence.min_identity, 0.95);
+        let err = Config::from_env(&HashMap::from([(SEQUENCE_MIN_IDENTITY, "1.5")]), "d".into())
+            .unwrap_err();
+        assert!(err.to_string().contains("SEQUENCE_MIN_IDENTITY"), "{err}");
     }
 
     #[test]
