@@ -13,5 +13,6 @@ pub mod models;
 pub mod notation;
 pub mod output;
 pub mod refseq;
+pub mod text_file;
 pub mod transcript;
 pub mod variant;

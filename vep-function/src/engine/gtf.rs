@@ -9,12 +9,9 @@ mod attributes;
 
 use std::{
     collections::HashMap,
-    fs::File,
-    io::{self, BufRead, BufReader, Read},
+    io::{self, BufRead},
     path::Path,
 };
-
-use flate2::read::MultiGzDecoder;
 
 use self::attributes::Attributes;
 use super::genome::canonical_name;
@@ -58,14 +55,7 @@ struct Pending {
 
 /// Opens a GTF file, decompressing gzip/bgzip when the name ends in `.gz`/`.bgz`.
 pub fn read_path(path: &Path) -> Result<Vec<Transcript>, GtfError> {
-    let file = File::open(path)?;
-    let name = path.to_string_lossy();
-    let inner: Box<dyn Read> = if name.ends_with(".gz") || name.ends_with(".bgz") {
-        Box::new(MultiGzDecoder::new(file))
-    } else {
-        Box::new(file)
-    };
-    read(BufReader::with_capacity(1 << 16, inner))
+    read(super::text_file::open(path)?)
 }
 
 /// Reads every transcript of a GTF stream, in order of first appearance.
