@@ -22,12 +22,8 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/vep-function/target}"
 BIN="$TARGET/release/vep-function"
 mkdir -p "$WORK"
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-if ! command -v bcftools >/dev/null; then
-  echo "installing bcftools (Debian package)" >&2
-  as_root apt-get install -y bcftools >&2 || { as_root apt-get update >&2 && as_root apt-get install -y bcftools >&2; }
-fi
-[ -x /usr/bin/time ] || as_root apt-get install -y time >&2
+"$ROOT/scripts/ensure-debian-package.sh" bcftools bcftools >&2
+[ -x /usr/bin/time ] || "$ROOT/scripts/ensure-debian-package.sh" /usr/bin/time time >&2
 
 echo "building vep-function (release)" >&2
 cargo build --release --manifest-path "$ROOT/vep-function/Cargo.toml" >&2
