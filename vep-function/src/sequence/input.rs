@@ -14,10 +14,22 @@ pub struct SequenceQuery {
 
 const PREFIX: &str = "seq:";
 
+/// `text` after a case-insensitive `seq:`. Compared as bytes: slicing the `str` could split a
+/// multi-byte character (found by `make fuzz`).
+fn after_prefix(text: &str) -> Option<&str> {
+    let head = text.as_bytes().get(..PREFIX.len())?;
+    if head.eq_ignore_ascii_case(PREFIX.as_bytes()) {
+        // The prefix is ASCII, so this index is a character boundary.
+        text.get(PREFIX.len()..)
+    } else {
+        None
+    }
+}
+
 /// Whether `text` is written in the sequence notation rather than as a variant.
 pub fn looks_like_sequence(text: &str) -> bool {
     let text = text.trim_start();
-    if text.len() >= PREFIX.len() && text[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
+    if after_prefix(text).is_some() {
         return true;
     }
     if text.starts_with('>') {
@@ -35,12 +47,7 @@ pub fn looks_like_sequence(text: &str) -> bool {
 impl SequenceQuery {
     pub fn parse(text: &str, settings: &Settings) -> Result<Self, SequenceError> {
         let text = text.trim();
-        let rest =
-            if text.len() >= PREFIX.len() && text[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
-                &text[PREFIX.len()..]
-            } else {
-                text
-            };
+        let rest = after_prefix(text).unwrap_or(text);
         // A FASTA body starts at the first `>`; a plain one after the last `:` (sequence letters
         // never contain either, a region hint contains `:`).
         let (hint, body) = match rest.find('>') {
@@ -148,6 +155,16 @@ mod tests {
             ..Settings::default()
         };
         SequenceQuery::parse(text, &settings)
+    }
+
+    #[test]
+    fn a_multibyte_character_across_the_prefix_length_is_not_a_sequence() {
+        // Regression: `make fuzz` found a panic slicing "\u{1}$\t\u{203}..." at byte 4.
+        let text = "\u{1}$\t\u{203}\0\0";
+        assert!(!looks_like_sequence(text));
+        assert!(parse(text).is_err());
+        assert!(looks_like_sequence("SEQ:ACGT"));
+        assert!(!looks_like_sequence("se\u{e9}:"));
     }
 
     #[test]
