@@ -1,7 +1,7 @@
 //! Loader for Ensembl-style GFF3 gene models (gene -> transcript -> exon/CDS), plain or
 //! gzip/bgzip compressed.
 
-mod attributes;
+pub(in crate::engine) mod attributes;
 
 use std::{
     collections::HashMap,

@@ -5,16 +5,14 @@
 //! in `Dbxref=GeneID:..,HGNC:HGNC:..`, and implies biotypes by feature type and `gbkey`/
 //! `ncrna_class` instead of a `biotype=` attribute.
 
-mod attributes;
-
 use std::{
     collections::HashMap,
     io::{self, BufRead},
     path::Path,
 };
 
-use self::attributes::Attributes;
 use super::genome::canonical_name;
+use super::gff3::attributes::Attributes;
 use super::transcript::{Coding, Interval, Strand, Transcript};
 
 #[derive(Debug, thiserror::Error)]
