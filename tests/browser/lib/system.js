@@ -6,6 +6,8 @@ import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
+import { startEventsTap } from "./events-tap.js";
+
 export const BIN_DIR = process.env.BIN_DIR;
 export const ARTIFACTS = process.env.ARTIFACTS_DIR;
 if (!BIN_DIR || !ARTIFACTS) {
@@ -73,15 +75,18 @@ async function stop(child, signal) {
 /**
  * Starts vep-function and a gateway; `logName` names their log files under ARTIFACTS/logs.
  * `functionEnv` adds settings to the function's environment (e.g. SCORING_MODELS).
+ * `tapEvents`: the function's events pass through a recorder; `system.events` holds them.
  */
-export async function startSystem(logName, { functionEnv = {} } = {}) {
+export async function startSystem(logName, { functionEnv = {}, tapEvents = false } = {}) {
   const functionPort = await freePort();
   const gatewayPort = await freePort();
   const eventsPort = await freePort();
+  const tap = tapEvents ? await startEventsTap(eventsPort) : null;
+  const sinkPort = tap ? tap.port : eventsPort;
   const fn = launch(
     "vep-function",
     ["serve"],
-    { ...functionEnv, PORT: String(functionPort), K_SINK: `http://127.0.0.1:${eventsPort}/` },
+    { ...functionEnv, PORT: String(functionPort), K_SINK: `http://127.0.0.1:${sinkPort}/` },
     `${logName}-vep-function`,
   );
   await waitReady(`http://127.0.0.1:${functionPort}/health/readiness`, fn, "vep-function");
@@ -89,6 +94,7 @@ export async function startSystem(logName, { functionEnv = {} } = {}) {
   const system = {
     url: `http://127.0.0.1:${gatewayPort}/`,
     gateway: null,
+    events: tap ? tap.events : null,
     async startGateway() {
       const gw = launch(
         "gateway",
@@ -110,6 +116,7 @@ export async function startSystem(logName, { functionEnv = {} } = {}) {
     async stop() {
       await stop(this.gateway, "SIGTERM");
       await stop(fn, "SIGTERM");
+      await tap?.close();
     },
   };
   await system.startGateway();
