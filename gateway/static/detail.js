@@ -68,7 +68,11 @@ export class DetailPanel {
               { class: "fields predictions" },
               predictionsOf(t).map((p) => [
                 el("dt", {}, `${t.transcript_id} ${p.name}`),
-                el("dd", { class: p.status === "ok" ? null : "score-missing" }, p.text),
+                el(
+                  "dd",
+                  { class: p.status === "ok" ? null : "score-missing", title: p.display && p.display !== p.text ? p.text : null },
+                  p.display ?? p.text,
+                ),
               ]),
             ),
           ),

@@ -19,13 +19,30 @@ function describe(name, v) {
     return { name, text: `not applicable${v.reason ? `: ${v.reason}` : ""}`, status };
   }
   const value = v.score ?? v.output ?? v.value;
+  // A model output is named by its tensor (e.g. predict_proba), so the reader knows what it is.
+  const named = v.score == null && v.output != null && v.output_name ? `${v.output_name} ` : "";
   const parts = [];
+  const shown = [];
   if (value !== undefined && value !== null) {
-    parts.push(typeof value === "object" ? JSON.stringify(value) : String(value));
+    const exact = typeof value === "object" ? JSON.stringify(value) : String(value);
+    parts.push(named + exact);
+    shown.push(named + (value === v.output ? rounded(value) : exact));
   }
-  if (v.prediction !== undefined && v.prediction !== null) parts.push(`(${v.prediction})`);
+  if (v.prediction !== undefined && v.prediction !== null) {
+    parts.push(`(${v.prediction})`);
+    shown.push(`(${v.prediction})`);
+  }
   const version = v.version ? ` [${v.model ? `${v.model} ` : ""}${v.version}]` : "";
-  return { name, text: (parts.join(" ") || status) + version, status };
+  // `text` is exact (downloads, tooltips); `display` is what the table and panel print.
+  return { name, text: (parts.join(" ") || status) + version, display: (shown.join(" ") || status) + version, status };
+}
+
+// Model outputs arrive at full float precision (0.9999999999431056): three significant digits
+// read better on screen; the exact values stay in `text`.
+function rounded(o) {
+  if (typeof o === "number") return Number.isFinite(o) ? o.toPrecision(3) : String(o);
+  if (Array.isArray(o)) return `[${o.map(rounded).join(", ")}]`;
+  return JSON.stringify(o);
 }
 
 /** The scores of one transcript consequence, in a fixed order; [] when it has none. */
@@ -46,6 +63,6 @@ export function predictionsOf(t) {
 export function formatPredictions(list) {
   // The table cell stays short: reasons are in the detail panel.
   return list
-    .map((p) => `${p.name}: ${p.status === "ok" ? p.text : p.text.replace(/:.*$/, "")}`)
+    .map((p) => `${p.name}: ${p.status === "ok" ? (p.display ?? p.text) : p.text.replace(/:.*$/, "")}`)
     .join("; ");
 }

@@ -88,10 +88,37 @@ async function detailScores(page) {
   const panel = page.locator("#detail");
   await panel.waitFor({ state: "visible" });
   assert.equal(await panel.locator(".prediction-note").textContent(), WORDING);
-  const scores = await panel.locator("dl.predictions").evaluateAll((dls) =>
-    Object.fromEntries(dls.flatMap((dl) => [...dl.querySelectorAll("dt")].map((dt) => [dt.textContent, dt.nextElementSibling.textContent]))),
+  const entries = await panel.locator("dl.predictions").evaluateAll((dls) =>
+    dls.flatMap((dl) =>
+      [...dl.querySelectorAll("dt")].map((dt) => [dt.textContent, dt.nextElementSibling.textContent, dt.nextElementSibling.title]),
+    ),
   );
-  return { panel, scores };
+  const scores = Object.fromEntries(entries.map(([k, text]) => [k, text]));
+  const titles = Object.fromEntries(entries.map(([k, , title]) => [k, title]));
+  return { panel, scores, titles };
+}
+
+/**
+ * Checks a model output as the page prints it ("predict_proba [5.69e-11, 1.00] [missense-lr v1]")
+ * against the function's entry: the output's name, each value to the three significant digits
+ * shown, the model's name and version.
+ */
+function assertShownOutput(shown, entry) {
+  const m = /^(\S+) \[([^\]]*)\] \[(\S+) (\S+)\]$/.exec(shown);
+  assert.ok(m, `model output as shown: ${shown}`);
+  assert.deepEqual([m[1], m[3], m[4]], [entry.output_name, entry.model, entry.version]);
+  const values = m[2].split(", ").map(Number);
+  assert.equal(values.length, entry.output.length, shown);
+  values.forEach((v, i) => {
+    const exact = entry.output[i];
+    assert.ok(Math.abs(v - exact) <= 0.005 * Math.abs(exact), `${v} shown for ${exact}`);
+  });
+}
+
+/** The detail panel scrolled to its scores, as a reader looking for them sees it. */
+async function screenshot(page, panel, name) {
+  await panel.locator("h3", { hasText: "Amino-acid change scores and models" }).evaluate((h) => h.scrollIntoView());
+  await page.screenshot({ path: join(ARTIFACTS, `${name}-detail.png`) });
 }
 
 async function scoresCell(page, row) {
@@ -100,7 +127,7 @@ async function scoresCell(page, row) {
 
 const missenseOf = (annotation) => annotation.transcript_consequences.filter((t) => t.blosum62 !== undefined);
 
-test("an Ensembl-annotated missense shows Condel, BLOSUM62, Grantham and the MLServer model's output as the function computed them", async () => {
+test("an Ensembl-annotated missense shows Condel, BLOSUM62, Grantham and the MLServer model's output as the function computed them", async (ctx) => {
   const posted = stub.requests.length;
   const { page, problems, context, row, annotation } = await submit();
   const sent = stub.requests.slice(posted);
@@ -132,6 +159,8 @@ test("an Ensembl-annotated missense shows Condel, BLOSUM62, Grantham and the MLS
     const [m] = t.ml_scores;
     assert.equal(m.model, MODEL);
     assert.equal(m.status, "ok", `${t.transcript_id}: ${JSON.stringify(m)}`);
+    assert.deepEqual([m.version, m.output_name], [MODEL_VERSION, "predict_proba"], "as configured");
+    assert.match(m.label, /computational prediction/);
     assert.deepEqual(m.inputs, { blosum62: t.blosum62, grantham: t.grantham });
     assert.equal(m.output.length, 2, "predict_proba: [P(class 0), P(class 1)]");
     assert.ok(Math.abs(m.output[0] + m.output[1] - 1) < 1e-9, JSON.stringify(m.output));
@@ -146,12 +175,15 @@ test("an Ensembl-annotated missense shows Condel, BLOSUM62, Grantham and the MLS
   const expectCell =
     `BLOSUM62: ${shown.blosum62}; Grantham: ${shown.grantham}; ` +
     `Condel: ${shown.condel.score} (${shown.condel.prediction}) [${shown.condel.model} ${shown.condel.version}]; ` +
-    `${MODEL}: ${JSON.stringify(shown.ml_scores[0].output)} [${MODEL} ${MODEL_VERSION}]`;
+    `${MODEL}: `;
   assert.ok(cell.includes(expectCell), `scores cell:\n${cell}\nexpected to contain:\n${expectCell}`);
+  assertShownOutput(cell.slice(cell.indexOf(expectCell) + expectCell.length), shown.ml_scores[0]);
+  ctx.diagnostic(`${shown.transcript_id}: SIFT ${shown.sift_score}, PolyPhen-2 ${shown.polyphen_score}; page: ${cell}`);
   assert.match(await page.locator("#results thead").textContent(), /computational prediction/);
+  await page.locator("#results").screenshot({ path: join(ARTIFACTS, "ensembl-mlserver-scores-table.png") });
 
   // The detail panel: every scored transcript, every value the function sent.
-  const { panel, scores } = await detailScores(page);
+  const { panel, scores, titles } = await detailScores(page);
   for (const t of scored) {
     const id = t.transcript_id;
     assert.equal(scores[`${id} BLOSUM62`], String(t.blosum62));
@@ -162,15 +194,17 @@ test("an Ensembl-annotated missense shows Condel, BLOSUM62, Grantham and the MLS
         ? `${t.condel.score} (${t.condel.prediction}) [${t.condel.model} ${t.condel.version}]`
         : `not applicable: ${t.condel.reason}`,
     );
-    assert.equal(scores[`${id} ${MODEL}`], `${JSON.stringify(t.ml_scores[0].output)} [${MODEL} ${MODEL_VERSION}]`);
+    const entry = t.ml_scores[0];
+    assertShownOutput(scores[`${id} ${MODEL}`], entry);
+    // The exact values are one hover away.
+    assert.equal(titles[`${id} ${MODEL}`], `${entry.output_name} ${JSON.stringify(entry.output)} [${MODEL} ${MODEL_VERSION}]`);
   }
-  await page.screenshot({ path: join(ARTIFACTS, "ensembl-mlserver-scores.png") });
-  await panel.screenshot({ path: join(ARTIFACTS, "ensembl-mlserver-scores-detail.png") });
+  await screenshot(page, panel, "ensembl-mlserver-scores");
   assertNoProblems(problems);
   await context.close();
 });
 
-test("with MLServer stopped, the next result still arrives with Condel and the model marked score unavailable with its reason", async () => {
+test("with MLServer stopped, the next result still arrives with Condel and the model marked score unavailable with its reason", async (ctx) => {
   await mlserver.stop();
   const started = Date.now();
   const { page, problems, context, row, annotation } = await submit();
@@ -193,13 +227,14 @@ test("with MLServer stopped, the next result still arrives with Condel and the m
     `Condel: ${shown.condel.score} (${shown.condel.prediction}) [${shown.condel.model} ${shown.condel.version}]; ` +
     `${MODEL}: score unavailable`;
   assert.ok(cell.includes(expectCell), `scores cell:\n${cell}\nexpected to contain:\n${expectCell}`);
+  ctx.diagnostic(`page: ${cell}`);
 
   const { panel, scores } = await detailScores(page);
   for (const t of scored) {
     assert.equal(scores[`${t.transcript_id} ${MODEL}`], t.ml_scores[0].reason, "the reason as the function gave it");
     assert.equal(scores[`${t.transcript_id} Grantham`], String(t.grantham));
   }
-  await panel.screenshot({ path: join(ARTIFACTS, "ensembl-mlserver-stopped-detail.png") });
+  await screenshot(page, panel, "ensembl-mlserver-stopped");
   assertNoProblems(problems);
   await context.close();
 });
