@@ -53,7 +53,7 @@ test-manifests:
 
 ## The page in a real headless Chromium (Debian package, installed by setup.sh) against the real
 ## gateway + vep-function.
-test-browser: build
+test-browser: build test-setup
 	tests/browser/setup.sh
 	tests/browser/run.sh "$(CARGO_TARGET_DIR)/debug"
 
