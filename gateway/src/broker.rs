@@ -36,6 +36,12 @@ impl BrokerError {
             Self::Encode(_) => "internal",
         }
     }
+
+    /// A timed-out attempt may have reached the broker (and the event its consumer): its
+    /// outcome is unknown, unlike a refusal or a failed connect.
+    pub fn may_have_been_delivered(&self) -> bool {
+        matches!(self, Self::Timeout { .. })
+    }
 }
 
 /// What to do with a broker reply.

@@ -8,7 +8,7 @@ use super::SessionContext;
 use crate::broker::BrokerError;
 use crate::events::{build_submitted, chunk, Submission, SubmitError};
 use crate::protocol::ServerMessage;
-use crate::store::{unsent_chunk, AnalysisMeta, Ingested, Store, StoreError};
+use crate::store::{unsent_chunk, AnalysisMeta, ChunkError, Ingested, Store, StoreError};
 use crate::telemetry;
 
 pub type Pending = LocalBoxFuture<'static, SubmitOutcome>;
@@ -27,6 +27,10 @@ impl SubmitFailure {
             Self::Broker(e) => e.code(),
             Self::Store(e) => e.code(),
         }
+    }
+
+    fn may_have_been_delivered(&self) -> bool {
+        matches!(self, Self::Broker(e) if e.may_have_been_delivered())
     }
 }
 
@@ -133,7 +137,9 @@ pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
     let analysis_id = meta.analysis_id.clone();
     match failure {
         None => Finished::Accepted(vec![accepted]),
-        Some(e) if sent == 0 => {
+        // After a timeout the first chunk may have been taken and its result may already be
+        // stored: refusing would show both. It goes the partial way below instead.
+        Some(e) if sent == 0 && !e.may_have_been_delivered() => {
             tracing::warn!(%analysis_id, code = e.code(), error = %e, "submission failed");
             if let Err(e) = store.abandon(&analysis_id).await {
                 // It expires with its TTL; no result can arrive for it.
@@ -151,7 +157,13 @@ pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
             for &(index, count) in chunks.get(sent..).unwrap_or_default() {
                 let record = unsent_chunk(&meta, index, count, e.code(), &e.to_string());
                 match store.ingest(&record).await {
-                    Ok(Ingested::Appended { .. }) => {}
+                    // Duplicate chunk, or the analysis already complete: the chunk's own
+                    // result arrived first (the broker took it despite the error), so it
+                    // has its one outcome already.
+                    Ok(Ingested::Appended { .. })
+                    | Ok(Ingested::Duplicate)
+                    | Ok(Ingested::UnknownAnalysis)
+                    | Ok(Ingested::Rejected(ChunkError::Duplicate(_))) => {}
                     other => {
                         // The store cannot carry it: tell the client directly, uncursored.
                         tracing::warn!(%analysis_id, ?other, "could not record an unsent chunk");
