@@ -14,6 +14,8 @@ use crate::process::{start_gateway, Gateway, Service};
 pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
+    /// With an append-only file here (fsync on every write), a restart keeps the data.
+    aof_dir: Option<std::path::PathBuf>,
 }
 
 impl RedisServer {
@@ -22,6 +24,22 @@ impl RedisServer {
         let mut server = Self {
             port: free_port(),
             child: None,
+            aof_dir: None,
+        };
+        server.spawn().await;
+        server
+    }
+
+    /// Starts `redis-server` with an append-only file fsynced on every write, as a managed
+    /// Redis with persistence: a restart (even SIGKILL) loses nothing acknowledged.
+    pub async fn start_persistent() -> Self {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("e2e-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("redis data dir");
+        let mut server = Self {
+            port,
+            child: None,
+            aof_dir: Some(dir),
         };
         server.spawn().await;
         server
@@ -32,19 +50,19 @@ impl RedisServer {
     }
 
     async fn spawn(&mut self) {
+        let port = self.port.to_string();
+        let mut args = vec!["--port", &port, "--bind", "127.0.0.1", "--save", ""];
+        args.extend(["--protected-mode", "yes"]);
+        let dir = self
+            .aof_dir
+            .as_ref()
+            .map(|d| d.to_string_lossy().into_owned());
+        match &dir {
+            Some(d) => args.extend(["--dir", d, "--appendonly", "yes", "--appendfsync", "always"]),
+            None => args.extend(["--appendonly", "no"]),
+        }
         let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--protected-mode",
-                "yes",
-            ])
+            .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

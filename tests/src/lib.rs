@@ -3,9 +3,13 @@
 //! Knative sink or broker (it records real CloudEvents and answers with a chosen status).
 
 pub mod cluster;
+pub mod ledger;
+pub mod observer;
 pub mod process;
+pub mod proxy;
 pub mod recorder;
 pub mod schema;
+pub mod signal;
 pub mod ws;
 
 use std::path::PathBuf;
