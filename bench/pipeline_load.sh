@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Sustained load through the real pipeline on loopback, bounded in count and time, with the
+# count check (every variant ends exactly once): SESSIONS WebSocket sessions each run
+# ANALYSES analyses of VARIANTS variants back to back against gateway + vep-function (release
+# builds, `make run`'s wiring), at most MAX_SECONDS. Then the reference in the same run: the
+# same analyses POSTed as CloudEvents straight to a vep-function without K_SINK (no gateway),
+# so the gateway's cost shows as a ratio. Prints figures for RELIABILITY.md.
+# Usage: bench/pipeline_load.sh [BIN_DIR]   (default: $CARGO_TARGET_DIR/release, built here)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sessions="${SESSIONS:-200}"
+analyses="${ANALYSES:-5}"
+variants="${VARIANTS:-50}"
+max_secs="${MAX_SECONDS:-60}"
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+bin="${1:-}"
+if [ -z "$bin" ]; then
+  cargo build --release -p gateway -p loadgen --bins
+  cargo build --release --manifest-path vep-function/Cargo.toml --bins
+  bin="$target/release"
+fi
+ulimit -n "$(( sessions * 4 + 1024 ))" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+data=vep-function/data/chr21
+work="$target/bench"
+mkdir -p "$work"
+input="$work/load-variants.vcf"
+if [ ! -s "$input" ]; then
+  python3 bench/gen_variants.py "$data/GRCh38.chr21.vep_test_region.fa.gz" \
+    "$data/covered_regions.bed" 20000 20261128 > "$input.tmp"
+  mv "$input.tmp" "$input"
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_ready() {
+  for _ in $(seq 1 300); do
+    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "not ready: $1" >&2; exit 1
+}
+pids=()
+stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
+trap stop_all EXIT
+
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ)"
+
+gw_port=$(free_port); ev_port=$(free_port); fn_port=$(free_port)
+PORT="$fn_port" K_SINK="http://127.0.0.1:${ev_port}/" RUST_LOG=warn "$bin/vep-function" serve &
+fn_pid=$!; pids+=($fn_pid)
+wait_ready "http://127.0.0.1:${fn_port}/health/readiness"
+PORT="$gw_port" EVENTS_PORT="$ev_port" BROKER_URL="http://127.0.0.1:${fn_port}/" \
+  RUST_LOG=warn "$bin/gateway" &
+gw_pid=$!; pids+=($gw_pid)
+wait_ready "http://127.0.0.1:${gw_port}/q/health/ready"
+echo "== pipeline: gateway (pid $gw_pid) + vep-function (pid $fn_pid)"
+"$bin/pipeline-load" gateway "ws://127.0.0.1:${gw_port}/ws" "$sessions" "$analyses" "$variants" \
+  "$max_secs" "$input" "$gw_pid" "$fn_pid" | tee "$work/pipeline-load.gateway.txt"
+stop_all
+
+ref_port=$(free_port)
+PORT="$ref_port" RUST_LOG=warn "$bin/vep-function" serve &
+ref_pid=$!; pids+=($ref_pid)
+wait_ready "http://127.0.0.1:${ref_port}/health/readiness"
+echo
+echo "== reference: vep-function alone (pid $ref_pid), same analyses as direct CloudEvents"
+"$bin/pipeline-load" function "http://127.0.0.1:${ref_port}/" "$sessions" "$analyses" "$variants" \
+  "$max_secs" "$input" "$ref_pid" | tee "$work/pipeline-load.function.txt"
+stop_all
+
+field() { grep '^RESULT' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+g="$work/pipeline-load.gateway.txt"; f="$work/pipeline-load.function.txt"
+echo
+echo "== ratios (pipeline / function alone)"
+awk -v gt="$(field "$g" throughput)" -v ft="$(field "$f" throughput)" \
+    -v g50="$(field "$g" p50_ms)" -v f50="$(field "$f" p50_ms)" \
+    -v g99="$(field "$g" p99_ms)" -v f99="$(field "$f" p99_ms)" 'BEGIN {
+  printf "throughput %.2fx, latency p50 %.2fx, p99 %.2fx\n", gt/ft, (f50>0?g50/f50:0), (f99>0?g99/f99:0) }'
