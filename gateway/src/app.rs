@@ -71,6 +71,7 @@ fn store(config: &Config, registry: Arc<Registry>) -> Result<Store, StoreError> 
     let limits = StreamLimits {
         max_len: config.stream_max_len,
         ttl: config.stream_ttl,
+        chunk_timeout: config.chunk_timeout,
     };
     Ok(match &config.redis_url {
         Some(url) => Store::Redis(RedisStore::connect(url, limits, registry)?),
@@ -88,6 +89,10 @@ impl Gateway {
         telemetry::install();
         let registry = Arc::new(Registry::new(config.max_sessions));
         let store = store(config, registry.clone())?;
+        tokio::spawn(crate::analysis::deadline::watch(
+            store.clone(),
+            config.chunk_timeout,
+        ));
         let broker = Broker::new(
             config.broker_url.clone(),
             config.broker_timeout,

@@ -34,6 +34,7 @@ pub const RATE_LIMIT_BURST: &str = "RATE_LIMIT_BURST";
 pub const SEND_TIMEOUT_MS: &str = "SEND_TIMEOUT_MS";
 pub const AUTH_TOKEN: &str = "AUTH_TOKEN";
 pub const TRUSTED_IDENTITY_HEADER: &str = "TRUSTED_IDENTITY_HEADER";
+pub const CHUNK_TIMEOUT_SECS: &str = "CHUNK_TIMEOUT_SECS";
 
 /// Where configuration values come from.
 pub trait Source {
@@ -104,6 +105,9 @@ pub struct Config {
     pub auth_token: Option<String>,
     /// When set (e.g. `X-Forwarded-User` behind an OAuth proxy), `/ws` requires this header.
     pub trusted_identity_header: Option<String>,
+    /// An analysis with outstanding chunks and no chunk back for this long fails them with
+    /// `chunk_timeout`, so it completes.
+    pub chunk_timeout: Duration,
 }
 
 impl Config {
@@ -164,6 +168,7 @@ impl Config {
             rate_limit_burst: positive(src, RATE_LIMIT_BURST, 20)?,
             send_timeout: Duration::from_millis(positive(src, SEND_TIMEOUT_MS, 10_000)?),
             auth_token: value(src, AUTH_TOKEN),
+            chunk_timeout: Duration::from_secs(positive(src, CHUNK_TIMEOUT_SECS, 300)?),
             trusted_identity_header: match value(src, TRUSTED_IDENTITY_HEADER) {
                 None => None,
                 Some(h) => Some(
@@ -254,6 +259,7 @@ mod tests {
         assert_eq!(c.redis_url, None);
         assert_eq!(c.stream_ttl, Duration::from_secs(3600));
         assert_eq!(c.auth_token, None);
+        assert_eq!(c.chunk_timeout, Duration::from_secs(300));
     }
 
     #[test]

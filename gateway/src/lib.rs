@@ -1,6 +1,7 @@
 //! The gateway: browser WebSocket sessions in, CloudEvents to the broker out, annotated
 //! CloudEvents back to the right session.
 
+pub mod analysis;
 pub mod app;
 pub mod broker;
 pub mod config;

@@ -30,6 +30,9 @@ pub struct StreamLimits {
     pub max_len: usize,
     /// How long a session's results and an analysis' bookkeeping outlive their last write.
     pub ttl: Duration,
+    /// An analysis with chunks outstanding and no chunk back for this long: the outstanding
+    /// chunks fail with `chunk_timeout` (see [`Store::overdue`]).
+    pub chunk_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +60,28 @@ pub struct AnalysisMeta {
     pub request_id: String,
     pub chunk_count: u64,
     pub traceparent: Option<String>,
+    /// Variants submitted; with `chunk_size` it tells how many variants a chunk holds, which
+    /// is what a chunk that never comes back fails.
+    pub variant_count: u64,
+    pub chunk_size: u64,
+}
+
+impl AnalysisMeta {
+    /// Variants in chunk `index` (every chunk is full but the last).
+    pub fn chunk_variants(&self, index: u64) -> u64 {
+        let start = index.saturating_mul(self.chunk_size);
+        self.variant_count
+            .saturating_sub(start)
+            .min(self.chunk_size)
+    }
+}
+
+/// An analysis whose deadline passed while some of its chunks were still outstanding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overdue {
+    pub meta: AnalysisMeta,
+    /// Indexes of the chunks that neither returned nor failed.
+    pub missing: Vec<u64>,
 }
 
 /// One chunk's outcome, ready to be appended.
@@ -152,6 +177,16 @@ impl Store {
         match self {
             Self::Memory(m) => Ok(m.read(session_id, after, count)),
             Self::Redis(r) => r.read(session_id, after, count).await,
+        }
+    }
+
+    /// Up to `max` analyses that made no progress for the chunk timeout, with their missing
+    /// chunks. Read-only: the caller ingests a [`timed_out_chunk`] per missing chunk, and the
+    /// dedup key of those records makes that exactly-once whichever replica gets there first.
+    pub async fn overdue(&self, max: usize) -> Result<Vec<Overdue>, StoreError> {
+        match self {
+            Self::Memory(m) => Ok(m.overdue(max)),
+            Self::Redis(r) => r.overdue(max).await,
         }
     }
 
@@ -253,6 +288,25 @@ pub fn record_of(inbound: Inbound) -> Record {
         failed: counts.failed,
         message: message.to_json(),
     }
+}
+
+/// Error code of the variants of a chunk that did not come back in time.
+pub const CHUNK_TIMEOUT: &str = "chunk_timeout";
+
+/// A record for a chunk that got no result within the chunk timeout: it fails as a whole.
+/// Its dedup key is the one of [`unsent_chunk`]: a chunk fails on the gateway's side once.
+pub fn timed_out_chunk(meta: &AnalysisMeta, chunk_index: u64, timeout: Duration) -> Record {
+    let count = meta.chunk_variants(chunk_index);
+    unsent_chunk(
+        meta,
+        chunk_index,
+        count,
+        CHUNK_TIMEOUT,
+        &format!(
+            "no result for chunk {chunk_index} ({count} variants) within {} s",
+            timeout.as_secs()
+        ),
+    )
 }
 
 /// A record for a chunk that never reached the broker: it fails as a whole.

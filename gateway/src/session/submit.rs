@@ -78,6 +78,8 @@ pub fn start(
         request_id,
         chunk_count: sizes.len() as u64,
         traceparent,
+        variant_count: variant_count as u64,
+        chunk_size: ctx.chunk_size as u64,
     };
     tracing::info!(%session_id, analysis_id = %meta.analysis_id, variant_count, chunk_count = sizes.len(), "submitting analysis");
 

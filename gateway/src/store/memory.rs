@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use dedup::DedupWindow;
 pub use progress::{ChunkError, Progress, Step};
 
-use super::{complete_message, frame, AnalysisMeta, Entry, Ingested, Read, Record, StreamLimits};
+use super::{
+    complete_message, frame, AnalysisMeta, Entry, Ingested, Overdue, Read, Record, StreamLimits,
+};
 use crate::registry::Registry;
 
 /// Remembered (source, id) pairs for redelivery detection.
@@ -201,6 +203,21 @@ impl MemoryStore {
             }
         }
         Read::Entries(out)
+    }
+
+    /// Analyses with no chunk back for the chunk timeout (`touched` moves on each chunk).
+    pub fn overdue(&self, max: usize) -> Vec<Overdue> {
+        let timeout = self.limits.chunk_timeout;
+        self.lock()
+            .analyses
+            .values()
+            .filter(|a| a.touched.elapsed() >= timeout)
+            .take(max)
+            .map(|a| Overdue {
+                meta: a.meta.clone(),
+                missing: a.progress.missing(),
+            })
+            .collect()
     }
 
     pub fn evict(&self, session_id: &str, connection: &str) {

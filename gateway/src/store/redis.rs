@@ -13,12 +13,15 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{PushInfo, PushKind, Value};
 
 use super::{
-    frame, AnalysisMeta, ChunkError, Entry, Ingested, Read, Record, StoreError, StreamLimits,
+    frame, AnalysisMeta, ChunkError, Entry, Ingested, Overdue, Read, Record, StoreError,
+    StreamLimits,
 };
 use crate::registry::Registry;
 
 const WAKE_CHANNEL: &str = "gw:wake";
 const EVICT_CHANNEL: &str = "gw:evict";
+/// Analysis ids scored by the unix ms at which their outstanding chunks time out.
+const DEADLINES: &str = "gw:deadlines";
 /// Per command; a stalled Redis must not pin a session task or an event handler.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -124,8 +127,12 @@ impl RedisStore {
                     ("session", meta.session_id.as_str()),
                     ("request", meta.request_id.as_str()),
                     ("chunks", &meta.chunk_count.to_string()),
+                    ("variants", &meta.variant_count.to_string()),
+                    ("chunk_size", &meta.chunk_size.to_string()),
                 ],
             )
+            .ignore();
+        cmd.zadd(DEADLINES, &meta.analysis_id, self.deadline_ms())
             .ignore();
         if let Some(t) = &meta.traceparent {
             cmd.hset(&key, "traceparent", t).ignore();
@@ -137,12 +144,84 @@ impl RedisStore {
 
     pub async fn abandon(&self, analysis_id: &str) -> Result<(), StoreError> {
         let mut con = self.commands.clone();
-        redis::cmd("DEL")
-            .arg(analysis_key(analysis_id))
-            .arg(chunks_key(analysis_id))
+        redis::pipe()
+            .atomic()
+            .del(&[analysis_key(analysis_id), chunks_key(analysis_id)])
+            .ignore()
+            .zrem(DEADLINES, analysis_id)
+            .ignore()
             .query_async::<()>(&mut con)
             .await
             .map_err(unavailable)
+    }
+
+    /// Now plus the chunk timeout, in unix ms (replicas' clocks are assumed NTP-close).
+    fn deadline_ms(&self) -> i64 {
+        let now = chrono::Utc::now().timestamp_millis();
+        let timeout = i64::try_from(self.limits.chunk_timeout.as_millis()).unwrap_or(i64::MAX);
+        now.saturating_add(timeout)
+    }
+
+    pub async fn overdue(&self, max: usize) -> Result<Vec<Overdue>, StoreError> {
+        let mut con = self.commands.clone();
+        let now = chrono::Utc::now().timestamp_millis();
+        let ids: Vec<String> = redis::cmd("ZRANGEBYSCORE")
+            .arg(DEADLINES)
+            .arg("-inf")
+            .arg(now)
+            .arg("LIMIT")
+            .arg(0)
+            .arg(max)
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        let mut out = Vec::new();
+        for id in ids {
+            let (fields, received): (Vec<Option<String>>, Vec<u64>) = redis::pipe()
+                .hmget(
+                    analysis_key(&id),
+                    &[
+                        "session",
+                        "request",
+                        "chunks",
+                        "traceparent",
+                        "variants",
+                        "chunk_size",
+                    ],
+                )
+                .smembers(chunks_key(&id))
+                .query_async(&mut con)
+                .await
+                .map_err(unavailable)?;
+            let field = |i: usize| fields.get(i).cloned().flatten();
+            let number = |i: usize| field(i).and_then(|v| v.parse::<u64>().ok());
+            let (Some(session_id), Some(request_id), Some(chunk_count)) =
+                (field(0), field(1), number(2))
+            else {
+                // Completed or expired meanwhile: nothing is outstanding.
+                redis::cmd("ZREM")
+                    .arg(DEADLINES)
+                    .arg(&id)
+                    .query_async::<()>(&mut con)
+                    .await
+                    .map_err(unavailable)?;
+                continue;
+            };
+            let missing = (0..chunk_count).filter(|i| !received.contains(i)).collect();
+            out.push(Overdue {
+                meta: AnalysisMeta {
+                    session_id,
+                    analysis_id: id,
+                    request_id,
+                    chunk_count,
+                    traceparent: field(3),
+                    variant_count: number(4).unwrap_or(0),
+                    chunk_size: number(5).unwrap_or(0),
+                },
+                missing,
+            });
+        }
+        Ok(out)
     }
 
     fn ttl_secs(&self) -> i64 {
@@ -158,6 +237,7 @@ impl RedisStore {
             .key(chunks_key(&record.analysis_id))
             .key(stream_key(&record.session_id))
             .key(seq_key(&record.session_id))
+            .key(DEADLINES)
             .arg(&record.session_id)
             .arg(record.chunk_index)
             .arg(record.chunk_count)
@@ -168,6 +248,7 @@ impl RedisStore {
             .arg(self.ttl_secs())
             .arg(&record.analysis_id)
             .arg(WAKE_CHANNEL)
+            .arg(self.deadline_ms())
             .invoke_async(&mut con)
             .await
             .map_err(unavailable)?;

@@ -41,6 +41,13 @@ impl Progress {
         self.chunk_count
     }
 
+    /// Chunks not received yet, in order.
+    pub fn missing(&self) -> Vec<u64> {
+        (0..self.chunk_count)
+            .filter(|i| !self.received.contains(i))
+            .collect()
+    }
+
     /// Records one chunk's outcome. Errors leave the progress unchanged.
     pub fn record(
         &mut self,
@@ -113,6 +120,7 @@ mod tests {
         let mut p = Progress::new(2);
         assert_eq!(p.record(0, 2, 4, 0), Ok(Step::Partial));
         assert_eq!(p.record(0, 2, 4, 0), Err(ChunkError::Duplicate(0)));
+        assert_eq!(p.missing(), vec![1]);
         assert_eq!(
             p.record(1, 2, 1, 0),
             Ok(Step::Complete {

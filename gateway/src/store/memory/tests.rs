@@ -9,6 +9,7 @@ use crate::store::{unsent_chunk, START};
 const LIMITS: StreamLimits = StreamLimits {
     max_len: 8,
     ttl: Duration::from_secs(60),
+    chunk_timeout: Duration::from_secs(60),
 };
 
 fn store() -> MemoryStore {
@@ -22,6 +23,8 @@ fn meta(analysis: &str, chunks: u64) -> AnalysisMeta {
         request_id: "r1".into(),
         chunk_count: chunks,
         traceparent: None,
+        variant_count: chunks * 2,
+        chunk_size: 2,
     }
 }
 

@@ -2,12 +2,15 @@
 -- chunk) to the session's stream, atomically: two replicas ingesting the last two chunks at
 -- once still produce exactly one `complete`.
 --
--- KEYS: 1 dedup marker, 2 analysis hash, 3 chunk set, 4 session stream, 5 stream sequence
+-- KEYS: 1 dedup marker, 2 analysis hash, 3 chunk set, 4 session stream, 5 stream sequence,
+--       6 deadlines (sorted set: analysis id by the unix ms its outstanding chunks time out)
 -- ARGV: 1 session id, 2 chunk index, 3 chunk count, 4 annotated, 5 failed, 6 frame JSON,
---       7 stream max length, 8 ttl seconds, 9 analysis id, 10 wake channel
+--       7 stream max length, 8 ttl seconds, 9 analysis id, 10 wake channel,
+--       11 the analysis' new deadline (unix ms) if chunks remain
 -- Returns "duplicate", "unknown", "count_mismatch:<n>", "out_of_range:<n>",
 -- "duplicate_chunk:<i>" or "appended:<0|1>" (1 when the analysis completed).
 local dedup, akey, ckey, skey, nkey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local deadlines, deadline = KEYS[6], ARGV[11]
 local session, index, count = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local annotated, failed, frame = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local maxlen, ttl, analysis, channel = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], ARGV[10]
@@ -38,7 +41,10 @@ if done then
   append('{"type":"complete","analysis_id":' .. cjson.encode(analysis) ..
     ',"annotated":' .. total_annotated .. ',"failed":' .. total_failed .. '}')
   redis.call('DEL', akey, ckey)
+  redis.call('ZREM', deadlines, analysis)
 else
+  -- Progress pushes the deadline: it is "no chunk back for the chunk timeout".
+  redis.call('ZADD', deadlines, 'XX', deadline, analysis)
   redis.call('EXPIRE', akey, ttl)
   redis.call('EXPIRE', ckey, ttl)
 end

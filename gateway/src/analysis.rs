@@ -1,0 +1,3 @@
+//! Analyses as a whole, beyond one socket: deadlines for chunks that never come back.
+
+pub mod deadline;

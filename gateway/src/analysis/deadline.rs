@@ -1,0 +1,59 @@
+//! Chunk deadlines: a chunk that neither returns nor fails (a function instance died with
+//! it, a trigger gave up) must not keep its analysis open forever. Every replica runs this
+//! watcher; the store's exactly-once bookkeeping decides which replica's timeout record
+//! counts, so the client sees one `chunk_timeout` error per chunk, then `complete`.
+
+use std::time::Duration;
+
+use crate::store::{timed_out_chunk, Ingested, Store, StoreError};
+
+/// Overdue analyses handled per round.
+const BATCH: usize = 64;
+
+/// How often to look: a fraction of the timeout, so a chunk fails at most ~25% late.
+pub fn check_every(timeout: Duration) -> Duration {
+    (timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))
+}
+
+/// Runs for the life of the process.
+pub async fn watch(store: Store, timeout: Duration) {
+    let mut tick = tokio::time::interval(check_every(timeout));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = expire(&store, timeout).await {
+            // Retried on the next tick: the deadlines stay in the store.
+            tracing::warn!(error = %e, "could not check chunk deadlines");
+        }
+    }
+}
+
+/// Fails the missing chunks of every overdue analysis; returns how many this call recorded
+/// (another replica may have recorded some of them first).
+pub async fn expire(store: &Store, timeout: Duration) -> Result<usize, StoreError> {
+    let mut recorded = 0;
+    for overdue in store.overdue(BATCH).await? {
+        for index in overdue.missing {
+            let record = timed_out_chunk(&overdue.meta, index, timeout);
+            match store.ingest(&record).await? {
+                Ingested::Appended { .. } => {
+                    recorded += 1;
+                    tracing::warn!(
+                        analysis_id = %overdue.meta.analysis_id,
+                        chunk_index = index,
+                        "chunk timed out"
+                    );
+                }
+                // Another replica (or the chunk's own late result) got there first.
+                Ingested::Duplicate | Ingested::UnknownAnalysis => {}
+                Ingested::Rejected(e) => {
+                    tracing::debug!(analysis_id = %overdue.meta.analysis_id, error = %e, "timeout record not needed");
+                }
+            }
+        }
+    }
+    Ok(recorded)
+}
+
+#[cfg(test)]
+mod tests;
