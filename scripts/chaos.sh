@@ -11,7 +11,7 @@ cargo build --manifest-path vep-function/Cargo.toml --bins --locked
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test -p e2e --locked --test chaos --test security -- --nocapture 2>&1 | tee "$log" \
+cargo test -p e2e --locked --no-fail-fast --test chaos --test security -- --nocapture 2>&1 | tee "$log" \
   || status=$?
 
 echo
