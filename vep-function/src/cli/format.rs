@@ -30,36 +30,64 @@ pub(crate) fn for_each_line(
     mut emit: impl FnMut(&str, bool, LineOutcome) -> io::Result<()>,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    for line in reader.lines() {
-        let line = line?;
-        let text = line.trim_end_matches(['\n', '\r']);
-        if text.trim().is_empty() || text.starts_with('#') {
-            emit(text, false, LineOutcome::Header)?;
-            continue;
+    read_lines(reader, |text| {
+        if is_header(text) {
+            return emit(text, false, LineOutcome::Header);
         }
-        let is_vcf = detect(text) == Some(Notation::Vcf);
-        let outcome = match parse_input(text, engine) {
-            Err(e) => {
-                summary.failed += 1;
-                LineOutcome::Unparsable(e)
-            }
-            Ok(variants) => LineOutcome::Variants(
-                variants
-                    .into_iter()
-                    .map(|v| {
-                        let result = engine.annotate(&v).map_err(|e| e.to_string());
-                        match &result {
-                            Ok(_) => summary.annotated += 1,
-                            Err(_) => summary.failed += 1,
-                        }
-                        (v, result)
-                    })
-                    .collect(),
-            ),
-        };
-        emit(text, is_vcf, outcome)?;
-    }
+        let (is_vcf, outcome) = line_outcome(engine, text, &mut summary);
+        emit(text, is_vcf, outcome)
+    })?;
     Ok(summary)
+}
+
+/// Calls `each` with every line, without its line break, through one reused buffer.
+pub(crate) fn read_lines(
+    mut reader: impl BufRead,
+    mut each: impl FnMut(&str) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        each(line.trim_end_matches(['\n', '\r']))?;
+    }
+}
+
+/// Header or comment (`#...`) or blank.
+pub(crate) fn is_header(text: &str) -> bool {
+    text.trim().is_empty() || text.starts_with('#')
+}
+
+/// Parses and annotates one non-header line; counts the outcome in `summary`. Also says
+/// whether the line is a VCF record.
+pub(crate) fn line_outcome(
+    engine: &Engine,
+    text: &str,
+    summary: &mut Summary,
+) -> (bool, LineOutcome) {
+    let is_vcf = detect(text) == Some(Notation::Vcf);
+    let outcome = match parse_input(text, engine) {
+        Err(e) => {
+            summary.failed += 1;
+            LineOutcome::Unparsable(e)
+        }
+        Ok(variants) => LineOutcome::Variants(
+            variants
+                .into_iter()
+                .map(|v| {
+                    let result = engine.annotate(&v).map_err(|e| e.to_string());
+                    match &result {
+                        Ok(_) => summary.annotated += 1,
+                        Err(_) => summary.failed += 1,
+                    }
+                    (v, result)
+                })
+                .collect(),
+        ),
+    };
+    (is_vcf, outcome)
 }
 
 /// `code: message` for an input error, as written into VCF/TSV error fields.

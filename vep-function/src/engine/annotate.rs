@@ -16,11 +16,11 @@ const CODING_CACHE_TRANSCRIPTS: usize = 128;
 use std::path::{Path, PathBuf};
 
 use super::{
-    consequence::{Consequence, Impact},
+    effects::Effects,
     genome::{Genome, GenomeError},
     gff3::{self, Gff3Error},
     models::GeneModels,
-    output::{IntergenicConsequence, VariantAnnotation},
+    output::VariantAnnotation,
     transcript::Transcript,
     variant::Variant,
 };
@@ -137,45 +137,39 @@ impl Engine {
             .ok_or_else(|| AnnotateError::UnknownContig(variant.chrom.clone()))?;
         self.check_alleles(&chrom, variant)?;
         let allele = Allele::from_variant(variant);
+        let mut effects = Effects::default();
+        self.annotate_allele(&chrom, &allele, &mut effects)?;
+        Ok(effects.to_annotation(variant, chrom, &allele, &self.assembly))
+    }
+
+    /// The effects of an allele already checked against the reference (`chrom` canonical),
+    /// into `out` (cleared first; reuse it across variants to avoid allocating).
+    pub fn annotate_allele<'m>(
+        &'m self,
+        chrom: &str,
+        allele: &Allele,
+        out: &mut Effects<'m>,
+    ) -> Result<(), AnnotateError> {
+        out.clear();
         let (lo, hi) = allele.span();
-        let mut transcript_consequences = Vec::new();
-        let mut most_severe: Option<Consequence> = None;
         let candidates = self.models.overlapping(
-            &chrom,
+            chrom,
             lo.saturating_sub(UPSTREAM_DOWNSTREAM_DISTANCE),
             hi + UPSTREAM_DOWNSTREAM_DISTANCE,
         );
         for t in candidates {
-            if let Some((tc, worst)) = effect::transcript_consequence(self, t, &allele)? {
-                most_severe = Some(most_severe.map_or(worst, |m| m.min(worst)));
-                transcript_consequences.push(tc);
+            if let Some(fx) = effect::transcript_effect(self, t, allele, &mut out.text)? {
+                if let Some(worst) = fx.terms.most_severe() {
+                    out.most_severe = Some(out.most_severe.map_or(worst, |m| m.min(worst)));
+                }
+                out.transcripts.push(fx);
             }
         }
-        let mut intergenic_consequences = Vec::new();
-        if transcript_consequences.is_empty() {
-            most_severe = Some(Consequence::IntergenicVariant);
-            intergenic_consequences.push(IntergenicConsequence {
-                consequence_terms: vec![Consequence::IntergenicVariant.as_str().to_string()],
-                impact: Impact::Modifier.as_str().to_string(),
-                variant_allele: allele.variant_allele(),
-            });
-        }
-        Ok(VariantAnnotation {
-            input: variant.input.clone(),
-            id: variant.id.clone(),
-            seq_region_name: chrom,
-            start: allele.start,
-            end: allele.end,
-            strand: 1,
-            allele_string: allele.allele_string(),
-            assembly_name: self.assembly.clone(),
-            most_severe_consequence: most_severe
-                .unwrap_or(Consequence::IntergenicVariant)
-                .as_str()
-                .to_string(),
-            transcript_consequences,
-            intergenic_consequences,
-        })
+        Ok(())
+    }
+
+    pub fn assembly(&self) -> &str {
+        &self.assembly
     }
 
     fn check_alleles(&self, chrom: &str, v: &Variant) -> Result<(), AnnotateError> {

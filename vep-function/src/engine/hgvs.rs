@@ -8,7 +8,7 @@ pub use self::{protein::hgvs_protein, shift::shift_3prime};
 
 use crate::engine::{
     annotate::Allele,
-    codon::reverse_complement,
+    codon::{complement, reverse_complement},
     transcript::{Strand, Transcript, TxPosition},
 };
 
@@ -96,6 +96,14 @@ fn push_range(
 
 /// Bases in transcript orientation.
 fn push_bases(out: &mut String, t: &Transcript, bases: &[u8]) {
+    // Bases are ASCII (checked alleles, FASTA letters): no copy needed on the hot path.
+    if bases.is_ascii() {
+        match t.strand {
+            Strand::Forward => out.extend(bases.iter().map(|&b| char::from(b))),
+            Strand::Reverse => out.extend(bases.iter().rev().map(|&b| char::from(complement(b)))),
+        }
+        return;
+    }
     match t.strand {
         Strand::Forward => out.push_str(&String::from_utf8_lossy(bases)),
         Strand::Reverse => out.push_str(&String::from_utf8_lossy(&reverse_complement(bases))),
@@ -108,12 +116,24 @@ pub fn hgvs_transcript(
     allele: &Allele,
     base: &dyn Fn(u64, u64) -> Option<Vec<u8>>,
 ) -> Option<String> {
-    let coding = t.coding_cdna_range();
     let mut out = String::with_capacity(48);
+    push_hgvs_transcript(&mut out, t, allele, base)?;
+    Some(out)
+}
+
+/// [`hgvs_transcript`] appended to `out` (the engine keeps all of a variant's text in one
+/// buffer). On `None`, `out` may hold a partial name: the caller truncates it.
+pub fn push_hgvs_transcript(
+    out: &mut String,
+    t: &Transcript,
+    allele: &Allele,
+    base: &dyn Fn(u64, u64) -> Option<Vec<u8>>,
+) -> Option<()> {
+    let coding = t.coding_cdna_range();
     out.push_str(&t.id);
     if let Some(v) = t.version {
         out.push('.');
-        push_number(&mut out, u64::from(v));
+        push_number(out, u64::from(v));
     }
     out.push_str(if t.is_coding() { ":c." } else { ":n." });
     if allele.is_insertion() {
@@ -124,33 +144,33 @@ pub fn hgvs_transcript(
             Strand::Reverse => (allele.start, allele.start + len - 1),
         };
         if dup_lo >= 1 && base(dup_lo, dup_hi).as_deref() == Some(&allele.alternate[..]) {
-            push_range(&mut out, t, coding, dup_lo, dup_hi)?;
+            push_range(out, t, coding, dup_lo, dup_hi)?;
             out.push_str("dup");
         } else {
             let (before, after) = match t.strand {
                 Strand::Forward => (allele.end, allele.start),
                 Strand::Reverse => (allele.start, allele.end),
             };
-            push_position(&mut out, t, coding, before, false)?;
+            push_position(out, t, coding, before, false)?;
             out.push('_');
-            push_position(&mut out, t, coding, after, false)?;
+            push_position(out, t, coding, after, false)?;
             out.push_str("ins");
-            push_bases(&mut out, t, &allele.alternate);
+            push_bases(out, t, &allele.alternate);
         }
     } else if allele.is_deletion() {
-        push_range(&mut out, t, coding, allele.start, allele.end)?;
+        push_range(out, t, coding, allele.start, allele.end)?;
         out.push_str("del");
     } else if allele.reference.len() == 1 && allele.alternate.len() == 1 {
-        push_position(&mut out, t, coding, allele.start, true)?;
-        push_bases(&mut out, t, &allele.reference);
+        push_position(out, t, coding, allele.start, true)?;
+        push_bases(out, t, &allele.reference);
         out.push('>');
-        push_bases(&mut out, t, &allele.alternate);
+        push_bases(out, t, &allele.alternate);
     } else {
-        push_range(&mut out, t, coding, allele.start, allele.end)?;
+        push_range(out, t, coding, allele.start, allele.end)?;
         out.push_str("delins");
-        push_bases(&mut out, t, &allele.alternate);
+        push_bases(out, t, &allele.alternate);
     }
-    Some(out)
+    Some(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@ use std::io::{self, Write};
 
 use std::io::BufRead;
 
-use super::{describe, for_each_line, for_each_transcript_field, LineOutcome};
+use super::{
+    describe, for_each_transcript_field, is_header, line_outcome, read_lines, LineOutcome,
+};
 use crate::cli::annotate::Summary;
 use crate::engine::annotate::Engine;
 use crate::engine::output::VariantAnnotation;
@@ -54,39 +56,27 @@ pub fn info_header_lines() -> [String; 2] {
 
 const COLUMNS: &str = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO";
 
-/// Annotates `reader` line by line into VCF on `out`.
+/// Annotates `reader` line by line into VCF on `out`. Plain VCF records go through
+/// [`direct::DirectVcf`] (CSQ written straight from the engine's effects); anything it does
+/// not take (other notations, errors) goes the general way, with the same output.
 pub fn annotate_stream(
     engine: &Engine,
     reader: impl BufRead,
     out: impl Write,
 ) -> io::Result<Summary> {
     let mut writer = VcfWriter::new(out);
-    let summary = for_each_line(engine, reader, |line, is_vcf, outcome| match outcome {
-        LineOutcome::Header if line.trim().is_empty() => Ok(()),
-        LineOutcome::Header => writer.header_line(line),
-        LineOutcome::Unparsable(e) if is_vcf => writer.vcf_record(line, &[], Some(&describe(&e))),
-        LineOutcome::Unparsable(e) => writer.unparsable_line(line, &describe(&e)),
-        LineOutcome::Variants(results) if is_vcf => {
-            let mut annotations = Vec::new();
-            let mut errors = Vec::new();
-            for (_, result) in results {
-                match result {
-                    Ok(a) => annotations.push(a),
-                    Err(e) => errors.push(e),
-                }
-            }
-            let error = (!errors.is_empty()).then(|| errors.join("; "));
-            writer.vcf_record(line, &annotations, error.as_deref())
+    let mut direct = direct::DirectVcf::new(engine);
+    let mut summary = Summary::default();
+    read_lines(reader, |line| {
+        if is_header(line) {
+            return writer.write_line(line, false, LineOutcome::Header);
         }
-        LineOutcome::Variants(results) => {
-            for (variant, result) in results {
-                match result {
-                    Ok(a) => writer.variant_record(&variant, Some(&a), None)?,
-                    Err(e) => writer.variant_record(&variant, None, Some(&e))?,
-                }
-            }
-            Ok(())
+        if let Some(annotated) = direct.record(line, &mut writer)? {
+            summary.annotated += annotated;
+            return Ok(());
         }
+        let (is_vcf, outcome) = line_outcome(engine, line, &mut summary);
+        writer.write_line(line, is_vcf, outcome)
     })?;
     writer.finish()?;
     Ok(summary)
@@ -104,6 +94,48 @@ impl<W: Write> VcfWriter<W> {
             out,
             header_done: false,
         }
+    }
+
+    /// Writes one input line's outcome from the general path.
+    pub(crate) fn write_line(
+        &mut self,
+        line: &str,
+        is_vcf: bool,
+        outcome: LineOutcome,
+    ) -> io::Result<()> {
+        match outcome {
+            LineOutcome::Header if line.trim().is_empty() => Ok(()),
+            LineOutcome::Header => self.header_line(line),
+            LineOutcome::Unparsable(e) if is_vcf => self.vcf_record(line, &[], Some(&describe(&e))),
+            LineOutcome::Unparsable(e) => self.unparsable_line(line, &describe(&e)),
+            LineOutcome::Variants(results) if is_vcf => {
+                let mut annotations = Vec::new();
+                let mut errors = Vec::new();
+                for (_, result) in results {
+                    match result {
+                        Ok(a) => annotations.push(a),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                let error = (!errors.is_empty()).then(|| errors.join("; "));
+                self.vcf_record(line, &annotations, error.as_deref())
+            }
+            LineOutcome::Variants(results) => {
+                for (variant, result) in results {
+                    match result {
+                        Ok(a) => self.variant_record(&variant, Some(&a), None)?,
+                        Err(e) => self.variant_record(&variant, None, Some(&e))?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes a complete record line (with its line break) built elsewhere.
+    fn raw_record(&mut self, record: &str) -> io::Result<()> {
+        self.ensure_header()?;
+        self.out.write_all(record.as_bytes())
     }
 
     /// Passes an input header line (`##...` or `#CHROM...`) through; the CSQ declaration goes
@@ -387,6 +419,8 @@ fn push_escaped(out: &mut String, value: &str) {
         }
     }
 }
+
+mod direct;
 
 #[cfg(test)]
 mod tests;

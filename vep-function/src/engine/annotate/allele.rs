@@ -17,12 +17,16 @@ impl Allele {
     /// Trims like VEP's VCF reader: a shared first base is dropped when the alleles differ in
     /// length (the VCF anchor of an indel); substitutions keep all their bases.
     pub fn from_variant(v: &Variant) -> Self {
-        let (r, a) = (v.reference.as_bytes(), v.alternate.as_bytes());
+        Self::from_vcf(v.pos, v.reference.as_bytes(), v.alternate.as_bytes())
+    }
+
+    /// [`Allele::from_variant`] from the VCF columns, without building a [`Variant`].
+    pub fn from_vcf(pos: u64, r: &[u8], a: &[u8]) -> Self {
         let anchored = !r.is_empty() && !a.is_empty() && r[0] == a[0] && r.len() != a.len();
         let skip = usize::from(anchored);
         let reference = r[skip..].to_ascii_uppercase();
         let alternate = a[skip..].to_ascii_uppercase();
-        let start = v.pos + skip as u64;
+        let start = pos + skip as u64;
         let end = start + reference.len() as u64 - 1;
         Self {
             start,

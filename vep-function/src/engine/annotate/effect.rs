@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use crate::engine::{
     codon::{reverse_complement, CodonTable},
-    consequence::{impact_of, CdsChange, CodingEffect, Consequence, Peptides, SpliceEffects},
+    consequence::{CdsChange, CodingEffect, Consequence, Peptides, SpliceEffects},
+    effects::{stash, TxEffect},
     hgvs,
-    output::TranscriptConsequence,
     transcript::{Strand, Transcript},
 };
 
@@ -18,16 +18,17 @@ fn overlap(s1: u64, e1: u64, s2: u64, e2: u64) -> bool {
     e1 >= s2 && s1 <= e2
 }
 
-/// Returns `None` when the transcript is too far away to be reported.
-pub(super) fn transcript_consequence(
+/// One transcript's effect; `None` when the transcript is too far away to be reported.
+/// Computed text (HGVS, codons, amino acids) is appended to `text`.
+pub(super) fn transcript_effect<'m>(
     engine: &Engine,
-    t: &Transcript,
+    t: &'m Transcript,
     a: &Allele,
-) -> Result<Option<(TranscriptConsequence, Consequence)>, AnnotateError> {
+    text: &mut String,
+) -> Result<Option<TxEffect<'m>>, AnnotateError> {
     let forward = t.strand == Strand::Forward;
     let (t_start, t_end) = (t.start(), t.end());
-    let mut terms: Vec<Consequence> = Vec::with_capacity(4);
-    let mut tc = empty(t, a);
+    let mut fx = TxEffect::new(t);
     if !overlap(a.start, a.end, t_start, t_end) {
         let (before, after) = (a.end < t_start, a.start > t_end);
         // VEP measures an insertion from its flanking bases in swapped order.
@@ -42,43 +43,41 @@ pub(super) fn transcript_consequence(
         if distance > UPSTREAM_DOWNSTREAM_DISTANCE {
             return Ok(None);
         }
-        terms.push(if before == forward {
+        fx.terms.insert(if before == forward {
             Consequence::UpstreamGeneVariant
         } else {
             Consequence::DownstreamGeneVariant
         });
-        tc.distance = Some(distance);
-        return Ok(Some(finish(tc, terms)));
+        fx.distance = Some(distance);
+        return Ok(Some(fx));
     }
 
     let deletion = a.alternate.len() < a.reference.len();
     if deletion && a.start <= t_start && a.end >= t_end {
-        terms.push(Consequence::TranscriptAblation);
-        return Ok(Some(finish(tc, terms)));
+        fx.terms.insert(Consequence::TranscriptAblation);
+        return Ok(Some(fx));
     }
 
-    let exons: Vec<usize> = (0..t.exons.len())
-        .filter(|&i| overlap(a.start, a.end, t.exons[i].start, t.exons[i].end))
-        .collect();
-    // Only the first and last overlapped intron are printed: no list needed.
+    // Only the first and last overlapped exon and intron are printed: no lists needed.
+    let mut exons: Option<(usize, usize)> = None;
+    for (i, e) in t.exons.iter().enumerate() {
+        if overlap(a.start, a.end, e.start, e.end) {
+            exons = Some(exons.map_or((i, i), |(first, _)| (first, i)));
+        }
+    }
     let mut introns = t
         .introns()
         .enumerate()
         .filter(|(_, i)| overlap(a.start, a.end, i.start, i.end))
         .map(|(n, _)| n);
-    let intron_span = introns
+    fx.intron = introns
         .next()
-        .map(|first| [first, introns.last().unwrap_or(first)]);
-    tc.exon = number(&exons, t.exons.len());
-    tc.intron = number(
-        intron_span.as_ref().map_or(&[][..], |s| &s[..]),
-        t.exons.len().saturating_sub(1),
-    );
+        .map(|first| (first, introns.last().unwrap_or(first)));
+    fx.exon = exons;
 
-    (tc.cdna_start, tc.cdna_end) = cdna_pair(t, a);
+    fx.cdna = cdna_pair(t, a);
 
     let splice = SpliceEffects::compute(t, a.start, a.end);
-    let alt_tx = oriented(t, &a.alternate);
     let mut coding_seq: Option<Arc<Vec<u8>>> = None;
     let mut change: Option<CdsChange> = None;
     let mut stop_kept = false;
@@ -92,27 +91,30 @@ pub(super) fn transcript_consequence(
                 .checked_sub(cs)
                 .filter(|&p| p >= 1 && p <= cds_len)
         };
-        tc.cds_start = tc.cdna_start.and_then(to_cds);
-        tc.cds_end = tc.cdna_end.and_then(to_cds);
-        tc.protein_start = tc.cds_start.map(|p| (p - 1) / 3 + 1);
-        tc.protein_end = tc.cds_end.map(|p| (p - 1) / 3 + 1);
+        fx.cds = (fx.cdna.0.and_then(to_cds), fx.cdna.1.and_then(to_cds));
+        fx.protein = (
+            fx.cds.0.map(|p| (p - 1) / 3 + 1),
+            fx.cds.1.map(|p| (p - 1) / 3 + 1),
+        );
 
-        let (utr5, in_cds, utr3) = regions(t, a, &exons, cs, ce);
+        let (utr5, in_cds, utr3) = regions(t, a, exons, cs, ce);
         if in_cds {
             change = cds_change(t, a);
             if let Some(ch) = change {
                 let seq = coding_sequence(engine, t)?;
                 let table = CodonTable::for_chrom(&t.chrom);
+                let alt_tx = oriented(t, &a.alternate);
                 let peptides = Peptides::compute(&seq, cds_len, ch, &alt_tx, table);
                 if let Some(p) = &peptides {
-                    tc.amino_acids = Some(p.amino_acids());
-                    tc.codons = Some(p.codons());
+                    fx.amino_acids = Some(stash(text, &p.amino_acids()));
+                    fx.codons = Some(stash(text, &p.codons()));
                 }
                 let touches_start_codon = match ch {
                     CdsChange::Replace { start, .. } => start <= 3,
                     CdsChange::Insert { after } => after < 3,
                 };
                 stop_kept = stop_kept_by_indel(engine, t, a, &seq, cds_len);
+                let mut coding_terms = Vec::with_capacity(4);
                 CodingEffect {
                     peptides: peptides.as_ref(),
                     ref_len: a.reference.len(),
@@ -120,36 +122,39 @@ pub(super) fn transcript_consequence(
                     touches_start_codon,
                     stop_kept_by_indel: stop_kept,
                 }
-                .terms(&mut terms);
+                .terms(&mut coding_terms);
+                for term in coding_terms {
+                    fx.terms.insert(term);
+                }
                 coding_seq = Some(seq);
             } else {
                 // Partly outside the CDS (e.g. from the 5' UTR into the start codon): VEP
                 // still checks whether an ATG remains where the start codon was.
                 if let Some(retained) = start_codon_kept(engine, t, a, cs)? {
-                    terms.push(if retained {
+                    fx.terms.insert(if retained {
                         Consequence::StartRetainedVariant
                     } else {
                         Consequence::StartLost
                     });
                 }
                 if let Some(retained) = stop_codon_kept_into_utr(engine, t, a, cs, cds_len)? {
-                    terms.push(if retained {
+                    fx.terms.insert(if retained {
                         Consequence::StopRetainedVariant
                     } else {
                         Consequence::StopLost
                     });
                 }
-                terms.push(Consequence::CodingSequenceVariant);
+                fx.terms.insert(Consequence::CodingSequenceVariant);
             }
         }
         if utr5 {
-            terms.push(Consequence::FivePrimeUtrVariant);
+            fx.terms.insert(Consequence::FivePrimeUtrVariant);
         }
         if utr3 {
-            terms.push(Consequence::ThreePrimeUtrVariant);
+            fx.terms.insert(Consequence::ThreePrimeUtrVariant);
         }
-    } else if !exons.is_empty() {
-        terms.push(Consequence::NonCodingTranscriptExonVariant);
+    } else if exons.is_some() {
+        fx.terms.insert(Consequence::NonCodingTranscriptExonVariant);
     }
 
     for (flag, term) in [
@@ -171,18 +176,18 @@ pub(super) fn transcript_consequence(
             Consequence::NmdTranscriptVariant,
         ),
         (
-            !t.is_coding() && exons.is_empty(),
+            !t.is_coding() && exons.is_none(),
             Consequence::NonCodingTranscriptVariant,
         ),
     ] {
         if flag {
-            terms.push(term);
+            fx.terms.insert(term);
         }
     }
-    if terms.is_empty() {
+    if fx.terms.is_empty() {
         // Within the transcript span but touching neither exon nor intron body (e.g. an
         // insertion exactly at an exon edge): VEP still reports the transcript.
-        terms.push(if t.is_coding() {
+        fx.terms.insert(if t.is_coding() {
             Consequence::CodingSequenceVariant
         } else {
             Consequence::NonCodingTranscriptVariant
@@ -195,60 +200,72 @@ pub(super) fn transcript_consequence(
         engine,
         t,
         a,
-        &mut tc,
+        &mut fx,
+        text,
         coding_seq.as_deref().map(Vec::as_slice),
         protein_change,
     );
-    Ok(Some(finish(tc, terms)))
+    Ok(Some(fx))
 }
 
 fn name_hgvs(
     engine: &Engine,
     t: &Transcript,
     a: &Allele,
-    tc: &mut TranscriptConsequence,
+    fx: &mut TxEffect<'_>,
+    text: &mut String,
     coding_seq: Option<&[u8]>,
     unshifted: Option<CdsChange>,
 ) {
     let fetch = |lo: u64, hi: u64| engine.bases(t, lo, hi);
-    // A single-base substitution is already minimal and never shifts: skip the copies.
+    // A single-base substitution is already minimal and never shifts: no copy.
     let snv = a.reference.len() == 1 && a.alternate.len() == 1;
+    let shifted_allele;
     let (shifted, moved) = if snv {
-        (a.clone(), 0)
+        (a, 0)
     } else {
-        hgvs::shift_3prime(
+        let moved;
+        (shifted_allele, moved) = hgvs::shift_3prime(
             &a.minimal(),
             t.strand == Strand::Forward,
             (t.start(), t.end()),
             &fetch,
-        )
+        );
+        (&shifted_allele, moved)
     };
-    tc.hgvsc = hgvs::hgvs_transcript(t, &shifted, &fetch);
-    if moved > 0 && tc.hgvsc.is_some() {
-        let moved = moved as i64;
-        tc.hgvs_offset = Some(match t.strand {
-            Strand::Forward => moved,
-            Strand::Reverse => -moved,
-        });
+    let from = text.len();
+    if hgvs::push_hgvs_transcript(text, t, shifted, &fetch).is_some() {
+        fx.hgvsc = Some(from..text.len());
+        if moved > 0 {
+            let moved = moved as i64;
+            fx.hgvs_offset = Some(match t.strand {
+                Strand::Forward => moved,
+                Strand::Reverse => -moved,
+            });
+        }
+    } else {
+        text.truncate(from);
     }
     let (Some(seq), Some(unshifted), Some(cds_len)) = (coding_seq, unshifted, t.cds_len()) else {
         return;
     };
     // VEP names the protein change from the shifted allele; shifted out of the CDS (into an
     // intron), it has none.
-    let (change, alt) = match cds_change(t, &shifted) {
+    let (change, alt) = match cds_change(t, shifted) {
         Some(c) => (c, oriented(t, &shifted.alternate)),
         None if moved == 0 => (unshifted, oriented(t, &a.alternate)),
         None => return,
     };
     let table = CodonTable::for_chrom(&t.chrom);
     if let Some(p) = hgvs::hgvs_protein(seq, cds_len, change, &alt, table) {
-        let protein = t
-            .coding
-            .as_ref()
-            .and_then(|c| c.protein_id.clone())
-            .unwrap_or_else(|| t.versioned_id());
-        tc.hgvsp = Some(format!("{protein}:p.{p}"));
+        let from = text.len();
+        match t.coding.as_ref().and_then(|c| c.protein_id.as_deref()) {
+            Some(protein) => text.push_str(protein),
+            None => text.push_str(&t.versioned_id()),
+        }
+        text.push_str(":p.");
+        text.push_str(&p);
+        fx.hgvsp = Some(from..text.len());
     }
 }
 
@@ -291,7 +308,13 @@ pub(super) fn cdna_pair(t: &Transcript, a: &Allele) -> (Option<u64>, Option<u64>
 }
 
 /// Whether the allele touches the 5' UTR, the CDS and the 3' UTR exonic sequence.
-fn regions(t: &Transcript, a: &Allele, exons: &[usize], cs: u64, ce: u64) -> (bool, bool, bool) {
+fn regions(
+    t: &Transcript,
+    a: &Allele,
+    exons: Option<(usize, usize)>,
+    cs: u64,
+    ce: u64,
+) -> (bool, bool, bool) {
     if a.is_insertion() {
         return match cdna_pair(t, a) {
             (Some(x), Some(y)) if y == x + 1 => (x < cs, x >= cs && x < ce, x >= ce),
@@ -299,8 +322,11 @@ fn regions(t: &Transcript, a: &Allele, exons: &[usize], cs: u64, ce: u64) -> (bo
         };
     }
     let mut range: Option<(u64, u64)> = None;
-    for &i in exons {
-        let e = t.exons[i];
+    let overlapped = exons.map_or(0..0, |(first, last)| first..last + 1);
+    for e in &t.exons[overlapped] {
+        if !overlap(a.start, a.end, e.start, e.end) {
+            continue;
+        }
         let (s, en) = (a.start.max(e.start), a.end.min(e.end));
         for g in [s, en] {
             if let Some(c) = t.cdna_position(g) {
@@ -360,77 +386,4 @@ pub(super) fn oriented(t: &Transcript, bases: &[u8]) -> Vec<u8> {
         Strand::Forward => bases.to_vec(),
         Strand::Reverse => reverse_complement(bases),
     }
-}
-
-/// `3/11` or `2-3/11` from 0-based indices.
-fn number(indices: &[usize], total: usize) -> Option<String> {
-    let (first, last) = (indices.first()?, indices.last()?);
-    let mut out = String::with_capacity(8);
-    hgvs::push_number(&mut out, *first as u64 + 1);
-    if first != last {
-        out.push('-');
-        hgvs::push_number(&mut out, *last as u64 + 1);
-    }
-    out.push('/');
-    hgvs::push_number(&mut out, total as u64);
-    Some(out)
-}
-
-fn empty(t: &Transcript, a: &Allele) -> TranscriptConsequence {
-    let mut flags = Vec::new();
-    if let Some(c) = &t.coding {
-        if c.start_incomplete {
-            flags.push("cds_start_NF".to_string());
-        }
-        if c.end_incomplete {
-            flags.push("cds_end_NF".to_string());
-        }
-    }
-    TranscriptConsequence {
-        transcript_id: t.feature_id(),
-        gene_id: t.gene_id.clone(),
-        gene_symbol: t.gene_symbol.clone(),
-        gene_symbol_source: t.hgnc_id.as_ref().map(|_| "HGNC".to_string()),
-        hgnc_id: t.hgnc_id.clone(),
-        biotype: t.biotype.clone(),
-        strand: t.strand.as_i8(),
-        consequence_terms: Vec::new(),
-        impact: String::new(),
-        variant_allele: a.variant_allele(),
-        cdna_start: None,
-        cdna_end: None,
-        cds_start: None,
-        cds_end: None,
-        protein_start: None,
-        protein_end: None,
-        amino_acids: None,
-        codons: None,
-        exon: None,
-        intron: None,
-        distance: None,
-        hgvsc: None,
-        hgvsp: None,
-        hgvs_offset: None,
-        protein_id: t.coding.as_ref().and_then(|c| c.protein_id.clone()),
-        // MANE Select is by definition the canonical transcript (VEP REST marks both).
-        canonical: (t.canonical || t.mane_select).then_some(1),
-        mane_select: t.mane_select.then(|| t.versioned_id()),
-        mane_plus_clinical: t.mane_plus_clinical.then(|| t.versioned_id()),
-        flags,
-    }
-}
-
-fn finish(
-    mut tc: TranscriptConsequence,
-    mut terms: Vec<Consequence>,
-) -> (TranscriptConsequence, Consequence) {
-    terms.sort();
-    terms.dedup();
-    tc.impact = impact_of(&terms).as_str().to_string();
-    tc.consequence_terms = terms.iter().map(|c| c.as_str().to_string()).collect();
-    let worst = terms
-        .first()
-        .copied()
-        .unwrap_or(Consequence::IntergenicVariant);
-    (tc, worst)
 }

@@ -1,0 +1,268 @@
+//! One allele's consequences as the engine computes them, before any output shape: the
+//! transcripts are borrowed from the loaded models, consequence terms are a bit set, and the
+//! computed text (HGVS, codons, amino acids) sits in one buffer. The buffer is reused from
+//! variant to variant, so the hot path allocates (almost) nothing: the VCF writer prints CSQ
+//! straight from it, and the JSON-shaped [`VariantAnnotation`] is built from it on demand.
+
+use std::ops::Range;
+
+use super::{
+    annotate::Allele,
+    consequence::{Consequence, Impact, ALL},
+    output::{IntergenicConsequence, TranscriptConsequence, VariantAnnotation},
+    transcript::Transcript,
+    variant::Variant,
+};
+
+/// A set of consequence terms; iterates in VEP's severity order (sorted, no duplicates).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TermSet(u32);
+
+impl TermSet {
+    pub fn insert(&mut self, c: Consequence) {
+        self.0 |= 1 << (c as u32);
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The terms, most severe first (the enum's order is VEP's severity order).
+    pub fn iter(self) -> impl Iterator<Item = Consequence> {
+        ALL.into_iter()
+            .filter(move |&c| self.0 & (1 << (c as u32)) != 0)
+    }
+
+    pub fn most_severe(self) -> Option<Consequence> {
+        self.iter().next()
+    }
+
+    /// The highest impact among the terms (VEP's `IMPACT`).
+    pub fn impact(self) -> Impact {
+        self.iter()
+            .map(Consequence::impact)
+            .min()
+            .unwrap_or(Impact::Modifier)
+    }
+}
+
+/// One transcript's consequences for the allele. Text fields are ranges into
+/// [`Effects::text`].
+#[derive(Debug, Clone)]
+pub struct TxEffect<'m> {
+    pub transcript: &'m Transcript,
+    pub terms: TermSet,
+    pub cdna: (Option<u64>, Option<u64>),
+    pub cds: (Option<u64>, Option<u64>),
+    pub protein: (Option<u64>, Option<u64>),
+    pub amino_acids: Option<Range<usize>>,
+    pub codons: Option<Range<usize>>,
+    /// 0-based indices of the first and last overlapped exon (transcript order).
+    pub exon: Option<(usize, usize)>,
+    /// 0-based indices of the first and last overlapped intron (transcript order).
+    pub intron: Option<(usize, usize)>,
+    pub distance: Option<u64>,
+    pub hgvsc: Option<Range<usize>>,
+    pub hgvsp: Option<Range<usize>>,
+    pub hgvs_offset: Option<i64>,
+}
+
+impl<'m> TxEffect<'m> {
+    pub fn new(transcript: &'m Transcript) -> Self {
+        Self {
+            transcript,
+            terms: TermSet::default(),
+            cdna: (None, None),
+            cds: (None, None),
+            protein: (None, None),
+            amino_acids: None,
+            codons: None,
+            exon: None,
+            intron: None,
+            distance: None,
+            hgvsc: None,
+            hgvsp: None,
+            hgvs_offset: None,
+        }
+    }
+}
+
+/// Every transcript consequence of one allele, plus the text they point into. Reuse one
+/// value across variants: [`Effects::clear`] keeps the capacity.
+#[derive(Debug, Default)]
+pub struct Effects<'m> {
+    pub transcripts: Vec<TxEffect<'m>>,
+    pub text: String,
+    /// The most severe term over all transcripts; `intergenic_variant` when there are none.
+    pub most_severe: Option<Consequence>,
+}
+
+impl<'m> Effects<'m> {
+    pub fn clear(&mut self) {
+        self.transcripts.clear();
+        self.text.clear();
+        self.most_severe = None;
+    }
+
+    /// A text field of one of the transcript effects.
+    pub fn text(&self, range: &Option<Range<usize>>) -> Option<&str> {
+        range.as_ref().and_then(|r| self.text.get(r.clone()))
+    }
+
+    pub fn most_severe(&self) -> Consequence {
+        self.most_severe.unwrap_or(Consequence::IntergenicVariant)
+    }
+
+    /// The Ensembl VEP REST JSON shape of these effects.
+    pub fn to_annotation(
+        &self,
+        variant: &Variant,
+        chrom: String,
+        allele: &Allele,
+        assembly: &str,
+    ) -> VariantAnnotation {
+        let variant_allele = allele.variant_allele();
+        let transcript_consequences: Vec<TranscriptConsequence> = self
+            .transcripts
+            .iter()
+            .map(|fx| self.transcript_consequence(fx, &variant_allele))
+            .collect();
+        let intergenic_consequences = if transcript_consequences.is_empty() {
+            vec![IntergenicConsequence {
+                consequence_terms: vec![Consequence::IntergenicVariant.as_str().to_string()],
+                impact: Impact::Modifier.as_str().to_string(),
+                variant_allele,
+            }]
+        } else {
+            Vec::new()
+        };
+        VariantAnnotation {
+            input: variant.input.clone(),
+            id: variant.id.clone(),
+            seq_region_name: chrom,
+            start: allele.start,
+            end: allele.end,
+            strand: 1,
+            allele_string: allele.allele_string(),
+            assembly_name: assembly.to_string(),
+            most_severe_consequence: self.most_severe().as_str().to_string(),
+            transcript_consequences,
+            intergenic_consequences,
+        }
+    }
+
+    fn transcript_consequence(
+        &self,
+        fx: &TxEffect<'_>,
+        variant_allele: &str,
+    ) -> TranscriptConsequence {
+        let t = fx.transcript;
+        let owned = |r: &Option<Range<usize>>| self.text(r).map(str::to_string);
+        TranscriptConsequence {
+            transcript_id: t.feature_id(),
+            gene_id: t.gene_id.clone(),
+            gene_symbol: t.gene_symbol.clone(),
+            gene_symbol_source: t.hgnc_id.as_ref().map(|_| "HGNC".to_string()),
+            hgnc_id: t.hgnc_id.clone(),
+            biotype: t.biotype.clone(),
+            strand: t.strand.as_i8(),
+            consequence_terms: fx.terms.iter().map(|c| c.as_str().to_string()).collect(),
+            impact: fx.terms.impact().as_str().to_string(),
+            variant_allele: variant_allele.to_string(),
+            cdna_start: fx.cdna.0,
+            cdna_end: fx.cdna.1,
+            cds_start: fx.cds.0,
+            cds_end: fx.cds.1,
+            protein_start: fx.protein.0,
+            protein_end: fx.protein.1,
+            amino_acids: owned(&fx.amino_acids),
+            codons: owned(&fx.codons),
+            exon: fx.exon.map(|span| number_string(span, t.exons.len())),
+            intron: fx
+                .intron
+                .map(|span| number_string(span, t.exons.len().saturating_sub(1))),
+            distance: fx.distance,
+            hgvsc: owned(&fx.hgvsc),
+            hgvsp: owned(&fx.hgvsp),
+            hgvs_offset: fx.hgvs_offset,
+            protein_id: t.coding.as_ref().and_then(|c| c.protein_id.clone()),
+            // MANE Select is by definition the canonical transcript (VEP REST marks both).
+            canonical: (t.canonical || t.mane_select).then_some(1),
+            mane_select: t.mane_select.then(|| t.versioned_id()),
+            mane_plus_clinical: t.mane_plus_clinical.then(|| t.versioned_id()),
+            flags: flags(t).map(str::to_string).collect(),
+        }
+    }
+}
+
+/// `cds_start_NF` / `cds_end_NF` where the model's CDS is incomplete.
+pub fn flags(t: &Transcript) -> impl Iterator<Item = &'static str> + '_ {
+    let coding = t.coding.as_ref();
+    [
+        (coding.is_some_and(|c| c.start_incomplete), "cds_start_NF"),
+        (coding.is_some_and(|c| c.end_incomplete), "cds_end_NF"),
+    ]
+    .into_iter()
+    .filter_map(|(set, flag)| set.then_some(flag))
+}
+
+/// `3/11` or `2-3/11` from 0-based first/last indices, appended to `out`.
+pub fn push_number_span(out: &mut String, (first, last): (usize, usize), total: usize) {
+    use super::hgvs::push_number;
+    push_number(out, first as u64 + 1);
+    if first != last {
+        out.push('-');
+        push_number(out, last as u64 + 1);
+    }
+    out.push('/');
+    push_number(out, total as u64);
+}
+
+fn number_string(span: (usize, usize), total: usize) -> String {
+    let mut out = String::with_capacity(8);
+    push_number_span(&mut out, span, total);
+    out
+}
+
+/// Appends `s` to `text` and returns where it went.
+pub(crate) fn stash(text: &mut String, s: &str) -> Range<usize> {
+    let from = text.len();
+    text.push_str(s);
+    from..text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn term_sets_iterate_in_severity_order_without_duplicates() {
+        for (i, c) in ALL.iter().enumerate() {
+            assert_eq!(
+                *c as usize, i,
+                "ALL must list the terms in declaration order"
+            );
+        }
+        let mut set = TermSet::default();
+        for c in [
+            Consequence::IntronVariant,
+            Consequence::SpliceRegionVariant,
+            Consequence::IntronVariant,
+            Consequence::StopGained,
+        ] {
+            set.insert(c);
+        }
+        let terms: Vec<Consequence> = set.iter().collect();
+        assert_eq!(
+            terms,
+            [
+                Consequence::StopGained,
+                Consequence::SpliceRegionVariant,
+                Consequence::IntronVariant
+            ]
+        );
+        assert_eq!(set.impact(), Impact::High);
+        assert_eq!(set.most_severe(), Some(Consequence::StopGained));
+        assert_eq!(TermSet::default().impact(), Impact::Modifier);
+    }
+}
