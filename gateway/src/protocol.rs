@@ -70,6 +70,15 @@ pub enum ServerMessage {
         code: String,
         message: String,
     },
+    /// Variants of the analysis that have a result or an error so far, out of `total`;
+    /// sent after each chunk but the last (then `complete` follows). Never decreases.
+    Progress {
+        analysis_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        done: u64,
+        total: u64,
+    },
     Complete {
         analysis_id: String,
         #[serde(skip_serializing_if = "Option::is_none")]

@@ -104,6 +104,9 @@ pub struct Record {
 pub enum Ingested {
     Appended {
         completed: bool,
+        /// The analysis' distinct variants annotated and failed so far, this chunk included.
+        annotated: u64,
+        failed: u64,
     },
     /// (source, id) was ingested before.
     Duplicate,
@@ -354,6 +357,17 @@ pub fn frame(
     }
     map.insert("cursor".into(), Value::String(cursor.to_owned()));
     Ok(Value::Object(map))
+}
+
+/// The `progress` frame, shared by both back ends (the Redis one builds the same in Lua).
+pub fn progress_message(analysis_id: &str, done: u64, total: u64) -> String {
+    ServerMessage::Progress {
+        analysis_id: analysis_id.to_owned(),
+        request_id: None,
+        done,
+        total,
+    }
+    .to_json()
 }
 
 /// The `complete` frame, shared by both back ends (the Redis one builds the same in Lua).

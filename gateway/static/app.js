@@ -127,6 +127,10 @@ function onMessage(msg) {
       if (!a) return;
       completeAnalysis(a, msg);
       break;
+    case "progress":
+      if (!a) return;
+      onProgress(a, msg);
+      break;
     case "pong":
       return;
     default:
@@ -134,6 +138,14 @@ function onMessage(msg) {
       return;
   }
   refresh();
+}
+
+// Done/total of an analysis as the gateway counts it: drives the upload's progress bar.
+function onProgress(a, msg) {
+  if (Number.isInteger(msg.done) && Number.isInteger(msg.total) && msg.done >= (a.progressDone || 0)) {
+    a.progressDone = msg.done;
+    a.progressTotal = msg.total;
+  }
 }
 
 function onError(a, msg) {

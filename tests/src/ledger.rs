@@ -143,6 +143,8 @@ impl Ledger {
                 }
                 None => self.strays.push(frame.clone()),
             },
+            // Between chunks; `complete` carries the final counts this ledger checks.
+            "progress" => {}
             "complete" => req.completes.push((
                 frame["annotated"].as_u64().unwrap_or(0),
                 frame["failed"].as_u64().unwrap_or(0),

@@ -17,7 +17,9 @@ pub fn check_every(timeout: Duration) -> Duration {
 
 /// Runs for the life of the process.
 pub async fn watch(store: Store, timeout: Duration) {
-    let mut tick = tokio::time::interval(check_every(timeout));
+    let every = check_every(timeout);
+    // Nothing can be overdue at start-up before one period has passed.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;

@@ -340,6 +340,7 @@ async fn requests_split_into_chunks_complete_after_the_last_one() {
         202
     );
     assert_eq!(next_json(&mut ws).await["chunk_index"], 1);
+    assert_eq!(next_json(&mut ws).await["type"], "progress");
     assert_eq!(
         post_event(
             &h,

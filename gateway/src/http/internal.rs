@@ -64,7 +64,7 @@ async fn receive(
     let ingested = state.store.ingest(&record).await;
     metrics::histogram!(telemetry::INGEST_SECONDS).record(started.elapsed().as_secs_f64());
     match ingested {
-        Ok(Ingested::Appended { completed }) => {
+        Ok(Ingested::Appended { completed, .. }) => {
             received("delivered");
             tracing::info!(%source, %id, %analysis_id, completed, "result stored for delivery");
             HttpResponse::Accepted().finish()

@@ -12,7 +12,8 @@ use dedup::DedupWindow;
 pub use progress::{ChunkError, Progress, Step};
 
 use super::{
-    complete_message, frame, AnalysisMeta, Entry, Ingested, Overdue, Read, Record, StreamLimits,
+    complete_message, frame, progress_message, AnalysisMeta, Entry, Ingested, Overdue, Read,
+    Record, StreamLimits,
 };
 use crate::registry::Registry;
 
@@ -138,6 +139,7 @@ impl MemoryStore {
             Err(e) => return Ingested::Rejected(e),
         };
         analysis.touched = Instant::now();
+        let (annotated, failed) = analysis.progress.totals();
         let meta = analysis.meta.clone();
         state.dedup.insert(&record.dedup_key);
         let stream = state.streams.entry(meta.session_id.clone()).or_default();
@@ -158,13 +160,22 @@ impl MemoryStore {
             append(complete_message(&record.analysis_id, annotated, failed));
             true
         } else {
+            append(progress_message(
+                &record.analysis_id,
+                annotated + failed,
+                meta.variant_count,
+            ));
             false
         };
         stream.touched = Some(Instant::now());
         if completed {
             state.analyses.remove(&record.analysis_id);
         }
-        Ingested::Appended { completed }
+        Ingested::Appended {
+            completed,
+            annotated,
+            failed,
+        }
     }
 
     pub fn read(&self, session_id: &str, after: &str, count: usize) -> Read {

@@ -229,6 +229,21 @@ impl RedisStore {
     }
 
     pub async fn ingest(&self, record: &Record) -> Result<Ingested, StoreError> {
+        let reply = match self.try_ingest(record).await {
+            // The first command on a connection Redis dropped (a restart) fails while the
+            // manager reconnects. The script is idempotent (dedup marker), so one retry is
+            // safe and spares the sender a redelivery.
+            Err(e) if e.is_connection_dropped() || e.is_io_error() => {
+                tracing::debug!(error = %e, "redis connection dropped, retrying the ingest once");
+                self.try_ingest(record).await
+            }
+            other => other,
+        }
+        .map_err(unavailable)?;
+        parse_ingest_reply(&reply, record)
+    }
+
+    async fn try_ingest(&self, record: &Record) -> Result<String, redis::RedisError> {
         let mut con = self.commands.clone();
         let reply: String = self
             .ingest
@@ -250,9 +265,8 @@ impl RedisStore {
             .arg(WAKE_CHANNEL)
             .arg(self.deadline_ms())
             .invoke_async(&mut con)
-            .await
-            .map_err(unavailable)?;
-        parse_ingest_reply(&reply, record)
+            .await?;
+        Ok(reply)
     }
 
     pub async fn read(
@@ -343,9 +357,23 @@ fn parse_ingest_reply(reply: &str, record: &Record) -> Result<Ingested, StoreErr
     Ok(match status {
         "duplicate" => Ingested::Duplicate,
         "unknown" => Ingested::UnknownAnalysis,
-        "appended" => Ingested::Appended {
-            completed: n == "1",
-        },
+        "appended" => {
+            let mut parts = n.split(':');
+            let completed = parts.next() == Some("1");
+            let mut total = || {
+                parts
+                    .next()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .ok_or_else(|| {
+                        StoreError::Protocol(format!("unexpected ingest reply {reply:?}"))
+                    })
+            };
+            Ingested::Appended {
+                completed,
+                annotated: total()?,
+                failed: total()?,
+            }
+        }
         "count_mismatch" => Ingested::Rejected(ChunkError::CountMismatch {
             expected: number()?,
             got: record.chunk_count,

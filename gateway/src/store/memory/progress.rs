@@ -37,6 +37,11 @@ impl Progress {
         }
     }
 
+    /// Distinct variants annotated and failed so far.
+    pub fn totals(&self) -> (u64, u64) {
+        (self.annotated, self.failed)
+    }
+
     pub fn chunk_count(&self) -> u64 {
         self.chunk_count
     }

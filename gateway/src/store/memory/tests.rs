@@ -63,15 +63,23 @@ fn complete_is_appended_once_after_the_last_chunk() {
     s.begin(&meta("a1", 2));
     assert_eq!(
         s.ingest(&record("e1", "a1", 1, 2)),
-        Ingested::Appended { completed: false }
+        Ingested::Appended {
+            completed: false,
+            annotated: 1,
+            failed: 0
+        }
     );
     assert_eq!(
         s.ingest(&record("e2", "a1", 0, 2)),
-        Ingested::Appended { completed: true }
+        Ingested::Appended {
+            completed: true,
+            annotated: 2,
+            failed: 0
+        }
     );
     assert_eq!(
         types(&s.read("s1", START, 10)),
-        ["result", "result", "complete"]
+        ["result", "progress", "result", "complete"]
     );
 }
 
@@ -85,7 +93,7 @@ fn redelivered_event_is_a_duplicate_and_a_new_id_for_a_seen_chunk_is_rejected() 
         s.ingest(&record("e9", "a1", 0, 2)),
         Ingested::Rejected(ChunkError::Duplicate(0))
     );
-    assert_eq!(types(&s.read("s1", START, 10)), ["result"]);
+    assert_eq!(types(&s.read("s1", START, 10)), ["result", "progress"]);
 }
 
 #[test]
@@ -98,14 +106,14 @@ fn reading_after_a_cursor_returns_only_later_entries_with_request_ids() {
     let Read::Entries(all) = s.read("s1", START, 10) else {
         panic!("no gap expected")
     };
-    assert_eq!(all.len(), 4);
+    assert_eq!(all.len(), 6);
     assert_eq!(all[0].message["request_id"], "r1");
     let Read::Entries(rest) = s.read("s1", &all[1].cursor, 10) else {
         panic!("no gap expected")
     };
     assert_eq!(
         rest.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        [3, 4],
+        [3, 4, 5, 6],
         "entries after the cursor, in order"
     );
 }
@@ -119,7 +127,8 @@ fn a_reader_behind_the_trimmed_entries_gets_a_gap() {
     }
     assert_eq!(s.read("s1", START, 10), Read::Gap);
     assert_eq!(s.read("s1", "0-1", 10), Read::Gap);
-    assert!(matches!(s.read("s1", "0-2", 10), Read::Entries(ref e) if e.len() == 8));
+    // 10 chunks: 10 results and 10 progress frames, of which the last 8 are kept.
+    assert!(matches!(s.read("s1", "0-12", 10), Read::Entries(ref e) if e.len() == 8));
 }
 
 #[test]
@@ -143,12 +152,40 @@ fn unsent_chunks_fail_their_variants_and_complete_the_analysis() {
     s.ingest(&record("e1", "a1", 0, 2));
     assert_eq!(
         s.ingest(&unsent_chunk(&m, 1, 5, "broker_timeout", "no answer")),
-        Ingested::Appended { completed: true }
+        Ingested::Appended {
+            completed: true,
+            annotated: 1,
+            failed: 5
+        }
     );
     let Read::Entries(e) = s.read("s1", START, 10) else {
         panic!("no gap expected")
     };
-    assert_eq!(e[1].message["code"], "broker_timeout");
-    assert_eq!(e[2].message["annotated"], 1);
-    assert_eq!(e[2].message["failed"], 5);
+    assert_eq!(e[2].message["code"], "broker_timeout");
+    assert_eq!(e[3].message["annotated"], 1);
+    assert_eq!(e[3].message["failed"], 5);
+}
+
+#[test]
+fn progress_after_each_chunk_but_the_last_counts_done_variants_of_the_total() {
+    let s = store();
+    s.begin(&meta("a1", 3));
+    for (i, id) in ["e1", "e2", "e3"].iter().enumerate() {
+        s.ingest(&record(id, "a1", i as u64, 3));
+    }
+    let Read::Entries(e) = s.read("s1", START, 10) else {
+        panic!("no gap expected")
+    };
+    let progress: Vec<(u64, u64)> = e
+        .iter()
+        .filter(|e| e.message["type"] == "progress")
+        .map(|e| {
+            assert_eq!(e.message["request_id"], "r1");
+            (
+                e.message["done"].as_u64().unwrap_or_default(),
+                e.message["total"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(progress, [(1, 6), (2, 6)]);
 }

@@ -8,7 +8,8 @@
 --       7 stream max length, 8 ttl seconds, 9 analysis id, 10 wake channel,
 --       11 the analysis' new deadline (unix ms) if chunks remain
 -- Returns "duplicate", "unknown", "count_mismatch:<n>", "out_of_range:<n>",
--- "duplicate_chunk:<i>" or "appended:<0|1>" (1 when the analysis completed).
+-- "duplicate_chunk:<i>" or "appended:<0|1>:<annotated>:<failed>" (1 when the analysis
+-- completed; the totals so far, this chunk included).
 local dedup, akey, ckey, skey, nkey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local deadlines, deadline = KEYS[6], ARGV[11]
 local session, index, count = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -16,7 +17,7 @@ local annotated, failed, frame = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local maxlen, ttl, analysis, channel = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], ARGV[10]
 
 if redis.call('EXISTS', dedup) == 1 then return 'duplicate' end
-local a = redis.call('HMGET', akey, 'session', 'request', 'chunks', 'traceparent')
+local a = redis.call('HMGET', akey, 'session', 'request', 'chunks', 'traceparent', 'variants')
 if not a[1] or a[1] ~= session then return 'unknown' end
 local expected = tonumber(a[3])
 if count ~= expected then return 'count_mismatch:' .. expected end
@@ -37,6 +38,10 @@ end
 
 append(frame)
 local done = redis.call('SCARD', ckey) == expected
+if not done and a[5] then
+  append('{"type":"progress","analysis_id":' .. cjson.encode(analysis) ..
+    ',"done":' .. (total_annotated + total_failed) .. ',"total":' .. a[5] .. '}')
+end
 if done then
   append('{"type":"complete","analysis_id":' .. cjson.encode(analysis) ..
     ',"annotated":' .. total_annotated .. ',"failed":' .. total_failed .. '}')
@@ -51,5 +56,6 @@ end
 redis.call('EXPIRE', skey, ttl)
 redis.call('EXPIRE', nkey, ttl)
 redis.call('PUBLISH', channel, session)
-if done then return 'appended:1' end
-return 'appended:0'
+local totals = ':' .. total_annotated .. ':' .. total_failed
+if done then return 'appended:1' .. totals end
+return 'appended:0' .. totals
