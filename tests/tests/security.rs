@@ -136,35 +136,44 @@ async fn deeply_nested_json_in_a_frame_is_malformed_json_not_a_crash() {
     still_serves(&gateway).await;
 }
 
-#[tokio::test]
-async fn deeply_nested_event_data_is_refused_with_400_by_gateway_and_function() {
-    let (gateway, function) = start_pipeline().await;
-    let nested = "[".repeat(100_000);
-    let http = reqwest::Client::builder()
+/// A CloudEvent whose data is 100 000 nested `[`, with the routing attributes present so the
+/// data itself is what gets decoded.
+async fn post_nested(url: &str, ty: &str) -> reqwest::Response {
+    reqwest::Client::builder()
         .timeout(WAIT)
         .build()
-        .expect("client");
-    for (url, ty) in [
-        (gateway.events_url(), "dev.genomics.variants.annotated.v1"),
-        (function.url("/"), "dev.genomics.variants.submitted.v1"),
-    ] {
-        let resp = http
-            .post(&url)
-            .header("ce-specversion", "1.0")
-            .header("ce-id", "nested")
-            .header("ce-type", ty)
-            .header("ce-source", "urn:attacker")
-            // Routing attributes present, so the data itself is what gets decoded.
-            .header("ce-sessionid", "s-1")
-            .header("ce-analysisid", "a-1")
-            .header("ce-partitionkey", "a-1")
-            .header("content-type", "application/json")
-            .body(nested.clone())
-            .send()
-            .await
-            .expect("answer");
-        assert_eq!(resp.status(), 400, "{url}");
-    }
+        .expect("client")
+        .post(url)
+        .header("ce-specversion", "1.0")
+        .header("ce-id", "nested")
+        .header("ce-type", ty)
+        .header("ce-source", "urn:attacker")
+        .header("ce-sessionid", "s-1")
+        .header("ce-analysisid", "a-1")
+        .header("ce-partitionkey", "a-1")
+        .header("content-type", "application/json")
+        .body("[".repeat(100_000))
+        .send()
+        .await
+        .expect("answer")
+}
+
+#[tokio::test]
+async fn deeply_nested_event_data_is_refused_by_the_gateway_and_failed_by_the_function() {
+    let (gateway, _pipeline_function) = start_pipeline().await;
+    let resp = post_nested(&gateway.events_url(), "dev.genomics.variants.annotated.v1").await;
+    assert_eq!(resp.status(), 400);
+    // The function turns a poison event that names its session into a typed failure for
+    // that session (here its inline reply), instead of crashing or dropping it.
+    let function = start_function(None, &[]).await;
+    let resp = post_nested(&function.url("/"), "dev.genomics.variants.submitted.v1").await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["ce-type"],
+        "dev.genomics.analysis.failed.v1",
+        "{:?}",
+        resp.headers()
+    );
     still_serves_function(&function).await;
     still_serves(&gateway).await;
 }
