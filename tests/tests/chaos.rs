@@ -386,3 +386,70 @@ async fn a_gateway_killed_mid_analysis_resumes_on_the_other_replica() {
     ledger.assert_exactly_once();
     ledger.report("gateway SIGKILL mid-analysis, resume on replica B");
 }
+
+#[tokio::test]
+async fn chunks_accepted_but_never_answered_time_out_once_and_late_results_are_dropped() {
+    const CHUNKS: usize = 3;
+    // The broker takes every event (202) and the test decides which ever come back.
+    let broker = Recorder::start(202).await;
+    let gateway = start_gateway(
+        &broker.url(),
+        &env(&[("CHUNK_SIZE", "2"), ("CHUNK_TIMEOUT_SECS", "2")]),
+    )
+    .await;
+    let function = start_function(None, &[]).await;
+    let mut client = Observer::connect(&gateway.ws_url()).await;
+    let mut ledger = Ledger::default();
+    client
+        .analyze(&mut ledger, "unanswered", &variants(2 * CHUNKS), 2)
+        .await;
+    let mut submitted = broker.wait_for(CHUNKS, Duration::from_secs(10)).await;
+    submitted.sort_by_key(|s| s.event()["data"]["chunk_index"].as_u64());
+    let mut annotated = Vec::new();
+    for s in &submitted {
+        annotated.push(annotate(&function, s).await);
+    }
+    // Only chunk 0 comes back in time; the others time out.
+    assert_eq!(deliver(&gateway, &annotated[0]).await, 202);
+    let frames = settle_keep(&mut client, &mut ledger).await;
+    assert_eq!(
+        codes(&frames),
+        vec!["chunk_timeout"; CHUNKS - 1],
+        "{frames:?}"
+    );
+    // Their results turn up after all: the client already has one outcome per chunk.
+    for event in &annotated[1..] {
+        let status = deliver(&gateway, event).await;
+        assert!(matches!(status, 202 | 400), "{status}");
+    }
+    while let Next::Json(f) = client.next(QUIET).await {
+        ledger.see(&f);
+    }
+    ledger.assert_exactly_once();
+    ledger.report("chunks accepted, never answered (deadline)");
+}
+
+#[tokio::test]
+async fn a_gateway_killed_while_submitting_still_completes_the_analysis_on_resume() {
+    let redis = RedisServer::start().await;
+    // The function is slow to take each chunk, so replica A dies between two chunks.
+    let proxy = Proxy::start(e2e::free_port()).await;
+    let extra = env(&[("CHUNK_SIZE", "2"), ("CHUNK_TIMEOUT_SECS", "2")]);
+    let mut a = start_replica(&proxy.url(), &redis, &extra).await;
+    let b = start_replica(&proxy.url(), &redis, &extra).await;
+    let function = start_function(Some(&b.events_url()), &[]).await;
+    proxy.set_upstream(function.port);
+    proxy.set_fault(Fault::DelayRequest(Duration::from_millis(300)));
+
+    let mut client = Observer::connect(&a.ws_url()).await;
+    let mut ledger = Ledger::default();
+    client.analyze(&mut ledger, "cut", &variants(10), 2).await;
+    proxy.wait_for_requests(2, Duration::from_secs(10)).await;
+    a.service.kill().await;
+    // No `accepted` ever reached the client; what the dead replica sent comes back, the
+    // chunks it never sent time out, and `complete` follows on the other replica.
+    let mut resumed = Observer::resume(&b.ws_url(), &client.session_id, None).await;
+    resumed.settle(&mut ledger, SETTLE, QUIET).await;
+    ledger.assert_exactly_once();
+    ledger.report("gateway SIGKILL while submitting, resume on B");
+}
