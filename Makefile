@@ -12,7 +12,7 @@ GATEWAY_PORT ?= 8080
 EVENTS_PORT ?= 8081
 FUNCTION_PORT ?= 8090
 
-.PHONY: all build build-release run test test-unit test-e2e test-manifests test-browser test-setup images lint fmt clippy bench fuzz clean
+.PHONY: all build build-release run test test-unit test-e2e test-manifests test-browser test-setup images lint fmt clippy bench fuzz chaos clean
 
 all: build
 
@@ -63,6 +63,11 @@ images:
 ## cargo-fuzz targets (parsers, protocol decoder, event data), FUZZ_SECONDS each.
 fuzz:
 	scripts/fuzz.sh
+
+## Fault injection + hostile input against the real processes, with a per-fault count check
+## (every submitted variant ends exactly once as a result or a typed error). Also part of test-e2e.
+chaos:
+	bash scripts/chaos.sh
 
 lint: fmt clippy
 
