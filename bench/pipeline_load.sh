@@ -43,14 +43,16 @@ pids=()
 stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
 trap stop_all EXIT
 
-echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ)"
+commit="${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $commit, $(date -u +%FT%TZ)"
 
 gw_port=$(free_port); ev_port=$(free_port); fn_port=$(free_port)
 PORT="$fn_port" K_SINK="http://127.0.0.1:${ev_port}/" RUST_LOG=warn "$bin/vep-function" serve &
 fn_pid=$!; pids+=($fn_pid)
 wait_ready "http://127.0.0.1:${fn_port}/health/readiness"
+# The per-session rate limit is lifted so ANALYSES can be raised; every other limit is default.
 PORT="$gw_port" EVENTS_PORT="$ev_port" BROKER_URL="http://127.0.0.1:${fn_port}/" \
-  RUST_LOG=warn "$bin/gateway" &
+  RATE_LIMIT_PER_MINUTE=1000000 RATE_LIMIT_BURST=1000000 RUST_LOG=warn "$bin/gateway" &
 gw_pid=$!; pids+=($gw_pid)
 wait_ready "http://127.0.0.1:${gw_port}/q/health/ready"
 echo "== pipeline: gateway (pid $gw_pid) + vep-function (pid $fn_pid)"
