@@ -12,8 +12,11 @@ use actix_web::{App, HttpResponse, HttpServer};
 use futures_util::future::{self, Either, FutureExt};
 use tokio::sync::watch;
 
+use crate::analysis::spool::Spool;
+use crate::analysis::upload::UploadLimits;
 use crate::broker::Broker;
 use crate::config::Config;
+use crate::http::api::{self, ApiState};
 use crate::http::auth::AuthPolicy;
 use crate::http::internal::{self, InternalState};
 use crate::http::public::{self, PublicState};
@@ -74,9 +77,10 @@ fn store(config: &Config, registry: Arc<Registry>) -> Result<Store, StoreError> 
         chunk_timeout: config.chunk_timeout,
     };
     Ok(match &config.redis_url {
-        Some(url) => Store::Redis(RedisStore::connect(url, limits, registry)?),
-        None => Store::Memory(Arc::new(MemoryStore::new(limits, registry))),
-    })
+        Some(url) => Store::redis(RedisStore::connect(url, limits, registry)?),
+        None => Store::memory(Arc::new(MemoryStore::new(limits, registry))),
+    }
+    .with_spool(Spool::new(config.results_dir.clone(), config.stream_ttl)))
 }
 
 impl Gateway {
@@ -127,6 +131,19 @@ impl Gateway {
             bearer_token: config.auth_token.clone(),
             identity_header: config.trusted_identity_header.clone(),
         };
+        let api_state = ApiState {
+            spool: Spool::new(config.results_dir.clone(), config.stream_ttl),
+            store: store.clone(),
+            broker: public_state.session.broker.clone(),
+            chunk_size: config.upload_chunk_size,
+            ce_source: config.ce_source.clone(),
+            limits: UploadLimits {
+                max_bytes: config.max_upload_bytes,
+                max_variants: config.max_upload_variants,
+            },
+            allowed_origins: config.allowed_origins.clone(),
+            ready: ready.clone(),
+        };
         let internal_state = InternalState { store };
         let public = HttpServer::new(move || {
             let auth = auth.clone();
@@ -135,7 +152,8 @@ impl Gateway {
                 // Only the WebSocket upgrade is gated: the page itself is public, and behind
                 // an OAuth proxy the proxy gates everything anyway.
                 .wrap_fn(move |req, srv| {
-                    if req.path() == "/ws" && !auth.is_open() {
+                    let gated = req.path() == "/ws" || req.path().starts_with("/api/");
+                    if gated && !auth.is_open() {
                         if let Err(e) = auth.check(req.headers()) {
                             tracing::info!(code = e.code(), "websocket upgrade refused");
                             let res = HttpResponse::Unauthorized()
@@ -151,6 +169,7 @@ impl Gateway {
                     Either::Right(srv.call(req).map(|r| r.map(|r| r.map_into_left_body())))
                 })
                 .configure(public::configure(public_state.clone()))
+                .configure(api::configure(api_state.clone()))
         })
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_GRACE)

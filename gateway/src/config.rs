@@ -35,6 +35,10 @@ pub const SEND_TIMEOUT_MS: &str = "SEND_TIMEOUT_MS";
 pub const AUTH_TOKEN: &str = "AUTH_TOKEN";
 pub const TRUSTED_IDENTITY_HEADER: &str = "TRUSTED_IDENTITY_HEADER";
 pub const CHUNK_TIMEOUT_SECS: &str = "CHUNK_TIMEOUT_SECS";
+pub const RESULTS_DIR: &str = "RESULTS_DIR";
+pub const MAX_UPLOAD_BYTES: &str = "MAX_UPLOAD_BYTES";
+pub const MAX_UPLOAD_VARIANTS: &str = "MAX_UPLOAD_VARIANTS";
+pub const UPLOAD_CHUNK_SIZE: &str = "UPLOAD_CHUNK_SIZE";
 
 /// Where configuration values come from.
 pub trait Source {
@@ -108,6 +112,15 @@ pub struct Config {
     /// An analysis with outstanding chunks and no chunk back for this long fails them with
     /// `chunk_timeout`, so it completes.
     pub chunk_timeout: Duration,
+    /// Where REST analyses keep their input and results for download (one directory each,
+    /// removed after `stream_ttl`).
+    pub results_dir: std::path::PathBuf,
+    /// Upload limits of `POST /api/analyses` (bytes as sent and once decompressed).
+    pub max_upload_bytes: u64,
+    pub max_upload_variants: u64,
+    /// Variants per event for uploads: a few hundred, so function instances share a large
+    /// file and each event (and its annotated reply) stays small.
+    pub upload_chunk_size: usize,
 }
 
 impl Config {
@@ -169,6 +182,12 @@ impl Config {
             send_timeout: Duration::from_millis(positive(src, SEND_TIMEOUT_MS, 10_000)?),
             auth_token: value(src, AUTH_TOKEN),
             chunk_timeout: Duration::from_secs(positive(src, CHUNK_TIMEOUT_SECS, 300)?),
+            results_dir: value(src, RESULTS_DIR)
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::env::temp_dir().join("gateway-results")),
+            max_upload_bytes: positive(src, MAX_UPLOAD_BYTES, 1 << 30)?,
+            max_upload_variants: positive(src, MAX_UPLOAD_VARIANTS, 1_000_000)?,
+            upload_chunk_size: positive(src, UPLOAD_CHUNK_SIZE, 250)?,
             trusted_identity_header: match value(src, TRUSTED_IDENTITY_HEADER) {
                 None => None,
                 Some(h) => Some(

@@ -1,6 +1,7 @@
 //! HTTP edges: the public app (page, WebSocket, health) and the internal events app.
 //! Handlers stay thin: decoding, routing and bookkeeping live in their own modules.
 
+pub mod api;
 pub mod auth;
 pub mod internal;
 pub mod public;

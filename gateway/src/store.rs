@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::analysis::spool::Spool;
 use crate::events::{Inbound, InboundKind};
 use crate::protocol::ServerMessage;
 use crate::registry::Registry;
@@ -64,6 +65,9 @@ pub struct AnalysisMeta {
     /// is what a chunk that never comes back fails.
     pub variant_count: u64,
     pub chunk_size: u64,
+    /// False for a REST analysis without a session: its frames go to no session's stream
+    /// (nobody would read them), only its bookkeeping and its spool.
+    pub streamed: bool,
 }
 
 impl AnalysisMeta {
@@ -133,41 +137,76 @@ pub enum Read {
     Gap,
 }
 
-/// The configured back end.
+/// The configured back end, plus where results of REST analyses are spooled for download.
 #[derive(Clone)]
-pub enum Store {
+pub struct Store {
+    backend: Backend,
+    spool: Option<Spool>,
+}
+
+#[derive(Clone)]
+enum Backend {
     Memory(Arc<memory::MemoryStore>),
     Redis(redis::RedisStore),
 }
 
 impl Store {
+    pub fn memory(store: Arc<memory::MemoryStore>) -> Self {
+        Self {
+            backend: Backend::Memory(store),
+            spool: None,
+        }
+    }
+
+    pub fn redis(store: redis::RedisStore) -> Self {
+        Self {
+            backend: Backend::Redis(store),
+            spool: None,
+        }
+    }
+
+    /// Chunks of analyses that have a spool directory are also written there (downloads).
+    pub fn with_spool(mut self, spool: Spool) -> Self {
+        self.spool = Some(spool);
+        self
+    }
+
+    pub fn spool(&self) -> Option<&Spool> {
+        self.spool.as_ref()
+    }
+
     pub async fn begin(&self, meta: &AnalysisMeta) -> Result<(), StoreError> {
-        match self {
-            Self::Memory(m) => {
+        match &self.backend {
+            Backend::Memory(m) => {
                 m.begin(meta);
                 Ok(())
             }
-            Self::Redis(r) => r.begin(meta).await,
+            Backend::Redis(r) => r.begin(meta).await,
         }
     }
 
     pub async fn abandon(&self, analysis_id: &str) -> Result<(), StoreError> {
-        match self {
-            Self::Memory(m) => {
+        match &self.backend {
+            Backend::Memory(m) => {
                 m.abandon(analysis_id);
                 Ok(())
             }
-            Self::Redis(r) => r.abandon(analysis_id).await,
+            Backend::Redis(r) => r.abandon(analysis_id).await,
         }
     }
 
     /// Records a chunk and appends its frame (and `complete` after the last chunk) to the
     /// session's stream, atomically; then wakes whichever replica holds the session.
     pub async fn ingest(&self, record: &Record) -> Result<Ingested, StoreError> {
-        match self {
-            Self::Memory(m) => Ok(m.ingest(record)),
-            Self::Redis(r) => r.ingest(record).await,
+        let ingested = match &self.backend {
+            Backend::Memory(m) => m.ingest(record),
+            Backend::Redis(r) => r.ingest(record).await?,
+        };
+        if let (Some(spool), Ingested::Appended { .. }) = (&self.spool, &ingested) {
+            // After the bookkeeping accepted it, so a redelivery is never spooled twice.
+            spool.chunk(record, &ingested).await;
         }
+        Ok(ingested)
     }
 
     /// Up to `count` entries after `after` (a cursor from an earlier read, or [`START`]).
@@ -177,9 +216,18 @@ impl Store {
         after: &str,
         count: usize,
     ) -> Result<Read, StoreError> {
-        match self {
-            Self::Memory(m) => Ok(m.read(session_id, after, count)),
-            Self::Redis(r) => r.read(session_id, after, count).await,
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.read(session_id, after, count)),
+            Backend::Redis(r) => r.read(session_id, after, count).await,
+        }
+    }
+
+    /// Distinct variants (annotated, failed) of an analysis in progress; `None` once it
+    /// completed, was abandoned or expired (or never existed).
+    pub async fn progress(&self, analysis_id: &str) -> Result<Option<(u64, u64)>, StoreError> {
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.progress(analysis_id)),
+            Backend::Redis(r) => r.progress(analysis_id).await,
         }
     }
 
@@ -187,27 +235,27 @@ impl Store {
     /// chunks. Read-only: the caller ingests a [`timed_out_chunk`] per missing chunk, and the
     /// dedup key of those records makes that exactly-once whichever replica gets there first.
     pub async fn overdue(&self, max: usize) -> Result<Vec<Overdue>, StoreError> {
-        match self {
-            Self::Memory(m) => Ok(m.overdue(max)),
-            Self::Redis(r) => r.overdue(max).await,
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.overdue(max)),
+            Backend::Redis(r) => r.overdue(max).await,
         }
     }
 
     /// Tells the replica holding `session_id` that another connection resumed it.
     pub async fn evict(&self, session_id: &str, connection: &str) -> Result<(), StoreError> {
-        match self {
-            Self::Memory(m) => {
+        match &self.backend {
+            Backend::Memory(m) => {
                 m.evict(session_id, connection);
                 Ok(())
             }
-            Self::Redis(r) => r.evict(session_id, connection).await,
+            Backend::Redis(r) => r.evict(session_id, connection).await,
         }
     }
 
     pub fn registry(&self) -> &Arc<Registry> {
-        match self {
-            Self::Memory(m) => m.registry(),
-            Self::Redis(r) => r.registry(),
+        match &self.backend {
+            Backend::Memory(m) => m.registry(),
+            Backend::Redis(r) => r.registry(),
         }
     }
 }

@@ -110,7 +110,7 @@ async fn ready(state: web::Data<PublicState>) -> HttpResponse {
 }
 
 /// Browsers always send Origin on WebSocket upgrades; other clients may omit it.
-fn origin_allowed(req: &HttpRequest, allowed: &[String]) -> bool {
+pub(super) fn origin_allowed(req: &HttpRequest, allowed: &[String]) -> bool {
     let Some(origin) = req
         .headers()
         .get(header::ORIGIN)

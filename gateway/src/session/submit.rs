@@ -80,6 +80,7 @@ pub fn start(
         traceparent,
         variant_count: variant_count as u64,
         chunk_size: ctx.chunk_size as u64,
+        streamed: true,
     };
     tracing::info!(%session_id, analysis_id = %meta.analysis_id, variant_count, chunk_count = sizes.len(), "submitting analysis");
 

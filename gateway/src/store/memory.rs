@@ -142,6 +142,17 @@ impl MemoryStore {
         let (annotated, failed) = analysis.progress.totals();
         let meta = analysis.meta.clone();
         state.dedup.insert(&record.dedup_key);
+        if !meta.streamed {
+            let completed = matches!(step, Step::Complete { .. });
+            if completed {
+                state.analyses.remove(&record.analysis_id);
+            }
+            return Ingested::Appended {
+                completed,
+                annotated,
+                failed,
+            };
+        }
         let stream = state.streams.entry(meta.session_id.clone()).or_default();
         let mut append = |message: String| {
             stream.last += 1;
@@ -214,6 +225,13 @@ impl MemoryStore {
             }
         }
         Read::Entries(out)
+    }
+
+    pub fn progress(&self, analysis_id: &str) -> Option<(u64, u64)> {
+        self.lock()
+            .analyses
+            .get(analysis_id)
+            .map(|a| a.progress.totals())
     }
 
     /// Analyses with no chunk back for the chunk timeout (`touched` moves on each chunk).

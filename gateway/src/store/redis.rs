@@ -137,6 +137,9 @@ impl RedisStore {
         if let Some(t) = &meta.traceparent {
             cmd.hset(&key, "traceparent", t).ignore();
         }
+        if !meta.streamed {
+            cmd.hset(&key, "nostream", "1").ignore();
+        }
         cmd.expire(&key, self.ttl_secs()).ignore();
         let mut con = self.commands.clone();
         cmd.query_async::<()>(&mut con).await.map_err(unavailable)
@@ -160,6 +163,22 @@ impl RedisStore {
         let now = chrono::Utc::now().timestamp_millis();
         let timeout = i64::try_from(self.limits.chunk_timeout.as_millis()).unwrap_or(i64::MAX);
         now.saturating_add(timeout)
+    }
+
+    pub async fn progress(&self, analysis_id: &str) -> Result<Option<(u64, u64)>, StoreError> {
+        let mut con = self.commands.clone();
+        let fields: Vec<Option<u64>> = redis::cmd("HMGET")
+            .arg(analysis_key(analysis_id))
+            .arg("chunks")
+            .arg("annotated")
+            .arg("failed")
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        Ok(match fields.as_slice() {
+            [Some(_), annotated, failed] => Some((annotated.unwrap_or(0), failed.unwrap_or(0))),
+            _ => None,
+        })
     }
 
     pub async fn overdue(&self, max: usize) -> Result<Vec<Overdue>, StoreError> {
@@ -187,6 +206,7 @@ impl RedisStore {
                         "traceparent",
                         "variants",
                         "chunk_size",
+                        "nostream",
                     ],
                 )
                 .smembers(chunks_key(&id))
@@ -217,6 +237,7 @@ impl RedisStore {
                     traceparent: field(3),
                     variant_count: number(4).unwrap_or(0),
                     chunk_size: number(5).unwrap_or(0),
+                    streamed: field(6).as_deref() != Some("1"),
                 },
                 missing,
             });

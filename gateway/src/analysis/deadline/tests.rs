@@ -13,7 +13,7 @@ fn store(chunk_timeout: Duration) -> Store {
         ttl: Duration::from_secs(60),
         chunk_timeout,
     };
-    Store::Memory(Arc::new(MemoryStore::new(
+    Store::memory(Arc::new(MemoryStore::new(
         limits,
         Arc::new(Registry::new(4)),
     )))
@@ -28,6 +28,7 @@ fn meta() -> AnalysisMeta {
         traceparent: None,
         variant_count: 5,
         chunk_size: 2,
+        streamed: true,
     }
 }
 

@@ -25,6 +25,7 @@ fn meta(analysis: &str, chunks: u64) -> AnalysisMeta {
         traceparent: None,
         variant_count: chunks * 2,
         chunk_size: 2,
+        streamed: true,
     }
 }
 

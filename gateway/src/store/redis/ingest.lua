@@ -17,7 +17,10 @@ local annotated, failed, frame = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local maxlen, ttl, analysis, channel = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], ARGV[10]
 
 if redis.call('EXISTS', dedup) == 1 then return 'duplicate' end
-local a = redis.call('HMGET', akey, 'session', 'request', 'chunks', 'traceparent', 'variants')
+local a = redis.call('HMGET', akey, 'session', 'request', 'chunks', 'traceparent', 'variants',
+  'nostream')
+-- A REST analysis without a session: bookkeeping only, no frames.
+local streamed = a[6] ~= '1'
 if not a[1] or a[1] ~= session then return 'unknown' end
 local expected = tonumber(a[3])
 if count ~= expected then return 'count_mismatch:' .. expected end
@@ -28,6 +31,7 @@ local total_failed = redis.call('HINCRBY', akey, 'failed', failed)
 redis.call('SET', dedup, '1', 'EX', ttl)
 
 local function append(message)
+  if not streamed then return end
   local n = redis.call('INCR', nkey)
   if a[4] then
     redis.call('XADD', skey, 'MAXLEN', maxlen, '*', 'n', n, 'm', message, 'r', a[2], 't', a[4])
@@ -53,9 +57,11 @@ else
   redis.call('EXPIRE', akey, ttl)
   redis.call('EXPIRE', ckey, ttl)
 end
-redis.call('EXPIRE', skey, ttl)
-redis.call('EXPIRE', nkey, ttl)
-redis.call('PUBLISH', channel, session)
+if streamed then
+  redis.call('EXPIRE', skey, ttl)
+  redis.call('EXPIRE', nkey, ttl)
+  redis.call('PUBLISH', channel, session)
+end
 local totals = ':' .. total_annotated .. ':' .. total_failed
 if done then return 'appended:1' .. totals end
 return 'appended:0' .. totals

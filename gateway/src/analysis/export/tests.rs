@@ -1,0 +1,112 @@
+use serde_json::json;
+
+use super::*;
+
+struct Dir(std::path::PathBuf);
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Three records in chunks of two: chunk 0 has one annotation and one per-variant error,
+/// chunk 1 failed as a whole.
+fn spooled() -> (Dir, SpoolMeta) {
+    let dir = Dir(std::env::temp_dir().join(format!("gw-export-{}", uuid::Uuid::new_v4())));
+    std::fs::create_dir_all(dir.0.join("chunks")).expect("dir");
+    std::fs::write(
+        dir.0.join("header.vcf"),
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+    )
+    .expect("header");
+    std::fs::write(
+        dir.0.join("records.vcf"),
+        "21\t100\trs1\tC\tT\t.\tPASS\tDP=3\n21\t200\t.\tG\tZ\t.\t.\t.\n21\t300\t.\tA\tG\n",
+    )
+    .expect("records");
+    let chunk0 = json!({"type": "result", "analysis_id": "a", "chunk_index": 0,
+        "annotations": [{"input": "21\t100\trs1\tC\tT", "input_index": 0, "id": "rs1",
+            "seq_region_name": "21", "start": 100, "end": 100, "allele_string": "C/T",
+            "transcript_consequences": [{"variant_allele": "T", "consequence_terms": ["missense_variant"],
+                "impact": "MODERATE", "gene_symbol": "G1", "gene_id": "ENSG1", "transcript_id": "ENST1",
+                "biotype": "protein_coding", "cds_start": 5, "cds_end": 5, "strand": -1}]}],
+        "errors": [{"input": "21\t200\t.\tG\tZ", "input_index": 1, "code": "invalid_allele", "message": "ALT Z"}]});
+    std::fs::write(dir.0.join("chunks/0.json"), chunk0.to_string()).expect("chunk 0");
+    let chunk1 = json!({"type": "error", "analysis_id": "a", "chunk_index": 1,
+        "code": "chunk_timeout", "message": "no result"});
+    std::fs::write(dir.0.join("chunks/1.json"), chunk1.to_string()).expect("chunk 1");
+    let meta = SpoolMeta {
+        analysis_id: "a".into(),
+        request_id: "r".into(),
+        variant_count: 3,
+        chunk_count: 2,
+        chunk_size: 2,
+    };
+    (dir, meta)
+}
+
+fn export(format: Format) -> String {
+    let (dir, meta) = spooled();
+    let mut out = Vec::new();
+    write(&dir.0, &meta, format, &mut out).expect("export");
+    String::from_utf8(out).expect("utf-8")
+}
+
+#[test]
+fn jsonl_has_every_variant_once_in_input_order() {
+    let text = export(Format::Jsonl);
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let indexes: Vec<u64> = lines
+        .iter()
+        .map(|l| l["input_index"].as_u64().expect("index"))
+        .collect();
+    assert_eq!(indexes, [0, 1, 2]);
+    assert_eq!(lines[1]["code"], "invalid_allele");
+    assert_eq!(lines[2]["code"], "chunk_timeout");
+    assert_eq!(lines[2]["input"], "21\t300\t.\tA\tG");
+}
+
+#[test]
+fn vcf_keeps_the_records_and_adds_csq_or_the_error() {
+    let text = export(Format::Vcf);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "##fileformat=VCFv4.2");
+    assert!(lines[1].starts_with("##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Consequence annotations from Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Gene|"));
+    assert_eq!(lines[3], VCF_COLUMNS_FOR_TEST);
+    assert_eq!(
+        lines[4],
+        "21\t100\trs1\tC\tT\t.\tPASS\tDP=3;CSQ=T|missense_variant|MODERATE|G1|ENSG1|Transcript|ENST1|protein_coding||||||5||||||-1|||||"
+    );
+    assert_eq!(
+        lines[5],
+        "21\t200\t.\tG\tZ\t.\t.\tVEP_ERROR=invalid_allele:%20ALT%20Z"
+    );
+    assert_eq!(
+        lines[6],
+        "21\t300\t.\tA\tG\t.\t.\tVEP_ERROR=chunk_timeout:%20no%20result"
+    );
+    assert_eq!(lines.len(), 7);
+}
+
+const VCF_COLUMNS_FOR_TEST: &str = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO";
+
+#[test]
+fn tsv_has_a_row_per_consequence_and_per_failed_variant() {
+    let text = export(Format::Tsv);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("#Uploaded_variation\tLocation\tAllele"));
+    assert_eq!(lines.len(), 4);
+    assert!(
+        lines[1].starts_with("rs1\t21:100\tT\tENSG1\tENST1\tTranscript\tmissense_variant\t-\t5\t")
+    );
+    assert!(lines[3].starts_with("21_300_A/G\t-"));
+}
+
+#[test]
+fn format_names_are_parsed_and_others_refused() {
+    assert_eq!("vcf".parse(), Ok(Format::Vcf));
+    assert_eq!("xml".parse::<Format>(), Err(UnknownFormat("xml".into())));
+}

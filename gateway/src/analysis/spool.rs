@@ -1,0 +1,179 @@
+//! The spool of REST analyses: one directory per analysis under `RESULTS_DIR`, so a 100k
+//! variant analysis' results wait on disk for their download, not in gateway RAM.
+//!
+//! `<root>/<analysis_id>/`: `header.vcf` (the upload's header lines), `records.vcf` (its data
+//! lines, in order), `meta.json` ([`SpoolMeta`]), `chunks/<index>.json` (each chunk's stored
+//! frame, written once the store accepted it), `complete.json` (final counts). Directories
+//! older than the stream TTL are removed on the next upload.
+//!
+//! With several replicas, results arrive at any replica: `RESULTS_DIR` must then be a volume
+//! all replicas share (see API.md); each file is written whole and renamed into place.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Ingested, Record};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpoolMeta {
+    pub analysis_id: String,
+    pub request_id: String,
+    pub variant_count: u64,
+    pub chunk_count: u64,
+    pub chunk_size: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completed {
+    pub annotated: u64,
+    pub failed: u64,
+}
+
+#[derive(Clone)]
+pub struct Spool {
+    root: Arc<PathBuf>,
+    ttl: Duration,
+}
+
+/// Analysis ids are our UUIDs; anything else must not become a path.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename: readers see all or nothing.
+fn write_whole(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+impl Spool {
+    pub fn new(root: PathBuf, ttl: Duration) -> Self {
+        Self {
+            root: Arc::new(root),
+            ttl,
+        }
+    }
+
+    /// The analysis' directory (`None` for an id that is not one of ours).
+    pub fn dir(&self, analysis_id: &str) -> Option<PathBuf> {
+        valid_id(analysis_id).then(|| self.root.join(analysis_id))
+    }
+
+    /// Creates the directory of a new analysis (and its `chunks/`).
+    pub fn create(&self, analysis_id: &str) -> io::Result<PathBuf> {
+        let dir = self
+            .dir(analysis_id)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "invalid analysis id"))?;
+        std::fs::create_dir_all(dir.join("chunks"))?;
+        Ok(dir)
+    }
+
+    pub fn remove(&self, analysis_id: &str) {
+        if let Some(dir) = self.dir(analysis_id) {
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                tracing::warn!(%analysis_id, error = %e, "could not remove an analysis spool");
+            }
+        }
+    }
+
+    pub fn write_meta(&self, dir: &Path, meta: &SpoolMeta) -> io::Result<()> {
+        let bytes = serde_json::to_vec(meta).map_err(io::Error::other)?;
+        write_whole(&dir.join("meta.json"), &bytes)
+    }
+
+    pub fn meta(&self, analysis_id: &str) -> Option<SpoolMeta> {
+        let bytes = std::fs::read(self.dir(analysis_id)?.join("meta.json")).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    pub fn completed(&self, analysis_id: &str) -> Option<Completed> {
+        let bytes = std::fs::read(self.dir(analysis_id)?.join("complete.json")).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Spools an accepted chunk record if its analysis has a spool (a REST analysis).
+    /// A write that fails is logged; the download then reports the chunk's variants as
+    /// `result_unavailable` instead of dropping them.
+    pub async fn chunk(&self, record: &Record, ingested: &Ingested) {
+        let Some(dir) = self.dir(&record.analysis_id) else {
+            return;
+        };
+        let message = record.message.clone();
+        let index = record.chunk_index;
+        let completed = match ingested {
+            Ingested::Appended {
+                completed: true,
+                annotated,
+                failed,
+            } => Some(Completed {
+                annotated: *annotated,
+                failed: *failed,
+            }),
+            _ => None,
+        };
+        let written = tokio::task::spawn_blocking(move || -> io::Result<bool> {
+            if !dir.join("meta.json").exists() {
+                return Ok(false);
+            }
+            write_whole(
+                &dir.join("chunks").join(format!("{index}.json")),
+                message.as_bytes(),
+            )?;
+            if let Some(c) = completed {
+                let bytes = serde_json::to_vec(&c).map_err(io::Error::other)?;
+                write_whole(&dir.join("complete.json"), &bytes)?;
+            }
+            Ok(true)
+        })
+        .await;
+        match written {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::error!(analysis_id = %record.analysis_id, chunk_index = index, error = %e, "could not spool a chunk")
+            }
+            Err(e) => {
+                tracing::error!(analysis_id = %record.analysis_id, error = %e, "spool task failed")
+            }
+        }
+    }
+
+    /// Removes analysis directories not modified for the TTL.
+    pub fn sweep(&self) {
+        let Ok(entries) = std::fs::read_dir(self.root.as_path()) else {
+            return;
+        };
+        let now = SystemTime::now();
+        for entry in entries.flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age > self.ttl);
+            if old {
+                if let Err(e) = std::fs::remove_dir_all(entry.path()) {
+                    tracing::warn!(error = %e, "could not remove an expired analysis spool");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_ids_become_directories() {
+        let spool = Spool::new(PathBuf::from("/r"), Duration::from_secs(1));
+        assert_eq!(spool.dir("5d1c-aa"), Some(PathBuf::from("/r/5d1c-aa")));
+        assert_eq!(spool.dir("../etc"), None);
+        assert_eq!(spool.dir(""), None);
+        assert_eq!(spool.dir("a/b"), None);
+    }
+}

@@ -1,0 +1,102 @@
+use std::io::Write;
+
+use super::*;
+
+const LIMITS: UploadLimits = UploadLimits {
+    max_bytes: 1 << 20,
+    max_variants: 100,
+};
+
+fn parse_text(bytes: &[u8], limits: UploadLimits) -> (Result<Parsed, UploadError>, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let raw = dir.path().join("upload.raw");
+    std::fs::write(&raw, bytes).expect("write");
+    let file = std::fs::File::open(&raw).expect("open");
+    (parse(file, dir.path(), limits), dir)
+}
+
+/// A throw-away directory under the system temp dir, removed on drop.
+mod tempdir {
+    pub struct Dir(std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Self {
+            let p = std::env::temp_dir().join(format!("gw-upload-{}", uuid::Uuid::new_v4()));
+            std::fs::create_dir_all(&p).expect("temp dir");
+            Self(p)
+        }
+        pub fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+const VCF: &str = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n21\t25585733\trs1\tC\tT\t.\t.\tDP=3\n\n21\t25585734\t.\tG\tA,C\t.\t.\t.\n";
+
+#[test]
+fn plain_vcf_is_split_into_header_and_records() {
+    let (parsed, dir) = parse_text(VCF.as_bytes(), LIMITS);
+    assert_eq!(
+        parsed.expect("valid"),
+        Parsed {
+            variants: 2,
+            header_lines: 2
+        }
+    );
+    let records = std::fs::read_to_string(dir.path().join("records.vcf")).expect("records");
+    assert_eq!(records.lines().count(), 2);
+    assert!(records.starts_with("21\t25585733\trs1\tC\tT\t.\t.\tDP=3\n"));
+}
+
+#[test]
+fn gzip_is_recognised_by_its_magic_bytes() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(VCF.as_bytes()).expect("gzip");
+    let bytes = gz.finish().expect("gzip");
+    let (parsed, _dir) = parse_text(&bytes, LIMITS);
+    assert_eq!(parsed.expect("valid").variants, 2);
+}
+
+#[test]
+fn a_bad_record_names_its_line() {
+    let text = "#CHROM\tPOS\tID\tREF\tALT\n21\t100\t.\tC\tT\n21\tx12\t.\tC\tT\n";
+    let (parsed, _dir) = parse_text(text.as_bytes(), LIMITS);
+    let err = parsed.expect_err("invalid");
+    assert_eq!(err.code(), "invalid_vcf");
+    assert_eq!(
+        err.to_string(),
+        "line 3: POS \"x12\" is not a positive integer"
+    );
+    let (parsed, _dir) = parse_text(b"21 100 . C T\n", LIMITS);
+    assert_eq!(
+        parsed.expect_err("spaces").to_string(),
+        "line 1: expected at least 5 tab-separated columns (CHROM POS ID REF ALT), found 1"
+    );
+}
+
+#[test]
+fn limits_and_empty_uploads_are_typed_errors() {
+    let many: String = (1..=101).map(|i| format!("1\t{i}\t.\tA\tT\n")).collect();
+    let (parsed, _dir) = parse_text(many.as_bytes(), LIMITS);
+    assert_eq!(parsed.expect_err("too many").code(), "too_many_variants");
+    let small = UploadLimits {
+        max_bytes: 10,
+        max_variants: 100,
+    };
+    let (parsed, _dir) = parse_text(VCF.as_bytes(), small);
+    assert_eq!(parsed.expect_err("too big").code(), "upload_too_large");
+    let (parsed, _dir) = parse_text(b"##fileformat=VCFv4.2\n", LIMITS);
+    assert_eq!(parsed.expect_err("empty").code(), "empty_upload");
+    let (parsed, _dir) = parse_text(&[0x1f, 0x8b, 0, 1, 2, 3], LIMITS);
+    assert_eq!(parsed.expect_err("corrupt").code(), "unreadable_upload");
+}
+
+#[test]
+fn the_variant_is_the_first_five_columns() {
+    assert_eq!(variant_of("1\t2\t.\tA\tT\t.\t.\tDP=1"), "1\t2\t.\tA\tT");
+    assert_eq!(variant_of("1\t2\t.\tA\tT"), "1\t2\t.\tA\tT");
+}

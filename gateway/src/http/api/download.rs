@@ -1,0 +1,91 @@
+//! `GET /api/analyses/{id}/results?format=`: the export is written on a blocking thread into
+//! a bounded channel that the response body drains, so a large download holds a few
+//! buffers in memory, never the whole file.
+
+use std::io::{self, Write};
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use futures_util::stream;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use super::{internal, not_found, ApiState};
+use crate::analysis::export::{self, Format};
+use crate::http::error_reply;
+
+/// Buffers in flight between the export thread and the socket.
+const QUEUE: usize = 8;
+const BUFFER: usize = 64 * 1024;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultsQuery {
+    format: Option<String>,
+}
+
+/// Hands written bytes to the response body; fails once the client is gone.
+struct ChannelWriter(mpsc::Sender<Result<web::Bytes, io::Error>>);
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .blocking_send(Ok(web::Bytes::copy_from_slice(buf)))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "download abandoned"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+pub async fn results(
+    id: web::Path<String>,
+    query: web::Query<ResultsQuery>,
+    state: web::Data<ApiState>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let format: Format = match query.format.as_deref().unwrap_or("jsonl").parse() {
+        Ok(f) => f,
+        Err(e) => return error_reply(HttpResponse::BadRequest(), "invalid_format", &e.to_string()),
+    };
+    let spool = state.spool.clone();
+    let lookup = {
+        let id = id.clone();
+        web::block(move || (spool.dir(&id), spool.meta(&id), spool.completed(&id))).await
+    };
+    let (dir, meta) = match lookup {
+        Ok((Some(dir), Some(meta), Some(_))) => (dir, meta),
+        Ok((Some(_), Some(_), None)) => {
+            return error_reply(
+                HttpResponse::Conflict(),
+                "analysis_not_complete",
+                "the analysis is still running; poll its status until state is complete",
+            )
+        }
+        Ok(_) => return not_found(),
+        Err(e) => return internal(&e.to_string()),
+    };
+    let (tx, rx) = mpsc::channel(QUEUE);
+    tokio::task::spawn_blocking(move || {
+        let errors = tx.clone();
+        let mut out = io::BufWriter::with_capacity(BUFFER, ChannelWriter(tx));
+        if let Err(e) = export::write(&dir, &meta, format, &mut out) {
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                tracing::error!(analysis_id = %meta.analysis_id, error = %e, "export failed");
+                // Ends the body with an error: the client sees a broken download, not a
+                // short one that looks complete.
+                let _ = errors.blocking_send(Err(e));
+            }
+        }
+    });
+    let body = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
+    HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{id}.{}\"", format.extension()),
+        ))
+        .streaming(body)
+}
