@@ -65,9 +65,49 @@ pub struct AnalysisMeta {
     /// is what a chunk that never comes back fails.
     pub variant_count: u64,
     pub chunk_size: u64,
-    /// False for a REST analysis without a session: its frames go to no session's stream
-    /// (nobody would read them), only its bookkeeping and its spool.
-    pub streamed: bool,
+    /// Which of its frames enter the session's stream.
+    pub frames: Frames,
+}
+
+/// Which frames of an analysis enter its session's stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frames {
+    /// Every frame (WebSocket analyses; uploads attached to a session by default).
+    All,
+    /// `progress`, chunk `error` and `complete`, not the `result` frames: an upload whose
+    /// page shows progress and downloads the results, so 100k annotations neither cross the
+    /// socket nor sit in the session's stream.
+    Summary,
+    /// None: a REST analysis without a session (nobody would read them).
+    None,
+}
+
+impl Frames {
+    /// How the Redis store records it (absent: `All`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Summary => "summary",
+            Self::None => "none",
+        }
+    }
+
+    pub fn parse(s: Option<&str>) -> Self {
+        match s {
+            Some("summary") => Self::Summary,
+            Some("none") => Self::None,
+            _ => Self::All,
+        }
+    }
+
+    /// Whether a record's own frame (a `result` or a chunk `error`) enters the stream.
+    pub fn keeps(self, result: bool) -> bool {
+        match self {
+            Self::All => true,
+            Self::Summary => !result,
+            Self::None => false,
+        }
+    }
 }
 
 impl AnalysisMeta {
@@ -101,6 +141,8 @@ pub struct Record {
     pub failed: u64,
     /// The `result` or `error` frame, without `request_id`/`cursor` (added on read).
     pub message: String,
+    /// True for a `result` frame, false for a chunk `error`.
+    pub result: bool,
 }
 
 /// How an ingested record was handled. The HTTP layer maps it to a status code.
@@ -297,6 +339,7 @@ pub fn count_inputs(annotations: &[Value], errors: &[u64]) -> Result<Counts, Cou
 /// Turns a validated inbound event into the record to append.
 pub fn record_of(inbound: Inbound) -> Record {
     let dedup_key = format!("{}\u{1f}{}", inbound.source, inbound.id);
+    let result = matches!(inbound.kind, InboundKind::Annotated(_));
     let (message, counts) = match inbound.kind {
         InboundKind::Annotated(a) => {
             let counts = Counts {
@@ -338,6 +381,7 @@ pub fn record_of(inbound: Inbound) -> Record {
         annotated: counts.annotated,
         failed: counts.failed,
         message: message.to_json(),
+        result,
     }
 }
 
@@ -384,6 +428,7 @@ pub fn unsent_chunk(
         annotated: 0,
         failed: variant_count,
         message: msg.to_json(),
+        result: false,
     }
 }
 

@@ -77,11 +77,19 @@ export class Analyses {
     const messages = a.messages.length
       ? el("ul", { class: "analysis-errors" }, a.messages.map((m) => el("li", {}, m)))
       : null;
-    const canResubmit = a.state === "interrupted" || a.state === "failed";
+    const canResubmit = !a.upload && (a.state === "interrupted" || a.state === "failed");
     const resubmit = canResubmit
       ? el("button", { type: "button", class: "secondary" }, "Submit again")
       : null;
     if (resubmit) resubmit.addEventListener("click", () => this.onResubmit(a));
+    const links = a.links
+      ? el(
+          "p",
+          { class: "analysis-downloads" },
+          "Download: ",
+          a.links.map((l) => [el("a", { href: l.href, download: "" }, l.label), " "]),
+        )
+      : null;
     return el(
       "li",
       { class: "analysis", id, dataset: { state: a.state, seq: a.seq } },
@@ -94,6 +102,7 @@ export class Analyses {
       progress,
       el("p", { id: `${id}-counts`, class: "analysis-counts" }, counts),
       messages,
+      links,
       resubmit,
     );
   }

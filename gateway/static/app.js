@@ -9,6 +9,7 @@ import { ResultStore } from "./results.js";
 import { ResultsTable } from "./table.js";
 import { DetailPanel } from "./detail.js";
 import { toJson, toTsv, toVcf, download } from "./export.js";
+import { uploadVcf, resultLinks } from "./upload.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -140,11 +141,14 @@ function onMessage(msg) {
   refresh();
 }
 
-// Done/total of an analysis as the gateway counts it: drives the upload's progress bar.
+// Done/total as the gateway counts it. An upload's page holds no results, so this is what
+// moves its bar; other analyses count the results they receive.
 function onProgress(a, msg) {
-  if (Number.isInteger(msg.done) && Number.isInteger(msg.total) && msg.done >= (a.progressDone || 0)) {
-    a.progressDone = msg.done;
-    a.progressTotal = msg.total;
+  if (!Number.isInteger(msg.done) || !Number.isInteger(msg.total)) return;
+  if (a.state === "sending") a.state = "running";
+  if (a.upload && msg.done >= a.done) {
+    a.done = msg.done;
+    a.total = msg.total;
   }
 }
 
@@ -164,6 +168,15 @@ function onError(a, msg) {
 }
 
 function completeAnalysis(a, msg) {
+  if (a.upload) {
+    a.failed = Number(msg.failed) || 0;
+    a.done = (Number(msg.annotated) || 0) + a.failed;
+    a.total = Math.max(a.total, a.done);
+    a.state = "complete";
+    if (a.analysisId) a.links = resultLinks(a.analysisId);
+    announce(`Upload ${a.seq} complete: ${a.done - a.failed} annotated, ${a.failed} not annotated. Downloads are ready.`);
+    return;
+  }
   // Variants of a failed chunk have no per-variant message: give each one a row that says
   // it was not annotated, so every submitted variant is accounted for.
   const reason = a.chunkErrors.length ? a.chunkErrors.join("; ") : "no result was received";
@@ -295,6 +308,46 @@ fileEl.addEventListener("change", async () => {
   } catch (e) {
     fileInfoEl.textContent = e instanceof Error ? e.message : String(e);
   }
+});
+
+const uploadEl = $("upload-file");
+const uploadButtonEl = $("upload-submit");
+const uploadInfoEl = $("upload-info");
+
+uploadEl.addEventListener("change", () => {
+  const file = uploadEl.files && uploadEl.files[0];
+  uploadButtonEl.disabled = !file;
+  uploadInfoEl.textContent = file ? `${file.name}: ${file.size} bytes, ready to upload.` : "";
+});
+
+uploadButtonEl.addEventListener("click", async () => {
+  const file = uploadEl.files && uploadEl.files[0];
+  if (!file) return;
+  if (!connection.ready || !connection.session) {
+    uploadInfoEl.textContent = "Not connected: wait for the connection, then upload.";
+    return;
+  }
+  const a = analyses.create([]);
+  a.upload = true;
+  a.total = 0;
+  a.messages.push(`Uploading ${file.name} (${file.size} bytes)…`);
+  analyses.render();
+  uploadButtonEl.disabled = true;
+  try {
+    const accepted = await uploadVcf(file, connection.session.session_id, a.requestId);
+    a.analysisId = accepted.analysis_id;
+    a.chunkCount = accepted.chunk_count;
+    a.total = Math.max(a.total, accepted.variant_count);
+    a.messages = [`${file.name}: ${accepted.variant_count} variants in ${accepted.chunk_count} parts.`];
+    if (a.state === "sending") a.state = "running";
+    if (a.state === "complete") a.links = resultLinks(a.analysisId);
+    uploadInfoEl.textContent = "";
+  } catch (e) {
+    a.state = "failed";
+    a.messages = [e instanceof Error ? e.message : String(e)];
+  }
+  uploadButtonEl.disabled = false;
+  refresh();
 });
 
 // ---- downloads --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ use crate::analysis::spool::{valid_id, SpoolMeta};
 use crate::analysis::upload::{self, ChannelReader, UploadError, UploadLimits};
 use crate::analysis::{spool::Spool, submit};
 use crate::broker::Broker;
-use crate::store::{AnalysisMeta, Store};
+use crate::store::{AnalysisMeta, Frames, Store};
 
 /// Body chunks buffered between the socket and the parser.
 const UPLOAD_QUEUE: usize = 16;
@@ -56,6 +56,15 @@ pub fn configure(state: ApiState) -> impl FnOnce(&mut web::ServiceConfig) {
 struct CreateQuery {
     session: Option<String>,
     request_id: Option<String>,
+    frames: Option<FramesParam>,
+}
+
+/// `frames=progress`: the session gets progress, chunk errors and complete, not results.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FramesParam {
+    All,
+    Progress,
 }
 
 fn upload_status(e: &UploadError) -> actix_web::HttpResponseBuilder {
@@ -89,6 +98,7 @@ async fn create(
         );
     }
     let query = query.into_inner();
+    let query_frames = query.frames;
     let session = query.session.or_else(|| {
         req.headers()
             .get(SESSION_HEADER)
@@ -194,7 +204,11 @@ async fn create(
         traceparent: None,
         variant_count: parsed.variants,
         chunk_size,
-        streamed: session.is_some(),
+        frames: match (&session, query_frames) {
+            (None, _) => Frames::None,
+            (Some(_), Some(FramesParam::Progress)) => Frames::Summary,
+            (Some(_), _) => Frames::All,
+        },
     };
     let spool_meta = SpoolMeta {
         analysis_id: analysis_id.clone(),

@@ -34,6 +34,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("sequence.js", JS, include_str!("../../static/sequence.js")),
     ("severity.js", JS, include_str!("../../static/severity.js")),
     ("table.js", JS, include_str!("../../static/table.js")),
+    ("upload.js", JS, include_str!("../../static/upload.js")),
     ("favicon.svg", SVG, include_str!("../../static/favicon.svg")),
 ];
 const JS: &str = "text/javascript; charset=utf-8";

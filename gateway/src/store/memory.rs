@@ -12,8 +12,8 @@ use dedup::DedupWindow;
 pub use progress::{ChunkError, Progress, Step};
 
 use super::{
-    complete_message, frame, progress_message, AnalysisMeta, Entry, Ingested, Overdue, Read,
-    Record, StreamLimits,
+    complete_message, frame, progress_message, AnalysisMeta, Entry, Frames, Ingested, Overdue,
+    Read, Record, StreamLimits,
 };
 use crate::registry::Registry;
 
@@ -142,7 +142,7 @@ impl MemoryStore {
         let (annotated, failed) = analysis.progress.totals();
         let meta = analysis.meta.clone();
         state.dedup.insert(&record.dedup_key);
-        if !meta.streamed {
+        if meta.frames == Frames::None {
             let completed = matches!(step, Step::Complete { .. });
             if completed {
                 state.analyses.remove(&record.analysis_id);
@@ -166,7 +166,9 @@ impl MemoryStore {
                 stream.entries.pop_front();
             }
         };
-        append(record.message.clone());
+        if meta.frames.keeps(record.result) {
+            append(record.message.clone());
+        }
         let completed = if let Step::Complete { annotated, failed } = step {
             append(complete_message(&record.analysis_id, annotated, failed));
             true

@@ -13,7 +13,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{PushInfo, PushKind, Value};
 
 use super::{
-    frame, AnalysisMeta, ChunkError, Entry, Ingested, Overdue, Read, Record, StoreError,
+    frame, AnalysisMeta, ChunkError, Entry, Frames, Ingested, Overdue, Read, Record, StoreError,
     StreamLimits,
 };
 use crate::registry::Registry;
@@ -137,8 +137,8 @@ impl RedisStore {
         if let Some(t) = &meta.traceparent {
             cmd.hset(&key, "traceparent", t).ignore();
         }
-        if !meta.streamed {
-            cmd.hset(&key, "nostream", "1").ignore();
+        if meta.frames != Frames::All {
+            cmd.hset(&key, "frames", meta.frames.as_str()).ignore();
         }
         cmd.expire(&key, self.ttl_secs()).ignore();
         let mut con = self.commands.clone();
@@ -206,7 +206,7 @@ impl RedisStore {
                         "traceparent",
                         "variants",
                         "chunk_size",
-                        "nostream",
+                        "frames",
                     ],
                 )
                 .smembers(chunks_key(&id))
@@ -237,7 +237,7 @@ impl RedisStore {
                     traceparent: field(3),
                     variant_count: number(4).unwrap_or(0),
                     chunk_size: number(5).unwrap_or(0),
-                    streamed: field(6).as_deref() != Some("1"),
+                    frames: Frames::parse(field(6).as_deref()),
                 },
                 missing,
             });
@@ -285,6 +285,7 @@ impl RedisStore {
             .arg(&record.analysis_id)
             .arg(WAKE_CHANNEL)
             .arg(self.deadline_ms())
+            .arg(if record.result { "1" } else { "0" })
             .invoke_async(&mut con)
             .await?;
         Ok(reply)

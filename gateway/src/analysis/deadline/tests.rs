@@ -28,7 +28,7 @@ fn meta() -> AnalysisMeta {
         traceparent: None,
         variant_count: 5,
         chunk_size: 2,
-        streamed: true,
+        frames: crate::store::Frames::All,
     }
 }
 
@@ -42,6 +42,7 @@ fn first_chunk() -> Record {
         annotated: 2,
         failed: 0,
         message: r#"{"type":"result","analysis_id":"a1","chunk_index":0}"#.into(),
+        result: true,
     }
 }
 

@@ -25,7 +25,7 @@ fn meta(analysis: &str, chunks: u64) -> AnalysisMeta {
         traceparent: None,
         variant_count: chunks * 2,
         chunk_size: 2,
-        streamed: true,
+        frames: crate::store::Frames::All,
     }
 }
 
@@ -39,6 +39,7 @@ fn record(id: &str, analysis: &str, index: u64, count: u64) -> Record {
         annotated: 1,
         failed: 0,
         message: format!(r#"{{"type":"result","analysis_id":"{analysis}","chunk_index":{index}}}"#),
+        result: true,
     }
 }
 
@@ -189,4 +190,19 @@ fn progress_after_each_chunk_but_the_last_counts_done_variants_of_the_total() {
         })
         .collect();
     assert_eq!(progress, [(1, 6), (2, 6)]);
+}
+
+#[test]
+fn a_summary_analysis_streams_progress_and_complete_but_not_results() {
+    let s = store();
+    let mut m = meta("a1", 3);
+    m.frames = crate::store::Frames::Summary;
+    s.begin(&m);
+    s.ingest(&record("e1", "a1", 0, 3));
+    s.ingest(&unsent_chunk(&m, 1, 2, "broker_timeout", "no answer"));
+    s.ingest(&record("e3", "a1", 2, 3));
+    assert_eq!(
+        types(&s.read("s1", START, 10)),
+        ["progress", "error", "progress", "complete"]
+    );
 }

@@ -6,7 +6,7 @@
 --       6 deadlines (sorted set: analysis id by the unix ms its outstanding chunks time out)
 -- ARGV: 1 session id, 2 chunk index, 3 chunk count, 4 annotated, 5 failed, 6 frame JSON,
 --       7 stream max length, 8 ttl seconds, 9 analysis id, 10 wake channel,
---       11 the analysis' new deadline (unix ms) if chunks remain
+--       11 the analysis' new deadline (unix ms) if chunks remain, 12 "1" for a result frame
 -- Returns "duplicate", "unknown", "count_mismatch:<n>", "out_of_range:<n>",
 -- "duplicate_chunk:<i>" or "appended:<0|1>:<annotated>:<failed>" (1 when the analysis
 -- completed; the totals so far, this chunk included).
@@ -18,9 +18,11 @@ local maxlen, ttl, analysis, channel = tonumber(ARGV[7]), tonumber(ARGV[8]), ARG
 
 if redis.call('EXISTS', dedup) == 1 then return 'duplicate' end
 local a = redis.call('HMGET', akey, 'session', 'request', 'chunks', 'traceparent', 'variants',
-  'nostream')
--- A REST analysis without a session: bookkeeping only, no frames.
-local streamed = a[6] ~= '1'
+  'frames')
+-- Which frames enter the stream (Frames in store.rs): all (absent), summary (no results),
+-- none (a REST analysis without a session: bookkeeping only).
+local streamed = a[6] ~= 'none'
+local keep_own = streamed and not (a[6] == 'summary' and ARGV[12] == '1')
 if not a[1] or a[1] ~= session then return 'unknown' end
 local expected = tonumber(a[3])
 if count ~= expected then return 'count_mismatch:' .. expected end
@@ -40,7 +42,7 @@ local function append(message)
   end
 end
 
-append(frame)
+if keep_own then append(frame) end
 local done = redis.call('SCARD', ckey) == expected
 if not done and a[5] then
   append('{"type":"progress","analysis_id":' .. cjson.encode(analysis) ..
