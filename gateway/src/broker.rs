@@ -24,6 +24,10 @@ pub enum BrokerError {
     Unreachable { attempts: u32, reason: String },
     #[error("the event could not be encoded: {0}")]
     Encode(String),
+    /// The last attempt failed, but an earlier one (or this one) timed out or lost its
+    /// connection after the request was written: the broker may have the event.
+    #[error("{last} (an attempt may have reached the broker)")]
+    Uncertain { last: Box<BrokerError> },
 }
 
 impl BrokerError {
@@ -34,13 +38,25 @@ impl BrokerError {
             Self::Timeout { .. } => "broker_timeout",
             Self::Unreachable { .. } => "broker_unreachable",
             Self::Encode(_) => "internal",
+            Self::Uncertain { last } => last.code(),
         }
     }
 
     /// A timed-out attempt may have reached the broker (and the event its consumer): its
     /// outcome is unknown, unlike a refusal or a failed connect.
     pub fn may_have_been_delivered(&self) -> bool {
-        matches!(self, Self::Timeout { .. })
+        matches!(self, Self::Timeout { .. } | Self::Uncertain { .. })
+    }
+
+    /// This failure, marked uncertain when some attempt may have reached the broker.
+    fn after(self, maybe_delivered: bool) -> Self {
+        if maybe_delivered && !self.may_have_been_delivered() {
+            Self::Uncertain {
+                last: Box::new(self),
+            }
+        } else {
+            self
+        }
     }
 }
 
@@ -93,6 +109,7 @@ impl Broker {
     /// Sends one event; Ok only once the broker answered 2xx.
     pub async fn send(&self, event: &OutboundEvent) -> Result<(), BrokerError> {
         let mut attempt = 0;
+        let mut maybe_delivered = false;
         loop {
             attempt += 1;
             let request = self
@@ -104,20 +121,30 @@ impl Broker {
             let failure = match request.send().await {
                 Ok(reply) => match classify(reply.status()) {
                     Verdict::Accepted => return Ok(()),
-                    Verdict::Fail => return Err(BrokerError::Rejected(reply.status().as_u16())),
+                    Verdict::Fail => {
+                        let e = BrokerError::Rejected(reply.status().as_u16());
+                        return Err(e.after(maybe_delivered));
+                    }
                     Verdict::Retry => BrokerError::Unavailable {
                         status: reply.status().as_u16(),
                         attempts: attempt,
                     },
                 },
-                Err(e) if e.is_timeout() => BrokerError::Timeout { attempts: attempt },
-                Err(e) => BrokerError::Unreachable {
-                    attempts: attempt,
-                    reason: e.to_string(),
-                },
+                Err(e) if e.is_timeout() => {
+                    maybe_delivered = true;
+                    BrokerError::Timeout { attempts: attempt }
+                }
+                Err(e) => {
+                    // Only a failed connect proves the request never left.
+                    maybe_delivered |= !e.is_connect();
+                    BrokerError::Unreachable {
+                        attempts: attempt,
+                        reason: e.to_string(),
+                    }
+                }
             };
             if attempt > self.retries {
-                return Err(failure);
+                return Err(failure.after(maybe_delivered));
             }
             tracing::warn!(attempt, error = %failure, "broker send failed, retrying");
             tokio::time::sleep(backoff(attempt)).await;

@@ -29,6 +29,9 @@ pub enum Fault {
     Reset,
     /// Answer with this HTTP status without forwarding.
     Status(u16),
+    /// Forward, let the peer do the work, then reset the connection instead of passing its
+    /// answer on (the connection died after delivery, before the ack).
+    ResetReply,
 }
 
 #[derive(Debug)]
@@ -138,10 +141,11 @@ impl Proxy {
         let (up_rx, up_tx) = upstream.into_split();
         // The fault of the request currently on this connection, shared by both directions.
         let current = Arc::new(Mutex::new(Fault::Pass));
-        let replies = tokio::spawn(pump_replies(up_rx, client_tx.clone(), current.clone()));
-        self.pump_requests(client_rx, up_tx, client_tx, current)
-            .await;
-        replies.abort();
+        // Whichever direction ends first ends the connection (both halves dropped).
+        tokio::select! {
+            _ = pump_replies(up_rx, client_tx.clone(), current.clone()) => {}
+            _ = self.pump_requests(client_rx, up_tx, client_tx, current) => {}
+        }
     }
 
     async fn pump_requests(
@@ -169,7 +173,7 @@ impl Proxy {
                 f
             };
             match fault {
-                Fault::Pass | Fault::DelayReply(_) => {}
+                Fault::Pass | Fault::DelayReply(_) | Fault::ResetReply => {}
                 Fault::DelayRequest(d) => tokio::time::sleep(d).await,
                 Fault::Blackhole => continue,
                 Fault::Reset => {
@@ -207,8 +211,13 @@ async fn pump_replies(
             Ok(n) => n,
         };
         let fault = current.lock().map(|c| *c).unwrap_or(Fault::Pass);
-        if let Fault::DelayReply(d) = fault {
-            tokio::time::sleep(d).await;
+        match fault {
+            Fault::DelayReply(d) => tokio::time::sleep(d).await,
+            Fault::ResetReply => {
+                let _ = client.lock().await.as_ref().set_zero_linger();
+                return;
+            }
+            _ => {}
         }
         if client.lock().await.write_all(&buf[..n]).await.is_err() {
             break;

@@ -155,6 +155,32 @@ async fn a_function_slower_than_the_broker_timeout_gives_a_typed_error_and_no_la
 }
 
 #[tokio::test]
+async fn a_connection_lost_after_the_function_delivered_ends_each_chunk_once() {
+    let (gateway, proxy, _function) =
+        proxied_pipeline(&[("CHUNK_SIZE", "2"), ("BROKER_RETRIES", "1")]).await;
+    let mut client = Observer::connect(&gateway.ws_url()).await;
+    let mut ledger = Ledger::default();
+    // The function annotates and delivers chunk 0 (twice: the retry is deduplicated), but
+    // its answers are lost to resets: the gateway never learns that chunk 0 got through.
+    proxy.set_fault(Fault::ResetReply);
+    client
+        .analyze(&mut ledger, "lost-ack", &variants(4), 2)
+        .await;
+    let frames = settle_keep(&mut client, &mut ledger).await;
+    assert_eq!(frames[0]["type"], "accepted", "{frames:?}");
+    assert_eq!(
+        codes(&frames),
+        vec!["broker_unreachable"],
+        "chunk 1 only: {frames:?}"
+    );
+
+    proxy.set_fault(Fault::Pass);
+    run_and_settle(&mut client, &mut ledger, "healthy", 4, 2).await;
+    ledger.assert_exactly_once();
+    ledger.report("connection lost after delivery (ack reset)");
+}
+
+#[tokio::test]
 async fn a_function_killed_with_a_big_chunk_in_flight_and_restarted_loses_nothing() {
     let (gateway, proxy, mut function) = proxied_pipeline(&[
         ("CHUNK_SIZE", "500"),
@@ -191,18 +217,22 @@ async fn a_broker_endpoint_down_then_slow_gives_typed_errors_or_delayed_results(
     let mut client = Observer::connect(&gateway.ws_url()).await;
     let mut ledger = Ledger::default();
 
-    // Down: nothing listens behind the address.
+    // Down: nothing listens behind the address, so the proxy (a Service in front of dead
+    // pods) resets each connection once it is open. The gateway cannot tell whether the
+    // request got through, so the analysis is accepted and each chunk ends as
+    // broker_unreachable (or with its result, had it got through).
     proxy.set_upstream(e2e::free_port());
     client.analyze(&mut ledger, "down", &variants(4), 2).await;
     let frames = settle_keep(&mut client, &mut ledger).await;
-    assert_eq!(codes(&frames), vec!["broker_unreachable"], "{frames:?}");
+    assert_eq!(frames[0]["type"], "accepted", "{frames:?}");
+    assert_eq!(codes(&frames), vec!["broker_unreachable"; 2], "{frames:?}");
 
-    // Resets every connection.
+    // Resets every request.
     proxy.set_upstream(function.port);
     proxy.set_fault(Fault::Reset);
     client.analyze(&mut ledger, "reset", &variants(4), 2).await;
     let frames = settle_keep(&mut client, &mut ledger).await;
-    assert_eq!(codes(&frames), vec!["broker_unreachable"], "{frames:?}");
+    assert_eq!(codes(&frames), vec!["broker_unreachable"; 2], "{frames:?}");
 
     // Slow but within the timeout: results are only later.
     proxy.set_fault(Fault::DelayRequest(Duration::from_millis(400)));

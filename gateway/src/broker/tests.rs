@@ -148,4 +148,6 @@ async fn closed_port_is_unreachable() {
     let broker = Broker::new(url, Duration::from_millis(500), 0).expect("client");
     let err = broker.send(&event()).await.expect_err("nothing listens");
     assert_eq!(err.code(), "broker_unreachable");
+    // A refused connect proves the event never left.
+    assert!(!err.may_have_been_delivered(), "{err:?}");
 }
