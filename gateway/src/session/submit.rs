@@ -78,6 +78,9 @@ pub fn start(
         request_id,
         chunk_count: sizes.len() as u64,
         traceparent,
+        variant_count: variant_count as u64,
+        chunk_size: ctx.chunk_size as u64,
+        frames: crate::store::Frames::All,
     };
     tracing::info!(%session_id, analysis_id = %meta.analysis_id, variant_count, chunk_count = sizes.len(), "submitting analysis");
 
@@ -137,8 +140,9 @@ pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
     let analysis_id = meta.analysis_id.clone();
     match failure {
         None => Finished::Accepted(vec![accepted]),
-        // After a timeout the first chunk may have been taken and its result may already be
-        // stored: refusing would show both. It goes the partial way below instead.
+        // After a timeout or a connection lost mid-request the first chunk may have been
+        // taken and its result may already be stored: refusing would show both. It goes the
+        // partial way below instead.
         Some(e) if sent == 0 && !e.may_have_been_delivered() => {
             tracing::warn!(%analysis_id, code = e.code(), error = %e, "submission failed");
             if let Err(e) = store.abandon(&analysis_id).await {
