@@ -485,3 +485,37 @@ async fn a_failed_chunk_is_reported_to_the_session_and_in_the_download() {
         2
     );
 }
+
+/// The API follows the WebSocket's rules: the bearer token when configured, and a browser
+/// POST only from an allowed origin.
+#[tokio::test]
+async fn uploads_need_the_configured_token_and_an_allowed_origin() {
+    let broker = Recorder::start(202).await;
+    let gateway = start_gateway(&broker.url(), &[("AUTH_TOKEN", "s3cret".into())]).await;
+    let body = generate_vcf(2, 9);
+    let post = |auth: Option<&str>, origin: Option<&str>| {
+        let mut req = http().post(gateway.url("/api/analyses")).body(body.clone());
+        if let Some(a) = auth {
+            req = req.header("authorization", format!("Bearer {a}"));
+        }
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send()
+    };
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(status(post(None, None).await.expect("reply")), 401);
+    assert_eq!(status(post(Some("wrong"), None).await.expect("reply")), 401);
+    let foreign = post(Some("s3cret"), Some("https://evil.example"))
+        .await
+        .expect("reply");
+    assert_eq!(status(foreign), 403);
+    let ok = post(Some("s3cret"), None).await.expect("reply");
+    assert_eq!(status(ok), 202);
+    let status_without_token = http()
+        .get(gateway.url("/api/analyses/x"))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(status_without_token.status().as_u16(), 401);
+}
