@@ -519,3 +519,58 @@ async fn uploads_need_the_configured_token_and_an_allowed_origin() {
         .expect("reply");
     assert_eq!(status_without_token.status().as_u16(), 401);
 }
+
+/// Two replicas sharing Redis and a RESULTS_DIR (as a shared volume would be): the upload
+/// goes to replica A, the function delivers every result to replica B, and the session on A
+/// gets only the summary frames it asked for; status and download work from either replica.
+#[tokio::test]
+async fn with_two_replicas_an_upload_completes_and_downloads_from_either_replica() {
+    let redis = RedisServer::start().await;
+    let results = std::env::temp_dir().join(format!("large-inputs-shared-{}", std::process::id()));
+    let extra = [
+        ("RESULTS_DIR", results.display().to_string()),
+        ("UPLOAD_CHUNK_SIZE", "50".to_owned()),
+    ];
+    let idle = Recorder::start(202).await;
+    let b = start_replica(&idle.url(), &redis, &extra).await;
+    let function = start_function(Some(&b.events_url()), &[]).await;
+    let a = start_replica(&function.url("/"), &redis, &extra).await;
+    let mut client = Client::connect(&a.ws_url()).await;
+    let (code, accepted) = upload(
+        &a,
+        &format!(
+            "?session={}&request_id=big&frames=progress",
+            client.session_id
+        ),
+        generate_vcf(500, 13),
+    )
+    .await;
+    assert_eq!(code, 202, "{accepted}");
+    let id = accepted["analysis_id"].as_str().expect("id").to_owned();
+    let frames = until_complete(&mut client, WAIT).await;
+    assert!(
+        frames
+            .iter()
+            .all(|f| f["type"] == "progress" || f["type"] == "complete"),
+        "{frames:?}"
+    );
+    let done: Vec<u64> = frames
+        .iter()
+        .filter(|f| f["type"] == "progress")
+        .map(|f| f["done"].as_u64().expect("done"))
+        .collect();
+    assert_eq!(done.len(), 9, "one per chunk but the last");
+    assert!(done.windows(2).all(|w| w[0] < w[1]), "{done:?}");
+    assert_eq!(
+        frames
+            .last()
+            .map(|f| f["annotated"].as_u64().unwrap_or(0) + f["failed"].as_u64().unwrap_or(0)),
+        Some(500)
+    );
+    for replica in [&a, &b] {
+        assert_eq!(status_of(replica, &id).await["state"], "complete");
+        let indexes = jsonl_indexes(&download(replica, &id, "jsonl").await);
+        assert_eq!(indexes.len(), 500);
+    }
+    let _ = std::fs::remove_dir_all(results);
+}
