@@ -106,6 +106,15 @@ impl RedisServer {
     }
 }
 
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.aof_dir {
+            // The server is killed right after (kill_on_drop); its files are not needed.
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// Starts a gateway replica using `redis` as its shared store.
 pub async fn start_replica(broker: &str, redis: &RedisServer, extra: &[(&str, String)]) -> Gateway {
     let mut env = vec![("REDIS_URL", redis.url())];
