@@ -152,13 +152,13 @@ impl Engine {
     ) -> Result<(), AnnotateError> {
         out.clear();
         let (lo, hi) = allele.span();
-        let candidates = self.models.overlapping(
+        let candidates = self.models.overlapping_indexed(
             chrom,
             lo.saturating_sub(UPSTREAM_DOWNSTREAM_DISTANCE),
             hi + UPSTREAM_DOWNSTREAM_DISTANCE,
         );
-        for t in candidates {
-            if let Some(fx) = effect::transcript_effect(self, t, allele, &mut out.text)? {
+        for (index, t) in candidates {
+            if let Some(fx) = effect::transcript_effect(self, index, t, allele, &mut out.text)? {
                 if let Some(worst) = fx.terms.most_severe() {
                     out.most_severe = Some(out.most_severe.map_or(worst, |m| m.min(worst)));
                 }

@@ -29,20 +29,23 @@ impl TermSet {
 
     /// The terms, most severe first (the enum's order is VEP's severity order).
     pub fn iter(self) -> impl Iterator<Item = Consequence> {
-        ALL.into_iter()
-            .filter(move |&c| self.0 & (1 << (c as u32)) != 0)
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            let next = ALL.get(bits.trailing_zeros() as usize).copied();
+            bits &= bits.wrapping_sub(1);
+            next
+        })
     }
 
     pub fn most_severe(self) -> Option<Consequence> {
-        self.iter().next()
+        ALL.get(self.0.trailing_zeros() as usize).copied()
     }
 
-    /// The highest impact among the terms (VEP's `IMPACT`).
+    /// The highest impact among the terms (VEP's `IMPACT`): that of the most severe term,
+    /// as impacts never rise along the severity order (see the tests).
     pub fn impact(self) -> Impact {
-        self.iter()
-            .map(Consequence::impact)
-            .min()
-            .unwrap_or(Impact::Modifier)
+        self.most_severe()
+            .map_or(Impact::Modifier, Consequence::impact)
     }
 }
 
@@ -50,6 +53,8 @@ impl TermSet {
 /// [`Effects::text`].
 #[derive(Debug, Clone)]
 pub struct TxEffect<'m> {
+    /// The transcript's index in the gene models.
+    pub index: usize,
     pub transcript: &'m Transcript,
     pub terms: TermSet,
     pub cdna: (Option<u64>, Option<u64>),
@@ -68,8 +73,9 @@ pub struct TxEffect<'m> {
 }
 
 impl<'m> TxEffect<'m> {
-    pub fn new(transcript: &'m Transcript) -> Self {
+    pub fn new(index: usize, transcript: &'m Transcript) -> Self {
         Self {
+            index,
             transcript,
             terms: TermSet::default(),
             cdna: (None, None),

@@ -249,6 +249,7 @@ fn assemble(
             canonical: has("Ensembl_canonical"),
             mane_select: has("MANE_Select"),
             mane_plus_clinical: has("MANE_Plus_Clinical"),
+            derived: Default::default(),
         });
     }
     Ok(out)

@@ -245,6 +245,7 @@ fn assemble(id: String, mut p: Pending) -> Result<Transcript, GtfError> {
         mane_plus_clinical: has("MANE_Plus_Clinical"),
         exons: p.exons,
         coding,
+        derived: Default::default(),
     })
 }
 

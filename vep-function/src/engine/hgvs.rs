@@ -21,20 +21,8 @@ pub fn position(t: &Transcript, pos: u64) -> Option<String> {
 
 /// Decimal digits of `n` appended to `out`. HGVS names are built for every variant x
 /// transcript, so they are written straight into one buffer instead of via `format!`.
-pub(crate) fn push_number(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
+pub(crate) fn push_number(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// A cDNA position in c./n. numbering (`-N` in the 5' UTR, `*N` in the 3' UTR).
@@ -219,6 +207,7 @@ mod tests {
             mane_select: false,
             mane_plus_clinical: false,
             source: "Ensembl".into(),
+            derived: Default::default(),
         }
     }
 

@@ -83,6 +83,17 @@ impl GeneModels {
         start: u64,
         end: u64,
     ) -> impl Iterator<Item = &Transcript> {
+        self.overlapping_indexed(chrom, start, end).map(|(_, t)| t)
+    }
+
+    /// [`GeneModels::overlapping`] with each transcript's index (stable while the models are
+    /// not extended; callers key per-transcript caches on it).
+    pub fn overlapping_indexed(
+        &self,
+        chrom: &str,
+        start: u64,
+        end: u64,
+    ) -> impl Iterator<Item = (usize, &Transcript)> {
         let (order, ends): (&[usize], &[u64]) = match self.by_chrom.get(chrom) {
             Some(index) => {
                 // No transcript starting before `start - max_len` can reach `start`.
@@ -97,7 +108,7 @@ impl GeneModels {
             .iter()
             .zip(ends)
             .filter(move |(_, &e)| e >= start)
-            .map(|(&i, _)| &self.transcripts[i])
+            .map(|(&i, _)| (i, &self.transcripts[i]))
     }
 
     /// By stable id, with or without version (`ENST00000352957`, `NM_007294.4`).

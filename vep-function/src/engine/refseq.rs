@@ -239,6 +239,7 @@ fn assemble(
         mane_select: has("MANE Select"),
         mane_plus_clinical: has("MANE Plus Clinical"),
         source: "RefSeq".to_string(),
+        derived: Default::default(),
     })
 }
 

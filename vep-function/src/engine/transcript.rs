@@ -5,6 +5,8 @@ mod mapping;
 
 pub use self::mapping::TxPosition;
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,17 +88,55 @@ pub struct Transcript {
     pub mane_plus_clinical: bool,
     /// `Ensembl` or `RefSeq`: which annotation source the model came from.
     pub source: String,
+    /// Span and coding range, computed from `exons` and `coding` on first use: annotation
+    /// asks for them several times per variant and transcript. Build a new transcript
+    /// rather than changing `exons`/`coding` after it has been used.
+    #[serde(skip)]
+    pub derived: Derived,
 }
 
+/// A cache of values derived from a transcript's exons and CDS; never part of its identity
+/// (always equal), not serialized.
+#[derive(Debug, Clone, Default)]
+pub struct Derived(OnceLock<Spans>);
+
+#[derive(Debug, Clone, Copy)]
+struct Spans {
+    start: u64,
+    end: u64,
+    coding_cdna: Option<(u64, u64)>,
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Derived {}
+
 impl Transcript {
+    fn spans(&self) -> &Spans {
+        self.derived.0.get_or_init(|| Spans {
+            start: self.exons.iter().map(|e| e.start).min().unwrap_or(0),
+            end: self.exons.iter().map(|e| e.end).max().unwrap_or(0),
+            coding_cdna: self.compute_coding_cdna_range(),
+        })
+    }
+
     /// Genomic start (lowest coordinate) of the transcript.
     pub fn start(&self) -> u64 {
-        self.exons.iter().map(|e| e.start).min().unwrap_or(0)
+        self.spans().start
     }
 
     /// Genomic end (highest coordinate) of the transcript.
     pub fn end(&self) -> u64 {
-        self.exons.iter().map(|e| e.end).max().unwrap_or(0)
+        self.spans().end
+    }
+
+    /// cDNA positions of the first and last CDS base (the CDS includes the stop codon).
+    pub fn coding_cdna_range(&self) -> Option<(u64, u64)> {
+        self.spans().coding_cdna
     }
 
     /// `ENST00000352957.8`, or the bare id when there is no version.

@@ -22,13 +22,14 @@ fn overlap(s1: u64, e1: u64, s2: u64, e2: u64) -> bool {
 /// Computed text (HGVS, codons, amino acids) is appended to `text`.
 pub(super) fn transcript_effect<'m>(
     engine: &Engine,
+    index: usize,
     t: &'m Transcript,
     a: &Allele,
     text: &mut String,
 ) -> Result<Option<TxEffect<'m>>, AnnotateError> {
     let forward = t.strand == Strand::Forward;
     let (t_start, t_end) = (t.start(), t.end());
-    let mut fx = TxEffect::new(t);
+    let mut fx = TxEffect::new(index, t);
     if !overlap(a.start, a.end, t_start, t_end) {
         let (before, after) = (a.end < t_start, a.start > t_end);
         // VEP measures an insertion from its flanking bases in swapped order.

@@ -97,6 +97,7 @@ impl TestContext {
                         mane_select: attrs.get("tag").is_some_and(|t| t.contains("MANE_Select")),
                         mane_plus_clinical: false,
                         source: "test".to_string(),
+                        derived: Default::default(),
                     };
                     transcripts.insert(tx.id.clone(), tx);
                 }

@@ -135,8 +135,8 @@ impl Transcript {
         TxPosition::Upstream(0)
     }
 
-    /// cDNA positions of the first and last CDS base (the CDS includes the stop codon).
-    pub fn coding_cdna_range(&self) -> Option<(u64, u64)> {
+    /// [`Transcript::coding_cdna_range`], computed.
+    pub(super) fn compute_coding_cdna_range(&self) -> Option<(u64, u64)> {
         let coding = self.coding.as_ref()?;
         let first = coding.segments.first()?;
         let last = coding.segments.last()?;
@@ -215,6 +215,7 @@ mod tests {
             mane_select: false,
             mane_plus_clinical: false,
             source: "Ensembl".into(),
+            derived: Default::default(),
         }
     }
 

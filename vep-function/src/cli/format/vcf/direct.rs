@@ -27,6 +27,7 @@ pub(super) struct DirectVcf<'m> {
     /// The last contig name seen and its canonical name: sorted input repeats it.
     chrom_seen: String,
     chrom: Option<String>,
+    texts: TranscriptTexts,
 }
 
 /// The columns of a record the hot path needs.
@@ -34,7 +35,7 @@ struct Columns<'l> {
     chrom: &'l str,
     pos: u64,
     reference: &'l [u8],
-    alternates: &'l str,
+    alternates: &'l [u8],
     /// Byte range of the INFO column.
     info: (usize, usize),
 }
@@ -48,6 +49,7 @@ impl<'m> DirectVcf<'m> {
             reference: Vec::new(),
             chrom_seen: String::new(),
             chrom: None,
+            texts: TranscriptTexts::default(),
         }
     }
 
@@ -77,8 +79,8 @@ impl<'m> DirectVcf<'m> {
         }
         let mut first_entry = true;
         let mut annotated = 0;
-        for alt in columns.alternates.split(',') {
-            let allele = Allele::from_vcf(columns.pos, columns.reference, alt.as_bytes());
+        for alt in columns.alternates.split(|&b| b == b',') {
+            let allele = Allele::from_vcf(columns.pos, columns.reference, alt);
             if self
                 .engine
                 .annotate_allele(&chrom, &allele, &mut self.effects)
@@ -87,17 +89,24 @@ impl<'m> DirectVcf<'m> {
                 return Ok(None);
             }
             let begin = from;
-            push_entries(&mut self.record, &self.effects, &allele, &mut |out| {
-                if first_entry {
-                    if out.len() > begin {
-                        out.push(';');
+            let texts = &mut self.texts;
+            push_entries(
+                &mut self.record,
+                &self.effects,
+                &allele,
+                texts,
+                &mut |out| {
+                    if first_entry {
+                        if out.len() > begin {
+                            out.push(';');
+                        }
+                        out.push_str("CSQ=");
+                        first_entry = false;
+                    } else {
+                        out.push(',');
                     }
-                    out.push_str("CSQ=");
-                    first_entry = false;
-                } else {
-                    out.push(',');
-                }
-            });
+                },
+            );
             annotated += 1;
         }
         self.record.push_str(&line[to..]);
@@ -171,12 +180,20 @@ fn split(line: &str) -> Option<Columns<'_>> {
     }
     let pos: u64 = std::str::from_utf8(pos_text).ok()?.parse().ok()?;
     let reference = field(3);
-    if pos == 0 || !reference.iter().all(|b| b"ACGT".contains(b)) {
+    if pos == 0
+        || !reference
+            .iter()
+            .all(|b| matches!(b, b'A' | b'C' | b'G' | b'T'))
+    {
         return None;
     }
-    let alternates = &line[tabs[3] + 1..tabs[4]];
-    let alleles_ok = alternates.split(',').all(|alt| {
-        !alt.is_empty() && alt.as_bytes() != reference && alt.bytes().all(|b| b"ACGTN".contains(&b))
+    let alternates = &bytes[tabs[3] + 1..tabs[4]];
+    let alleles_ok = alternates.split(|&b| b == b',').all(|alt| {
+        !alt.is_empty()
+            && alt != reference
+            && alt
+                .iter()
+                .all(|b| matches!(b, b'A' | b'C' | b'G' | b'T' | b'N'))
     });
     if !alleles_ok {
         return None;
@@ -196,6 +213,7 @@ fn push_entries(
     out: &mut String,
     effects: &Effects<'_>,
     allele: &Allele,
+    texts: &mut TranscriptTexts,
     before_entry: &mut dyn FnMut(&mut String),
 ) {
     // VEP's allele: the alternate without the VCF anchor base, `-` when nothing is left.
@@ -211,7 +229,7 @@ fn push_entries(
     for fx in &effects.transcripts {
         before_entry(out);
         push_escaped(out, variant_allele);
-        push_transcript_entry(out, effects, fx);
+        push_transcript_entry(out, effects, fx, texts.get(fx.index, fx.transcript));
     }
     if effects.transcripts.is_empty() {
         before_entry(out);
@@ -223,9 +241,78 @@ fn push_entries(
     }
 }
 
+/// The CSQ fields that depend on the transcript only, escaped once per transcript:
+/// `SYMBOL|Gene|Feature_type|Feature|BIOTYPE` and `|STRAND|FLAGS|...|MANE_SELECT`.
+#[derive(Debug)]
+struct TranscriptText {
+    head: Box<str>,
+    tail: Box<str>,
+}
+
+impl TranscriptText {
+    fn new(t: &Transcript) -> Self {
+        let mut head = String::new();
+        push_escaped(&mut head, t.gene_symbol.as_deref().unwrap_or_default());
+        head.push('|');
+        push_escaped(&mut head, &t.gene_id);
+        head.push_str("|Transcript|");
+        push_feature_id(&mut head, t);
+        head.push('|');
+        push_escaped(&mut head, &t.biotype);
+        let mut tail = String::new();
+        tail.push('|');
+        tail.push_str(if t.strand.as_i8() < 0 { "-1" } else { "1" });
+        tail.push('|');
+        for (i, flag) in flags(t).enumerate() {
+            if i > 0 {
+                tail.push('&');
+            }
+            tail.push_str(flag);
+        }
+        tail.push('|');
+        if let Some(hgnc) = &t.hgnc_id {
+            tail.push_str("HGNC|");
+            push_escaped(&mut tail, hgnc);
+        } else {
+            tail.push('|');
+        }
+        tail.push('|');
+        if t.canonical || t.mane_select {
+            tail.push_str("YES");
+        }
+        tail.push('|');
+        if t.mane_select {
+            push_versioned_id(&mut tail, t);
+        }
+        Self {
+            head: head.into(),
+            tail: tail.into(),
+        }
+    }
+}
+
+/// [`TranscriptText`] of the transcripts met so far, by index in the gene models: bounded
+/// by the size of the models, not of the input.
+#[derive(Debug, Default)]
+struct TranscriptTexts(Vec<Option<TranscriptText>>);
+
+impl TranscriptTexts {
+    fn get(&mut self, index: usize, t: &Transcript) -> &TranscriptText {
+        if self.0.len() <= index {
+            self.0.resize_with(index + 1, || None);
+        }
+        self.0[index].get_or_insert_with(|| TranscriptText::new(t))
+    }
+}
+
 /// The fields of `for_each_transcript_field`, in `CSQ_FIELDS` order, from a transcript
 /// effect.
-fn push_transcript_entry(out: &mut String, effects: &Effects<'_>, fx: &TxEffect<'_>) {
+fn push_transcript_entry(
+    out: &mut String,
+    effects: &Effects<'_>,
+    fx: &TxEffect<'_>,
+    fixed: &TranscriptText,
+) {
     let t = fx.transcript;
     let text = |r: &Option<std::ops::Range<usize>>| effects.text(r).unwrap_or_default();
     out.push('|');
@@ -238,13 +325,7 @@ fn push_transcript_entry(out: &mut String, effects: &Effects<'_>, fx: &TxEffect<
     out.push('|');
     out.push_str(fx.terms.impact().as_str());
     out.push('|');
-    push_escaped(out, t.gene_symbol.as_deref().unwrap_or_default());
-    out.push('|');
-    push_escaped(out, &t.gene_id);
-    out.push_str("|Transcript|");
-    push_feature_id(out, t);
-    out.push('|');
-    push_escaped(out, &t.biotype);
+    out.push_str(&fixed.head);
     out.push('|');
     if let Some(span) = fx.exon {
         push_number_span(out, span, t.exons.len());
@@ -270,30 +351,7 @@ fn push_transcript_entry(out: &mut String, effects: &Effects<'_>, fx: &TxEffect<
     if let Some(d) = fx.distance {
         push_number(out, d);
     }
-    out.push('|');
-    out.push_str(if t.strand.as_i8() < 0 { "-1" } else { "1" });
-    out.push('|');
-    for (i, flag) in flags(t).enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(flag);
-    }
-    out.push('|');
-    if let Some(hgnc) = &t.hgnc_id {
-        out.push_str("HGNC|");
-        push_escaped(out, hgnc);
-    } else {
-        out.push('|');
-    }
-    out.push('|');
-    if t.canonical || t.mane_select {
-        out.push_str("YES");
-    }
-    out.push('|');
-    if t.mane_select {
-        push_versioned_id(out, t);
-    }
+    out.push_str(&fixed.tail);
 }
 
 /// `Transcript::feature_id` appended, escaped.
