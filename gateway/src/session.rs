@@ -1,20 +1,27 @@
-//! One task per WebSocket: a `select!` over incoming frames, wake-ups for new entries in the
-//! session's stream, pending broker submissions, a heartbeat tick and the shutdown signal.
+//! One task per WebSocket: a `select!` over incoming frames, the session's signal (new
+//! entries in its stream, eviction, or the server's shutdown), pending broker submissions
+//! and one timer (stream poll and heartbeat).
 //!
 //! Results are not pushed into the task: they wait in the session's stream in the store and
 //! the task reads them after its cursor, at the pace the client takes them. Memory per
 //! session stays flat; a client too far behind loses the oldest entries and is told so.
+//!
+//! Idle sessions dominate the gateway's memory, so the task that waits is kept small: what
+//! happens after a wake-up runs in a boxed future (store and broker calls have large states,
+//! needed only while they run), and analysis bookkeeping exists only while there is some.
 
 mod rate;
 mod submit;
+mod work;
 mod writer;
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::future::Future;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
-use futures_util::stream::{FuturesOrdered, StreamExt};
 use serde_json::Value;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -24,8 +31,9 @@ use crate::protocol::{self, ClientMessage, Limits, ServerMessage};
 use crate::registry::{Registration, Registry};
 use crate::store::{Read, Store, START};
 use crate::telemetry;
-use rate::RateLimit;
-use submit::{Finished, Pending, SubmitOutcome};
+use rate::{Rate, RateLimit};
+use submit::{Finished, SubmitOutcome};
+use work::Work;
 use writer::{SendError, Writer};
 
 /// How often the server pings; browsers answer pings automatically.
@@ -35,6 +43,8 @@ pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Re-reads the stream even without a wake-up: notifications are best effort (a Redis
 /// restart drops them), the stream is not.
 pub const POLL_EVERY: Duration = Duration::from_secs(2);
+/// The heartbeat rides on the poll timer: every this many ticks.
+const HEARTBEAT_TICKS: u32 = (HEARTBEAT.as_secs() / POLL_EVERY.as_secs()) as u32;
 /// Analyses one connection may have in progress.
 pub const MAX_ANALYSES_PER_SESSION: usize = 16;
 /// Close code (application range) for a client that cannot keep up.
@@ -53,7 +63,16 @@ pub struct SessionLimits {
     pub read_batch: usize,
 }
 
-/// What every session needs, cloned per connection.
+impl SessionLimits {
+    fn rate(&self) -> Rate {
+        Rate {
+            per_minute: self.rate_per_minute,
+            burst: self.rate_burst,
+        }
+    }
+}
+
+/// What every session needs, shared by all of them.
 #[derive(Clone)]
 pub struct SessionContext {
     pub registry: Arc<Registry>,
@@ -81,16 +100,27 @@ type Close = Option<Option<CloseReason>>;
 struct Conn {
     session_id: String,
     reg: Registration,
-    /// Cursor of the last stream entry sent to this socket.
-    cursor: String,
-    /// Variants of the analyses this connection started and has not seen complete.
-    inflight: HashMap<String, usize>,
-    /// Numbers the placeholders of submissions still pending (keys sort in order).
-    pending_seq: u64,
+    /// Cursor of the last stream entry sent to this socket (borrowed [`START`] until the
+    /// first entry: no allocation for a session that never got one).
+    cursor: Cow<'static, str>,
+    work: Work,
     rate: RateLimit,
+    /// Last frame from the peer (any frame, pongs included).
+    last_seen: Instant,
+    /// Timer ticks since the last heartbeat.
+    ticks: u8,
 }
 
-const PENDING_PREFIX: &str = "pending-";
+/// What woke the session task.
+enum Event {
+    /// New stream entries, an eviction or the server's shutdown:
+    /// [`crate::registry::Signals`] tells which.
+    Signal,
+    Tick,
+    Frame(Option<Result<AggregatedMessage, ProtocolError>>),
+    /// Boxed: the outcome is larger than everything else an idle task holds.
+    Submitted(Box<SubmitOutcome>),
+}
 
 fn reason(code: CloseCode, description: &str) -> CloseReason {
     CloseReason {
@@ -117,13 +147,21 @@ fn on_send_error(e: SendError) -> Close {
     }
 }
 
-pub async fn run(
-    ctx: SessionContext,
+/// Runs one WebSocket session. `ctx` is shared by every session (a reference-counted
+/// handle, not a copy: its strings would otherwise be cloned per connection).
+///
+/// A plain function returning the task: an `async fn` would keep its arguments in the
+/// task next to the state built from them, for as long as the session lives.
+pub fn run<C>(
+    ctx: C,
     session_id: String,
     reg: Registration,
     ws: actix_ws::Session,
     stream: actix_ws::MessageStream,
-) {
+) -> impl Future<Output = ()>
+where
+    C: Deref<Target = SessionContext>,
+{
     let limit = ctx.transport_limit();
     let mut stream = stream
         .max_frame_size(limit)
@@ -133,83 +171,116 @@ pub async fn run(
         ws,
         timeout: ctx.session_limits.send_timeout,
     };
-    let mut shutdown = ctx.shutdown.clone();
-    let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
-    let mut poll = tokio::time::interval_at(Instant::now() + POLL_EVERY, POLL_EVERY);
-    let mut last_seen = Instant::now();
-    let mut pending: FuturesOrdered<Pending> = FuturesOrdered::new();
+    let now = Instant::now();
     let mut conn = Conn {
         session_id,
         reg,
-        cursor: START.to_owned(),
-        inflight: HashMap::new(),
-        pending_seq: 0,
-        rate: RateLimit::new(
-            ctx.session_limits.rate_per_minute,
-            ctx.session_limits.rate_burst,
-        ),
+        cursor: Cow::Borrowed(START),
+        work: Work::default(),
+        rate: RateLimit::new(ctx.session_limits.rate()),
+        last_seen: now,
+        ticks: 0,
     };
-    metrics::gauge!(telemetry::SESSIONS).increment(1.0);
-    metrics::counter!(telemetry::SESSIONS_OPENED).increment(1);
+    async move {
+        metrics::gauge!(telemetry::SESSIONS).increment(1.0);
+        metrics::counter!(telemetry::SESSIONS_OPENED).increment(1);
+        // One timer for both the stream poll and the heartbeat, kept inside the task (a
+        // tokio Interval boxes its timer: two of them were two more allocations).
+        let timer = tokio::time::sleep(POLL_EVERY);
+        tokio::pin!(timer);
+        let close = 'session: {
+            if let Some(close) = Box::pin(greet(&ctx, &conn, &mut out)).await {
+                break 'session close;
+            }
+            loop {
+                // Shutdown, eviction and new results all come through the one signal: each
+                // waiting primitive would cost every idle session its own waiter.
+                let has_pending = conn.work.has_pending();
+                let event = tokio::select! {
+                    () = conn.reg.signals.notified() => Event::Signal,
+                    () = &mut timer => Event::Tick,
+                    frame = stream.recv() => Event::Frame(frame),
+                    Some(outcome) = conn.work.next_submitted(), if has_pending => {
+                        Event::Submitted(Box::new(outcome))
+                    }
+                };
+                if matches!(event, Event::Tick) {
+                    timer.as_mut().reset(Instant::now() + POLL_EVERY);
+                }
+                if let Some(close) = Box::pin(handle(&ctx, &mut conn, event, &mut out)).await {
+                    break 'session close;
+                }
+            }
+        };
+        Box::pin(finish(&ctx, conn, out, close)).await;
+    }
+}
 
+async fn greet(ctx: &SessionContext, conn: &Conn, out: &mut Writer) -> Close {
     let hello = ServerMessage::Session {
         session_id: conn.session_id.clone(),
         protocol: protocol::PROTOCOL_VERSION,
         max_variants: ctx.limits.max_variants,
         max_frame_bytes: ctx.limits.max_frame_bytes,
     };
-    let mut close: Close = out.send(&hello).await.err().and_then(on_send_error);
+    out.send(&hello).await.err().and_then(on_send_error)
+}
 
-    while close.is_none() {
-        let signals = conn.reg.signals.clone();
-        tokio::select! {
-            _ = shutdown.wait_for(|stop| *stop) => {
-                // Whatever is not yet sent stays in the stream for the resume.
-                closed("restart");
-                close = Some(Some(reason(CloseCode::Restart, "server restarting")));
-            }
-            _ = signals.evict.notified() => {
-                closed("resumed_elsewhere");
-                close = Some(Some(reason(
-                    CloseCode::Other(CLOSE_RESUMED_ELSEWHERE),
-                    "session resumed by another connection",
-                )));
-            }
-            _ = heartbeat.tick() => {
-                if last_seen.elapsed() > CLIENT_TIMEOUT {
-                    tracing::debug!(session_id = %conn.session_id, "closing idle session");
-                    closed("idle");
-                    close = Some(Some(reason(CloseCode::Away, "idle timeout")));
-                } else if let Err(e) = out.ping().await {
-                    close = on_send_error(e);
-                }
-            }
-            frame = stream.recv() => {
-                last_seen = Instant::now();
-                close = on_frame(&ctx, &mut conn, frame, &mut out, &mut pending).await;
-            }
-            Some(outcome) = pending.next(), if !pending.is_empty() => {
-                close = on_submitted(&ctx, &mut conn, outcome, &mut out).await;
-            }
-            // Held back while a submission is pending, so `accepted` precedes its results.
-            _ = signals.wake.notified(), if pending.is_empty() => {
-                close = drain(&ctx, &mut conn, &mut out).await;
-            }
-            _ = poll.tick(), if pending.is_empty() => {
-                close = drain(&ctx, &mut conn, &mut out).await;
-            }
-        }
-    }
+async fn finish(ctx: &SessionContext, conn: Conn, out: Writer, close: Option<CloseReason>) {
     ctx.registry
-        .unregister(&conn.session_id, &conn.reg.connection);
+        .unregister(&conn.session_id, conn.reg.connection);
     metrics::gauge!(telemetry::SESSIONS).decrement(1.0);
     tracing::info!(session_id = %conn.session_id, "session closed");
     // The peer may already be gone; there is no one left to report a failed close to.
-    let _ = tokio::time::timeout(
-        ctx.session_limits.send_timeout,
-        out.ws.close(close.flatten()),
-    )
-    .await;
+    let _ = tokio::time::timeout(ctx.session_limits.send_timeout, out.ws.close(close)).await;
+}
+
+async fn handle(ctx: &SessionContext, conn: &mut Conn, event: Event, out: &mut Writer) -> Close {
+    match event {
+        Event::Signal if conn.reg.signals.restarting() => {
+            // Whatever is not yet sent stays in the stream for the resume.
+            closed("restart");
+            Some(Some(reason(CloseCode::Restart, "server restarting")))
+        }
+        Event::Signal if conn.reg.signals.evicted() => {
+            closed("resumed_elsewhere");
+            Some(Some(reason(
+                CloseCode::Other(CLOSE_RESUMED_ELSEWHERE),
+                "session resumed by another connection",
+            )))
+        }
+        // Held back while a submission is pending, so `accepted` precedes its results: the
+        // submission's end reads the stream.
+        Event::Signal if conn.work.has_pending() => None,
+        Event::Signal => drain(ctx, conn, out).await,
+        Event::Tick => on_tick(ctx, conn, out).await,
+        Event::Frame(frame) => {
+            conn.last_seen = Instant::now();
+            on_frame(ctx, conn, frame, out).await
+        }
+        Event::Submitted(outcome) => on_submitted(ctx, conn, *outcome, out).await,
+    }
+}
+
+/// Every [`POLL_EVERY`]: the heartbeat when due, then a read of the stream (notifications
+/// are best effort, the stream is not).
+async fn on_tick(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Close {
+    conn.ticks = conn.ticks.saturating_add(1);
+    if u32::from(conn.ticks) >= HEARTBEAT_TICKS {
+        conn.ticks = 0;
+        if conn.last_seen.elapsed() > CLIENT_TIMEOUT {
+            tracing::debug!(session_id = %conn.session_id, "closing idle session");
+            closed("idle");
+            return Some(Some(reason(CloseCode::Away, "idle timeout")));
+        }
+        if let Err(e) = out.ping().await {
+            return on_send_error(e);
+        }
+    }
+    if conn.work.has_pending() {
+        return None;
+    }
+    drain(ctx, conn, out).await
 }
 
 /// Sends every stream entry after the connection's cursor.
@@ -245,13 +316,13 @@ async fn drain(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Close
         for entry in entries {
             if entry.message.get("type").and_then(Value::as_str) == Some("complete") {
                 if let Some(a) = entry.message.get("analysis_id").and_then(Value::as_str) {
-                    conn.inflight.remove(a);
+                    conn.work.completed(a);
                 }
             }
             if let Err(e) = out.send_value(&entry.message).await {
                 return on_send_error(e);
             }
-            conn.cursor = entry.cursor;
+            conn.cursor = Cow::Owned(entry.cursor);
         }
         if n < batch {
             return None;
@@ -265,7 +336,6 @@ async fn on_frame(
     conn: &mut Conn,
     frame: Option<Result<AggregatedMessage, ProtocolError>>,
     out: &mut Writer,
-    pending: &mut FuturesOrdered<Pending>,
 ) -> Close {
     let sent = match frame {
         None => return Some(None),
@@ -287,7 +357,7 @@ async fn on_frame(
                 .await
         }
         Some(Ok(AggregatedMessage::Text(text))) => {
-            return on_text(ctx, conn, &text, out, pending).await;
+            return on_text(ctx, conn, &text, out).await;
         }
     };
     sent.err().and_then(on_send_error)
@@ -298,13 +368,7 @@ fn refuse(request_id: Option<String>, code: &'static str, message: String) -> Se
     ServerMessage::request_error(request_id, code, message)
 }
 
-async fn on_text(
-    ctx: &SessionContext,
-    conn: &mut Conn,
-    text: &str,
-    out: &mut Writer,
-    pending: &mut FuturesOrdered<Pending>,
-) -> Close {
+async fn on_text(ctx: &SessionContext, conn: &mut Conn, text: &str, out: &mut Writer) -> Close {
     let reply = match protocol::decode(text, ctx.limits) {
         Err((request_id, e)) => {
             metrics::counter!(telemetry::MESSAGES_IN, "type" => "invalid").increment(1);
@@ -323,7 +387,7 @@ async fn on_text(
             last_seen,
         }) => {
             metrics::counter!(telemetry::MESSAGES_IN, "type" => "resume").increment(1);
-            if !conn.inflight.is_empty() || !pending.is_empty() {
+            if conn.work.is_busy() {
                 ServerMessage::request_error(
                     None,
                     "resume_not_allowed",
@@ -351,11 +415,7 @@ async fn on_text(
                         traceparent,
                     ) {
                         Ok(fut) => {
-                            pending.push_back(fut);
-                            // Counted now so requests sent back to back respect the limits.
-                            conn.pending_seq += 1;
-                            let key = format!("{PENDING_PREFIX}{:020}", conn.pending_seq);
-                            conn.inflight.insert(key, count);
+                            conn.work.submit(fut, count);
                             return None;
                         }
                         Err(e) => ServerMessage::request_error(
@@ -379,7 +439,8 @@ fn admit(
     count: usize,
 ) -> Result<(), ServerMessage> {
     let id = || Some(request_id.to_owned());
-    if let Err(wait) = conn.rate.take(std::time::Instant::now()) {
+    let rate = ctx.session_limits.rate();
+    if let Err(wait) = conn.rate.take(rate, std::time::Instant::now()) {
         return Err(refuse(
             id(),
             "rate_limited",
@@ -390,14 +451,14 @@ fn admit(
             ),
         ));
     }
-    if conn.inflight.len() >= MAX_ANALYSES_PER_SESSION {
+    if conn.work.analyses() >= MAX_ANALYSES_PER_SESSION {
         return Err(refuse(
             id(),
             "too_many_analyses",
             format!("at most {MAX_ANALYSES_PER_SESSION} analyses may be in progress per session"),
         ));
     }
-    let inflight: usize = conn.inflight.values().sum();
+    let inflight = conn.work.variants();
     let max = ctx.session_limits.max_inflight_variants;
     if inflight + count > max {
         return Err(refuse(
@@ -420,15 +481,16 @@ async fn resume(
 ) -> Close {
     let signals = ctx
         .registry
-        .rebind(&conn.session_id, &session_id, &conn.reg.connection);
-    if let Err(e) = ctx.store.evict(&session_id, &conn.reg.connection).await {
+        .rebind(&conn.session_id, &session_id, conn.reg.connection);
+    let connection = conn.reg.connection.to_string();
+    if let Err(e) = ctx.store.evict(&session_id, &connection).await {
         tracing::warn!(error = %e, "could not tell other replicas about the resume");
     }
     metrics::counter!(telemetry::SESSIONS_RESUMED).increment(1);
     tracing::info!(from = %conn.session_id, to = %session_id, "session resumed");
     conn.session_id = session_id.clone();
     conn.reg.signals = signals;
-    conn.cursor = last_seen.unwrap_or_else(|| START.to_owned());
+    conn.cursor = last_seen.map_or(Cow::Borrowed(START), Cow::Owned);
     if let Err(e) = out.send(&ServerMessage::Resumed { session_id }).await {
         return on_send_error(e);
     }
@@ -442,19 +504,11 @@ async fn on_submitted(
     out: &mut Writer,
 ) -> Close {
     // The oldest pending placeholder belongs to this (the oldest) submission.
-    let placeholder = conn
-        .inflight
-        .keys()
-        .filter(|k| k.starts_with(PENDING_PREFIX))
-        .min()
-        .cloned();
-    let count = placeholder
-        .and_then(|k| conn.inflight.remove(&k))
-        .unwrap_or(outcome.variant_count);
+    let count = conn.work.take_placeholder(outcome.variant_count);
     let analysis_id = outcome.meta.analysis_id.clone();
     let msgs = match submit::finish(&ctx.store, outcome).await {
         Finished::Accepted(msgs) => {
-            conn.inflight.insert(analysis_id, count);
+            conn.work.accepted(analysis_id, count);
             msgs
         }
         Finished::Refused(msg) => vec![msg],

@@ -147,6 +147,7 @@ async fn websocket(
         );
     }
     let registry = &state.session.registry;
+    registry.watch_shutdown(&state.session.shutdown);
     let (session_id, outbound) = match registry.register_session() {
         Ok(pair) => pair,
         Err(e) => return error_reply(HttpResponse::ServiceUnavailable(), e.code(), &e.to_string()),
@@ -160,13 +161,25 @@ async fn websocket(
     };
     tracing::info!(%session_id, "session opened");
     actix_web::rt::spawn(session::run(
-        state.session.clone(),
+        Shared(state),
         session_id,
         outbound,
         ws,
         stream,
     ));
     response
+}
+
+/// The session context as every session task sees it: through the app's shared state (a
+/// reference count per session, not a copy of the context's strings).
+struct Shared(web::Data<PublicState>);
+
+impl std::ops::Deref for Shared {
+    type Target = SessionContext;
+
+    fn deref(&self) -> &SessionContext {
+        &self.0.session
+    }
 }
 
 #[cfg(test)]
