@@ -103,6 +103,11 @@ impl Spool {
         let Some(dir) = self.dir(&record.analysis_id) else {
             return;
         };
+        // One stat, inline: most chunks belong to WebSocket analyses, which have no spool,
+        // and need no trip to a blocking thread.
+        if !dir.join("meta.json").exists() {
+            return;
+        }
         let message = record.message.clone();
         let index = record.chunk_index;
         let completed = match ingested {
@@ -116,10 +121,7 @@ impl Spool {
             }),
             _ => None,
         };
-        let written = tokio::task::spawn_blocking(move || -> io::Result<bool> {
-            if !dir.join("meta.json").exists() {
-                return Ok(false);
-            }
+        let written = tokio::task::spawn_blocking(move || -> io::Result<()> {
             write_whole(
                 &dir.join("chunks").join(format!("{index}.json")),
                 message.as_bytes(),
@@ -128,11 +130,11 @@ impl Spool {
                 let bytes = serde_json::to_vec(&c).map_err(io::Error::other)?;
                 write_whole(&dir.join("complete.json"), &bytes)?;
             }
-            Ok(true)
+            Ok(())
         })
         .await;
         match written {
-            Ok(Ok(_)) => {}
+            Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 tracing::error!(analysis_id = %record.analysis_id, chunk_index = index, error = %e, "could not spool a chunk")
             }

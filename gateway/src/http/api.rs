@@ -243,6 +243,27 @@ async fn create(
     }))
 }
 
+/// How long a finished analysis may lack its `complete.json`: the store forgets an analysis
+/// the moment its last chunk is counted, and the replica that counted it writes the file
+/// just after (on a shared volume, possibly a little later).
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The final counts of an analysis the store no longer tracks, once its replica wrote them;
+/// `None` after [`SETTLE`]: it expired instead.
+pub(super) async fn settled(spool: &Spool, id: &str) -> Option<crate::analysis::spool::Completed> {
+    let deadline = tokio::time::Instant::now() + SETTLE;
+    loop {
+        let (spool, id2) = (spool.clone(), id.to_owned());
+        if let Ok(Some(c)) = web::block(move || spool.completed(&id2)).await {
+            return Some(c);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 fn internal(message: &str) -> HttpResponse {
     tracing::error!(message, "upload failed");
     error_reply(HttpResponse::InternalServerError(), "internal", message)
@@ -272,8 +293,11 @@ async fn status(id: web::Path<String>, state: web::Data<ApiState>) -> HttpRespon
         Some(c) => ("complete", c.annotated, c.failed),
         None => match state.store.progress(&id).await {
             Ok(Some((a, f))) => ("running", a, f),
-            // Not complete and no longer tracked: its bookkeeping expired.
-            Ok(None) => ("expired", 0, 0),
+            Ok(None) => match settled(&state.spool, &id).await {
+                Some(c) => ("complete", c.annotated, c.failed),
+                // Not complete and no longer tracked: its bookkeeping expired.
+                None => ("expired", 0, 0),
+            },
             Err(e) => {
                 return error_reply(HttpResponse::ServiceUnavailable(), e.code(), &e.to_string())
             }

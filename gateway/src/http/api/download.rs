@@ -10,7 +10,7 @@ use futures_util::stream;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use super::{internal, not_found, ApiState};
+use super::{internal, not_found, settled, ApiState};
 use crate::analysis::export::{self, Format};
 use crate::http::error_reply;
 
@@ -57,12 +57,16 @@ pub async fn results(
     };
     let (dir, meta) = match lookup {
         Ok((Some(dir), Some(meta), Some(_))) => (dir, meta),
-        Ok((Some(_), Some(_), None)) => {
-            return error_reply(
-                HttpResponse::Conflict(),
-                "analysis_not_complete",
-                "the analysis is still running; poll its status until state is complete",
-            )
+        Ok((Some(dir), Some(meta), None)) => {
+            let running = !matches!(state.store.progress(&id).await, Ok(None));
+            if running || settled(&state.spool, &id).await.is_none() {
+                return error_reply(
+                    HttpResponse::Conflict(),
+                    "analysis_not_complete",
+                    "the analysis is not complete; poll its status until state is complete",
+                );
+            }
+            (dir, meta)
         }
         Ok(_) => return not_found(),
         Err(e) => return internal(&e.to_string()),
