@@ -123,6 +123,19 @@ def test_every_object_carries_the_cost_labels(target):
         assert pod_labels.get("app.kubernetes.io/part-of") == "genomics-platform", f"{ident(w)} pods"
 
 
+@pytest.mark.parametrize("target", OVERLAYS)
+def test_every_gateway_replica_spools_uploads_on_one_shared_claim(target):
+    objs = render(target)
+    gw = one(objs, "Deployment", "gateway")
+    c = container(gw)
+    results = PurePosixPath(env_of(c)["RESULTS_DIR"]["value"])
+    mount = next(m for m in c["volumeMounts"] if results.is_relative_to(m["mountPath"]))
+    assert not mount.get("readOnly", False)
+    volume = next(v for v in pod_spec(gw)["volumes"] if v["name"] == mount["name"])
+    claim = volume["persistentVolumeClaim"]["claimName"]
+    assert one(objs, "PersistentVolumeClaim", claim)["spec"]["accessModes"] == ["ReadWriteMany"]
+
+
 def test_prod_loads_the_engine_index_from_the_read_only_claim():
     objs = render("config/overlays/prod")
     ksvc = one(objs, "Service", "vep-function")
