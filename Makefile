@@ -82,8 +82,12 @@ clippy:
 clean:
 	$(CARGO) clean
 
-# Engine vs bcftools csq on >= 1M generated variants (heavy: release build; see bench/engine.sh).
+# Engine vs bcftools csq on >= 1M generated variants; gateway vs an actix-ws echo server; 100k
+# variants uploaded end to end vs the engine CLI; sustained pipeline load vs the function alone.
+# Heavy: release builds. Figures go to BENCHMARKS.md / RELIABILITY.md by hand.
 BENCH_VARIANTS ?= 1000000
 bench:
 	bench/engine.sh $(BENCH_VARIANTS)
 	bash bench/gateway.sh
+	bash bench/pipeline.sh
+	bash bench/pipeline_load.sh
