@@ -32,6 +32,8 @@ export class Analyses {
       done: 0,
       annotated: 0,
       failed: 0,
+      // What is going on (neutral); `messages` are problems (shown as errors).
+      note: null,
       messages: [],
       chunkErrors: [],
     };
@@ -74,6 +76,7 @@ export class Analyses {
       "aria-labelledby": `${id}-title`,
       "aria-describedby": `${id}-counts`,
     });
+    const note = a.note ? el("p", { class: "analysis-note" }, a.note) : null;
     const messages = a.messages.length
       ? el("ul", { class: "analysis-errors" }, a.messages.map((m) => el("li", {}, m)))
       : null;
@@ -101,6 +104,7 @@ export class Analyses {
       ),
       progress,
       el("p", { id: `${id}-counts`, class: "analysis-counts" }, counts),
+      note,
       messages,
       links,
       resubmit,

@@ -330,7 +330,7 @@ uploadButtonEl.addEventListener("click", async () => {
   const a = analyses.create([]);
   a.upload = true;
   a.total = 0;
-  a.messages.push(`Uploading ${file.name} (${file.size} bytes)…`);
+  a.note = `Uploading ${file.name} (${file.size} bytes)…`;
   analyses.render();
   uploadButtonEl.disabled = true;
   try {
@@ -338,12 +338,13 @@ uploadButtonEl.addEventListener("click", async () => {
     a.analysisId = accepted.analysis_id;
     a.chunkCount = accepted.chunk_count;
     a.total = Math.max(a.total, accepted.variant_count);
-    a.messages = [`${file.name}: ${accepted.variant_count} variants in ${accepted.chunk_count} parts.`];
+    a.note = `${file.name}: ${accepted.variant_count} variants in ${accepted.chunk_count} parts.`;
     if (a.state === "sending") a.state = "running";
     if (a.state === "complete") a.links = resultLinks(a.analysisId);
     uploadInfoEl.textContent = "";
   } catch (e) {
     a.state = "failed";
+    a.note = null;
     a.messages = [e instanceof Error ? e.message : String(e)];
   }
   uploadButtonEl.disabled = false;
