@@ -118,7 +118,8 @@ enum Event {
     Signal,
     Tick,
     Frame(Option<Result<AggregatedMessage, ProtocolError>>),
-    /// Boxed: the outcome is larger than everything else an idle task holds.
+    /// Boxed: an event passes through the task's own state, which every idle session pays
+    /// for at the size of the largest event.
     Submitted(Box<SubmitOutcome>),
 }
 
