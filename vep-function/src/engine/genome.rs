@@ -7,12 +7,13 @@ mod chunk_cache;
 pub use self::alias::canonical_name;
 
 use std::{
-    collections::HashMap,
     fs::File,
     io,
     path::{Path, PathBuf},
     sync::Mutex,
 };
+
+use rustc_hash::FxHashMap;
 
 use noodles::{
     core::{Position, Region},
@@ -66,7 +67,8 @@ struct Source {
 #[derive(Default)]
 pub struct Genome {
     sources: Vec<Source>,
-    contigs: HashMap<String, Contig>,
+    /// FxHash: looked up for every reference read (keys come from the FASTA index).
+    contigs: FxHashMap<String, Contig>,
 }
 
 impl std::fmt::Debug for Genome {

@@ -3,13 +3,16 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::transcript::Transcript;
 
 #[derive(Debug, Default)]
 pub struct GeneModels {
     transcripts: Vec<Transcript>,
     /// Per chromosome: transcript indices sorted by start, and the longest span there.
-    by_chrom: HashMap<String, ChromIndex>,
+    /// FxHash: looked up for every variant.
+    by_chrom: FxHashMap<String, ChromIndex>,
     by_id: HashMap<String, usize>,
     by_symbol: HashMap<String, Vec<usize>>,
 }

@@ -100,11 +100,16 @@ pub struct Transcript {
 #[derive(Debug, Clone, Default)]
 pub struct Derived(OnceLock<Spans>);
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Spans {
     start: u64,
     end: u64,
     coding_cdna: Option<(u64, u64)>,
+    /// Exons strictly ordered 5' to 3' with a non-empty intron between each pair (true of
+    /// well-formed models): look-ups may then binary-search them.
+    ordered: bool,
+    /// cDNA bases before each exon.
+    before: Box<[u64]>,
 }
 
 impl PartialEq for Derived {
@@ -117,11 +122,57 @@ impl Eq for Derived {}
 
 impl Transcript {
     fn spans(&self) -> &Spans {
-        self.derived.0.get_or_init(|| Spans {
-            start: self.exons.iter().map(|e| e.start).min().unwrap_or(0),
-            end: self.exons.iter().map(|e| e.end).max().unwrap_or(0),
-            coding_cdna: self.compute_coding_cdna_range(),
+        self.derived.0.get_or_init(|| {
+            let forward = self.strand == Strand::Forward;
+            let ordered = self.exons.iter().all(|e| e.start <= e.end)
+                && self.exons.windows(2).all(|p| {
+                    let (up, down) = if forward { (p[0], p[1]) } else { (p[1], p[0]) };
+                    up.end + 1 < down.start
+                });
+            let before = self
+                .exons
+                .iter()
+                .scan(0, |sum, e| {
+                    let here = *sum;
+                    *sum += e.len();
+                    Some(here)
+                })
+                .collect();
+            Spans {
+                start: self.exons.iter().map(|e| e.start).min().unwrap_or(0),
+                end: self.exons.iter().map(|e| e.end).max().unwrap_or(0),
+                coding_cdna: self.compute_coding_cdna_range(),
+                ordered,
+                before,
+            }
         })
+    }
+
+    /// Indices (transcript order) of the first and last exon overlapping `start..=end`
+    /// (an insertion, `start == end + 1`, overlaps an exon holding both flanks).
+    pub fn exon_span(&self, start: u64, end: u64) -> Option<(usize, usize)> {
+        let overlaps = |e: &Interval| e.end >= start && e.start <= end;
+        if !self.spans().ordered {
+            let mut span: Option<(usize, usize)> = None;
+            for (i, e) in self.exons.iter().enumerate() {
+                if overlaps(e) {
+                    span = Some(span.map_or((i, i), |(first, _)| (first, i)));
+                }
+            }
+            return span;
+        }
+        // Ordered exons overlapping an interval are one run: bound it by binary search.
+        let (lo, hi) = match self.strand {
+            Strand::Forward => (
+                self.exons.partition_point(|e| e.end < start),
+                self.exons.partition_point(|e| e.start <= end),
+            ),
+            Strand::Reverse => (
+                self.exons.partition_point(|e| e.start > end),
+                self.exons.partition_point(|e| e.end >= start),
+            ),
+        };
+        (lo < hi).then(|| (lo, hi - 1))
     }
 
     /// Genomic start (lowest coordinate) of the transcript.

@@ -60,12 +60,7 @@ pub(super) fn transcript_effect<'m>(
     }
 
     // Only the first and last overlapped exon and intron are printed: no lists needed.
-    let mut exons: Option<(usize, usize)> = None;
-    for (i, e) in t.exons.iter().enumerate() {
-        if overlap(a.start, a.end, e.start, e.end) {
-            exons = Some(exons.map_or((i, i), |(first, _)| (first, i)));
-        }
-    }
+    let exons = t.exon_span(a.start, a.end);
     let mut introns = t
         .introns()
         .enumerate()

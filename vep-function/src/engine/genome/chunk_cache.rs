@@ -1,13 +1,15 @@
 //! A small LRU of decoded reference chunks, keyed by contig and chunk index.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 pub(super) struct ChunkCache {
     capacity: usize,
     tick: u64,
     entries: Vec<Entry>,
     /// contig -> chunk -> slot in `entries`.
-    index: HashMap<String, HashMap<u64, usize>>,
+    index: FxHashMap<String, FxHashMap<u64, usize>>,
     /// Slot of the chunk used last: consecutive reads (sorted input, a variant's transcripts)
     /// mostly hit it again, which skips hashing the contig name and chunk.
     last: Option<usize>,
@@ -26,7 +28,7 @@ impl ChunkCache {
             capacity: capacity.max(1),
             tick: 0,
             entries: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
             last: None,
         }
     }

@@ -3,7 +3,9 @@
 
 use crate::engine::annotate::Allele;
 
-const WINDOW: u64 = 256;
+/// Bases read around a position at a time: most shifts move a few bases, and a read
+/// copies the window, so it is kept small (a longer repeat just reads again).
+const WINDOW: u64 = 32;
 
 /// Reads reference bases on demand in windows; `fetch(lo, hi)` returns `lo..=hi`.
 struct Bases<'a> {

@@ -31,6 +31,28 @@ impl Transcript {
 
     /// 1-based cDNA position of an exonic genomic position.
     pub fn cdna_position(&self, pos: u64) -> Option<u64> {
+        let spans = self.spans();
+        if spans.ordered {
+            let i = match self.strand {
+                Strand::Forward => self.exons.partition_point(|e| e.end < pos),
+                Strand::Reverse => self.exons.partition_point(|e| e.start > pos),
+            };
+            let exon = self
+                .exons
+                .get(i)
+                .filter(|e| e.start <= pos && pos <= e.end)?;
+            let within = match self.strand {
+                Strand::Forward => pos - exon.start,
+                Strand::Reverse => exon.end - pos,
+            };
+            return Some(spans.before.get(i)? + within + 1);
+        }
+        self.cdna_position_by_scan(pos)
+    }
+
+    /// [`Transcript::cdna_position`] by walking the exons (for any exon layout; also what
+    /// the cached spans are computed with, so it must not use them).
+    fn cdna_position_by_scan(&self, pos: u64) -> Option<u64> {
         let mut before = 0;
         for exon in &self.exons {
             if exon.start <= pos && pos <= exon.end {
@@ -144,7 +166,10 @@ impl Transcript {
             Strand::Forward => (first.start, last.end),
             Strand::Reverse => (first.end, last.start),
         };
-        Some((self.cdna_position(g_first)?, self.cdna_position(g_last)?))
+        Some((
+            self.cdna_position_by_scan(g_first)?,
+            self.cdna_position_by_scan(g_last)?,
+        ))
     }
 
     /// `N`s Ensembl puts before an incomplete first codon: a GFF phase of 1 or 2 means the
@@ -217,6 +242,48 @@ mod tests {
             source: "Ensembl".into(),
             derived: Default::default(),
         }
+    }
+
+    #[test]
+    fn binary_searched_exons_agree_with_the_exon_walk_on_the_bundled_models() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/chr21/Homo_sapiens.GRCh38.chr21_vep_test_subset.gff3.gz"
+        );
+        let transcripts = crate::engine::gff3::read_path(std::path::Path::new(path)).unwrap();
+        let mut checked = 0;
+        for t in &transcripts {
+            for e in &t.exons {
+                for pos in [
+                    e.start - 2,
+                    e.start - 1,
+                    e.start,
+                    e.start + 1,
+                    e.end,
+                    e.end + 1,
+                ] {
+                    assert_eq!(
+                        t.cdna_position(pos),
+                        t.cdna_position_by_scan(pos),
+                        "{}",
+                        t.id
+                    );
+                    for (start, end) in [(pos, pos), (pos, pos + 3), (pos + 1, pos)] {
+                        let mut scan = t
+                            .exons
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, x)| x.end >= start && x.start <= end)
+                            .map(|(i, _)| i);
+                        let (first, last) = (scan.clone().next(), scan.next_back());
+                        let expected = first.zip(last);
+                        assert_eq!(t.exon_span(start, end), expected, "{} {start}-{end}", t.id);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use std::io::{self, Write};
 
-use super::{push_escaped, VcfWriter, CSQ_FIELDS};
+use super::{push_escaped, VcfWriter, CSQ_FIELDS, SPECIAL};
 use crate::cli::format::write_span;
 use crate::engine::annotate::{Allele, Engine};
 use crate::engine::effects::{flags, push_number_span, Effects, TxEffect};
@@ -226,10 +226,11 @@ fn push_entries(
             &owned
         }
     };
+    let plain = !effects.text.bytes().any(|b| SPECIAL[usize::from(b)]);
     for fx in &effects.transcripts {
         before_entry(out);
         push_escaped(out, variant_allele);
-        push_transcript_entry(out, effects, fx, texts.get(fx.index, fx.transcript));
+        push_transcript_entry(out, effects, fx, texts.get(fx.index, fx.transcript), plain);
     }
     if effects.transcripts.is_empty() {
         before_entry(out);
@@ -312,9 +313,19 @@ fn push_transcript_entry(
     effects: &Effects<'_>,
     fx: &TxEffect<'_>,
     fixed: &TranscriptText,
+    plain: bool,
 ) {
     let t = fx.transcript;
     let text = |r: &Option<std::ops::Range<usize>>| effects.text(r).unwrap_or_default();
+    // The computed text of all transcripts was checked at once (`plain`): then no field of
+    // it needs escaping.
+    let put = |out: &mut String, value: &str| {
+        if plain {
+            out.push_str(value);
+        } else {
+            push_escaped(out, value);
+        }
+    };
     out.push('|');
     for (i, term) in fx.terms.iter().enumerate() {
         if i > 0 {
@@ -335,17 +346,17 @@ fn push_transcript_entry(
         push_number_span(out, span, t.exons.len().saturating_sub(1));
     }
     out.push('|');
-    push_escaped(out, text(&fx.hgvsc));
+    put(out, text(&fx.hgvsc));
     out.push('|');
-    push_escaped(out, text(&fx.hgvsp));
+    put(out, text(&fx.hgvsp));
     for (start, end) in [fx.cdna, fx.cds, fx.protein] {
         out.push('|');
         write_span(out, start, end);
     }
     out.push('|');
-    push_escaped(out, text(&fx.amino_acids));
+    put(out, text(&fx.amino_acids));
     out.push('|');
-    push_escaped(out, text(&fx.codons));
+    put(out, text(&fx.codons));
     // Existing_variation: no co-located variant database is consulted.
     out.push_str("||");
     if let Some(d) = fx.distance {
