@@ -10,24 +10,11 @@ sessions="${SESSIONS:-10000}"
 rate="${RATE:-1000}"
 secs="${SECONDS_PER_RUN:-10}"
 analyze="${ANALYZE:-200}"
-target="${CARGO_TARGET_DIR:-$PWD/target}"
-bin="${1:-}"
-if [ -z "$bin" ]; then
-  cargo build --release -p gateway -p loadgen --bins
-  cargo build --release --manifest-path vep-function/Cargo.toml --bins
-  bin="$target/release"
-fi
+. bench/lib.sh
+bench_bin "${1:-}" -p loadgen
 # Each session is a socket on both ends.
 ulimit -n "$(( sessions * 2 + 1024 ))" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ready() {
-  for _ in $(seq 1 300); do
-    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "not ready: $1" >&2; exit 1
-}
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
 

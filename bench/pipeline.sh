@@ -10,32 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 variants="${VARIANTS:-100000}"
 seed="${SEED:-20261128}"
-target="${CARGO_TARGET_DIR:-$PWD/target}"
-bin="${1:-}"
-if [ -z "$bin" ]; then
-  cargo build --release -p gateway --bins
-  cargo build --release --manifest-path vep-function/Cargo.toml --bins
-  bin="$target/release"
-fi
-
-data=vep-function/data/chr21
+. bench/lib.sh
+bench_bin "${1:-}"
+input="$(generated_vcf "$variants" "$seed")"
 work="$target/bench"
-mkdir -p "$work"
-input="$work/pipeline-$variants-$seed.vcf"
-if [ ! -s "$input" ]; then
-  python3 bench/gen_variants.py "$data/GRCh38.chr21.vep_test_region.fa.gz" \
-    "$data/covered_regions.bed" "$variants" "$seed" > "$input.tmp"
-  mv "$input.tmp" "$input"
-fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ready() {
-  for _ in $(seq 1 300); do
-    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "not ready: $1" >&2; exit 1
-}
 pids=()
 results="$(mktemp -d)"
 stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$results"; }

@@ -12,33 +12,13 @@ sessions="${SESSIONS:-200}"
 analyses="${ANALYSES:-5}"
 variants="${VARIANTS:-50}"
 max_secs="${MAX_SECONDS:-60}"
-target="${CARGO_TARGET_DIR:-$PWD/target}"
-bin="${1:-}"
-if [ -z "$bin" ]; then
-  cargo build --release -p gateway -p loadgen --bins
-  cargo build --release --manifest-path vep-function/Cargo.toml --bins
-  bin="$target/release"
-fi
+. bench/lib.sh
+bench_bin "${1:-}" -p loadgen
 ulimit -n "$(( sessions * 4 + 1024 ))" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-data=vep-function/data/chr21
+input="$(generated_vcf 20000 20261128)"
 work="$target/bench"
-mkdir -p "$work"
-input="$work/load-variants.vcf"
-if [ ! -s "$input" ]; then
-  python3 bench/gen_variants.py "$data/GRCh38.chr21.vep_test_region.fa.gz" \
-    "$data/covered_regions.bed" 20000 20261128 > "$input.tmp"
-  mv "$input.tmp" "$input"
-fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ready() {
-  for _ in $(seq 1 300); do
-    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "not ready: $1" >&2; exit 1
-}
 pids=()
 stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
 trap stop_all EXIT
