@@ -10,6 +10,7 @@ pub mod proxy;
 pub mod recorder;
 pub mod schema;
 pub mod signal;
+pub mod trigger;
 pub mod ws;
 
 use std::path::PathBuf;

@@ -6,7 +6,6 @@
 //!
 //! `scripts/chaos.sh` runs these and prints the `CHAOS-TALLY` rows as a table.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use e2e::cluster::{start_replica, RedisServer};
@@ -14,8 +13,9 @@ use e2e::ledger::Ledger;
 use e2e::observer::{Next, Observer};
 use e2e::process::{start_function, start_gateway, Gateway, Service};
 use e2e::proxy::{Fault, Proxy};
-use e2e::recorder::{Received, Recorder};
+use e2e::recorder::Recorder;
 use e2e::signal::{freeze, thaw};
+use e2e::trigger::{annotate, deliver};
 use serde_json::Value;
 
 const SETTLE: Duration = Duration::from_secs(60);
@@ -301,46 +301,6 @@ async fn redis_restarted_mid_analysis_with_two_replicas_loses_nothing() {
     run_and_settle(&mut client, &mut ledger, "after", 10, 100).await;
     ledger.assert_exactly_once();
     ledger.report("Redis restart mid-analysis (2 replicas)");
-}
-
-/// Has the real function annotate a recorded submission, replying inline (no K_SINK).
-async fn annotate(function: &Service, submitted: &Received) -> (BTreeMap<String, String>, Vec<u8>) {
-    let mut req = reqwest::Client::new()
-        .post(function.url("/"))
-        .timeout(Duration::from_secs(30));
-    for (k, v) in &submitted.headers {
-        if k.starts_with("ce-") || k == "content-type" {
-            req = req.header(k, v);
-        }
-    }
-    let resp = req
-        .body(submitted.body.clone())
-        .send()
-        .await
-        .expect("function answers");
-    assert_eq!(resp.status(), 200, "inline reply expected");
-    let headers = resp
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
-    (headers, resp.bytes().await.expect("body").to_vec())
-}
-
-/// POSTs an event to a replica's internal port, as a Trigger delivers it.
-async fn deliver(gateway: &Gateway, event: &(BTreeMap<String, String>, Vec<u8>)) -> u16 {
-    let mut req = reqwest::Client::new()
-        .post(gateway.events_url())
-        .timeout(Duration::from_secs(10));
-    for (k, v) in &event.0 {
-        if k.starts_with("ce-") || k == "content-type" {
-            req = req.header(k, v);
-        }
-    }
-    match req.body(event.1.clone()).send().await {
-        Ok(r) => r.status().as_u16(),
-        Err(_) => 0,
-    }
 }
 
 /// A fixed permutation of 0..n (stride coprime with n), different for each `round`.

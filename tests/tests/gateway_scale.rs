@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use e2e::cluster::{start_replica, terminate, RedisServer};
-use e2e::process::{start_function, start_gateway, Gateway, Service};
+use e2e::process::{start_function, start_gateway, Gateway};
 use e2e::recorder::{Received, Recorder};
+use e2e::trigger::{annotate, deliver};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
@@ -121,51 +122,6 @@ impl Ws {
                 return frames;
             }
         }
-    }
-}
-
-/// Has the real function annotate a recorded submission, replying inline (no K_SINK).
-async fn annotate(function: &Service, submitted: &Received) -> (BTreeMap<String, String>, Vec<u8>) {
-    let mut req = reqwest::Client::new().post(function.url("/")).timeout(WAIT);
-    for (k, v) in &submitted.headers {
-        if k.starts_with("ce-") || k == "content-type" {
-            req = req.header(k, v);
-        }
-    }
-    let resp = req
-        .body(submitted.body.clone())
-        .send()
-        .await
-        .expect("function answers");
-    assert_eq!(resp.status(), 200, "inline reply expected");
-    let headers = resp
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
-    let body = resp.bytes().await.expect("body").to_vec();
-    (headers, body)
-}
-
-/// POSTs an event to a replica's internal port, as a Trigger delivers it.
-async fn deliver(gateway: &Gateway, event: &(BTreeMap<String, String>, Vec<u8>)) -> u16 {
-    let mut req = reqwest::Client::new()
-        .post(gateway.events_url())
-        .timeout(WAIT);
-    for (k, v) in &event.0 {
-        if k.starts_with("ce-") || k == "content-type" {
-            req = req.header(k, v);
-        }
-    }
-    match req.body(event.1.clone()).send().await {
-        Ok(r) => {
-            let status = r.status().as_u16();
-            if status == 400 {
-                eprintln!("event refused: {}", r.text().await.unwrap_or_default());
-            }
-            status
-        }
-        Err(_) => 0,
     }
 }
 

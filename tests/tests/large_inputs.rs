@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use e2e::cluster::{start_replica, RedisServer};
 use e2e::process::{start_function, start_gateway, start_pipeline, Gateway, Service};
-use e2e::recorder::{Received, Recorder};
+use e2e::recorder::Recorder;
+use e2e::trigger::{annotate, deliver};
 use e2e::ws::Client;
 use serde_json::{json, Value};
 
@@ -284,6 +285,54 @@ async fn a_100k_variant_vcf_uploaded_over_rest_is_annotated_once_per_variant_wit
     );
 }
 
+/// The gateway rebuilds VCF and TSV downloads from the function's JSON; the engine's CLI
+/// writes them directly. On the same input both must say the same, byte for byte, records and
+/// CSQ header alike (the layouts live in two crates that do not link each other).
+#[tokio::test]
+async fn downloads_match_what_the_engine_cli_writes_for_the_same_file() {
+    let vcf = generate_vcf(3_000, 11);
+    let input = std::env::temp_dir().join(format!("e2e-cli-compare-{}.vcf", std::process::id()));
+    std::fs::write(&input, &vcf).expect("write input");
+    let (gateway, _function) = start_pipeline().await;
+    let (code, accepted) = upload(&gateway, "", vcf).await;
+    assert_eq!(code, 202, "{accepted}");
+    let id = accepted["analysis_id"].as_str().expect("id").to_owned();
+    poll_until_complete(&gateway, &id, Duration::from_secs(300)).await;
+
+    for format in ["vcf", "tsv"] {
+        let cli = std::process::Command::new(e2e::bin_dir().join("vep-function"))
+            .args(["annotate", "--format", format, "--input"])
+            .arg(&input)
+            .output()
+            .expect("vep-function annotate runs");
+        assert!(
+            cli.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cli.stderr)
+        );
+        let cli = String::from_utf8(cli.stdout).expect("UTF-8");
+        let served = download(&gateway, &id, format).await;
+        // Header lines that name the program or the run may differ; the layout may not.
+        let comparable = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter(|l| !l.starts_with("##") || l.starts_with("##INFO=<ID=CSQ"))
+                .map(str::to_owned)
+                .collect()
+        };
+        let (cli, served) = (comparable(&cli), comparable(&served));
+        assert!(
+            cli.len() > 3_000,
+            "{format}: {} lines from the CLI",
+            cli.len()
+        );
+        assert_eq!(cli.len(), served.len(), "{format}: line counts");
+        for (i, (c, s)) in cli.iter().zip(&served).enumerate() {
+            assert_eq!(c, s, "{format}: line {i} differs");
+        }
+    }
+    let _ = std::fs::remove_file(&input);
+}
+
 #[tokio::test]
 async fn an_invalid_line_is_refused_with_its_line_number_and_nothing_is_submitted() {
     let broker = Recorder::start(202).await;
@@ -364,43 +413,6 @@ async fn uploaded_chunks_that_never_return_time_out_in_status_and_download() {
     assert_eq!(codes, vec!["chunk_timeout"; 7]);
 }
 
-/// Has the real function annotate a recorded submission, replying inline (no K_SINK).
-async fn annotate(function: &Service, submitted: &Received) -> (Vec<(String, String)>, Vec<u8>) {
-    let mut req = http().post(function.url("/"));
-    for (k, v) in &submitted.headers {
-        if k.starts_with("ce-") || k == "content-type" {
-            req = req.header(k, v);
-        }
-    }
-    let resp = req
-        .body(submitted.body.clone())
-        .send()
-        .await
-        .expect("function answers");
-    assert_eq!(resp.status(), 200, "inline reply expected");
-    let headers = resp
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
-    (headers, resp.bytes().await.expect("body").to_vec())
-}
-
-async fn deliver(gateway: &Gateway, headers: &[(String, String)], body: Vec<u8>) -> u16 {
-    let mut req = http().post(gateway.events_url());
-    for (k, v) in headers {
-        if k.starts_with("ce-") || k == "content-type" {
-            req = req.header(k, v);
-        }
-    }
-    req.body(body)
-        .send()
-        .await
-        .expect("events port")
-        .status()
-        .as_u16()
-}
-
 /// One chunk is annotated by the real function, the other fails in the function (an
 /// `analysis.failed` event): the session sees result, progress, chunk error and complete;
 /// the download has the annotations of one chunk and the failed chunk's code for the other.
@@ -425,13 +437,15 @@ async fn a_failed_chunk_is_reported_to_the_session_and_in_the_download() {
             .find(|r| r.event()["data"]["chunk_index"] == i)
             .expect("chunk submitted")
     };
-    let (headers, body) = annotate(&function, by_chunk(0)).await;
-    assert_eq!(deliver(&gateway, &headers, body).await, 202);
+    assert_eq!(
+        deliver(&gateway, &annotate(&function, by_chunk(0)).await).await,
+        202
+    );
     let failed = by_chunk(1).event();
     let data = json!({"analysis_id": id, "session_id": client.session_id, "chunk_index": 1,
         "chunk_count": 2, "variant_count": 2, "code": "annotator_crashed",
         "message": "the engine failed", "retryable": false});
-    let headers = vec![
+    let headers = BTreeMap::from([
         ("ce-specversion".to_owned(), "1.0".to_owned()),
         ("ce-id".to_owned(), "failed-1".to_owned()),
         ("ce-source".to_owned(), "urn:test:function".to_owned()),
@@ -443,10 +457,10 @@ async fn a_failed_chunk_is_reported_to_the_session_and_in_the_download() {
         ("ce-analysisid".to_owned(), id.clone()),
         ("ce-partitionkey".to_owned(), id.clone()),
         ("content-type".to_owned(), "application/json".to_owned()),
-    ];
+    ]);
     assert_eq!(failed["analysisid"], id.as_str());
     assert_eq!(
-        deliver(&gateway, &headers, data.to_string().into_bytes()).await,
+        deliver(&gateway, &(headers, data.to_string().into_bytes())).await,
         202
     );
 
