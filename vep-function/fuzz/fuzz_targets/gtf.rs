@@ -1,0 +1,8 @@
+//! GTF gene model loading (Ensembl/GENCODE style) from arbitrary bytes: errors, never panics.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = vep::engine::gtf::read(data);
+});
