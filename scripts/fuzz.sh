@@ -17,6 +17,6 @@ run() {
   (cd "$dir" && cargo fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536)
 }
 
-for t in notation gff3 submitted_event; do run vep-function/fuzz "$t"; done
+for t in notation gff3 gtf refseq_gff3 submitted_event; do run vep-function/fuzz "$t"; done
 run gateway/fuzz protocol
 echo "fuzzing finished: no crash in ${seconds}s per target"
