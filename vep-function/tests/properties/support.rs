@@ -321,6 +321,7 @@ pub struct Tally {
     /// inside one uniform region).
     pub strict: usize,
     pub allowed_examples: Vec<String>,
+    pub allowed_kinds: std::collections::BTreeMap<&'static str, usize>,
 }
 
 impl Tally {
@@ -331,10 +332,12 @@ impl Tally {
         ));
     }
 
-    fn allow(&mut self, what: String) {
+    fn allow(&mut self, kind: &'static str, what: String) {
         self.allowed += 1;
-        if self.allowed_examples.len() < 8 {
-            self.allowed_examples.push(what);
+        let seen = self.allowed_kinds.entry(kind).or_insert(0);
+        *seen += 1;
+        if *seen <= 2 {
+            self.allowed_examples.push(format!("[{kind}] {what}"));
         }
     }
 
@@ -344,6 +347,9 @@ impl Tally {
         }
         for a in &self.allowed_examples {
             eprintln!("allowed: {a}");
+        }
+        for (kind, n) in &self.allowed_kinds {
+            eprintln!("allowed {n}: {kind}");
         }
         eprintln!(
             "{property}: {} comparisons ({} per-transcript consequence checks that must agree), \
@@ -424,7 +430,10 @@ pub fn compare_shifted(
             // Only placements outside the transcript, across the 5 kb up/downstream limit,
             // may do this.
             if region == Some(Region::Outside) && !same_place {
-                tally.allow(format!("{label}: {id} only in one"));
+                tally.allow(
+                    "transcript in the 5 kb window of one placement",
+                    format!("{label}: {id}"),
+                );
             } else {
                 tally.fail(
                     v1,
@@ -447,11 +456,25 @@ pub fn compare_shifted(
             _ => !coding_differs || same_place,
         };
         if !same_place && !both_inside && tc1.hgvsc != tc2.hgvsc {
-            tally.allow(format!(
-                "{label}: {id} placement outside the transcript: {:?} vs {:?}",
-                tc1.hgvsc, tc2.hgvsc
-            ));
+            tally.allow(
+                "HGVSc: a placement outside the transcript",
+                format!(
+                    "{label}: {id} placement outside the transcript: {:?} vs {:?}",
+                    tc1.hgvsc, tc2.hgvsc
+                ),
+            );
             continue;
+        }
+        if tc1.hgvsc == tc2.hgvsc && !hgvsp_differs && tc1.hgvsp != tc2.hgvsp {
+            // Not confirmed by a recorded VEP answer (none in tests/data has this shape):
+            // our reading of VEP's HGVSp needing a coding placement, counted and shown.
+            tally.allow(
+                "HGVSp only where the placement touches the CDS",
+                format!(
+                    "{label}: {id} HGVSp only where the placement is coding: {:?} vs {:?}",
+                    tc1.hgvsp, tc2.hgvsp
+                ),
+            );
         }
         if tc1.hgvsc != tc2.hgvsc || hgvsp_differs {
             tally.fail(
@@ -485,7 +508,7 @@ pub fn compare_shifted(
         if region.is_some() || same_place {
             tally.fail(v1, &what);
         } else {
-            tally.allow(what);
+            tally.allow("consequences of placements across a region edge", what);
         }
     }
 }
