@@ -168,8 +168,8 @@ impl Genome {
         for chunk in first..=last {
             let chunk_start = chunk * CHUNK_LEN + 1;
             let chunk_end = ((chunk + 1) * CHUNK_LEN).min(contig.length);
-            let bases = match cache.get(contig.source_key(), chunk) {
-                Some(bases) => bases,
+            let slot = match cache.slot(contig.source_key(), chunk) {
+                Some(slot) => slot,
                 None => {
                     let bases =
                         read_region(reader, contig, chunk_start, chunk_end).map_err(|source| {
@@ -183,6 +183,7 @@ impl Genome {
                     cache.insert(contig.source_key(), chunk, bases)
                 }
             };
+            let bases = cache.bases(slot);
             let from = start.max(chunk_start) - chunk_start;
             let to = end.min(chunk_end) - chunk_start;
             out.extend_from_slice(&bases[from as usize..=to as usize]);

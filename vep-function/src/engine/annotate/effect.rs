@@ -62,8 +62,7 @@ pub(super) fn transcript_effect<'m>(
     // Only the first and last overlapped exon and intron are printed: no lists needed.
     let exons = t.exon_span(a.start, a.end);
     let mut introns = t
-        .introns()
-        .enumerate()
+        .introns_near(a.start, a.end)
         .filter(|(_, i)| overlap(a.start, a.end, i.start, i.end))
         .map(|(n, _)| n);
     fx.intron = introns

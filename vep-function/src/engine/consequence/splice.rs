@@ -24,7 +24,8 @@ impl SpliceEffects {
         let forward = t.strand == Strand::Forward;
         let mut fx = SpliceEffects::default();
         let mut region = false;
-        for intron in t.introns() {
+        // Only introns within 20 bases can matter (the cheap reject below).
+        for (_, intron) in t.introns_near(start.saturating_sub(20), end + 20) {
             let (is, ie) = (intron.start, intron.end);
             // Cheap reject: nothing within 17 bases of this intron.
             if end + 20 < is || start > ie + 20 {

@@ -1,7 +1,5 @@
 //! A small LRU of decoded reference chunks, keyed by contig and chunk index.
 
-use std::sync::Arc;
-
 use rustc_hash::FxHashMap;
 
 pub(super) struct ChunkCache {
@@ -19,7 +17,7 @@ struct Entry {
     contig: String,
     chunk: u64,
     last_used: u64,
-    bases: Arc<Vec<u8>>,
+    bases: Vec<u8>,
 }
 
 impl ChunkCache {
@@ -33,7 +31,16 @@ impl ChunkCache {
         }
     }
 
-    pub(super) fn get(&mut self, contig: &str, chunk: u64) -> Option<Arc<Vec<u8>>> {
+    /// The bases of a cached chunk, marked used.
+    #[cfg(test)]
+    pub(super) fn get(&mut self, contig: &str, chunk: u64) -> Option<&[u8]> {
+        let slot = self.slot(contig, chunk)?;
+        Some(self.bases(slot))
+    }
+
+    /// Slot of a cached chunk, marked used. Slots (not shared pointers) are handed out so a
+    /// hit costs no reference counting: the caller copies the bases out before the next call.
+    pub(super) fn slot(&mut self, contig: &str, chunk: u64) -> Option<usize> {
         self.tick += 1;
         let recent = self
             .last
@@ -43,19 +50,23 @@ impl ChunkCache {
             None => *self.index.get(contig)?.get(&chunk)?,
         };
         self.last = Some(i);
-        let e = &mut self.entries[i];
-        e.last_used = self.tick;
-        Some(Arc::clone(&e.bases))
+        self.entries[i].last_used = self.tick;
+        Some(i)
     }
 
-    pub(super) fn insert(&mut self, contig: &str, chunk: u64, bases: Vec<u8>) -> Arc<Vec<u8>> {
+    /// Bases held in `slot` (from [`ChunkCache::slot`] or [`ChunkCache::insert`]).
+    pub(super) fn bases(&self, slot: usize) -> &[u8] {
+        self.entries.get(slot).map_or(&[], |e| e.bases.as_slice())
+    }
+
+    /// Caches a chunk (evicting the least recently used one when full); returns its slot.
+    pub(super) fn insert(&mut self, contig: &str, chunk: u64, bases: Vec<u8>) -> usize {
         self.tick += 1;
-        let bases = Arc::new(bases);
         let entry = Entry {
             contig: contig.to_string(),
             chunk,
             last_used: self.tick,
-            bases: Arc::clone(&bases),
+            bases,
         };
         let slot = if self.entries.len() < self.capacity {
             self.entries.push(entry);
@@ -75,7 +86,7 @@ impl ChunkCache {
             .or_default()
             .insert(chunk, slot);
         self.last = Some(slot);
-        bases
+        slot
     }
 }
 

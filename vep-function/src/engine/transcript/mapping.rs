@@ -87,19 +87,16 @@ impl Transcript {
 
     /// Introns in transcript order, as genomic intervals.
     pub fn introns(&self) -> impl Iterator<Item = Interval> + '_ {
-        self.exons.windows(2).filter_map(|pair| {
-            let (a, b) = (pair[0], pair[1]);
-            let (start, end) = if a.end < b.start {
-                (a.end + 1, b.start - 1)
-            } else {
-                (b.end + 1, a.start - 1)
-            };
-            (start <= end).then_some(Interval { start, end })
-        })
+        self.exons
+            .windows(2)
+            .filter_map(|pair| intron_between(pair[0], pair[1]))
     }
 
     /// Position of `pos` in transcript terms, with HGVS intron offsets.
     pub fn tx_position(&self, pos: u64) -> TxPosition {
+        if let Some(found) = self.tx_position_by_search(pos) {
+            return found;
+        }
         if let Some(c) = self.cdna_position(pos) {
             return TxPosition::Exonic(c);
         }
@@ -157,6 +154,86 @@ impl Transcript {
         TxPosition::Upstream(0)
     }
 
+    /// [`Transcript::tx_position`] of a position inside the span on ordered exons, with one
+    /// binary search for both the exon and the intron case (the exon walk stays for any
+    /// other layout). `None` when the layout or position does not allow it.
+    fn tx_position_by_search(&self, pos: u64) -> Option<TxPosition> {
+        let spans = self.spans();
+        if !spans.ordered || pos < spans.start || pos > spans.end {
+            return None;
+        }
+        // `down` is the first exon (transcript order) not wholly before `pos`: it holds `pos`,
+        // or the intron is between `down - 1` and `down`.
+        let down = match self.strand {
+            Strand::Forward => self.exons.partition_point(|e| e.end < pos),
+            Strand::Reverse => self.exons.partition_point(|e| e.start > pos),
+        };
+        let down_exon = self.exons.get(down)?;
+        if down_exon.start <= pos && pos <= down_exon.end {
+            let within = match self.strand {
+                Strand::Forward => pos - down_exon.start,
+                Strand::Reverse => down_exon.end - pos,
+            };
+            return Some(TxPosition::Exonic(spans.before.get(down)? + within + 1));
+        }
+        let up = self.exons.get(down.checked_sub(1)?)?;
+        let (up_last, down_first) = match self.strand {
+            Strand::Forward => (up.end, down_exon.start),
+            Strand::Reverse => (up.start, down_exon.end),
+        };
+        let before = *spans.before.get(down)?;
+        let from_up = up_last.abs_diff(pos);
+        let to_down = down_first.abs_diff(pos);
+        // HGVS: the middle base of an odd-length intron counts from the donor side.
+        Some(if from_up <= to_down {
+            TxPosition::Intronic {
+                anchor: before,
+                offset: from_up as i64,
+            }
+        } else {
+            TxPosition::Intronic {
+                anchor: before + 1,
+                offset: -(to_down as i64),
+            }
+        })
+    }
+
+    /// Indices (in [`Transcript::introns`] order) and intervals of the introns overlapping
+    /// `lo..=hi` (with `lo == hi + 1`, an insertion between them, as `overlap` counts it):
+    /// on ordered exons only those, found by binary search; otherwise every intron, which
+    /// callers test for overlap anyway.
+    pub fn introns_near(&self, lo: u64, hi: u64) -> impl Iterator<Item = (usize, Interval)> + '_ {
+        let introns = self.exons.len().saturating_sub(1);
+        let (from, to) = if self.spans().ordered {
+            // Intron n lies between exons n and n + 1; on ordered exons both of its ends move
+            // the same way with n, so "ends at or after lo" and "starts at or before hi" each
+            // hold on one side of a partition point.
+            let (first, past) = match self.strand {
+                Strand::Forward => (
+                    self.exons[1.min(self.exons.len())..].partition_point(|e| e.start <= lo),
+                    self.exons[..introns].partition_point(|e| e.end < hi),
+                ),
+                Strand::Reverse => (
+                    self.exons[1.min(self.exons.len())..].partition_point(|e| e.end >= hi),
+                    self.exons[..introns].partition_point(|e| e.start > lo),
+                ),
+            };
+            (first, past.max(first))
+        } else {
+            (0, introns)
+        };
+        let exons = if from < to {
+            &self.exons[from..=to]
+        } else {
+            &[]
+        };
+        exons
+            .windows(2)
+            .filter_map(|pair| intron_between(pair[0], pair[1]))
+            .enumerate()
+            .map(move |(k, intron)| (from + k, intron))
+    }
+
     /// [`Transcript::coding_cdna_range`], computed.
     pub(super) fn compute_coding_cdna_range(&self) -> Option<(u64, u64)> {
         let coding = self.coding.as_ref()?;
@@ -192,6 +269,16 @@ impl Transcript {
         let (s, _) = self.coding_cdna_range()?;
         Some(cdna as i64 - s as i64 + 1 + self.cds_padding() as i64)
     }
+}
+
+/// The bases between two consecutive exons, `None` when they touch or overlap.
+fn intron_between(a: Interval, b: Interval) -> Option<Interval> {
+    let (start, end) = if a.end < b.start {
+        (a.end + 1, b.start - 1)
+    } else {
+        (b.end + 1, a.start - 1)
+    };
+    (start <= end).then_some(Interval { start, end })
 }
 
 #[cfg(test)]

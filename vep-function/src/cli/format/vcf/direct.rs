@@ -63,11 +63,25 @@ impl<'m> DirectVcf<'m> {
         let Some(columns) = split(line) else {
             return Ok(None);
         };
-        let Some(chrom) = self.resolve(columns.chrom) else {
+        if !self.resolve(columns.chrom) {
+            return Ok(None);
+        }
+        // Taken out for the record so the other fields can be borrowed; put back below.
+        let chrom = self.chrom.take().unwrap_or_default();
+        let taken = self.annotate_record(line, &chrom, &columns);
+        self.chrom = Some(chrom);
+        let Some(annotated) = taken else {
             return Ok(None);
         };
-        if !self.reference_matches(&chrom, &columns) {
-            return Ok(None);
+        writer.raw_record(&self.record)?;
+        Ok(Some(annotated))
+    }
+
+    /// Builds the annotated record into `self.record`; `None` when the general path has to
+    /// take the line.
+    fn annotate_record(&mut self, line: &str, chrom: &str, columns: &Columns<'_>) -> Option<usize> {
+        if !self.reference_matches(chrom, columns) {
+            return None;
         }
         let (from, to) = columns.info;
         self.record.clear();
@@ -83,10 +97,10 @@ impl<'m> DirectVcf<'m> {
             let allele = Allele::from_vcf(columns.pos, columns.reference, alt);
             if self
                 .engine
-                .annotate_allele(&chrom, &allele, &mut self.effects)
+                .annotate_allele(chrom, &allele, &mut self.effects)
                 .is_err()
             {
-                return Ok(None);
+                return None;
             }
             let begin = from;
             let texts = &mut self.texts;
@@ -111,18 +125,18 @@ impl<'m> DirectVcf<'m> {
         }
         self.record.push_str(&line[to..]);
         self.record.push('\n');
-        writer.raw_record(&self.record)?;
-        Ok(Some(annotated))
+        Some(annotated)
     }
 
-    /// The canonical contig name, remembered for the next record.
-    fn resolve(&mut self, name: &str) -> Option<String> {
+    /// Resolves the contig into `self.chrom` (its canonical name), remembered for the next
+    /// record: sorted input repeats it, so no allocation per record. `false` when unknown.
+    fn resolve(&mut self, name: &str) -> bool {
         if self.chrom.is_none() || self.chrom_seen != name {
             self.chrom_seen.clear();
             self.chrom_seen.push_str(name);
             self.chrom = self.engine.genome().resolve(name);
         }
-        self.chrom.clone()
+        self.chrom.is_some()
     }
 
     /// REF equals the reference there (one fetch; the general path's checks all pass then).
@@ -174,11 +188,12 @@ fn split(line: &str) -> Option<Columns<'_>> {
     if !(0..5).all(|n| printable(field(n))) {
         return None;
     }
-    let pos_text = field(1);
-    if !pos_text.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let pos: u64 = std::str::from_utf8(pos_text).ok()?.parse().ok()?;
+    // Digits only, as `str::parse::<u64>` would accept them (overflow declines the line).
+    let pos = field(1).iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+            .flatten()
+    })?;
     let reference = field(3);
     if pos == 0
         || !reference
@@ -207,6 +222,26 @@ fn split(line: &str) -> Option<Columns<'_>> {
     })
 }
 
+/// Whether any byte is one `push_escaped` encodes (`SPECIAL`). Comparisons folded without
+/// an early exit, so the compiler checks many bytes per instruction (the text is a few
+/// hundred bytes per variant and almost never has one).
+fn has_special(bytes: &[u8]) -> bool {
+    let found = bytes.iter().fold(false, |found, &b| {
+        found
+            | (b == b',')
+            | (b == b';')
+            | (b == b'=')
+            | (b == b'|')
+            | (b == b'%')
+            | (b == b' ')
+            | (b == b'\t')
+            | (b == b'\n')
+            | (b == b'\r')
+    });
+    debug_assert_eq!(found, bytes.iter().any(|&b| SPECIAL[usize::from(b)]));
+    found
+}
+
 /// The CSQ entries of one allele, as `push_csq_entries` writes them from a
 /// `VariantAnnotation`: one per transcript, or one intergenic entry.
 fn push_entries(
@@ -226,7 +261,7 @@ fn push_entries(
             &owned
         }
     };
-    let plain = !effects.text.bytes().any(|b| SPECIAL[usize::from(b)]);
+    let plain = !has_special(effects.text.as_bytes());
     for fx in &effects.transcripts {
         before_entry(out);
         push_escaped(out, variant_allele);
