@@ -36,6 +36,25 @@ impl Allele {
         }
     }
 
+    /// [`Allele::from_vcf`] into `self`, reusing its buffers (the VCF hot path annotates
+    /// one allele after another without allocating for each).
+    pub fn set_from_vcf(&mut self, pos: u64, r: &[u8], a: &[u8]) {
+        let anchored = !r.is_empty() && !a.is_empty() && r[0] == a[0] && r.len() != a.len();
+        let skip = usize::from(anchored);
+        self.reference.clear();
+        self.reference.extend_from_slice(&r[skip..]);
+        self.reference.make_ascii_uppercase();
+        self.alternate.clear();
+        self.alternate.extend_from_slice(&a[skip..]);
+        self.alternate.make_ascii_uppercase();
+        self.start = pos + skip as u64;
+        self.end = if self.reference.is_empty() {
+            self.start - 1
+        } else {
+            self.start + self.reference.len() as u64 - 1
+        };
+    }
+
     pub fn is_insertion(&self) -> bool {
         self.reference.is_empty()
     }
@@ -91,6 +110,20 @@ fn show(bases: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reused_allele_buffers_give_the_same_allele_as_a_fresh_one() {
+        let mut reused = Allele::from_vcf(1, b"N", b"N");
+        for (pos, r, a) in [
+            (100, &b"CAGT"[..], &b"C"[..]),
+            (7, b"C", b"CTTA"),
+            (5, b"ac", b"gt"),
+            (9, b"G", b"T"),
+        ] {
+            reused.set_from_vcf(pos, r, a);
+            assert_eq!(reused, Allele::from_vcf(pos, r, a), "{pos}");
+        }
+    }
 
     fn v(pos: u64, r: &str, a: &str) -> Variant {
         Variant {

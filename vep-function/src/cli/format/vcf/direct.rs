@@ -28,6 +28,8 @@ pub(super) struct DirectVcf<'m> {
     chrom_seen: String,
     chrom: Option<String>,
     texts: TranscriptTexts,
+    /// The allele being annotated, its buffers reused.
+    allele: Allele,
 }
 
 /// The columns of a record the hot path needs.
@@ -50,6 +52,7 @@ impl<'m> DirectVcf<'m> {
             chrom_seen: String::new(),
             chrom: None,
             texts: TranscriptTexts::default(),
+            allele: Allele::from_vcf(1, b"N", b"N"),
         }
     }
 
@@ -94,33 +97,29 @@ impl<'m> DirectVcf<'m> {
         let mut first_entry = true;
         let mut annotated = 0;
         for alt in columns.alternates.split(|&b| b == b',') {
-            let allele = Allele::from_vcf(columns.pos, columns.reference, alt);
+            self.allele
+                .set_from_vcf(columns.pos, columns.reference, alt);
+            let allele = &self.allele;
             if self
                 .engine
-                .annotate_allele(chrom, &allele, &mut self.effects)
+                .annotate_allele(chrom, allele, &mut self.effects)
                 .is_err()
             {
                 return None;
             }
             let begin = from;
             let texts = &mut self.texts;
-            push_entries(
-                &mut self.record,
-                &self.effects,
-                &allele,
-                texts,
-                &mut |out| {
-                    if first_entry {
-                        if out.len() > begin {
-                            out.push(';');
-                        }
-                        out.push_str("CSQ=");
-                        first_entry = false;
-                    } else {
-                        out.push(',');
+            push_entries(&mut self.record, &self.effects, allele, texts, &mut |out| {
+                if first_entry {
+                    if out.len() > begin {
+                        out.push(';');
                     }
-                },
-            );
+                    out.push_str("CSQ=");
+                    first_entry = false;
+                } else {
+                    out.push(',');
+                }
+            });
             annotated += 1;
         }
         self.record.push_str(&line[to..]);
