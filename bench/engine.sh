@@ -49,6 +49,9 @@ measure() {
   CPU=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
 }
 
+# Outputs of an earlier run are removed first: truncating a large file on open would be
+# charged to whichever tool opens it.
+rm -f "$WORK/engine.vcf" "$WORK/bcftools.vcf"
 echo "annotating $RECORDS records with vep-function" >&2
 measure "$BIN" annotate --gff "$GFF" --fasta "$FASTA" --input "$INPUT" --format vcf \
   --output "$WORK/engine.vcf" 2>"$WORK/engine.stderr"
