@@ -20,6 +20,9 @@
 //! VEP's HGVSg is not part of the REST shape the engine answers with; the genomic position
 //! and allele string (`start`, `end`, `allele_string`) stand for it in (a)/(b).
 
+#[path = "common/lcg.rs"]
+mod lcg;
+
 #[path = "properties/support.rs"]
 mod properties;
 

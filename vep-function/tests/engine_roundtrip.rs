@@ -2,6 +2,9 @@
 //! bundled data: annotation never fails on a valid variant, and every HGVSc it writes parses
 //! back (through the input parser) to the same change of the reference sequence.
 
+#[path = "common/lcg.rs"]
+mod lcg;
+
 use std::{path::Path, sync::OnceLock};
 
 use vep::engine::{
@@ -15,18 +18,7 @@ fn engine() -> &'static Engine {
     })
 }
 
-/// A small deterministic generator (64-bit LCG), so failures reproduce.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
+use lcg::Lcg;
 
 /// The reference window `lo..=hi` with the variant applied.
 fn apply(e: &Engine, v: &Variant, lo: u64, hi: u64) -> Vec<u8> {

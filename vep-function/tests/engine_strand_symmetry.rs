@@ -10,6 +10,9 @@
 //! positions, exon/intron numbers, codons, amino acids, distance) must be identical; only the
 //! genomic side flips (strand, the forward-strand allele, the sign of `hgvs_offset`).
 
+#[path = "common/lcg.rs"]
+mod lcg;
+
 #[allow(dead_code)]
 #[path = "properties/support.rs"]
 mod properties;

@@ -2,6 +2,9 @@
 //! back annotated, with the submitted notation as `input` and the alignment summary; anything
 //! that cannot be placed is a typed failure, never a guess.
 
+#[path = "common/lcg.rs"]
+mod lcg;
+
 #[path = "sequence/support.rs"]
 mod support;
 

@@ -1,6 +1,9 @@
 //! Sequence input end to end on the bundled reference: stretches cut from it with known edits
 //! must come back as exactly those variants, normalised as `bcftools norm -f` normalises them.
 
+#[path = "common/lcg.rs"]
+mod lcg;
+
 #[path = "sequence/support.rs"]
 mod support;
 

@@ -20,18 +20,7 @@ pub fn engine() -> &'static Engine {
     })
 }
 
-/// A small deterministic generator (64-bit LCG), so failures reproduce.
-pub struct Lcg(pub u64);
-
-impl Lcg {
-    pub fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
+pub use crate::lcg::Lcg;
 
 fn other(b: u8) -> u8 {
     match b {

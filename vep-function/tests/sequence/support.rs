@@ -177,21 +177,4 @@ pub fn bcftools_norm(chrom: &str, edits: &[Edit]) -> Vec<(u64, String, String)> 
     records
 }
 
-/// A small deterministic generator (64-bit LCG), so failures reproduce.
-pub struct Lcg(pub u64);
-
-impl Lcg {
-    pub fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-
-    pub fn bases(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| b"ACGT"[self.next(4) as usize] as char)
-            .collect()
-    }
-}
+pub use crate::lcg::Lcg;

@@ -302,19 +302,9 @@ fn push_info(
     if existing != "." && !existing.is_empty() {
         out.push_str(existing);
     }
-    let mut first_entry = true;
+    let mut separator = csq_separator(begin);
     for a in annotations {
-        push_csq_entries(out, a, &mut |out: &mut String| {
-            if first_entry {
-                if out.len() > begin {
-                    out.push(';');
-                }
-                out.push_str("CSQ=");
-                first_entry = false;
-            } else {
-                out.push(',');
-            }
-        });
+        push_csq_entries(out, a, &mut separator);
     }
     if let Some(error) = error {
         if out.len() > begin {
@@ -325,6 +315,23 @@ fn push_info(
     }
     if out.len() == begin {
         out.push('.');
+    }
+}
+
+/// What goes before each CSQ entry of a record whose INFO starts at `begin`: `CSQ=` before the
+/// first (after a `;` when INFO already holds something), `,` before the others.
+pub(super) fn csq_separator(begin: usize) -> impl FnMut(&mut String) {
+    let mut first = true;
+    move |out: &mut String| {
+        if first {
+            if out.len() > begin {
+                out.push(';');
+            }
+            out.push_str("CSQ=");
+            first = false;
+        } else {
+            out.push(',');
+        }
     }
 }
 

@@ -134,20 +134,7 @@ impl Transcript {
                 down_first < pos && pos < up_last
             };
             if inside {
-                let from_up = up_last.abs_diff(pos);
-                let to_down = down_first.abs_diff(pos);
-                // HGVS: the middle base of an odd-length intron counts from the donor side.
-                return if from_up <= to_down {
-                    TxPosition::Intronic {
-                        anchor: before,
-                        offset: from_up as i64,
-                    }
-                } else {
-                    TxPosition::Intronic {
-                        anchor: before + 1,
-                        offset: -(to_down as i64),
-                    }
-                };
+                return intronic(before, up_last, down_first, pos);
             }
         }
         // Overlapping or unordered exons: treat as exonic boundary (should not happen).
@@ -181,21 +168,7 @@ impl Transcript {
             Strand::Forward => (up.end, down_exon.start),
             Strand::Reverse => (up.start, down_exon.end),
         };
-        let before = *spans.before.get(down)?;
-        let from_up = up_last.abs_diff(pos);
-        let to_down = down_first.abs_diff(pos);
-        // HGVS: the middle base of an odd-length intron counts from the donor side.
-        Some(if from_up <= to_down {
-            TxPosition::Intronic {
-                anchor: before,
-                offset: from_up as i64,
-            }
-        } else {
-            TxPosition::Intronic {
-                anchor: before + 1,
-                offset: -(to_down as i64),
-            }
-        })
+        Some(intronic(*spans.before.get(down)?, up_last, down_first, pos))
     }
 
     /// Indices (in [`Transcript::introns`] order) and intervals of the introns overlapping
@@ -279,6 +252,25 @@ fn intron_between(a: Interval, b: Interval) -> Option<Interval> {
         (b.end + 1, a.start - 1)
     };
     (start <= end).then_some(Interval { start, end })
+}
+
+/// An intronic position between the exon ending at `up_last` (with `before` transcript bases
+/// up to and including it) and the exon starting at `down_first`. HGVS: the nearer exon is the
+/// anchor; the middle base of an odd-length intron counts from the donor side.
+fn intronic(before: u64, up_last: u64, down_first: u64, pos: u64) -> TxPosition {
+    let from_up = up_last.abs_diff(pos);
+    let to_down = down_first.abs_diff(pos);
+    if from_up <= to_down {
+        TxPosition::Intronic {
+            anchor: before,
+            offset: from_up as i64,
+        }
+    } else {
+        TxPosition::Intronic {
+            anchor: before + 1,
+            offset: -(to_down as i64),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use std::io::{self, Write};
 
-use super::{push_escaped, VcfWriter, CSQ_FIELDS, SPECIAL};
+use super::{csq_separator, push_escaped, VcfWriter, CSQ_FIELDS, SPECIAL};
 use crate::cli::format::write_span;
 use crate::engine::annotate::{Allele, Engine};
 use crate::engine::effects::{flags, push_number_span, Effects, TxEffect};
@@ -94,7 +94,7 @@ impl<'m> DirectVcf<'m> {
         if existing != "." && !existing.is_empty() {
             self.record.push_str(existing);
         }
-        let mut first_entry = true;
+        let mut separator = csq_separator(from);
         let mut annotated = 0;
         for alt in columns.alternates.split(|&b| b == b',') {
             self.allele
@@ -107,19 +107,14 @@ impl<'m> DirectVcf<'m> {
             {
                 return None;
             }
-            let begin = from;
             let texts = &mut self.texts;
-            push_entries(&mut self.record, &self.effects, allele, texts, &mut |out| {
-                if first_entry {
-                    if out.len() > begin {
-                        out.push(';');
-                    }
-                    out.push_str("CSQ=");
-                    first_entry = false;
-                } else {
-                    out.push(',');
-                }
-            });
+            push_entries(
+                &mut self.record,
+                &self.effects,
+                allele,
+                texts,
+                &mut separator,
+            );
             annotated += 1;
         }
         self.record.push_str(&line[to..]);
