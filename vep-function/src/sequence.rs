@@ -250,3 +250,21 @@ pub(crate) fn complement(base: u8) -> u8 {
 pub(crate) fn reverse_complement(bases: &[u8]) -> Vec<u8> {
     bases.iter().rev().map(|&b| complement(b)).collect()
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::path::Path;
+
+    use crate::engine::genome::Genome;
+
+    /// The bundled BRCA1 region reference, for the sequence modules' unit tests.
+    pub(crate) fn brca1() -> Genome {
+        let mut g = Genome::new();
+        g.add_fasta(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("data/brca1/GRCh38.chr17.brca1_region.fa.gz"),
+        )
+        .unwrap();
+        g
+    }
+}

@@ -225,17 +225,7 @@ impl Aligned {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
-
-    fn brca1() -> Genome {
-        let mut g = Genome::new();
-        g.add_fasta(
-            &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("data/brca1/GRCh38.chr17.brca1_region.fa.gz"),
-        )
-        .unwrap();
-        g
-    }
+    use crate::sequence::tests::brca1;
 
     #[test]
     fn banded_and_full_alignments_agree_on_a_stretch_with_edits() {

@@ -55,17 +55,7 @@ pub fn normalize(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
-
-    fn brca1() -> Genome {
-        let mut g = Genome::new();
-        g.add_fasta(
-            &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("data/brca1/GRCh38.chr17.brca1_region.fa.gz"),
-        )
-        .unwrap();
-        g
-    }
+    use crate::sequence::tests::brca1;
 
     #[test]
     fn left_aligns_a_right_shifted_185delag_to_its_bcftools_record() {

@@ -172,19 +172,8 @@ fn describe(index: &KmerIndex, c: &Cluster, len: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::genome::Genome;
     use crate::sequence::regions::Window;
-    use std::path::Path;
-
-    fn brca1() -> Genome {
-        let mut g = Genome::new();
-        g.add_fasta(
-            &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("data/brca1/GRCh38.chr17.brca1_region.fa.gz"),
-        )
-        .unwrap();
-        g
-    }
+    use crate::sequence::tests::brca1;
 
     fn window(start: u64, end: u64) -> Window {
         Window {
