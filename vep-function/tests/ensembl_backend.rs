@@ -3,8 +3,10 @@
 //! (400, 429 with Retry-After, 503, 504, slow). The server answers like Ensembl's POST
 //! endpoints: one recorded object per posted notation it knows, the unknown ones left out.
 
+#[path = "ensembl/recordings.rs"]
+mod recordings;
+
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,6 +14,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+use recordings::recordings;
 use vep::backend::ensembl::codes;
 use vep::backend::EnsemblAnnotator;
 use vep::config::Config;
@@ -27,28 +30,6 @@ const INSERTION: &str = "1 156114921 156114920 -/A 1";
 const AGT_HGVS: &str = "AGT:c.803T>C";
 /// Not in the recordings: the server leaves it out, as Ensembl does with what it cannot place.
 const UNKNOWN: &str = "7 100 100 A/T 1";
-
-/// Every recorded VEP object, by the `input` it echoes.
-fn recordings() -> HashMap<String, Value> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ensembl-rest");
-    let mut by_input = HashMap::new();
-    for entry in std::fs::read_dir(&dir).expect("recordings directory") {
-        let path = entry.expect("entry").path();
-        if path.extension().and_then(|e| e.to_str()) != Some("json") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).expect("recording");
-        let objects = match serde_json::from_str(&text).expect("recorded JSON") {
-            Value::Array(items) => items,
-            one => vec![one],
-        };
-        for o in objects {
-            let input = o["input"].as_str().expect("recorded input").to_string();
-            by_input.insert(input, o);
-        }
-    }
-    by_input
-}
 
 /// One request the server saw: when it arrived, and the notations posted.
 type Seen = (Instant, Vec<String>);

@@ -1,6 +1,9 @@
 //! `local+ensembl` against the bundled gene models and a loopback server serving the real
 //! recorded Ensembl answers: the engine answers what it covers, Ensembl the rest.
 
+#[path = "ensembl/recordings.rs"]
+mod recordings;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -8,32 +11,13 @@ use std::sync::Arc;
 use serde_json::Value;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+use recordings::recordings;
 use vep::backend::ensembl::Combined;
 use vep::backend::{EnsemblAnnotator, LocalAnnotator};
 use vep::config::{Config, EngineData};
 use vep::service::ChunkAnnotator;
 
 const MISSENSE_X: &str = "X 31180437 31180437 C/T 1";
-
-fn recordings() -> HashMap<String, Value> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ensembl-rest");
-    let mut by_input = HashMap::new();
-    for entry in std::fs::read_dir(&dir).expect("recordings directory") {
-        let path = entry.expect("entry").path();
-        if path.extension().and_then(|e| e.to_str()) != Some("json") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).expect("recording");
-        let objects = match serde_json::from_str(&text).expect("recorded JSON") {
-            Value::Array(items) => items,
-            one => vec![one],
-        };
-        for o in objects {
-            by_input.insert(o["input"].as_str().expect("input").to_string(), o);
-        }
-    }
-    by_input
-}
 
 #[tokio::test]
 async fn the_engine_answers_what_it_covers_and_ensembl_the_rest() {

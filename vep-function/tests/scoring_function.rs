@@ -7,13 +7,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use vep::scoring::v2::{ClientOptions, Endpoint, V2Client};
 use vep::scoring::LABEL;
 
 #[path = "scoring/harness.rs"]
 mod harness;
 
-use harness::{free_port, venv, MlServer, MODEL};
+use harness::{client, free_port, venv, MlServer, MODEL};
 
 /// MRPL39 c.971C>G, p.Thr324Ser on ENST00000307301 (in the bundled chr21 gene models).
 const MISSENSE: &str = "21:g.25587788G>C";
@@ -104,22 +103,7 @@ async fn a_missense_result_carries_features_condel_reason_and_model_output_and_s
 ) {
     let Some(venv) = venv() else { return };
     let mut mlserver = MlServer::start(&venv);
-    let probe = V2Client::new(
-        Endpoint {
-            base: mlserver.base.clone(),
-            name: MODEL.into(),
-            version: None,
-        },
-        ClientOptions {
-            token: None,
-            ca_pem: None,
-            timeout: Duration::from_secs(5),
-            first_timeout: Duration::from_secs(5),
-            attempts: 1,
-            backoff: Duration::from_millis(10),
-        },
-    )
-    .unwrap();
+    let probe = client(&mlserver.base, MODEL, None);
     mlserver.wait_ready(&probe).await;
     let (_function, base) = start_function(&mlserver.base).await;
 

@@ -10,13 +10,12 @@ use serde_json::{json, Value};
 use vep::events::{Annotated, AnnotatorInfo};
 use vep::scoring::features::Feature;
 use vep::scoring::settings::{Datatype, ModelSpec, ScoringConfig};
-use vep::scoring::v2::{Endpoint, V2Client};
 use vep::scoring::{Scoring, LABEL};
 
 #[path = "scoring/harness.rs"]
 mod harness;
 
-use harness::{venv, MlServer, MODEL};
+use harness::{client, venv, MlServer, MODEL};
 
 fn spec(base: &url::Url) -> ModelSpec {
     ModelSpec {
@@ -99,39 +98,9 @@ fn damaging_probability(tc: &Value) -> f64 {
 async fn missense_scores_come_from_condel_the_matrices_and_a_real_mlserver_then_survive_its_stop() {
     let Some(venv) = venv() else { return };
     let mut server = MlServer::start(&venv);
-    let probe = V2Client::new(
-        Endpoint {
-            base: server.base.clone(),
-            name: MODEL.into(),
-            version: Some("v1".into()),
-        },
-        vep::scoring::v2::ClientOptions {
-            token: None,
-            ca_pem: None,
-            timeout: Duration::from_secs(5),
-            first_timeout: Duration::from_secs(5),
-            attempts: 1,
-            backoff: Duration::from_millis(10),
-        },
-    )
-    .unwrap();
+    let probe = client(&server.base, MODEL, Some("v1"));
     server.wait_ready(&probe).await;
-    let unknown = V2Client::new(
-        Endpoint {
-            base: server.base.clone(),
-            name: "no-such-model".into(),
-            version: None,
-        },
-        vep::scoring::v2::ClientOptions {
-            token: None,
-            ca_pem: None,
-            timeout: Duration::from_secs(5),
-            first_timeout: Duration::from_secs(5),
-            attempts: 1,
-            backoff: Duration::from_millis(10),
-        },
-    )
-    .unwrap();
+    let unknown = client(&server.base, "no-such-model", None);
     assert!(
         !unknown.ready().await.unwrap(),
         "readiness is the status code"

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use vep::scoring::v2::V2Client;
+use vep::scoring::v2::{ClientOptions, Endpoint, V2Client};
 
 pub const MODEL: &str = "missense-lr";
 
@@ -17,6 +17,27 @@ fn repo_root() -> PathBuf {
         .parent()
         .expect("vep-function sits in the repository")
         .to_path_buf()
+}
+
+/// A client for `name` on the test's MLServer: short timeouts, one attempt (the server is
+/// local and already started).
+pub fn client(base: &url::Url, name: &str, version: Option<&str>) -> V2Client {
+    V2Client::new(
+        Endpoint {
+            base: base.clone(),
+            name: name.to_owned(),
+            version: version.map(str::to_owned),
+        },
+        ClientOptions {
+            token: None,
+            ca_pem: None,
+            timeout: Duration::from_secs(5),
+            first_timeout: Duration::from_secs(5),
+            attempts: 1,
+            backoff: Duration::from_millis(10),
+        },
+    )
+    .expect("a V2 client for the test server")
 }
 
 /// The venv `tests/mlserver/setup.sh` made, or `None` (loudly) when it has not been run.
