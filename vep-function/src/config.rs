@@ -11,6 +11,8 @@ use crate::scoring::settings::ScoringConfig;
 
 pub const PORT: &str = "PORT";
 pub const K_SINK: &str = "K_SINK";
+/// Set by Knative Serving in every revision's pods (the Knative Service's name).
+pub const K_SERVICE: &str = "K_SERVICE";
 pub const K_CE_OVERRIDES: &str = "K_CE_OVERRIDES";
 pub const CE_SOURCE: &str = "CE_SOURCE";
 pub const SINK_TIMEOUT_MS: &str = "SINK_TIMEOUT_MS";
@@ -132,6 +134,9 @@ pub enum EngineData {
 pub struct Config {
     pub port: u16,
     pub sink: Option<Url>,
+    /// The Knative Service this pod runs for (`K_SERVICE`), `None` outside Knative. Under
+    /// Knative a missing `K_SINK` is a fault (see `sink::MissingSink`), not the local mode.
+    pub knative_service: Option<String>,
     pub overrides: CeOverrides,
     pub source: String,
     pub sink_timeout: Duration,
@@ -306,6 +311,7 @@ impl Config {
         Ok(Self {
             port: parse(env, PORT, 8080)?,
             sink,
+            knative_service: env.get(K_SERVICE),
             overrides,
             source: env
                 .get(CE_SOURCE)
@@ -357,6 +363,7 @@ mod tests {
         let c = Config::from_env(&HashMap::new(), "data".into()).unwrap();
         assert_eq!(c.port, 8080);
         assert!(c.sink.is_none());
+        assert!(c.knative_service.is_none());
         assert_eq!(c.data, EngineData::Bundled("data".into()));
         assert_eq!(c.log_format, LogFormat::Pretty);
         assert_eq!(c.backend, Backend::Local);
@@ -392,7 +399,11 @@ mod tests {
         let c = Config::from_env(&env, "data".into()).unwrap();
         assert_eq!(c.port, 9000);
         assert_eq!(c.sink.unwrap().as_str(), "http://sink.local:8081/");
+        assert!(c.knative_service.is_none());
         assert_eq!(c.overrides.extensions["team"], "genomics");
+        let knative = HashMap::from([(K_SERVICE, "vep-function")]);
+        let c = Config::from_env(&knative, "data".into()).unwrap();
+        assert_eq!(c.knative_service.as_deref(), Some("vep-function"));
     }
 
     #[test]

@@ -15,11 +15,14 @@ use tokio::sync::Semaphore;
 
 use crate::events::{self, CeOverrides, Chunk, Outcome};
 use crate::service::{self, ChunkAnnotator};
-use crate::sink::{Sink, SinkError};
+use crate::sink::{MissingSink, Sink, SinkError};
 
 pub struct State {
     pub annotator: Arc<dyn ChunkAnnotator>,
     pub sink: Option<Sink>,
+    /// Set when running under Knative without `K_SINK`: not ready, and every event is
+    /// answered 503 so its delivery is retried (eventing/README.md, "K_SINK missing").
+    pub missing_sink: Option<MissingSink>,
     pub source: String,
     pub overrides: CeOverrides,
     pub ready: AtomicBool,
@@ -42,6 +45,19 @@ fn problem(status: actix_web::http::StatusCode, code: &str, message: String) -> 
 }
 
 async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
+    if let Some(missing) = &state.missing_sink {
+        metrics::counter!("vep_events_total", "outcome" => "sink_missing").increment(1);
+        let mut reply = problem(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            missing.code(),
+            missing.to_string(),
+        );
+        reply.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("10"),
+        );
+        return reply;
+    }
     let event = match to_event(req.headers(), body.to_vec()) {
         Ok(ev) => ev,
         Err(e) => {
@@ -196,6 +212,10 @@ async fn live() -> HttpResponse {
 }
 
 async fn ready(state: web::Data<State>) -> HttpResponse {
+    if let Some(missing) = &state.missing_sink {
+        return HttpResponse::ServiceUnavailable()
+            .json(json!({"status": "DOWN", "reason": missing.code()}));
+    }
     if state.ready.load(Ordering::Relaxed) {
         HttpResponse::Ok().json(json!({"status": "UP"}))
     } else {

@@ -12,7 +12,7 @@ use tracing_subscriber::EnvFilter;
 
 use vep::config::{default_data_dir, Config, LogFormat, ProcessEnv};
 use vep::http::State;
-use vep::sink::Sink;
+use vep::sink::{MissingSink, Sink};
 
 #[derive(Parser)]
 #[command(
@@ -74,9 +74,13 @@ fn serve() -> anyhow::Result<()> {
         .map(|url| Sink::new(url, config.sink_timeout, config.sink_attempts))
         .transpose()
         .context("building the K_SINK client")?;
-    match &sink {
-        Some(s) => tracing::info!(sink = %s.url(), "results go to K_SINK"),
-        None => tracing::info!("no K_SINK: results are returned as replies"),
+    let missing_sink = MissingSink::check(config.knative_service.as_deref(), config.sink.as_ref());
+    match (&sink, &missing_sink) {
+        (Some(s), _) => tracing::info!(sink = %s.url(), "results go to K_SINK"),
+        (None, Some(missing)) => {
+            tracing::error!(code = missing.code(), error = %missing, "not ready: every event is answered 503")
+        }
+        (None, None) => tracing::info!("no K_SINK: results are returned as replies"),
     }
     let scoring = Arc::new(
         vep::scoring::Scoring::from_config(&config.scoring).context("loading the scoring stage")?,
@@ -86,6 +90,7 @@ fn serve() -> anyhow::Result<()> {
     let state = web::Data::new(State {
         annotator: Arc::from(annotator),
         sink,
+        missing_sink,
         source: config.source.clone(),
         overrides: config.overrides.clone(),
         ready: AtomicBool::new(true),
