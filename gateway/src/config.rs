@@ -40,6 +40,10 @@ pub const MAX_UPLOAD_BYTES: &str = "MAX_UPLOAD_BYTES";
 pub const MAX_UPLOAD_VARIANTS: &str = "MAX_UPLOAD_VARIANTS";
 pub const UPLOAD_CHUNK_SIZE: &str = "UPLOAD_CHUNK_SIZE";
 
+/// Delivery budget of the eventing wiring (1117.7 s: every hop using all its retries) plus
+/// margin; tests/manifests/test_delivery.py recomputes the budget from the manifests.
+pub const DEFAULT_CHUNK_TIMEOUT_SECS: u64 = 1200;
+
 /// Where configuration values come from.
 pub trait Source {
     fn get(&self, key: &str) -> Option<String>;
@@ -110,7 +114,9 @@ pub struct Config {
     /// When set (e.g. `X-Forwarded-User` behind an OAuth proxy), `/ws` requires this header.
     pub trusted_identity_header: Option<String>,
     /// An analysis with outstanding chunks and no chunk back for this long fails them with
-    /// `chunk_timeout`, so it completes.
+    /// `chunk_timeout`, so it completes. The default outlasts the slowest delivery the
+    /// cluster's retries still complete (eventing/README.md, "Chunk deadline"), so a result
+    /// that arrives after retries is not refused as late.
     pub chunk_timeout: Duration,
     /// Where REST analyses keep their input and results for download (one directory each,
     /// removed after `stream_ttl`).
@@ -181,7 +187,11 @@ impl Config {
             rate_limit_burst: positive(src, RATE_LIMIT_BURST, 20)?,
             send_timeout: Duration::from_millis(positive(src, SEND_TIMEOUT_MS, 10_000)?),
             auth_token: value(src, AUTH_TOKEN),
-            chunk_timeout: Duration::from_secs(positive(src, CHUNK_TIMEOUT_SECS, 300)?),
+            chunk_timeout: Duration::from_secs(positive(
+                src,
+                CHUNK_TIMEOUT_SECS,
+                DEFAULT_CHUNK_TIMEOUT_SECS,
+            )?),
             results_dir: value(src, RESULTS_DIR)
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::env::temp_dir().join("gateway-results")),
@@ -278,7 +288,7 @@ mod tests {
         assert_eq!(c.redis_url, None);
         assert_eq!(c.stream_ttl, Duration::from_secs(3600));
         assert_eq!(c.auth_token, None);
-        assert_eq!(c.chunk_timeout, Duration::from_secs(300));
+        assert_eq!(c.chunk_timeout, Duration::from_secs(1200));
     }
 
     #[test]

@@ -16,8 +16,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 # Every kustomization the project ships, rendered as a whole.
-RENDER_TARGETS = ["eventing", "config/base", "config/overlays/dev", "config/overlays/prod"]
-OVERLAYS = ["config/overlays/dev", "config/overlays/prod"]
+OVERLAYS = ["config/overlays/dev", "config/overlays/prod", "config/overlays/prod-oidc",
+            "config/overlays/minimal"]
+# Overlays that run several gateway replicas (shared uploads claim, Redis, spread, PDB).
+HA_OVERLAYS = [o for o in OVERLAYS if not o.endswith("/minimal")]
+# Overlays that serve the whole genome (config/components/whole-genome).
+GENOME_OVERLAYS = ["config/overlays/prod", "config/overlays/prod-oidc"]
+RENDER_TARGETS = ["eventing", "config/base", "config/reference", *OVERLAYS]
+# Kinds without a namespace.
+CLUSTER_SCOPED = {"Namespace", "ClusterRoleBinding", "ClusterRole"}
 
 KAFKA_BROKER_INGRESS = "http://kafka-broker-ingress.knative-eventing.svc.cluster.local"
 
@@ -39,6 +46,23 @@ def render(target: str) -> tuple[dict, ...]:
     return tuple(doc for doc in yaml.safe_load_all(out) if doc)
 
 
+@functools.cache
+def render_with(target: str, *components: str) -> tuple[dict, ...]:
+    """`target` plus optional components (ones no overlay includes), rendered through a
+    throw-away kustomization under .artifacts/ (components are referenced by relative path)."""
+    work = ROOT / ".artifacts" / "manifests-render" / "-".join(p.rsplit("/", 1)[-1] for p in (target, *components))
+    work.mkdir(parents=True, exist_ok=True)
+    up = "../../.."
+    (work / "kustomization.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [f"{up}/{target}"],
+        "components": [f"{up}/{c}" for c in components],
+    }))
+    out = subprocess.run([kubectl(), "kustomize", str(work)], check=True, capture_output=True, text=True).stdout
+    return tuple(doc for doc in yaml.safe_load_all(out) if doc)
+
+
 def load_yaml_docs(path: Path) -> list[dict]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
 
@@ -46,7 +70,7 @@ def load_yaml_docs(path: Path) -> list[dict]:
 def schema_path(obj: dict) -> Path:
     api_version, kind = obj["apiVersion"], obj["kind"]
     group, _, version = api_version.rpartition("/")
-    if group in ("", "apps", "policy", "networking.k8s.io"):
+    if group in ("", "apps", "policy", "networking.k8s.io", "batch", "rbac.authorization.k8s.io"):
         name = f"{kind.lower()}-{group.split('.')[0] + '-' if group else ''}{version}.json"
         return SCHEMAS / "k8s" / name
     return SCHEMAS / group / f"{kind.lower()}_{version}.json"
@@ -116,6 +140,14 @@ def iso8601_seconds(value: str) -> float:
         raise ValueError(f"not an ISO-8601 duration of the PTnHnMnS form: {value!r}")
     h, mi, s = (float(g) if g else 0.0 for g in m.groups())
     return h * 3600 + mi * 60 + s
+
+
+def k8s_duration_seconds(value: str) -> float:
+    """30s, 2m, 1h, 0s (Go durations as Knative and the OpenShift router read them)."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m|h)", value)
+    if not m:
+        raise ValueError(f"not a duration: {value!r}")
+    return float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m[2]]
 
 
 def rust_sources(crate: str) -> str:

@@ -10,18 +10,18 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 
-from manifests import (OVERLAYS, ROOT, container, env_of, find, ident, load_func_yaml, one,
-                       pod_spec, render)
+from manifests import (GENOME_OVERLAYS, HA_OVERLAYS, OVERLAYS, ROOT, container, env_of, find, ident,
+                       k8s_duration_seconds, one, pod_spec, render)
 
 
 def _workloads(objs):
-    return find(objs, "Deployment") + find(objs, "Service", api_version="serving.knative.dev/v1")
+    return find(objs, "Deployment") + find(objs, "Service", api_version="serving.knative.dev/v1") + find(objs, "Job")
 
 
 @pytest.mark.parametrize("target", OVERLAYS)
 def test_every_container_runs_restricted(target):
     workloads = _workloads(render(target))
-    assert len(workloads) == 2
+    assert len(workloads) == (3 if target in GENOME_OVERLAYS else 2)
     for w in workloads:
         for c in pod_spec(w)["containers"]:
             sc = c.get("securityContext", {})
@@ -36,11 +36,11 @@ def test_every_container_runs_restricted(target):
             assert res.get("limits", {}).keys() >= {"cpu", "memory"}, ident(w)
             mounts = {m["mountPath"] for m in c.get("volumeMounts", [])}
             assert "/tmp" in mounts, f"{ident(w)}: read-only root needs a writable /tmp"
-    gw = one(render(target), "Deployment", "gateway")
-    assert pod_spec(gw)["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    for w in find(render(target), "Deployment") + find(render(target), "Job"):
+        assert pod_spec(w)["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
-@pytest.mark.parametrize("target", OVERLAYS)
+@pytest.mark.parametrize("target", HA_OVERLAYS)
 def test_gateway_rolls_one_at_a_time_and_drains_sockets_before_being_killed(target):
     gw = one(render(target), "Deployment", "gateway")
     assert gw["spec"]["replicas"] >= 2
@@ -54,14 +54,39 @@ def test_gateway_rolls_one_at_a_time_and_drains_sockets_before_being_killed(targ
     assert 1 <= pdb["spec"]["minAvailable"] < gw["spec"]["replicas"], "PDB must allow one eviction"
 
 
+def test_prestop_sleep_documents_the_kubernetes_and_openshift_versions_it_needs():
+    """The `sleep` action is refused by API servers before Kubernetes 1.30 / OpenShift 4.17."""
+    gw = one(render("config/base"), "Deployment", "gateway")
+    assert "sleep" in container(gw)["lifecycle"]["preStop"]
+    for doc in (ROOT / "config/base/gateway.yaml", ROOT / "config/README.md"):
+        text = doc.read_text()
+        assert re.search(r"Kubernetes >= 1\.30", text) and re.search(r"OpenShift >= 4\.17", text), doc
+
+
+@pytest.mark.parametrize("target", HA_OVERLAYS)
+def test_gateway_replicas_never_share_a_node(target):
+    gw = one(render(target), "Deployment", "gateway")
+    labels = gw["spec"]["template"]["metadata"]["labels"]
+    by_host = [t for t in pod_spec(gw)["topologySpreadConstraints"]
+               if t["topologyKey"] == "kubernetes.io/hostname"]
+    assert len(by_host) == 1, "one spread constraint per node"
+    t = by_host[0]
+    assert t["maxSkew"] == 1 and t["whenUnsatisfiable"] == "DoNotSchedule", t
+    assert all(labels.get(k) == v for k, v in t["labelSelector"]["matchLabels"].items()), "selects the gateway pods"
+
+
 @pytest.mark.parametrize("target", OVERLAYS)
-def test_route_is_edge_tls_with_redirect_and_a_websocket_timeout(target):
+def test_route_timeouts_are_short_for_http_and_long_only_for_websocket_tunnels(target):
     objs = render(target)
     route = one(objs, "Route", "gateway")
     assert route["spec"]["tls"] == {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"}
     ann = route["metadata"]["annotations"]
-    m = re.fullmatch(r"(\d+)([smh])", ann["haproxy.router.openshift.io/timeout"])
-    assert m and int(m[1]) * {"s": 1, "m": 60, "h": 3600}[m[2]] >= 300, "idle WebSockets need > 5 min"
+    http = k8s_duration_seconds(ann["haproxy.router.openshift.io/timeout"])
+    tunnel = k8s_duration_seconds(ann["haproxy.router.openshift.io/timeout-tunnel"])
+    # timeout-tunnel applies to upgraded (WebSocket) connections only; plain requests keep a
+    # short inactivity timeout.
+    assert 30 <= http <= 300, f"HTTP inactivity timeout {http}s"
+    assert tunnel >= 900, "idle WebSockets between results need a long tunnel timeout"
     svc = one(objs, "Service", route["spec"]["to"]["name"])
     port = next(p for p in svc["spec"]["ports"] if p["name"] == route["spec"]["port"]["targetPort"])
     assert port["port"] == 8080, "the Route must expose the public port, never the events port"
@@ -69,26 +94,43 @@ def test_route_is_edge_tls_with_redirect_and_a_websocket_timeout(target):
     assert f"https://{route['spec']['host']}" in origins, "the browser's origin must be allowed"
 
 
+def _rules_for_port(np, c, number):
+    def port_number(p):
+        return p if isinstance(p, int) else next(x["containerPort"] for x in c["ports"] if x["name"] == p)
+
+    return [rule for rule in np["spec"]["ingress"]
+            if not rule.get("ports") or number in {port_number(p["port"]) for p in rule["ports"]}]
+
+
 @pytest.mark.parametrize("target", OVERLAYS)
-def test_events_port_is_reachable_only_from_knative_eventing(target):
+def test_events_port_is_reachable_only_from_the_kafka_broker_dispatcher(target):
     objs = render(target)
     np = one(objs, "NetworkPolicy", "gateway")
     c = container(one(objs, "Deployment", "gateway"))
     assert np["spec"]["policyTypes"] == ["Ingress"]
+    rules = _rules_for_port(np, c, 8081)
+    assert rules, "no rule admits the events port: the broker could not deliver"
+    for rule in rules:
+        assert rule.get("from") == [{
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "knative-eventing"}},
+            "podSelector": {"matchLabels": {"app": "kafka-broker-dispatcher"}},
+        }], f"events port open to {rule.get('from')}"
+    env = env_of(c)
+    assert env["EVENTS_HOST"]["value"] == "0.0.0.0", "the events port binds to loopback unless told"
+    assert int(env["EVENTS_PORT"]["value"]) == 8081
 
-    def port_number(p):
-        return p if isinstance(p, int) else next(x["containerPort"] for x in c["ports"] if x["name"] == p)
 
-    rules_for_events = []
-    for rule in np["spec"]["ingress"]:
-        ports = {port_number(p["port"]) for p in rule.get("ports", [])}
-        if not ports or 8081 in ports:
-            rules_for_events.append(rule)
-    assert rules_for_events, "no rule admits the events port: the broker could not deliver"
-    for rule in rules_for_events:
-        assert rule.get("from") == [
-            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "knative-eventing"}}}
-        ], f"events port open to {rule.get('from')}"
+@pytest.mark.parametrize("target", OVERLAYS)
+def test_public_port_admits_the_router_on_the_pod_and_on_the_host_network(target):
+    objs = render(target)
+    np = one(objs, "NetworkPolicy", "gateway")
+    c = container(one(objs, "Deployment", "gateway"))
+    peers = [p for rule in _rules_for_port(np, c, 8080) for p in rule["from"]]
+    assert {"namespaceSelector": {"matchLabels": {"network.openshift.io/policy-group": "ingress"}}} in peers
+    # Host-network routers (bare metal, vSphere) are matched only with podSelector {}.
+    assert {"namespaceSelector": {"matchLabels": {"policy-group.network.openshift.io/ingress": ""}},
+            "podSelector": {}} in peers
+    assert all("ipBlock" not in p for p in peers)
 
 
 def test_prod_has_more_replicas_resources_and_pinned_images_than_dev():
@@ -109,6 +151,7 @@ def test_prod_has_more_replicas_resources_and_pinned_images_than_dev():
             assert re.fullmatch(pattern, image), f"{ident(w)}: image {image}"
     assert {o["metadata"]["labels"]["environment"] for o in dev} == {"dev"}
     assert {o["metadata"]["labels"]["environment"] for o in prod} == {"prod"}
+    assert {o["metadata"]["labels"]["environment"] for o in render("config/overlays/prod-oidc")} == {"prod"}
 
 
 @pytest.mark.parametrize("target", OVERLAYS)
@@ -123,70 +166,54 @@ def test_every_object_carries_the_cost_labels(target):
         assert pod_labels.get("app.kubernetes.io/part-of") == "genomics-platform", f"{ident(w)} pods"
 
 
-@pytest.mark.parametrize("target", OVERLAYS)
-def test_every_gateway_replica_spools_uploads_on_one_shared_claim(target):
-    objs = render(target)
+def _results_volume(objs):
     gw = one(objs, "Deployment", "gateway")
     c = container(gw)
     results = PurePosixPath(env_of(c)["RESULTS_DIR"]["value"])
     mount = next(m for m in c["volumeMounts"] if results.is_relative_to(m["mountPath"]))
     assert not mount.get("readOnly", False)
-    volume = next(v for v in pod_spec(gw)["volumes"] if v["name"] == mount["name"])
-    claim = volume["persistentVolumeClaim"]["claimName"]
-    assert one(objs, "PersistentVolumeClaim", claim)["spec"]["accessModes"] == ["ReadWriteMany"]
+    return next(v for v in pod_spec(gw)["volumes"] if v["name"] == mount["name"])
 
 
-def test_prod_loads_the_engine_index_from_the_read_only_claim():
-    objs = render("config/overlays/prod")
-    ksvc = one(objs, "Service", "vep-function")
-    c = container(ksvc)
-    env = env_of(c)
-    assert "VEP_DATA_DIR" not in env, "VEP_INDEX and VEP_DATA_DIR are alternatives"
-    index = PurePosixPath(env["VEP_INDEX"]["value"])
-    mount = next(m for m in c["volumeMounts"] if index.is_relative_to(m["mountPath"]))
-    assert mount["readOnly"] is True
-    volume = next(v for v in pod_spec(ksvc)["volumes"] if v["name"] == mount["name"])
-    claim = volume["persistentVolumeClaim"]["claimName"]
-    assert one(objs, "PersistentVolumeClaim", claim)["spec"]["accessModes"] == ["ReadOnlyMany"]
+@pytest.mark.parametrize("target", HA_OVERLAYS)
+def test_every_gateway_replica_spools_uploads_on_one_shared_claim_of_a_named_class(target):
+    objs = render(target)
+    claim = one(objs, "PersistentVolumeClaim", _results_volume(objs)["persistentVolumeClaim"]["claimName"])
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    # An overlay parameter: the cluster's RWX class, never the (often RWO-only) default.
+    assert claim["spec"].get("storageClassName"), f"{target}: name the ReadWriteMany storage class"
+    assert "storageClassName" not in one(render("config/base"), "PersistentVolumeClaim", "gateway-results")["spec"]
+
+
+def test_minimal_overlay_runs_one_gateway_without_shared_storage_or_redis():
+    """Without an RWX class the claim would never bind and the pods would sit Pending: the
+    minimal overlay needs no claim at all, and its PDB lets the single pod be evicted."""
+    objs = render("config/overlays/minimal")
+    gw = one(objs, "Deployment", "gateway")
+    assert gw["spec"]["replicas"] == 1
+    assert gw["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
+    assert "emptyDir" in _results_volume(objs)
+    assert not find(objs, "PersistentVolumeClaim"), "no claim may be left to bind"
+    pdb = one(objs, "PodDisruptionBudget", "gateway")["spec"]
+    assert "minAvailable" not in pdb and pdb["maxUnavailable"] == 1
+    assert env_of(container(gw))["REDIS_URL"]["valueFrom"]["secretKeyRef"]["optional"] is True
+
+
+@pytest.mark.parametrize("target", OVERLAYS)
+def test_a_rollout_that_cannot_progress_is_reported_failed_within_minutes(target):
+    gw = one(render(target), "Deployment", "gateway")
+    assert gw["spec"]["progressDeadlineSeconds"] <= 300
+
+
+@pytest.mark.parametrize("target", OVERLAYS)
+def test_redis_is_optional_so_a_cluster_without_it_still_starts(target):
+    env = env_of(container(one(render(target), "Deployment", "gateway")))
+    ref = env["REDIS_URL"]["valueFrom"]["secretKeyRef"]
+    assert (ref["name"], ref["key"], ref.get("optional")) == ("gateway-redis", "url", True)
 
 
 # ---------------------------------------------------------------------------------------------
 # func.yaml
-
-
-def test_func_yaml_describes_the_same_service_as_the_manifest():
-    func = load_func_yaml()
-    ksvc = one(render("config/base"), "Service", "vep-function")
-    c = container(ksvc)
-    assert func["specVersion"] == "0.36.0"
-    assert (func["runtime"], func["invoke"]) == ("rust", "cloudevent")
-    assert func["name"] == ksvc["metadata"]["name"]
-    assert func["namespace"] == func["deploy"]["namespace"] == ksvc["metadata"]["namespace"]
-    build = func["build"]
-    assert build["builder"] == "pack"
-    assert {"name": "BP_RUSTUP_ENABLED", "value": "false"} in build["buildEnvs"]
-    kept = next(e["value"] for e in build["buildEnvs"] if e["name"] == "BP_INCLUDE_FILES").split(":")
-    for f in (ROOT / "vep-function/data").rglob("*"):
-        if f.is_file():
-            rel = f.relative_to(ROOT / "vep-function").as_posix()
-            assert any(fnmatch.fnmatchcase(rel, g) and rel.count("/") == g.count("/") for g in kept), \
-                f"the pack build would delete {rel}"
-    health = func["deploy"]["healthEndpoints"]
-    assert health["liveness"] == c["livenessProbe"]["httpGet"]["path"]
-    assert health["readiness"] == c["readinessProbe"]["httpGet"]["path"]
-    ann = ksvc["spec"]["template"]["metadata"]["annotations"]
-    scale = func["deploy"]["options"]["scale"]
-    assert str(scale["min"]) == ann["autoscaling.knative.dev/min-scale"]
-    assert str(scale["max"]) == ann["autoscaling.knative.dev/max-scale"]
-    assert str(scale["target"]) == ann["autoscaling.knative.dev/target"]
-    assert scale["metric"] == ann["autoscaling.knative.dev/metric"]
-    res = func["deploy"]["options"]["resources"]
-    assert res["limits"]["concurrency"] == pod_spec(ksvc)["containerConcurrency"]
-    assert res["requests"] == c["resources"]["requests"]
-    assert {k: v for k, v in res["limits"].items() if k != "concurrency"} == c["resources"]["limits"]
-    ksvc_env = {k: v.get("value") for k, v in env_of(c).items()}
-    for e in func["run"]["envs"]:
-        assert ksvc_env.get(e["name"]) == e["value"], f"func.yaml env {e['name']} differs from the manifest"
 
 
 def test_vep_function_folder_is_self_contained_for_func():

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 import yaml
 
-from manifests import (OVERLAYS, load_func_yaml, RENDER_TARGETS, ROOT, SCHEMAS, find, ident, iso8601_seconds,
-                       load_yaml_docs, render, schema_errors)
+from manifests import (CLUSTER_SCOPED, OVERLAYS, load_func_yaml, RENDER_TARGETS, ROOT, SCHEMAS, find, ident,
+                       iso8601_seconds, load_yaml_docs, render, schema_errors)
 
 
 @pytest.mark.parametrize("target", RENDER_TARGETS)
@@ -28,7 +28,9 @@ def test_rendered_objects_are_unique_and_namespaced(target):
         key = (o["apiVersion"], o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"])
         assert key not in seen, f"duplicate {key}"
         seen.add(key)
-        if o["kind"] != "Namespace":
+        if o["kind"] in CLUSTER_SCOPED:
+            assert "namespace" not in o["metadata"], f"{ident(o)} is cluster-scoped"
+        else:
             assert o["metadata"].get("namespace"), f"{ident(o)} has no namespace"
 
 
@@ -39,9 +41,9 @@ def _kustomization_resources(folder: Path) -> set[Path]:
 
 def test_every_manifest_file_is_part_of_a_rendered_kustomization():
     listed = set()
-    for target in ["eventing", "config/base", *OVERLAYS]:
+    for target in ["eventing", "config/base", "config/reference", *OVERLAYS]:
         listed |= _kustomization_resources(ROOT / target)
-    for folder in ["eventing", "config/base"]:
+    for folder in ["eventing", "config/base", "config/reference"]:
         for f in (ROOT / folder).glob("*.yaml"):
             if f.name == "kustomization.yaml":
                 continue
@@ -51,14 +53,17 @@ def test_every_manifest_file_is_part_of_a_rendered_kustomization():
 
 
 def test_overlays_include_base_and_base_includes_eventing():
+    base = (ROOT / "config/base").resolve()
+    overlays = {(ROOT / o).resolve() for o in OVERLAYS}
     for overlay in OVERLAYS:
-        assert (ROOT / "config/base").resolve() in _kustomization_resources(ROOT / overlay)
+        parents = _kustomization_resources(ROOT / overlay)
+        assert base in parents or parents & overlays, f"{overlay} builds on neither base nor an overlay"
     assert (ROOT / "eventing").resolve() in _kustomization_resources(ROOT / "config/base")
 
 
 def test_schemas_are_strict_so_a_misspelled_field_is_rejected():
     """Guards the guard: the validation above would pass anything if the schemas were open."""
-    objs = render("config/overlays/prod")
+    objs = render("config/overlays/prod-oidc")
     cases = [
         (("Service", "serving.knative.dev/v1"), lambda o: o["spec"]["template"]["spec"].update(containerConcurency=1)),
         (("Deployment", "apps/v1"), lambda o: o["spec"]["template"]["spec"]["containers"][0].update(readinesProbe={})),
@@ -67,7 +72,11 @@ def test_schemas_are_strict_so_a_misspelled_field_is_rejected():
         (("Route", "route.openshift.io/v1"), lambda o: o["spec"]["tls"].update(termination="edgy")),
         (("NetworkPolicy", "networking.k8s.io/v1"), lambda o: o["spec"].update(podSelectr={})),
         (("PodDisruptionBudget", "policy/v1"), lambda o: o["spec"].update(minAvailble=1)),
-        (("KafkaTopic", "kafka.strimzi.io/v1beta2"), lambda o: o["spec"].update(replicationFactor=3)),
+        (("KafkaTopic", "kafka.strimzi.io/v1"), lambda o: o["spec"].update(replicationFactor=3)),
+        (("Job", "batch/v1"), lambda o: o["spec"]["template"]["spec"]["containers"][0].update(arg=[])),
+        (("Job", "batch/v1"), lambda o: o["spec"].update(backofLimit=1)),
+        (("ClusterRoleBinding", "rbac.authorization.k8s.io/v1"), lambda o: o["roleRef"].update(nam="x")),
+        (("ServiceAccount", "v1"), lambda o: o.update(automountServiceAccountTokens=True)),
         (("SinkBinding", "sources.knative.dev/v1"), lambda o: o["spec"]["subject"].update(nam="x")),
         (("PersistentVolumeClaim", "v1"), lambda o: o["spec"].update(acessModes=[])),
     ]

@@ -7,8 +7,37 @@ from urllib.parse import urlparse
 
 import pytest
 
-from manifests import (KAFKA_BROKER_INGRESS, OVERLAYS, ROOT, container, env_of, find, ident,
-                       iso8601_seconds, one, pod_spec, render, rust_mentions, rust_sources)
+from manifests import (KAFKA_BROKER_INGRESS, OVERLAYS, ROOT, container, env_of, find, ident, one, pod_spec,
+                       render, rust_mentions, rust_sources)
+
+# Env names the manifests set for code being written on other branches (issue #17: events
+# port host, OIDC, HMAC key; issue #15: the reference shown on the page). Each entry names its
+# branch; test_pending_env_names_are_not_yet_read_by_the_code fails as soon as the code reads
+# one, so the list only shrinks (remove the entry then).
+PENDING_ENV = {
+    "gateway": {"EVENTS_HOST": "security", "EVENT_SIGNING_KEY_FILE": "security",
+                "EVENTS_OIDC_ISSUER": "security", "EVENTS_OIDC_AUDIENCE": "security",
+                "EVENTS_OIDC_JWKS_URL": "security", "EVENTS_OIDC_SUBJECTS": "security",
+                "REFERENCE_SOURCE": "genome", "REFERENCE_ASSEMBLY": "genome",
+                "REFERENCE_RELEASE": "genome"},
+    "vep-function": {"EVENT_SIGNING_KEY_FILE": "security"},
+}
+
+
+def reads_env(crate: str, name: str, env: dict[str, dict]) -> bool:
+    """The binary reads `name`, or it only feeds a $(name) expansion in another variable of the
+    same container (Kubernetes dependent environment variables), or another branch adds it."""
+    if rust_mentions(crate, name) or name in PENDING_ENV[crate]:
+        return True
+    return any(f"$({name})" in e.get("value", "") for other, e in env.items() if other != name)
+
+
+def test_pending_env_names_are_not_yet_read_by_the_code():
+    for crate, names in PENDING_ENV.items():
+        for name, branch in names.items():
+            assert not rust_mentions(crate, name), \
+                f"{crate} reads {name} now (branch {branch} merged): remove it from PENDING_ENV"
+
 
 def contract_types() -> set[str]:
     envelope = json.loads((ROOT / "eventing/schemas/cloudevent-envelope.v1.json").read_text())
@@ -177,22 +206,6 @@ def test_kafka_sources_are_ordered_with_explicit_unique_consumer_groups(target):
         assert s["spec"]["ordering"] == "ordered", ident(s)
 
 
-def _cold_start_bound_seconds(ksvc) -> float:
-    """Longest a new pod may take before the kubelet gives up on it (liveness budget)."""
-    p = container(ksvc)["livenessProbe"]
-    return p.get("initialDelaySeconds", 0) + p.get("periodSeconds", 10) * p.get("failureThreshold", 3)
-
-
-@pytest.mark.parametrize("target", OVERLAYS)
-def test_kafka_source_delivery_timeout_outlasts_cold_start_plus_processing(target):
-    objs = render(target)
-    src = one(objs, "KafkaSource", "genetic-data-raw-to-vep-function")
-    ksvc = resolve(objs, {**src["spec"]["sink"]["ref"]})[0]
-    timeout = iso8601_seconds(src["spec"]["delivery"]["timeout"])
-    budget = _cold_start_bound_seconds(ksvc) + pod_spec(ksvc)["timeoutSeconds"]
-    assert timeout > budget, f"delivery.timeout {timeout}s <= cold start + processing {budget}s"
-
-
 # ---------------------------------------------------------------------------------------------
 # Event flow: types, loops
 
@@ -349,7 +362,7 @@ def test_gateway_ports_probes_and_env_match_the_gateway_binary(target):
         assert _named_port(c, c[probe]["httpGet"]["port"]) == 8080
     assert env["REPLICA_ID"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
     for name in env:
-        assert rust_mentions("gateway", name), f"gateway never reads env {name}"
+        assert reads_env("gateway", name, env), f"gateway never reads env {name}"
     svc = one(objs, "Service", "gateway")
     for p in svc["spec"]["ports"]:
         assert _named_port(c, p["targetPort"]) == p["port"]
@@ -374,7 +387,7 @@ def test_vep_function_port_probes_and_env_match_the_function_binary(target):
     reserved = {"PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION", "K_SINK"}
     for name in env_of(c):
         assert name not in reserved, f"{name} is set by Knative / the SinkBinding"
-        assert rust_mentions("vep-function", name), f"vep-function never reads env {name}"
+        assert reads_env("vep-function", name, env_of(c)), f"vep-function never reads env {name}"
     assert env_of(c)["VEP_BACKEND"]["value"] in {"local", "ensembl", "local+ensembl"}
 
 
@@ -383,7 +396,7 @@ def test_vep_function_is_scale_to_zero_with_kebab_case_autoscaling(target):
     ksvc = one(render(target), "Service", "vep-function")
     ann = ksvc["spec"]["template"]["metadata"]["annotations"]
     scaling = {k.split("/", 1)[1]: v for k, v in ann.items() if k.startswith("autoscaling.knative.dev/")}
-    assert set(scaling) >= {"min-scale", "max-scale", "target", "scale-to-zero-pod-retention-period"}
+    assert set(scaling) >= {"min-scale", "max-scale", "target", "window", "scale-to-zero-pod-retention-period"}
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", k) for k in scaling), f"not kebab-case: {scaling}"
     assert scaling["min-scale"] == "0"
     assert 1 <= int(scaling["target"]) <= pod_spec(ksvc)["containerConcurrency"] <= 100
@@ -407,9 +420,13 @@ def test_triggers_deliver_in_order_and_the_sink_binding_namespace_opts_in(target
     for t in find(objs, "Trigger"):
         assert t["metadata"]["annotations"]["kafka.eventing.knative.dev/delivery.order"] == "ordered", ident(t)
     for sb in find(objs, "SinkBinding"):
-        ns = one(objs, "Namespace", sb["spec"]["subject"].get("namespace", sb["metadata"]["namespace"]))
-        # OpenShift Serverless runs the SinkBinding webhook in inclusion mode.
+        subject = sb["spec"]["subject"]
+        ns = one(objs, "Namespace", subject.get("namespace", sb["metadata"]["namespace"]))
+        # OpenShift Serverless runs the SinkBinding webhook in inclusion mode: the namespace
+        # and the subject itself opt in, or K_SINK is never injected.
         assert ns["metadata"]["labels"]["bindings.knative.dev/include"] == "true"
+        target = resolve(objs, {**subject, "namespace": ns["metadata"]["name"]})[0]
+        assert target["metadata"]["labels"]["bindings.knative.dev/include"] == "true", ident(target)
 
 
 def test_both_cloudevents_receivers_accept_post_on_the_path_eventing_delivers_to():

@@ -13,6 +13,14 @@ Run once by hand (`python3 derive_extra.py`); its outputs are committed beside i
 * KafkaTopic (kafka.strimzi.io/v1beta2): the openAPIV3Schema of strimzi/strimzi-kafka-operator
   packaging/install/cluster-operator/043-Crd-kafkatopic.yaml (commit 0d780a37, Apache-2.0),
   converted with the rules of ../shared/schemas/knative/README.md section 3.
+* KafkaTopic (kafka.strimzi.io/v1, Strimzi >= 0.49): the same spec (the v1 API of 0.49 kept the
+  KafkaTopic spec fields partitions, replicas, config, topicName; release notes of 0.49.0).
+* Job (batch/v1): the JobSpec fields of the Kubernetes v1.34 API (batch/v1 JobSpec), typed as
+  there; podFailurePolicy and successPolicy are left open. Its `template` (PodTemplateSpec) is
+  taken verbatim from k8s/deployment-apps-v1.json, so pod specs are checked as strictly as a
+  Deployment's.
+* ServiceAccount (v1) and ClusterRoleBinding (rbac.authorization.k8s.io/v1): their fields as in
+  the Kubernetes v1.34 API (ServiceAccount, ClusterRoleBinding, RoleRef, Subject), same rules.
 """
 import json
 from pathlib import Path
@@ -110,6 +118,44 @@ pvc = k8s_kind("v1", "PersistentVolumeClaim", {"spec": obj({
     "volumeName": nullable("string"),
 })})
 
+TEMPLATE = deployment["properties"]["spec"]["properties"]["template"]
+open_object = {"type": ["object", "null"]}
+job = k8s_kind("batch/v1", "Job", {"spec": obj({
+    "activeDeadlineSeconds": nullable("integer"),
+    "backoffLimit": nullable("integer"),
+    "backoffLimitPerIndex": nullable("integer"),
+    "completionMode": {"type": ["string", "null"], "enum": ["Indexed", "NonIndexed"]},
+    "completions": nullable("integer"),
+    "managedBy": nullable("string"),
+    "manualSelector": nullable("boolean"),
+    "maxFailedIndexes": nullable("integer"),
+    "parallelism": nullable("integer"),
+    "podFailurePolicy": open_object,
+    "podReplacementPolicy": {"type": ["string", "null"], "enum": ["TerminatingOrFailed", "Failed"]},
+    "selector": SELECTOR,
+    "successPolicy": open_object,
+    "suspend": nullable("boolean"),
+    "template": TEMPLATE,
+    "ttlSecondsAfterFinished": nullable("integer"),
+}, required=["template"])})
+name_ref = obj({"name": nullable("string")})
+serviceaccount = k8s_kind("v1", "ServiceAccount", {
+    "automountServiceAccountToken": nullable("boolean"),
+    "imagePullSecrets": {"type": ["array", "null"], "items": name_ref},
+    "secrets": {"type": ["array", "null"], "items": obj({
+        "apiVersion": nullable("string"), "fieldPath": nullable("string"), "kind": nullable("string"),
+        "name": nullable("string"), "namespace": nullable("string"),
+        "resourceVersion": nullable("string"), "uid": nullable("string")})},
+})
+clusterrolebinding = k8s_kind("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", {
+    "roleRef": obj({"apiGroup": {"type": "string"}, "kind": {"type": "string"},
+                    "name": {"type": "string"}}, required=["apiGroup", "kind", "name"]),
+    "subjects": {"type": ["array", "null"], "items": obj({
+        "apiGroup": nullable("string"), "kind": {"type": "string"}, "name": {"type": "string"},
+        "namespace": nullable("string")}, required=["kind", "name"])},
+})
+clusterrolebinding["required"] = ["apiVersion", "kind", "metadata", "roleRef"]
+
 kafkatopic = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
@@ -131,6 +177,9 @@ kafkatopic = {
     },
 }
 
+kafkatopic_v1 = json.loads(json.dumps(kafkatopic))
+kafkatopic_v1["properties"]["apiVersion"]["enum"] = ["kafka.strimzi.io/v1"]
+
 out = {
     "k8s/namespace-v1.json": namespace,
     "k8s/configmap-v1.json": configmap,
@@ -138,6 +187,10 @@ out = {
     "k8s/networkpolicy-networking-v1.json": netpol,
     "k8s/persistentvolumeclaim-v1.json": pvc,
     "kafka.strimzi.io/kafkatopic_v1beta2.json": kafkatopic,
+    "kafka.strimzi.io/kafkatopic_v1.json": kafkatopic_v1,
+    "k8s/job-batch-v1.json": job,
+    "k8s/serviceaccount-v1.json": serviceaccount,
+    "k8s/clusterrolebinding-rbac-v1.json": clusterrolebinding,
 }
 for name, schema in out.items():
     path = HERE / name
