@@ -12,7 +12,8 @@ pub type Event = (BTreeMap<String, String>, Vec<u8>);
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-fn with_event_headers<'a>(
+/// Copies the CloudEvent headers (`ce-*`, content type) of a recorded event onto a request.
+pub fn with_event_headers<'a>(
     mut req: reqwest::RequestBuilder,
     headers: impl IntoIterator<Item = (&'a String, &'a String)>,
 ) -> reqwest::RequestBuilder {
