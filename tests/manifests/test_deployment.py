@@ -1,6 +1,5 @@
 """Operational properties of the rendered overlays (security, rollout, exposure, sizing), the
 func.yaml <-> Knative Service agreement, the Containerfiles, and the eventing README."""
-import fnmatch
 import re
 import shutil
 import subprocess

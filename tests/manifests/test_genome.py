@@ -157,7 +157,7 @@ def test_function_memory_is_sized_from_the_measured_genome_rss(target):
 def test_config_readme_goes_from_an_empty_cluster_to_whole_genome_annotation():
     readme = (ROOT / "config/README.md").read_text()
     section = readme[readme.index("## From an empty cluster to whole-genome annotation"):]
-    for step in ("kubectl apply -k config/reference", "kubectl wait", "job/reference-fetch",
+    for step in ("kubectl apply -k config/reference", "wait --for=condition=complete", "job/reference-fetch",
                  "event-signing-key", "kubectl apply -k config/overlays/prod", "openssl rand",
                  "kubernetes.podspec-persistent-volume-claim", "kubernetes.podspec-affinity"):
         assert step in section, f"config/README.md step missing: {step}"
