@@ -137,6 +137,26 @@ impl Observer {
         }
     }
 
+    /// [`Observer::settle`], keeping every frame read for assertions.
+    pub async fn settle_keep(
+        &mut self,
+        ledger: &mut Ledger,
+        timeout: Duration,
+        quiet: Duration,
+    ) -> Vec<Value> {
+        let mut frames = Vec::new();
+        self.read_until(ledger, timeout, |l, f| {
+            frames.push(f.clone());
+            l.settled()
+        })
+        .await;
+        while let Next::Json(f) = self.next(quiet).await {
+            ledger.see(&f);
+            frames.push(f);
+        }
+        frames
+    }
+
     /// Reads until every request in `ledger` is settled, then keeps listening for `quiet`
     /// so late duplicates would be caught too.
     pub async fn settle(&mut self, ledger: &mut Ledger, timeout: Duration, quiet: Duration) {

@@ -85,6 +85,20 @@ async fn ready_or_exited(svc: &mut Service, url: &str, timeout: Duration) -> Res
 
 /// Starts vep-function on a free port with its bundled data. `sink`: its K_SINK.
 pub async fn start_function(sink: Option<&str>, extra: &[(&str, String)]) -> Service {
+    start_function_until(sink, extra, "/health/readiness").await
+}
+
+/// Like [`start_function`], but returns once it is live: for a function that must not become
+/// ready (e.g. under Knative without K_SINK).
+pub async fn start_function_live(sink: Option<&str>, extra: &[(&str, String)]) -> Service {
+    start_function_until(sink, extra, "/health/liveness").await
+}
+
+async fn start_function_until(
+    sink: Option<&str>,
+    extra: &[(&str, String)],
+    health: &str,
+) -> Service {
     let mut last = String::new();
     for _ in 0..START_ATTEMPTS {
         let port = free_port();
@@ -101,7 +115,7 @@ pub async fn start_function(sink: Option<&str>, extra: &[(&str, String)]) -> Ser
             port,
             child,
         };
-        let url = svc.url("/health/readiness");
+        let url = svc.url(health);
         match ready_or_exited(&mut svc, &url, Duration::from_secs(30)).await {
             Ok(()) => return svc,
             Err(e) => last = e,

@@ -87,18 +87,7 @@ fn assert_unreachable(frames: &[Value], chunks: usize) {
 
 /// Reads every frame until all requests settled, keeping them for assertions.
 async fn settle_keep(client: &mut Observer, ledger: &mut Ledger) -> Vec<Value> {
-    let mut frames = Vec::new();
-    client
-        .read_until(ledger, SETTLE, |l, f| {
-            frames.push(f.clone());
-            l.settled()
-        })
-        .await;
-    while let Next::Json(f) = client.next(QUIET).await {
-        ledger.see(&f);
-        frames.push(f);
-    }
-    frames
+    client.settle_keep(ledger, SETTLE, QUIET).await
 }
 
 #[tokio::test]

@@ -8,16 +8,14 @@
 //! on a revision that has its sink. Time is scaled down (seconds for the cluster's minutes);
 //! the arithmetic of the real budget is in eventing/README.md, "Chunk deadline".
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use e2e::ledger::Ledger;
 use e2e::observer::{Next, Observer};
-use e2e::process::{start_function, start_gateway, Service};
+use e2e::process::{start_function, start_function_live, start_gateway, Gateway, Service};
 use e2e::recorder::{Received, Recorder};
 use e2e::trigger::with_event_headers;
 use serde_json::Value;
-use tokio::process::Command;
 
 const SETTLE: Duration = Duration::from_secs(30);
 /// Listening after the last expected frame, so a late duplicate would be seen.
@@ -35,40 +33,55 @@ fn variants(n: usize) -> Vec<String> {
 }
 
 /// vep-function as a Knative revision started before the SinkBinding patched it: `K_SERVICE`
-/// set, no `K_SINK`. Started without waiting for readiness (it must never become ready);
-/// returned once its liveness endpoint answers.
+/// set, no `K_SINK`. It must never become ready: returned once live.
 async fn function_without_sink() -> Service {
-    for _ in 0..5 {
-        let port = e2e::free_port();
-        let child = Command::new(e2e::bin_dir().join("vep-function"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "warn")
-            .env("PORT", port.to_string())
-            .env("K_SERVICE", "vep-function")
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start vep-function");
-        let mut svc = Service {
-            name: "vep-function",
-            port,
-            child,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = svc.child.try_wait() {
-                break; // port taken meanwhile: try another
-            }
-            if let Ok(r) = reqwest::get(svc.url("/health/liveness")).await {
-                if r.status() == 200 {
-                    return svc;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    start_function_live(None, &env(&[("K_SERVICE", "vep-function")])).await
+}
+
+/// The cluster's path with two revisions of the function: the gateway (submissions recorded
+/// by `broker`), a revision without `K_SINK` and one whose `K_SINK` is the gateway's events
+/// port, and a client that submitted `variants(4)` as two chunks, recorded in `ledger`.
+struct TwoRevisions {
+    submitted: Vec<Received>,
+    without_sink: Service,
+    with_sink: Service,
+    client: Observer,
+    ledger: Ledger,
+    _gateway: Gateway,
+    _broker: Recorder,
+}
+
+async fn two_revisions(request_id: &str, chunk_timeout_secs: &str) -> TwoRevisions {
+    let broker = Recorder::start(202).await;
+    let gateway = start_gateway(
+        &broker.url(),
+        &env(&[
+            ("CHUNK_SIZE", "2"),
+            ("CHUNK_TIMEOUT_SECS", chunk_timeout_secs),
+        ]),
+    )
+    .await;
+    let without_sink = function_without_sink().await;
+    let with_sink = start_function(
+        Some(&gateway.events_url()),
+        &env(&[("K_SERVICE", "vep-function")]),
+    )
+    .await;
+    let mut client = Observer::connect(&gateway.ws_url()).await;
+    let mut ledger = Ledger::default();
+    client
+        .analyze(&mut ledger, request_id, &variants(4), 2)
+        .await;
+    let submitted = broker.wait_for(2, Duration::from_secs(10)).await;
+    TwoRevisions {
+        submitted,
+        without_sink,
+        with_sink,
+        client,
+        ledger,
+        _gateway: gateway,
+        _broker: broker,
     }
-    panic!("vep-function (K_SERVICE, no K_SINK) did not start");
 }
 
 /// POSTs a recorded submission to a function as the KafkaSource does; the status, 0 when the
@@ -113,22 +126,6 @@ async fn deliver_with_retries(
         }
     }
     statuses
-}
-
-/// Reads frames until every request settled, then for `QUIET` more; returns them all.
-async fn settle_keep(client: &mut Observer, ledger: &mut Ledger) -> Vec<Value> {
-    let mut frames = Vec::new();
-    client
-        .read_until(ledger, SETTLE, |l, f| {
-            frames.push(f.clone());
-            l.settled()
-        })
-        .await;
-    while let Next::Json(f) = client.next(QUIET).await {
-        ledger.see(&f);
-        frames.push(f);
-    }
-    frames
 }
 
 fn error_codes(frames: &[Value]) -> Vec<String> {
@@ -183,100 +180,50 @@ async fn under_knative_without_k_sink_the_function_is_not_ready_and_answers_503(
 
 #[tokio::test]
 async fn a_result_redelivered_after_a_503_reaches_the_user_once() {
-    // Scaled down: a 6 s chunk deadline, redeliveries after 1 s then 2 s.
-    let broker = Recorder::start(202).await;
-    let gateway = start_gateway(
-        &broker.url(),
-        &env(&[("CHUNK_SIZE", "2"), ("CHUNK_TIMEOUT_SECS", "6")]),
-    )
-    .await;
-    let without_sink = function_without_sink().await;
-    let with_sink = start_function(
-        Some(&gateway.events_url()),
-        &env(&[("K_SERVICE", "vep-function")]),
-    )
-    .await;
-    let mut client = Observer::connect(&gateway.ws_url()).await;
-    let mut ledger = Ledger::default();
-    client
-        .analyze(&mut ledger, "retried", &variants(4), 2)
-        .await;
-    let submitted = broker.wait_for(2, Duration::from_secs(10)).await;
-
+    // Scaled down: a 6 s chunk deadline, redeliveries after 1 s.
+    let mut t = two_revisions("retried", "6").await;
     let started = Instant::now();
-    // Chunk 0: the first attempt meets the revision without K_SINK (503), the retry the one
-    // with it. Chunk 1 (same partition, ordered) only after chunk 0 is done.
-    let first = deliver_with_retries(
-        &submitted[0],
-        &[&without_sink, &with_sink],
-        2,
-        Duration::from_millis(500),
-    )
-    .await;
-    assert_eq!(first, vec![503, 202]);
-    let second = deliver_with_retries(
-        &submitted[1],
-        &[&without_sink, &with_sink],
-        2,
-        Duration::from_millis(500),
-    )
-    .await;
-    assert_eq!(second, vec![503, 202]);
+    // Each chunk: the first attempt meets the revision without K_SINK (503), the retry the
+    // one with it. Chunk 1 (same partition, ordered) only after chunk 0 is done.
+    let revisions = [&t.without_sink, &t.with_sink];
+    for chunk in &t.submitted {
+        let statuses = deliver_with_retries(chunk, &revisions, 2, Duration::from_millis(500)).await;
+        assert_eq!(statuses, vec![503, 202]);
+    }
     assert!(
         started.elapsed() >= Duration::from_secs(2),
         "each result came only after a retry"
     );
     // A redelivery whose ack was lost: the function annotates again, the gateway keeps one.
-    assert_eq!(post(&with_sink, &submitted[1]).await, 202);
+    assert_eq!(post(&t.with_sink, &t.submitted[1]).await, 202);
 
-    let frames = settle_keep(&mut client, &mut ledger).await;
+    let frames = t.client.settle_keep(&mut t.ledger, SETTLE, QUIET).await;
     assert!(error_codes(&frames).is_empty(), "{frames:?}");
     assert_eq!(
         frames.iter().filter(|f| f["type"] == "result").count(),
         2,
         "{frames:?}"
     );
-    ledger.assert_exactly_once();
+    t.ledger.assert_exactly_once();
 }
 
 #[tokio::test]
 async fn a_result_later_than_the_chunk_deadline_is_refused_and_the_user_told_once() {
-    // The deadline (2 s) is shorter than the second chunk's retries (503, then 2 s + 4 s):
-    // what the deadline arithmetic makes rare in the cluster.
-    let broker = Recorder::start(202).await;
-    let gateway = start_gateway(
-        &broker.url(),
-        &env(&[("CHUNK_SIZE", "2"), ("CHUNK_TIMEOUT_SECS", "2")]),
-    )
-    .await;
-    let without_sink = function_without_sink().await;
-    let with_sink = start_function(
-        Some(&gateway.events_url()),
-        &env(&[("K_SERVICE", "vep-function")]),
-    )
-    .await;
-    let mut client = Observer::connect(&gateway.ws_url()).await;
-    let mut ledger = Ledger::default();
-    client.analyze(&mut ledger, "late", &variants(4), 2).await;
-    let submitted = broker.wait_for(2, Duration::from_secs(10)).await;
-
-    assert_eq!(post(&with_sink, &submitted[0]).await, 202);
+    // The deadline (2 s) is shorter than the second chunk's retries (503, then 2 s): what
+    // the deadline arithmetic makes rare in the cluster.
+    let mut t = two_revisions("late", "2").await;
+    assert_eq!(post(&t.with_sink, &t.submitted[0]).await, 202);
     // Chunk 1 misses the deadline: the user gets chunk_timeout for it, and complete.
-    let frames = settle_keep(&mut client, &mut ledger).await;
+    let frames = t.client.settle_keep(&mut t.ledger, SETTLE, QUIET).await;
     assert_eq!(error_codes(&frames), vec!["chunk_timeout"], "{frames:?}");
 
     // Its result arrives after all: the analysis is closed, the gateway takes it (202, so
     // the sender stops retrying) and shows nothing more.
-    let late = deliver_with_retries(
-        &submitted[1],
-        &[&without_sink, &with_sink],
-        2,
-        Duration::from_secs(1),
-    )
-    .await;
+    let revisions = [&t.without_sink, &t.with_sink];
+    let late = deliver_with_retries(&t.submitted[1], &revisions, 2, Duration::from_secs(1)).await;
     assert_eq!(late, vec![503, 202]);
-    if let Next::Json(f) = client.next(QUIET).await {
+    if let Next::Json(f) = t.client.next(QUIET).await {
         panic!("a late result reached the user: {f}");
     }
-    ledger.assert_exactly_once();
+    t.ledger.assert_exactly_once();
 }
