@@ -229,7 +229,8 @@ fn name_hgvs(
         (&shifted_allele, moved)
     };
     let from = text.len();
-    if hgvs::push_hgvs_transcript(text, t, shifted, &fetch).is_some() {
+    let replacement = hgvs::Replacement::of(a);
+    if hgvs::push_hgvs_transcript(text, t, shifted, &fetch, replacement).is_some() {
         fx.hgvsc = Some(from..text.len());
         if moved > 0 {
             let moved = moved as i64;
