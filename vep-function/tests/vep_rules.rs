@@ -8,3 +8,18 @@ mod support;
 
 #[path = "vep_rules/inversions.rs"]
 mod inversions;
+
+#[path = "vep_rules/stop_in_protein_names.rs"]
+mod stop_in_protein_names;
+
+#[path = "vep_rules/duplications.rs"]
+mod duplications;
+
+#[path = "vep_rules/padded_start.rs"]
+mod padded_start;
+
+#[path = "vep_rules/stop_gained_insertions.rs"]
+mod stop_gained_insertions;
+
+#[path = "vep_rules/stop_retained.rs"]
+mod stop_retained;

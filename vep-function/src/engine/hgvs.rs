@@ -4,7 +4,10 @@
 mod protein;
 mod shift;
 
-pub use self::{protein::hgvs_protein, shift::shift_3prime};
+pub use self::{
+    protein::{hgvs_protein, Predicates},
+    shift::shift_3prime,
+};
 
 use crate::engine::{
     annotate::Allele,
@@ -284,7 +287,10 @@ mod tests {
             reference: b"AA".to_vec(),
             alternate: vec![],
         };
-        assert_eq!(hgvs_transcript(&t, &del, &seq, None).unwrap(), "T.2:c.2_3del");
+        assert_eq!(
+            hgvs_transcript(&t, &del, &seq, None).unwrap(),
+            "T.2:c.2_3del"
+        );
         let ins = Allele {
             start: 155,
             end: 154,
@@ -319,6 +325,9 @@ mod tests {
         // Anything else stays a deletion-insertion, even when one base is left.
         assert_eq!(name(change(154, b"GA", b"GT")), "T.2:c.5delinsT");
         assert_eq!(name(change(154, b"AGGG", b"GCTG")), "T.2:c.4_6delinsGCT");
-        assert_eq!(Replacement::of(&change(154, b"A", b"G")), Some(Replacement::Substitution));
+        assert_eq!(
+            Replacement::of(&change(154, b"A", b"G")),
+            Some(Replacement::Substitution)
+        );
     }
 }
