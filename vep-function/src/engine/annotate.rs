@@ -19,8 +19,10 @@ use super::{
     effects::Effects,
     genome::{Genome, GenomeError},
     gff3::{self, Gff3Error},
+    gtf::{self, GtfError},
     models::GeneModels,
     output::VariantAnnotation,
+    refseq::{self, RefSeqError},
     transcript::Transcript,
     variant::Variant,
 };
@@ -57,10 +59,48 @@ pub enum AnnotateError {
 pub enum LoadError {
     #[error("cannot load gene models from {path}: {source}")]
     GeneModels { path: PathBuf, source: Gff3Error },
+    #[error("cannot load GTF gene models from {path}: {source}")]
+    Gtf { path: PathBuf, source: GtfError },
+    #[error("cannot load RefSeq gene models from {path}: {source}")]
+    RefSeq { path: PathBuf, source: RefSeqError },
     #[error(transparent)]
     Genome(#[from] GenomeError),
     #[error("no gene models or no reference given")]
     Empty,
+}
+
+/// A gene model file and the dialect it is read with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelFile {
+    /// Ensembl GFF3.
+    Gff3(PathBuf),
+    /// Ensembl GTF.
+    Gtf(PathBuf),
+    /// NCBI RefSeq GFF3 (`NC_` seqids).
+    RefSeq(PathBuf),
+}
+
+impl ModelFile {
+    fn read(&self) -> Result<Vec<Transcript>, LoadError> {
+        match self {
+            ModelFile::Gff3(path) => {
+                gff3::read_path(path).map_err(|source| LoadError::GeneModels {
+                    path: path.clone(),
+                    source,
+                })
+            }
+            ModelFile::Gtf(path) => gtf::read_path(path).map_err(|source| LoadError::Gtf {
+                path: path.clone(),
+                source,
+            }),
+            ModelFile::RefSeq(path) => {
+                refseq::read_path(path).map_err(|source| LoadError::RefSeq {
+                    path: path.clone(),
+                    source,
+                })
+            }
+        }
+    }
 }
 
 /// Gene models and reference sequence, ready to annotate.
@@ -96,16 +136,18 @@ impl Engine {
 
     /// Loads GFF3 gene models and indexed FASTA files (GRCh38).
     pub fn load(gff3s: &[PathBuf], fastas: &[PathBuf]) -> Result<Self, LoadError> {
-        if gff3s.is_empty() || fastas.is_empty() {
+        let files: Vec<ModelFile> = gff3s.iter().cloned().map(ModelFile::Gff3).collect();
+        Self::load_files(&files, fastas)
+    }
+
+    /// Loads gene models in any supported dialect and indexed FASTA files (GRCh38).
+    pub fn load_files(files: &[ModelFile], fastas: &[PathBuf]) -> Result<Self, LoadError> {
+        if files.is_empty() || fastas.is_empty() {
             return Err(LoadError::Empty);
         }
         let mut models = GeneModels::default();
-        for path in gff3s {
-            let transcripts = gff3::read_path(path).map_err(|source| LoadError::GeneModels {
-                path: path.clone(),
-                source,
-            })?;
-            models.extend(transcripts);
+        for file in files {
+            models.extend(file.read()?);
         }
         let mut genome = Genome::new();
         for path in fastas {
