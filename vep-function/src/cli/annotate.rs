@@ -53,6 +53,10 @@ pub struct AnnotateArgs {
     pub output: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
+    /// The most bases one variant may span (deleted, replaced or inserted); longer ones get
+    /// a `too_large` error.
+    #[arg(long, env = "MAX_VARIANT_SPAN", default_value_t = crate::engine::notation::DEFAULT_MAX_VARIANT_SPAN, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_variant_span: u64,
 }
 
 fn bundled_dir(explicit: Option<PathBuf>) -> PathBuf {
@@ -61,8 +65,10 @@ fn bundled_dir(explicit: Option<PathBuf>) -> PathBuf {
 
 pub fn load_engine(args: &AnnotateArgs) -> anyhow::Result<Engine> {
     if let Some(index) = &args.index {
-        return crate::engine::index::load_index(index)
-            .with_context(|| format!("loading index {}", index.display()));
+        let mut engine = crate::engine::index::load_index(index)
+            .with_context(|| format!("loading index {}", index.display()))?;
+        engine.set_max_variant_span(args.max_variant_span);
+        return Ok(engine);
     }
     let files: Vec<ModelFile> = (args.gff.iter().cloned().map(ModelFile::Gff3))
         .chain(args.gtf.iter().cloned().map(ModelFile::Gtf))
@@ -78,6 +84,8 @@ pub fn load_engine(args: &AnnotateArgs) -> anyhow::Result<Engine> {
     } else {
         Engine::load_files(&files, &args.fasta).context("loading gene models and reference")?
     };
+    let mut engine = engine;
+    engine.set_max_variant_span(args.max_variant_span);
     Ok(engine)
 }
 
@@ -194,6 +202,7 @@ mod tests {
             input: "-".into(),
             output: None,
             format: OutputFormat::Json,
+            max_variant_span: crate::engine::notation::DEFAULT_MAX_VARIANT_SPAN,
         }
     }
 

@@ -21,6 +21,7 @@ use super::{
     gff3::{self, Gff3Error},
     gtf::{self, GtfError},
     models::GeneModels,
+    notation::DEFAULT_MAX_VARIANT_SPAN,
     output::VariantAnnotation,
     refseq::{self, RefSeqError},
     transcript::Transcript,
@@ -51,6 +52,8 @@ pub enum AnnotateError {
         pos: u64,
         length: u64,
     },
+    #[error("variant spans {span} bases, more than the limit of {limit} (MAX_VARIANT_SPAN)")]
+    TooLarge { span: u64, limit: u64 },
     #[error(transparent)]
     Genome(#[from] GenomeError),
 }
@@ -110,6 +113,9 @@ pub struct Engine {
     genome: Genome,
     assembly: String,
     coding_cache: SequenceCache,
+    /// The most bases one variant may span (`MAX_VARIANT_SPAN`): work and answer size per
+    /// variant grow with it.
+    max_variant_span: u64,
 }
 
 /// The data sets bundled under `data/`: GRCh38 chr21 test region and BRCA1.
@@ -131,7 +137,28 @@ impl Engine {
             genome,
             assembly: assembly.into(),
             coding_cache: SequenceCache::new(CODING_CACHE_TRANSCRIPTS),
+            max_variant_span: DEFAULT_MAX_VARIANT_SPAN,
         }
+    }
+
+    /// Sets the most bases one variant may span; longer ones get [`AnnotateError::TooLarge`]
+    /// (and `too_large` from the input parser) before any work is done for them.
+    pub fn set_max_variant_span(&mut self, limit: u64) {
+        self.max_variant_span = limit;
+    }
+
+    pub fn max_variant_span(&self) -> u64 {
+        self.max_variant_span
+    }
+
+    fn check_span(&self, span: u64) -> Result<(), AnnotateError> {
+        if span > self.max_variant_span {
+            return Err(AnnotateError::TooLarge {
+                span,
+                limit: self.max_variant_span,
+            });
+        }
+        Ok(())
     }
 
     /// Loads GFF3 gene models and indexed FASTA files (GRCh38).
@@ -173,6 +200,10 @@ impl Engine {
 
     /// Annotates one variant against every transcript within 5 kb, like VEP without `--pick`.
     pub fn annotate(&self, variant: &Variant) -> Result<VariantAnnotation, AnnotateError> {
+        self.check_span(Allele::vcf_length(
+            variant.reference.as_bytes(),
+            variant.alternate.as_bytes(),
+        ))?;
         let chrom = self
             .genome
             .resolve(&variant.chrom)
@@ -193,6 +224,7 @@ impl Engine {
         out: &mut Effects<'m>,
     ) -> Result<(), AnnotateError> {
         out.clear();
+        self.check_span(allele.length())?;
         let (lo, hi) = allele.span();
         let candidates = self.models.overlapping_indexed(
             chrom,
@@ -261,3 +293,6 @@ impl Engine {
         self.genome.sequence(&t.chrom, lo, hi).ok()
     }
 }
+
+#[cfg(test)]
+mod tests;
