@@ -397,3 +397,76 @@ async fn a_binary_frame_gets_a_typed_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Peak resident memory of a child process so far (`VmHWM`), in bytes.
+fn peak_rss(service: &e2e::process::Service) -> u64 {
+    let pid = service.child.id().expect("the process runs");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    kib * 1024
+}
+
+#[tokio::test]
+async fn a_frame_of_900_kb_deletions_gets_too_large_errors_in_bounded_memory() {
+    // Issue #17: 1000 deletions of 900 kb in a 29 KB frame took the function to 4.9-6.5 GB.
+    // Every 100th variant is an ordinary one; each input must be answered exactly once.
+    let function = start_function(None, &[]).await;
+    let variants: Vec<&str> = (0..1000)
+        .map(|i| {
+            if i % 100 == 0 {
+                "21 25585733 . C T"
+            } else {
+                "21:g.25000000_25900000del"
+            }
+        })
+        .collect();
+    let data = json!({
+        "analysis_id": "a-big", "session_id": "s-big", "request_id": "r-big",
+        "chunk_index": 0, "chunk_count": 1, "variants": variants
+    });
+    let resp = reqwest::Client::new()
+        .post(function.url("/"))
+        .timeout(Duration::from_secs(120))
+        .header("ce-specversion", "1.0")
+        .header("ce-id", "big-deletions")
+        .header("ce-type", "dev.genomics.variants.submitted.v1")
+        .header("ce-source", "urn:attacker")
+        .header("ce-sessionid", "s-big")
+        .header("ce-analysisid", "a-big")
+        .header("content-type", "application/json")
+        .body(data.to_string())
+        .send()
+        .await
+        .expect("function answers");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["ce-type"],
+        "dev.genomics.variants.annotated.v1"
+    );
+    let result: serde_json::Value = resp.json().await.expect("annotated event data");
+    let mut answered = vec![0; variants.len()];
+    for annotation in result["annotations"].as_array().expect("annotations") {
+        answered[annotation["input_index"].as_u64().expect("input_index") as usize] += 1;
+    }
+    for error in result["errors"].as_array().expect("errors") {
+        let index = error["input_index"].as_u64().expect("input_index") as usize;
+        answered[index] += 1;
+        assert_eq!(variants[index], "21:g.25000000_25900000del");
+        assert_eq!(error["code"], "too_large", "{error}");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("900001") && message.contains("10000"),
+            "the message names the span and the limit: {message}"
+        );
+    }
+    assert!(answered.iter().all(|&n| n == 1), "each input exactly once");
+    assert_eq!(result["annotations"].as_array().map(Vec::len), Some(10));
+    // The debug build idles near 40 MB; the attack used to need gigabytes.
+    let peak = peak_rss(&function);
+    assert!(peak < 256 * 1024 * 1024, "peak RSS {} MiB", peak >> 20);
+    still_serves_function(&function).await;
+}

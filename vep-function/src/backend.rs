@@ -20,7 +20,9 @@ pub enum BackendError {
 }
 
 fn local(config: &Config) -> Result<LocalAnnotator, BackendError> {
-    Ok(LocalAnnotator::load(&config.data)?.with_sequence_settings(config.sequence.clone()))
+    Ok(LocalAnnotator::load(&config.data)?
+        .with_sequence_settings(config.sequence.clone())
+        .with_max_variant_span(config.max_variant_span))
 }
 
 /// Builds the configured backend. Never contacts Ensembl: readiness must not depend on it.

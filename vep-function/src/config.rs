@@ -23,6 +23,7 @@ pub const VEP_GFF: &str = "VEP_GFF";
 pub const VEP_FASTA: &str = "VEP_FASTA";
 pub const VEP_INDEX: &str = "VEP_INDEX";
 pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
+pub const MAX_VARIANT_SPAN: &str = "MAX_VARIANT_SPAN";
 pub const LOG_FORMAT: &str = "LOG_FORMAT";
 pub const SEQUENCE_MAX_LENGTH: &str = "SEQUENCE_MAX_LENGTH";
 pub const SEQUENCE_MIN_IDENTITY: &str = "SEQUENCE_MIN_IDENTITY";
@@ -145,6 +146,8 @@ pub struct Config {
     pub data: EngineData,
     pub ensembl: EnsemblSettings,
     pub max_body_bytes: usize,
+    /// The most bases one variant may span in the built-in engine (`MAX_VARIANT_SPAN`).
+    pub max_variant_span: u64,
     pub log_format: LogFormat,
     /// Scoring stage settings (`SCORING_MODELS`, `OPENSHIFT_AI_*`, ...): see `scoring::settings`.
     pub scoring: ScoringConfig,
@@ -322,11 +325,24 @@ impl Config {
             data,
             ensembl: ensembl_settings(env)?,
             max_body_bytes: parse(env, MAX_BODY_BYTES, 16 * 1024 * 1024)?,
+            max_variant_span: max_variant_span(env)?,
             log_format,
             scoring: ScoringConfig::from_env(env)?,
             sequence: sequence_settings(env)?,
         })
     }
+}
+
+fn max_variant_span(env: &dyn Env) -> Result<u64, ConfigError> {
+    let limit = parse(
+        env,
+        MAX_VARIANT_SPAN,
+        crate::engine::notation::DEFAULT_MAX_VARIANT_SPAN,
+    )?;
+    if limit == 0 {
+        return Err(invalid(MAX_VARIANT_SPAN, 0, "expected at least 1 base"));
+    }
+    Ok(limit)
 }
 
 fn sequence_settings(env: &dyn Env) -> Result<crate::sequence::Settings, ConfigError> {
@@ -404,6 +420,20 @@ mod tests {
         let knative = HashMap::from([(K_SERVICE, "vep-function")]);
         let c = Config::from_env(&knative, "data".into()).unwrap();
         assert_eq!(c.knative_service.as_deref(), Some("vep-function"));
+    }
+
+    #[test]
+    fn the_variant_span_limit_defaults_to_10_kb_and_is_configurable() {
+        let c = Config::from_env(&HashMap::new(), "d".into()).unwrap();
+        assert_eq!(c.max_variant_span, 10_000);
+        let c =
+            Config::from_env(&HashMap::from([(MAX_VARIANT_SPAN, "50000")]), "d".into()).unwrap();
+        assert_eq!(c.max_variant_span, 50_000);
+        for bad in ["0", "-1", "ten"] {
+            let err = Config::from_env(&HashMap::from([(MAX_VARIANT_SPAN, bad)]), "d".into())
+                .unwrap_err();
+            assert!(err.to_string().contains("MAX_VARIANT_SPAN"), "{err}");
+        }
     }
 
     #[test]

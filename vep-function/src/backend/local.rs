@@ -50,6 +50,12 @@ impl LocalAnnotator {
         }
     }
 
+    /// The most bases one variant may span (`MAX_VARIANT_SPAN`); longer ones get `too_large`.
+    pub fn with_max_variant_span(mut self, limit: u64) -> Self {
+        self.engine.set_max_variant_span(limit);
+        self
+    }
+
     /// Sequence-input limits other than the defaults (length limit, identity, index bound).
     pub fn with_sequence_settings(mut self, settings: crate::sequence::Settings) -> Self {
         self.sequence = SequenceCaller::new(settings);
@@ -64,6 +70,7 @@ fn annotate_error_code(e: &AnnotateError) -> &'static str {
         AnnotateError::InvalidAllele(_) => "invalid_allele",
         AnnotateError::NoChange(_) => "no_change",
         AnnotateError::OutOfBounds { .. } => "out_of_bounds",
+        AnnotateError::TooLarge { .. } => "too_large",
         AnnotateError::Genome(_) => "reference_unavailable",
     }
 }

@@ -9,7 +9,11 @@ use std::{
 
 use anyhow::Context;
 
-use crate::engine::{annotate::Engine, notation::parse_input, variant::Variant};
+use crate::engine::{
+    annotate::{Engine, ModelFile},
+    notation::parse_input,
+    variant::Variant,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -26,11 +30,17 @@ pub struct AnnotateArgs {
     /// Gene models (Ensembl-style GFF3, plain or gzip); repeat for several files.
     #[arg(long = "gff", requires = "fasta")]
     pub gff: Vec<PathBuf>,
+    /// Ensembl GTF gene models (plain or gzip); repeatable.
+    #[arg(long, requires = "fasta")]
+    pub gtf: Vec<PathBuf>,
+    /// NCBI RefSeq GFF3 gene models (`NC_` seqids, plain or gzip); repeatable.
+    #[arg(long, requires = "fasta")]
+    pub refseq: Vec<PathBuf>,
     /// Indexed reference FASTA (plain + .fai, or bgzip + .fai + .gzi); repeatable.
-    #[arg(long = "fasta", requires = "gff")]
+    #[arg(long = "fasta")]
     pub fasta: Vec<PathBuf>,
-    /// A prebuilt annotation index instead of --gff/--fasta.
-    #[arg(long, conflicts_with_all = ["gff", "fasta"])]
+    /// A prebuilt annotation index instead of --gff/--gtf/--refseq/--fasta.
+    #[arg(long, conflicts_with_all = ["gff", "gtf", "refseq", "fasta"])]
     pub index: Option<PathBuf>,
     /// Directory of the bundled data sets, used when no --gff/--fasta is given.
     #[arg(long, env = "VEP_DATA_DIR")]
@@ -43,6 +53,10 @@ pub struct AnnotateArgs {
     pub output: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
+    /// The most bases one variant may span (deleted, replaced or inserted); longer ones get
+    /// a `too_large` error.
+    #[arg(long, env = "MAX_VARIANT_SPAN", default_value_t = crate::engine::notation::DEFAULT_MAX_VARIANT_SPAN, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_variant_span: u64,
 }
 
 fn bundled_dir(explicit: Option<PathBuf>) -> PathBuf {
@@ -51,16 +65,27 @@ fn bundled_dir(explicit: Option<PathBuf>) -> PathBuf {
 
 pub fn load_engine(args: &AnnotateArgs) -> anyhow::Result<Engine> {
     if let Some(index) = &args.index {
-        return crate::engine::index::load_index(index)
-            .with_context(|| format!("loading index {}", index.display()));
+        let mut engine = crate::engine::index::load_index(index)
+            .with_context(|| format!("loading index {}", index.display()))?;
+        engine.set_max_variant_span(args.max_variant_span);
+        return Ok(engine);
     }
-    let engine = if args.gff.is_empty() {
+    let files: Vec<ModelFile> = (args.gff.iter().cloned().map(ModelFile::Gff3))
+        .chain(args.gtf.iter().cloned().map(ModelFile::Gtf))
+        .chain(args.refseq.iter().cloned().map(ModelFile::RefSeq))
+        .collect();
+    if files.is_empty() && !args.fasta.is_empty() {
+        anyhow::bail!("--fasta needs gene models: pass --gff, --gtf or --refseq");
+    }
+    let engine = if files.is_empty() {
         let dir = bundled_dir(args.data_dir.clone());
         Engine::load_bundled(&dir)
             .with_context(|| format!("loading bundled data from {}", dir.display()))?
     } else {
-        Engine::load(&args.gff, &args.fasta).context("loading gene models and reference")?
+        Engine::load_files(&files, &args.fasta).context("loading gene models and reference")?
     };
+    let mut engine = engine;
+    engine.set_max_variant_span(args.max_variant_span);
     Ok(engine)
 }
 
@@ -162,6 +187,74 @@ mod tests {
 
     fn engine() -> Engine {
         Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap()
+    }
+
+    fn args(gff: &[&str], gtf: &[&str], refseq: &[&str], fasta: &[&str]) -> AnnotateArgs {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let paths = |names: &[&str]| names.iter().map(|n| dir.join(n)).collect();
+        AnnotateArgs {
+            gff: paths(gff),
+            gtf: paths(gtf),
+            refseq: paths(refseq),
+            fasta: paths(fasta),
+            index: None,
+            data_dir: None,
+            input: "-".into(),
+            output: None,
+            format: OutputFormat::Json,
+            max_variant_span: crate::engine::notation::DEFAULT_MAX_VARIANT_SPAN,
+        }
+    }
+
+    const CHR21_FASTA: &str = "data/chr21/GRCh38.chr21.vep_test_region.fa.gz";
+
+    /// The transcript ids a VCF line is annotated on by an engine loaded from `args`.
+    fn transcripts_of(args: &AnnotateArgs, line: &str) -> Vec<String> {
+        let engine = load_engine(args).unwrap();
+        let mut out = Vec::new();
+        annotate_stream(&engine, line.as_bytes(), &mut out).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        value["transcript_consequences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|tc| tc["transcript_id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn reads_gtf_and_refseq_gene_models_directly() {
+        // MRPL39 missense (21:25585733 C>T): ENST00000352957 in the Ensembl GTF, NM_017446.3
+        // (same CDS) in the RefSeq GFF3.
+        let line = "21\t25585733\t.\tC\tT";
+        let gtf = args(
+            &[],
+            &["tests/data/ensembl-vep-chr21/test.gtf.gz"],
+            &[],
+            &[CHR21_FASTA],
+        );
+        assert!(transcripts_of(&gtf, line).contains(&"ENST00000352957".to_string()));
+        let refseq = args(
+            &[],
+            &[],
+            &["tests/data/ensembl-vep-chr21/refseq.gff.gz"],
+            &[CHR21_FASTA],
+        );
+        let on_refseq = transcripts_of(&refseq, line);
+        assert!(
+            on_refseq.contains(&"NM_017446.3".to_string()),
+            "{on_refseq:?}"
+        );
+        assert!(on_refseq.iter().all(|id| !id.starts_with("ENST")));
+    }
+
+    #[test]
+    fn a_fasta_without_gene_models_is_refused() {
+        let err = load_engine(&args(&[], &[], &[], &[CHR21_FASTA])).unwrap_err();
+        assert!(
+            err.to_string().contains("--gff, --gtf or --refseq"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -19,8 +19,11 @@ use super::{
     effects::Effects,
     genome::{Genome, GenomeError},
     gff3::{self, Gff3Error},
+    gtf::{self, GtfError},
     models::GeneModels,
+    notation::DEFAULT_MAX_VARIANT_SPAN,
     output::VariantAnnotation,
+    refseq::{self, RefSeqError},
     transcript::Transcript,
     variant::Variant,
 };
@@ -49,6 +52,8 @@ pub enum AnnotateError {
         pos: u64,
         length: u64,
     },
+    #[error("variant spans {span} bases, more than the limit of {limit} (MAX_VARIANT_SPAN)")]
+    TooLarge { span: u64, limit: u64 },
     #[error(transparent)]
     Genome(#[from] GenomeError),
 }
@@ -57,10 +62,48 @@ pub enum AnnotateError {
 pub enum LoadError {
     #[error("cannot load gene models from {path}: {source}")]
     GeneModels { path: PathBuf, source: Gff3Error },
+    #[error("cannot load GTF gene models from {path}: {source}")]
+    Gtf { path: PathBuf, source: GtfError },
+    #[error("cannot load RefSeq gene models from {path}: {source}")]
+    RefSeq { path: PathBuf, source: RefSeqError },
     #[error(transparent)]
     Genome(#[from] GenomeError),
     #[error("no gene models or no reference given")]
     Empty,
+}
+
+/// A gene model file and the dialect it is read with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelFile {
+    /// Ensembl GFF3.
+    Gff3(PathBuf),
+    /// Ensembl GTF.
+    Gtf(PathBuf),
+    /// NCBI RefSeq GFF3 (`NC_` seqids).
+    RefSeq(PathBuf),
+}
+
+impl ModelFile {
+    fn read(&self) -> Result<Vec<Transcript>, LoadError> {
+        match self {
+            ModelFile::Gff3(path) => {
+                gff3::read_path(path).map_err(|source| LoadError::GeneModels {
+                    path: path.clone(),
+                    source,
+                })
+            }
+            ModelFile::Gtf(path) => gtf::read_path(path).map_err(|source| LoadError::Gtf {
+                path: path.clone(),
+                source,
+            }),
+            ModelFile::RefSeq(path) => {
+                refseq::read_path(path).map_err(|source| LoadError::RefSeq {
+                    path: path.clone(),
+                    source,
+                })
+            }
+        }
+    }
 }
 
 /// Gene models and reference sequence, ready to annotate.
@@ -70,6 +113,9 @@ pub struct Engine {
     genome: Genome,
     assembly: String,
     coding_cache: SequenceCache,
+    /// The most bases one variant may span (`MAX_VARIANT_SPAN`): work and answer size per
+    /// variant grow with it.
+    max_variant_span: u64,
 }
 
 /// The data sets bundled under `data/`: GRCh38 chr21 test region and BRCA1.
@@ -91,21 +137,44 @@ impl Engine {
             genome,
             assembly: assembly.into(),
             coding_cache: SequenceCache::new(CODING_CACHE_TRANSCRIPTS),
+            max_variant_span: DEFAULT_MAX_VARIANT_SPAN,
         }
+    }
+
+    /// Sets the most bases one variant may span; longer ones get [`AnnotateError::TooLarge`]
+    /// (and `too_large` from the input parser) before any work is done for them.
+    pub fn set_max_variant_span(&mut self, limit: u64) {
+        self.max_variant_span = limit;
+    }
+
+    pub fn max_variant_span(&self) -> u64 {
+        self.max_variant_span
+    }
+
+    fn check_span(&self, span: u64) -> Result<(), AnnotateError> {
+        if span > self.max_variant_span {
+            return Err(AnnotateError::TooLarge {
+                span,
+                limit: self.max_variant_span,
+            });
+        }
+        Ok(())
     }
 
     /// Loads GFF3 gene models and indexed FASTA files (GRCh38).
     pub fn load(gff3s: &[PathBuf], fastas: &[PathBuf]) -> Result<Self, LoadError> {
-        if gff3s.is_empty() || fastas.is_empty() {
+        let files: Vec<ModelFile> = gff3s.iter().cloned().map(ModelFile::Gff3).collect();
+        Self::load_files(&files, fastas)
+    }
+
+    /// Loads gene models in any supported dialect and indexed FASTA files (GRCh38).
+    pub fn load_files(files: &[ModelFile], fastas: &[PathBuf]) -> Result<Self, LoadError> {
+        if files.is_empty() || fastas.is_empty() {
             return Err(LoadError::Empty);
         }
         let mut models = GeneModels::default();
-        for path in gff3s {
-            let transcripts = gff3::read_path(path).map_err(|source| LoadError::GeneModels {
-                path: path.clone(),
-                source,
-            })?;
-            models.extend(transcripts);
+        for file in files {
+            models.extend(file.read()?);
         }
         let mut genome = Genome::new();
         for path in fastas {
@@ -131,6 +200,10 @@ impl Engine {
 
     /// Annotates one variant against every transcript within 5 kb, like VEP without `--pick`.
     pub fn annotate(&self, variant: &Variant) -> Result<VariantAnnotation, AnnotateError> {
+        self.check_span(Allele::vcf_length(
+            variant.reference.as_bytes(),
+            variant.alternate.as_bytes(),
+        ))?;
         let chrom = self
             .genome
             .resolve(&variant.chrom)
@@ -151,6 +224,7 @@ impl Engine {
         out: &mut Effects<'m>,
     ) -> Result<(), AnnotateError> {
         out.clear();
+        self.check_span(allele.length())?;
         let (lo, hi) = allele.span();
         let candidates = self.models.overlapping_indexed(
             chrom,
@@ -219,3 +293,6 @@ impl Engine {
         self.genome.sequence(&t.chrom, lo, hi).ok()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,8 +4,9 @@
 mod coding;
 mod splice;
 
+pub(crate) use self::coding::{protein_len, translation_span};
 pub use self::{
-    coding::{CdsChange, CodingEffect, Peptides},
+    coding::{CdsChange, ChangeSite, CodingEffect, Peptides},
     splice::SpliceEffects,
 };
 

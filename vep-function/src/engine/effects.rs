@@ -27,6 +27,10 @@ impl TermSet {
         self.0 == 0
     }
 
+    pub fn contains(self, c: Consequence) -> bool {
+        self.0 & (1 << (c as u32)) != 0
+    }
+
     /// The terms, most severe first (the enum's order is VEP's severity order).
     pub fn iter(self) -> impl Iterator<Item = Consequence> {
         let mut bits = self.0;

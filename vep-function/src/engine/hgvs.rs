@@ -4,7 +4,10 @@
 mod protein;
 mod shift;
 
-pub use self::{protein::hgvs_protein, shift::shift_3prime};
+pub use self::{
+    protein::{hgvs_protein, Predicates},
+    shift::shift_3prime,
+};
 
 use crate::engine::{
     annotate::Allele,
@@ -98,14 +101,46 @@ fn push_bases(out: &mut String, t: &Transcript, bases: &[u8]) {
     }
 }
 
-/// HGVSc of an allele that is already minimal and 3'-shifted. `base` reads the reference.
+/// How VEP's `hgvs_variant_notation` (`Utils/Sequence.pm`) names a change whose two alleles
+/// have the same length. It decides on the allele as submitted, before bases shared by REF and
+/// ALT are clipped (`_clip_alleles` then trims them but keeps the type): one base is a
+/// substitution; an ALT that is the reverse complement of REF is an inversion (`c.4_5inv`,
+/// written `c.4A>T` when clipping leaves one base); anything else is a deletion-insertion,
+/// even when clipping leaves one base (`c.5delinsT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replacement {
+    Substitution,
+    Inversion,
+    DelIns,
+}
+
+impl Replacement {
+    /// `None` unless REF and ALT are non-empty and of the same length.
+    pub fn of(allele: &Allele) -> Option<Self> {
+        let (r, a) = (&allele.reference, &allele.alternate);
+        if r.is_empty() || r.len() != a.len() {
+            return None;
+        }
+        Some(if r.len() == 1 {
+            Replacement::Substitution
+        } else if a.iter().copied().eq(r.iter().rev().map(|&b| complement(b))) {
+            Replacement::Inversion
+        } else {
+            Replacement::DelIns
+        })
+    }
+}
+
+/// HGVSc of an allele that is already minimal and 3'-shifted. `base` reads the reference;
+/// `replacement` is [`Replacement::of`] the allele as submitted (before clipping).
 pub fn hgvs_transcript(
     t: &Transcript,
     allele: &Allele,
     base: &dyn Fn(u64, u64) -> Option<Vec<u8>>,
+    replacement: Option<Replacement>,
 ) -> Option<String> {
     let mut out = String::with_capacity(48);
-    push_hgvs_transcript(&mut out, t, allele, base)?;
+    push_hgvs_transcript(&mut out, t, allele, base, replacement)?;
     Some(out)
 }
 
@@ -116,6 +151,7 @@ pub fn push_hgvs_transcript(
     t: &Transcript,
     allele: &Allele,
     base: &dyn Fn(u64, u64) -> Option<Vec<u8>>,
+    replacement: Option<Replacement>,
 ) -> Option<()> {
     let coding = t.coding_cdna_range();
     out.push_str(&t.id);
@@ -149,10 +185,22 @@ pub fn push_hgvs_transcript(
         push_range(out, t, coding, allele.start, allele.end)?;
         out.push_str("del");
     } else if allele.reference.len() == 1 && allele.alternate.len() == 1 {
-        push_position(out, t, coding, allele.start, true)?;
+        if replacement == Some(Replacement::DelIns) {
+            push_position(out, t, coding, allele.start, false)?;
+            out.push_str("delins");
+            push_bases(out, t, &allele.alternate);
+            return Some(());
+        }
+        // VEP numbers a submitted single-base substitution from the padded CDS (`cds_start`)
+        // and a longer change clipped to one base from the cDNA (`_get_cDNA_position`).
+        let padded = replacement != Some(Replacement::Inversion);
+        push_position(out, t, coding, allele.start, padded)?;
         push_bases(out, t, &allele.reference);
         out.push('>');
         push_bases(out, t, &allele.alternate);
+    } else if replacement == Some(Replacement::Inversion) {
+        push_range(out, t, coding, allele.start, allele.end)?;
+        out.push_str("inv");
     } else {
         push_range(out, t, coding, allele.start, allele.end)?;
         out.push_str("delins");
@@ -232,20 +280,54 @@ mod tests {
             reference: b"A".to_vec(),
             alternate: b"G".to_vec(),
         };
-        assert_eq!(hgvs_transcript(&t, &snv, &seq).unwrap(), "T.2:c.1A>G");
+        assert_eq!(hgvs_transcript(&t, &snv, &seq, None).unwrap(), "T.2:c.1A>G");
         let del = Allele {
             start: 152,
             end: 153,
             reference: b"AA".to_vec(),
             alternate: vec![],
         };
-        assert_eq!(hgvs_transcript(&t, &del, &seq).unwrap(), "T.2:c.2_3del");
+        assert_eq!(
+            hgvs_transcript(&t, &del, &seq, None).unwrap(),
+            "T.2:c.2_3del"
+        );
         let ins = Allele {
             start: 155,
             end: 154,
             reference: vec![],
             alternate: b"A".to_vec(),
         };
-        assert_eq!(hgvs_transcript(&t, &ins, &seq).unwrap(), "T.2:c.4dup");
+        assert_eq!(hgvs_transcript(&t, &ins, &seq, None).unwrap(), "T.2:c.4dup");
+    }
+
+    fn change(start: u64, r: &[u8], a: &[u8]) -> Allele {
+        Allele {
+            start,
+            end: start + r.len() as u64 - 1,
+            reference: r.to_vec(),
+            alternate: a.to_vec(),
+        }
+    }
+
+    #[test]
+    fn types_same_length_changes_before_clipping_like_vep() {
+        let t = forward();
+        let seq = |lo: u64, hi: u64| Some(vec![b'A'; (hi + 1 - lo) as usize]);
+        let name = |submitted: Allele| {
+            let kind = Replacement::of(&submitted);
+            hgvs_transcript(&t, &submitted.minimal(), &seq, kind).unwrap()
+        };
+        // ALT is the reverse complement of REF: an inversion, also after clipping.
+        assert_eq!(name(change(154, b"AC", b"GT")), "T.2:c.4_5inv");
+        assert_eq!(name(change(154, b"AAGT", b"ACTT")), "T.2:c.5_6inv");
+        // Clipped to one base, an inversion is written as a substitution.
+        assert_eq!(name(change(154, b"AAT", b"ATT")), "T.2:c.5A>T");
+        // Anything else stays a deletion-insertion, even when one base is left.
+        assert_eq!(name(change(154, b"GA", b"GT")), "T.2:c.5delinsT");
+        assert_eq!(name(change(154, b"AGGG", b"GCTG")), "T.2:c.4_6delinsGCT");
+        assert_eq!(
+            Replacement::of(&change(154, b"A", b"G")),
+            Some(Replacement::Substitution)
+        );
     }
 }

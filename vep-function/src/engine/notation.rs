@@ -28,11 +28,18 @@ pub trait InputContext {
     /// Reference bases `[start, end]` (1-based, inclusive) of a canonical chromosome, upper
     /// case; `None` when the range is not in the reference.
     fn reference(&self, chrom: &str, start: u64, end: u64) -> Option<Vec<u8>>;
+    /// The most bases one variant may span (see [`DEFAULT_MAX_VARIANT_SPAN`]).
+    fn max_variant_span(&self) -> u64 {
+        DEFAULT_MAX_VARIANT_SPAN
+    }
 }
 
-/// The longest reference span a single notation may touch; longer events are structural
-/// variants, which this engine does not annotate.
-pub const MAX_SPAN: u64 = 1_000_000;
+/// The default limit on the bases one variant may span (deleted, replaced or inserted): the
+/// engine's `MAX_VARIANT_SPAN`. Its memory and its answer grow with the span (the allele
+/// string carries every base), so a longer event is refused by name before any reference is
+/// read. 10,000 bases is the gateway's limit on a variant written out in full; larger events
+/// are structural variants, which this engine does not annotate (ENGINE.md).
+pub const DEFAULT_MAX_VARIANT_SPAN: u64 = 10_000;
 
 /// Why a submitted notation was not turned into variants.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,8 +84,8 @@ pub enum InputError {
     },
     #[error("unsupported allele {allele}: {reason}")]
     UnsupportedAllele { allele: String, reason: String },
-    #[error("variant spans {span} bases, more than the limit of {max}")]
-    TooLong { span: u64, max: u64 },
+    #[error("variant spans {span} bases, more than the limit of {limit} (MAX_VARIANT_SPAN)")]
+    TooLarge { span: u64, limit: u64 },
 }
 
 impl InputError {
@@ -98,7 +105,7 @@ impl InputError {
             InputError::OutsideReference { .. } => "outside_reference",
             InputError::ReferenceMismatch { .. } => "reference_mismatch",
             InputError::UnsupportedAllele { .. } => "unsupported_allele",
-            InputError::TooLong { .. } => "too_long",
+            InputError::TooLarge { .. } => "too_large",
         }
     }
 

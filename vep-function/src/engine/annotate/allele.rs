@@ -20,10 +20,24 @@ impl Allele {
         Self::from_vcf(v.pos, v.reference.as_bytes(), v.alternate.as_bytes())
     }
 
+    /// Whether VCF REF/ALT share an anchor base VEP drops.
+    fn anchored(r: &[u8], a: &[u8]) -> bool {
+        !r.is_empty() && !a.is_empty() && r[0] == a[0] && r.len() != a.len()
+    }
+
+    /// The bases an allele given as VCF REF/ALT spans once trimmed: the longer of the two.
+    pub fn vcf_length(r: &[u8], a: &[u8]) -> u64 {
+        (r.len().max(a.len()) - usize::from(Self::anchored(r, a))) as u64
+    }
+
+    /// The bases this allele spans: the longer of its reference and alternate.
+    pub fn length(&self) -> u64 {
+        self.reference.len().max(self.alternate.len()) as u64
+    }
+
     /// [`Allele::from_variant`] from the VCF columns, without building a [`Variant`].
     pub fn from_vcf(pos: u64, r: &[u8], a: &[u8]) -> Self {
-        let anchored = !r.is_empty() && !a.is_empty() && r[0] == a[0] && r.len() != a.len();
-        let skip = usize::from(anchored);
+        let skip = usize::from(Self::anchored(r, a));
         let reference = r[skip..].to_ascii_uppercase();
         let alternate = a[skip..].to_ascii_uppercase();
         let start = pos + skip as u64;
@@ -39,8 +53,7 @@ impl Allele {
     /// [`Allele::from_vcf`] into `self`, reusing its buffers (the VCF hot path annotates
     /// one allele after another without allocating for each).
     pub fn set_from_vcf(&mut self, pos: u64, r: &[u8], a: &[u8]) {
-        let anchored = !r.is_empty() && !a.is_empty() && r[0] == a[0] && r.len() != a.len();
-        let skip = usize::from(anchored);
+        let skip = usize::from(Self::anchored(r, a));
         self.reference.clear();
         self.reference.extend_from_slice(&r[skip..]);
         self.reference.make_ascii_uppercase();

@@ -1,14 +1,14 @@
 //! One transcript's consequences for one allele (VEP's TranscriptVariationAllele).
 
 use super::{
-    terminal_codons::{start_codon_kept, stop_codon_kept_into_utr, stop_kept_by_indel},
+    terminal_codons::{start_codon_kept, stop_codon_kept_into_utr},
     Allele, AnnotateError, Engine, UPSTREAM_DOWNSTREAM_DISTANCE,
 };
 use std::sync::Arc;
 
 use crate::engine::{
     codon::{reverse_complement, CodonTable},
-    consequence::{CdsChange, CodingEffect, Consequence, Peptides, SpliceEffects},
+    consequence::{CdsChange, ChangeSite, CodingEffect, Consequence, Peptides, SpliceEffects},
     effects::{stash, TxEffect},
     hgvs,
     transcript::{Strand, Transcript},
@@ -75,7 +75,6 @@ pub(super) fn transcript_effect<'m>(
     let splice = SpliceEffects::compute(t, a.start, a.end);
     let mut coding_seq: Option<Arc<Vec<u8>>> = None;
     let mut change: Option<CdsChange> = None;
-    let mut stop_kept = false;
 
     if let Some((cs, ce)) = t.coding_cdna_range() {
         let padding = t.cds_padding();
@@ -108,14 +107,20 @@ pub(super) fn transcript_effect<'m>(
                     CdsChange::Replace { start, .. } => start <= 3,
                     CdsChange::Insert { after } => after < 3,
                 };
-                stop_kept = stop_kept_by_indel(engine, t, a, &seq, cds_len);
                 let mut coding_terms = Vec::with_capacity(4);
                 CodingEffect {
                     peptides: peptides.as_ref(),
                     ref_len: a.reference.len(),
                     alt_len: a.alternate.len(),
                     touches_start_codon,
-                    stop_kept_by_indel: stop_kept,
+                    site: ChangeSite {
+                        seq: &seq,
+                        cds_len,
+                        change: ch,
+                        alt: &alt_tx,
+                        table,
+                        end_incomplete: t.coding.as_ref().is_some_and(|c| c.end_incomplete),
+                    },
                 }
                 .terms(&mut coding_terms);
                 for term in coding_terms {
@@ -189,8 +194,6 @@ pub(super) fn transcript_effect<'m>(
         });
     }
 
-    // VEP names no protein change for a frameshift it calls stop_retained.
-    let protein_change = change.filter(|_| !stop_kept);
     name_hgvs(
         engine,
         t,
@@ -198,7 +201,7 @@ pub(super) fn transcript_effect<'m>(
         &mut fx,
         text,
         coding_seq.as_deref().map(Vec::as_slice),
-        protein_change,
+        change,
     );
     Ok(Some(fx))
 }
@@ -215,13 +218,14 @@ fn name_hgvs(
     let fetch = |lo: u64, hi: u64| engine.bases(t, lo, hi);
     // A single-base substitution is already minimal and never shifts: no copy.
     let snv = a.reference.len() == 1 && a.alternate.len() == 1;
-    let shifted_allele;
+    let (minimal, shifted_allele);
     let (shifted, moved) = if snv {
         (a, 0)
     } else {
+        minimal = a.minimal();
         let moved;
         (shifted_allele, moved) = hgvs::shift_3prime(
-            &a.minimal(),
+            &minimal,
             t.strand == Strand::Forward,
             (t.start(), t.end()),
             &fetch,
@@ -229,7 +233,8 @@ fn name_hgvs(
         (&shifted_allele, moved)
     };
     let from = text.len();
-    if hgvs::push_hgvs_transcript(text, t, shifted, &fetch).is_some() {
+    let replacement = hgvs::Replacement::of(a);
+    if hgvs::push_hgvs_transcript(text, t, shifted, &fetch, replacement).is_some() {
         fx.hgvsc = Some(from..text.len());
         if moved > 0 {
             let moved = moved as i64;
@@ -247,12 +252,16 @@ fn name_hgvs(
     // VEP names the protein change from the shifted allele; shifted out of the CDS (into an
     // intron), it has none.
     let (change, alt) = match cds_change(t, shifted) {
-        Some(c) => (c, oriented(t, &shifted.alternate)),
+        Some(c) => (c, oriented(t, protein_bases(t, shifted, a, moved))),
         None if moved == 0 => (unshifted, oriented(t, &a.alternate)),
         None => return,
     };
     let table = CodonTable::for_chrom(&t.chrom);
-    if let Some(p) = hgvs::hgvs_protein(seq, cds_len, change, &alt, table) {
+    let said = hgvs::Predicates {
+        frameshift: fx.terms.contains(Consequence::FrameshiftVariant),
+        stop_lost: fx.terms.contains(Consequence::StopLost),
+    };
+    if let Some(p) = hgvs::hgvs_protein(seq, cds_len, change, &alt, table, said) {
         let from = text.len();
         match t.coding.as_ref().and_then(|c| c.protein_id.as_deref()) {
             Some(protein) => text.push_str(protein),
@@ -261,6 +270,25 @@ fn name_hgvs(
         text.push_str(":p.");
         text.push_str(&p);
         fx.hgvsp = Some(from..text.len());
+    }
+}
+
+/// The inserted bases VEP puts at the 3'-shifted place to name the protein change
+/// (`hgvs_protein` -> `shift_feature_seqs`). It rotates the submitted insertion by the shift,
+/// on the reverse strand by `length - shift` steps, which for a shift longer than the
+/// insertion is no step at all: the insertion is placed unrotated (`p.Val1688_Met1689insLeu`
+/// where the rotated copy would be `p.Val1688dup`). HGVSc uses the properly rotated bases.
+fn protein_bases<'a>(
+    t: &Transcript,
+    shifted: &'a Allele,
+    submitted: &'a Allele,
+    moved: u64,
+) -> &'a [u8] {
+    let inserted = shifted.alternate.len() as u64;
+    if t.strand == Strand::Reverse && shifted.is_insertion() && moved > inserted {
+        &submitted.alternate
+    } else {
+        &shifted.alternate
     }
 }
 

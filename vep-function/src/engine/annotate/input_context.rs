@@ -19,4 +19,8 @@ impl InputContext for Engine {
     fn reference(&self, chrom: &str, start: u64, end: u64) -> Option<Vec<u8>> {
         self.genome.sequence(chrom, start, end).ok()
     }
+
+    fn max_variant_span(&self) -> u64 {
+        self.max_variant_span
+    }
 }

@@ -1,67 +1,11 @@
 //! Start and stop codon checks on the mutated sequence, for changes the codon-by-codon
-//! comparison cannot judge (indels at the stop, changes reaching in from a UTR).
+//! comparison cannot judge (changes reaching into the CDS from a UTR).
 
 use super::{
-    effect::{cdna_pair, cds_change, coding_sequence, oriented},
+    effect::{cdna_pair, coding_sequence, oriented},
     Allele, AnnotateError, Engine,
 };
-use crate::engine::{
-    codon::CodonTable,
-    consequence::CdsChange,
-    hgvs,
-    transcript::{Strand, Transcript},
-};
-
-/// VEP's check for indels at the end of the CDS: after 3' shifting the indel touches the
-/// stop codon, and the mutated sequence still has a stop codon where the (moved) original
-/// one now sits.
-pub(super) fn stop_kept_by_indel(
-    engine: &Engine,
-    t: &Transcript,
-    a: &Allele,
-    seq: &[u8],
-    cds_len: u64,
-) -> bool {
-    if a.reference.len() == a.alternate.len() || t.coding.as_ref().is_none_or(|c| c.end_incomplete)
-    {
-        return false;
-    }
-    let fetch = |lo: u64, hi: u64| engine.bases(t, lo, hi);
-    let (shifted, _) = hgvs::shift_3prime(
-        &a.minimal(),
-        t.strand == Strand::Forward,
-        (t.start(), t.end()),
-        &fetch,
-    );
-    let Some(change) = cds_change(t, &shifted) else {
-        return false;
-    };
-    let stop_start = cds_len - 2;
-    let touches = match change {
-        CdsChange::Insert { after } => after + 1 >= stop_start && after < cds_len,
-        CdsChange::Replace { start, end } => start <= cds_len && end >= stop_start,
-    };
-    if !touches {
-        return false;
-    }
-    let (from, to) = match change {
-        CdsChange::Replace { start, end } => ((start - 1) as usize, end as usize),
-        CdsChange::Insert { after } => (after as usize, after as usize),
-    };
-    if to > seq.len() {
-        return false;
-    }
-    let alt = oriented(t, &shifted.alternate);
-    let mut mutated = Vec::with_capacity(seq.len() + alt.len());
-    mutated.extend_from_slice(&seq[..from]);
-    mutated.extend_from_slice(&alt);
-    mutated.extend_from_slice(&seq[to..]);
-    let moved_stop = (stop_start as i64 - 1) + alt.len() as i64 - (to - from) as i64;
-    usize::try_from(moved_stop)
-        .ok()
-        .and_then(|at| mutated.get(at..at + 3))
-        .is_some_and(|codon| CodonTable::for_chrom(&t.chrom).translate_codon(codon) == b'*')
-}
+use crate::engine::{codon::CodonTable, transcript::Transcript};
 
 /// For an exonic change running from the CDS through the stop codon into the 3' UTR:
 /// whether the mutated sequence still reads a stop codon at the stop's place.

@@ -1,6 +1,10 @@
 //! Codon and peptide alleles of a change inside the CDS, and the coding consequence terms
 //! VEP derives from them.
 
+mod stop;
+
+use self::stop::stop_retained;
+pub(crate) use self::stop::{protein_len, translation_span};
 use super::Consequence;
 use crate::engine::codon::CodonTable;
 
@@ -93,8 +97,8 @@ impl Peptides {
         }
         let full_codons = cds_len - cds_len % 3;
         Some(Self {
-            ref_aa: table.translate(&ref_seq),
-            alt_aa: table.translate(&alt_seq),
+            ref_aa: peptide(table, &ref_seq),
+            alt_aa: peptide(table, &alt_seq),
             ref_codons,
             alt_codons,
             partial_codon: !cds_len.is_multiple_of(3) && block_start > full_codons,
@@ -129,6 +133,32 @@ impl Peptides {
     }
 }
 
+/// VEP's peptide of a codon block (`TranscriptVariationAllele::peptide`): whole codons
+/// translated, then `X` for a trailing partial codon, except after a lone stop (`TAAG` is `*`).
+fn peptide(table: CodonTable, bases: &[u8]) -> Vec<u8> {
+    let mut out = table.translate(&bases[..bases.len() - bases.len() % 3]);
+    if !bases.len().is_multiple_of(3) && out != b"*" {
+        out.push(b'X');
+    }
+    out
+}
+
+/// Where a change sits in the CDS and what it puts there: what VEP's stop predicates look at
+/// beyond the codon block (`ref_eq_alt_sequence`, `_ins_del_stop_altered`).
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeSite<'a> {
+    /// The translateable sequence (padded CDS), at least `cds_len` bases, maybe followed by
+    /// the 3' UTR.
+    pub seq: &'a [u8],
+    pub cds_len: u64,
+    pub change: CdsChange,
+    /// The replacement bases, transcript orientation.
+    pub alt: &'a [u8],
+    pub table: CodonTable,
+    /// The model's CDS end is incomplete (`cds_end_NF`): VEP never looks for a stop there.
+    pub end_incomplete: bool,
+}
+
 /// What a change inside the CDS does to the protein.
 #[derive(Debug, Clone, Copy)]
 pub struct CodingEffect<'a> {
@@ -138,26 +168,27 @@ pub struct CodingEffect<'a> {
     pub alt_len: usize,
     /// The change touches CDS bases 1-3.
     pub touches_start_codon: bool,
-    /// An indel at the stop codon after which a stop codon still ends the CDS (VEP then
-    /// calls `stop_retained_variant` and not `frameshift_variant`).
-    pub stop_kept_by_indel: bool,
+    pub site: ChangeSite<'a>,
 }
 
 impl CodingEffect<'_> {
+    /// VEP 115's coding predicates (`Utils/VariationEffect.pm`), on the submitted allele.
     pub fn terms(&self, out: &mut Vec<Consequence>) {
         use Consequence::*;
-        let frameshift =
-            !self.ref_len.abs_diff(self.alt_len).is_multiple_of(3) && !self.stop_kept_by_indel;
         let Some(p) = self.peptides else {
             out.push(CodingSequenceVariant);
             return;
         };
         let (r, a) = (&p.ref_aa[..], &p.alt_aa[..]);
         let has_stop = |x: &[u8]| x.contains(&b'*');
-        let stop_pos = |x: &[u8]| x.iter().position(|&c| c == b'*');
+        let has_unknown = |x: &[u8]| x.contains(&b'X');
         let partial = p.partial_codon;
-        let stop_gained = !partial && has_stop(a) && !has_stop(r);
-        let stop_lost = !partial && has_stop(r) && !has_stop(a) && !self.stop_kept_by_indel;
+        // `stop_retained` comes first: `frameshift` and `stop_gained` give way to it.
+        let stop_retained = !partial && stop_retained(p, self.ref_len, self.alt_len, &self.site);
+        let frameshift =
+            !partial && !stop_retained && !self.ref_len.abs_diff(self.alt_len).is_multiple_of(3);
+        let stop_gained = !partial && !stop_retained && has_stop(a) && !has_stop(r);
+        let stop_lost = !partial && has_stop(r) && !has_stop(a);
         let start_lost = self.touches_start_codon
             && !partial
             && r.first() == Some(&b'M')
@@ -167,14 +198,14 @@ impl CodingEffect<'_> {
             && !start_lost
             && r.first() == Some(&b'M')
             && a.first() == Some(&b'M');
-        let stop_retained = self.stop_kept_by_indel
-            || (!partial
-                && !frameshift
-                && has_stop(r)
-                && has_stop(a)
-                && stop_pos(r) == stop_pos(a));
-        let synonymous =
-            !partial && !frameshift && !r.is_empty() && r == a && !stop_retained && !start_retained;
+        let synonymous = !partial
+            && !frameshift
+            && !r.is_empty()
+            && r == a
+            && !stop_retained
+            && !start_retained
+            && !has_unknown(r)
+            && !has_unknown(a);
         let missense = !partial
             && !frameshift
             && !stop_gained
@@ -182,12 +213,20 @@ impl CodingEffect<'_> {
             && !start_lost
             && r.len() == a.len()
             && r != a;
+        // `inframe_insertion` reads the alternate peptide only up to its first stop: `S` ->
+        // `*S` is no insertion (the stop comes first), `S` -> `S*K` is one.
+        let alt_to_stop = a
+            .iter()
+            .position(|&x| x == b'*')
+            .map_or(a, |stop| &a[..=stop]);
         let inframe_insertion = !partial
             && !frameshift
+            && !start_lost
             && self.alt_len > self.ref_len
-            && (a.starts_with(r) || a.ends_with(r));
-        // Unlike insertions, VEP calls any in-frame loss of bases a deletion (RKY/H).
-        let inframe_deletion = !partial && !frameshift && self.ref_len > self.alt_len;
+            && (!start_retained || !a.ends_with(r))
+            && (alt_to_stop.starts_with(r) || alt_to_stop.ends_with(r));
+        let inframe_deletion =
+            !partial && !frameshift && self.ref_len > self.alt_len && codons_lose_bases(p);
         let protein_altering = !partial
             && r.len() != a.len()
             && r.first() != Some(&b'*')
@@ -196,12 +235,14 @@ impl CodingEffect<'_> {
             && !inframe_deletion
             && !start_lost
             && !frameshift;
-        let unknown = a.contains(&b'X')
+        let unknown = (has_unknown(a) || has_unknown(r))
             && !(frameshift
                 || inframe_deletion
-                || inframe_insertion
                 || protein_altering
-                || stop_retained);
+                || start_retained
+                || start_lost
+                || stop_retained
+                || stop_lost);
         for (flag, term) in [
             (stop_gained, StopGained),
             (frameshift, FrameshiftVariant),
@@ -224,21 +265,57 @@ impl CodingEffect<'_> {
     }
 }
 
+/// VEP's `inframe_deletion` test on the codon blocks: the alternate codons are a prefix or a
+/// suffix of the reference ones, or what is left after trimming shared ends is a whole
+/// number of reference codons (`CTTAGA` -> `CTA`... e.g. `RKY/H` keeps its flanks).
+fn codons_lose_bases(p: &Peptides) -> bool {
+    let (r, a) = (p.ref_codons.as_bytes(), p.alt_codons.as_bytes());
+    let same = |x: &[u8], y: &[u8]| x.eq_ignore_ascii_case(y);
+    if a.len() >= r.len() {
+        return false;
+    }
+    if same(&r[..a.len()], a) || same(&r[r.len() - a.len()..], a) {
+        return true;
+    }
+    let prefix = r
+        .iter()
+        .zip(a)
+        .take_while(|(x, y)| x.eq_ignore_ascii_case(y))
+        .count();
+    let (r, a) = (&r[prefix..], &a[prefix..]);
+    let suffix = r
+        .iter()
+        .rev()
+        .zip(a.iter().rev())
+        .take_while(|(x, y)| x.eq_ignore_ascii_case(y))
+        .count();
+    a.len() == suffix && (r.len() - suffix).is_multiple_of(3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const CDS: &[u8] = b"ATGGCAAAATGGTAA"; // M A K W *
+    // M A K W *, then 3' UTR.
+    const SEQ: &[u8] = b"ATGGCAAAATGGTAAGCATAA";
 
     fn terms(change: CdsChange, alt: &[u8], ref_len: usize) -> (Peptides, Vec<Consequence>) {
-        let p = Peptides::compute(CDS, 15, change, alt, CodonTable::Standard).unwrap();
+        let table = CodonTable::Standard;
+        let p = Peptides::compute(SEQ, 15, change, alt, table).unwrap();
         let mut out = Vec::new();
         CodingEffect {
             peptides: Some(&p),
             ref_len,
             alt_len: alt.len(),
             touches_start_codon: matches!(change, CdsChange::Replace { start, .. } if start <= 3),
-            stop_kept_by_indel: false,
+            site: ChangeSite {
+                seq: SEQ,
+                cds_len: 15,
+                change,
+                alt,
+                table,
+                end_incomplete: false,
+            },
         }
         .terms(&mut out);
         (p, out)
@@ -275,6 +352,62 @@ mod tests {
         let (p, t) = terms(CdsChange::Replace { start: 4, end: 6 }, b"", 3);
         assert_eq!(p.amino_acids(), "A/-");
         assert_eq!(t, vec![Consequence::InframeDeletion]);
+    }
+
+    #[test]
+    fn an_insertion_that_keeps_the_last_residue_retains_the_stop() {
+        use Consequence::*;
+        // Trp4 TGG -> TGgGG: W -> WX grows the protein by one residue past its end.
+        let (p, t) = terms(CdsChange::Insert { after: 11 }, b"G", 0);
+        assert_eq!(p.amino_acids(), "W/WX");
+        assert_eq!(t, vec![InframeInsertion, StopRetainedVariant]);
+        // The same at Lys3 is a frameshift: the protein after it no longer reads the same.
+        let (_, t) = terms(CdsChange::Insert { after: 8 }, b"A", 0);
+        assert_eq!(t, vec![FrameshiftVariant]);
+    }
+
+    #[test]
+    fn a_stop_before_the_kept_residue_is_stop_gained_alone() {
+        use Consequence::*;
+        // Trp4 TGG -> T AAT GG = TAA TGG: W -> *W, the stop first.
+        let (p, t) = terms(CdsChange::Insert { after: 10 }, b"AAT", 0);
+        assert_eq!(p.amino_acids(), "W/*W");
+        assert_eq!(t, vec![StopGained]);
+        // The reference residue kept first and a stop after it: VEP 115's first
+        // `ref_eq_alt_sequence` clause calls that a retained stop.
+        let (p, t) = terms(CdsChange::Insert { after: 9 }, b"TGA", 0);
+        assert_eq!(p.amino_acids(), "-/*");
+        assert_eq!(t, vec![StopGained, InframeInsertion]);
+        // Lys3 AAA -> AA GTA A = AAG TAA: K -> K*.
+        let (p, t) = terms(CdsChange::Insert { after: 8 }, b"GTA", 0);
+        assert_eq!(p.amino_acids(), "K/K*");
+        assert_eq!(t, vec![InframeInsertion, StopRetainedVariant]);
+    }
+
+    #[test]
+    fn unknown_residues_are_never_synonymous() {
+        // A padded first codon reads NNA: X whatever changes in it.
+        let seq = b"NNAGCAAAATGGTAA";
+        let table = CodonTable::Standard;
+        let change = CdsChange::Replace { start: 3, end: 3 };
+        let p = Peptides::compute(seq, 15, change, b"G", table).unwrap();
+        let mut out = Vec::new();
+        CodingEffect {
+            peptides: Some(&p),
+            ref_len: 1,
+            alt_len: 1,
+            touches_start_codon: false,
+            site: ChangeSite {
+                seq,
+                cds_len: 15,
+                change,
+                alt: b"G",
+                table,
+                end_incomplete: false,
+            },
+        }
+        .terms(&mut out);
+        assert_eq!(out, vec![Consequence::CodingSequenceVariant]);
     }
 
     #[test]

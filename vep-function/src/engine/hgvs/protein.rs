@@ -1,29 +1,165 @@
-//! HGVSp: the protein consequence of a change inside the CDS, named from the reference and
-//! the mutated translation (`p.Ala331Thr`, `p.Ala331=`, `p.Cys152del`, `p.Lys55dup`,
-//! `p.Glu23ValfsTer17`, `p.Ter109SerextTer9`, `p.Met1?`).
+//! HGVSp as VEP 115 writes it (`TranscriptVariationAllele::hgvs_protein`): the reference and
+//! alternate peptides of the 3'-shifted change are clipped of shared residues, typed
+//! (`_get_hgvs_protein_type`), completed (`_get_hgvs_peptides`: frameshift walk, 3' shift of
+//! inserted or deleted residues, duplication check) and formatted (`_get_hgvs_protein_format`).
 
+mod notation;
+
+use self::notation::{Kind, Notation};
 use crate::engine::{
     codon::{three_letter, CodonTable},
-    consequence::{CdsChange, Peptides},
+    consequence::{protein_len, translation_span, CdsChange, Peptides},
 };
 
-fn names(aas: &[u8]) -> String {
-    aas.iter().map(|&a| three_letter(a)).collect()
+/// What VEP's consequence predicates said about the submitted allele: the protein name
+/// follows them (`frameshift($self)`, `stop_lost($self)`), not the shifted allele's own
+/// arithmetic. A frameshift that retains the stop is therefore named in-frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Predicates {
+    pub frameshift: bool,
+    pub stop_lost: bool,
 }
 
-/// Translates codons from `from` (0-based base index) until and including the first stop.
-fn translate_until_stop(seq: &[u8], from: usize, table: CodonTable) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut i = from;
-    while i + 3 <= seq.len() {
-        let aa = table.translate_codon(&seq[i..i + 3]);
-        out.push(aa);
-        if aa == b'*' {
-            break;
-        }
-        i += 3;
+/// The sequences a protein name is read from.
+struct Protein<'a> {
+    /// Translateable sequence (padded CDS) followed by the 3' UTR.
+    seq: &'a [u8],
+    cds_len: usize,
+    /// Residues of `_peptide` (the translation without its final stop).
+    len: usize,
+    table: CodonTable,
+}
+
+impl Protein<'_> {
+    /// Residue `position` (1-based) of the translated CDS, its final stop included.
+    fn residue(&self, position: usize) -> Option<u8> {
+        let at = position.checked_sub(1)? * 3;
+        (at + 3 <= self.cds_len).then(|| self.table.translate_codon(&self.seq[at..at + 3]))
     }
-    out
+
+    /// VEP's `ref_trans` for surrounding residues: `_peptide`, followed by the reference
+    /// peptide of the change before clipping when that starts at the stop.
+    fn extended_len(&self, original: &[u8]) -> usize {
+        self.len + Self::extra(original).len()
+    }
+
+    fn extended(&self, position: usize, original: &[u8]) -> Option<u8> {
+        if position <= self.len {
+            self.residue(position)
+        } else {
+            Self::extra(original).get(position - self.len - 1).copied()
+        }
+    }
+
+    fn extra(original: &[u8]) -> &[u8] {
+        if original.first() == Some(&b'*') {
+            original
+        } else {
+            &[]
+        }
+    }
+
+    /// `_get_surrounding_peptides` for an insertion: the two residues from `position` on,
+    /// `None` when `position` is at or past the end (VEP then names no protein change).
+    fn surrounding(&self, position: usize, original: &[u8]) -> Option<Vec<u8>> {
+        let total = self.extended_len(original);
+        if position == 0 || total <= position {
+            return None;
+        }
+        (position..=total.min(position + 1))
+            .map(|p| self.extended(p, original))
+            .collect()
+    }
+}
+
+/// `seq` holds the padded CDS followed by the 3' UTR (transcript orientation); `cds_len` the
+/// CDS length; `change`/`alt` the 3'-shifted change. Returns the part after `p.`.
+pub fn hgvs_protein(
+    seq: &[u8],
+    cds_len: u64,
+    change: CdsChange,
+    alt: &[u8],
+    table: CodonTable,
+    said: Predicates,
+) -> Option<String> {
+    let cds = seq.get(..cds_len as usize)?;
+    let peptides = Peptides::compute(seq, cds_len, change, alt, table)?;
+    if peptides.partial_codon {
+        return None;
+    }
+    let touches_start = match change {
+        CdsChange::Replace { start, .. } => start <= 3,
+        CdsChange::Insert { after } => after < 3,
+    };
+    if touches_start
+        && peptides.alt_aa.first() != Some(&b'M')
+        && cds.get(..3).map(|c| table.translate_codon(c)) == Some(b'M')
+    {
+        return Some("Met1?".to_string());
+    }
+    let protein = Protein {
+        seq,
+        cds_len: cds_len as usize,
+        len: protein_len(seq, cds_len, table) as usize,
+        table,
+    };
+    let mutated = || apply(seq, change, alt);
+    let (start, end) = translation_span(change);
+    let mut n = Notation::new(start as usize, end as usize, &peptides);
+    if n.reference != n.alternate {
+        n.clip();
+    }
+    n.kind = n.protein_type(said.frameshift);
+    match n.kind {
+        Kind::Frameshift => {
+            n.walk_frameshift(&protein, start as usize, &translate_all(&mutated()?, table))?
+        }
+        Kind::Insertion => {
+            n.shift_3prime(&protein);
+            if !n.alternate.contains(&b'*') && n.is_duplication(&protein) {
+                return Some(n.format_duplication());
+            }
+            n.reference = protein.surrounding(n.start.min(n.end), &n.original)?;
+        }
+        Kind::Deletion => n.shift_3prime(&protein),
+        _ => {}
+    }
+    let extension = |from: usize, kind| stop_distance(&mutated()?, table, from, kind, protein.len);
+    n.format(said.stop_lost, extension)
+}
+
+/// How far the new stop is (`_stop_loss_extra_AA`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Distance {
+    /// From the first changed residue, counted as 1 (`fsTerN`).
+    Frameshift,
+    /// Past the reference protein's end (`extTerN`).
+    Extension,
+}
+
+/// `_stop_loss_extra_AA`: residues to the first stop of the mutated protein, `None` when it
+/// has none or the count is not positive (VEP then writes `?`).
+fn stop_distance(
+    mutated: &[u8],
+    table: CodonTable,
+    first_changed: usize,
+    kind: Distance,
+    protein_len: usize,
+) -> Option<usize> {
+    let stop = (0..mutated.len() / 3)
+        .find(|&i| table.translate_codon(&mutated[i * 3..i * 3 + 3]) == b'*')?;
+    let extra = match kind {
+        Distance::Frameshift => (stop + 2).checked_sub(first_changed)?,
+        Distance::Extension => stop.checked_sub(protein_len)?,
+    };
+    (extra > 0).then_some(extra)
+}
+
+/// Every whole codon of `seq` translated (stops included, as BioPerl's `translate`).
+fn translate_all(seq: &[u8], table: CodonTable) -> Vec<u8> {
+    seq.chunks_exact(3)
+        .map(|c| table.translate_codon(c))
+        .collect()
 }
 
 fn apply(seq: &[u8], change: CdsChange, alt: &[u8]) -> Option<Vec<u8>> {
@@ -41,229 +177,12 @@ fn apply(seq: &[u8], change: CdsChange, alt: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// `seq` holds the CDS followed by the 3' UTR (transcript orientation); `cds_len` the CDS
-/// length; `change`/`alt` the 3'-shifted change. Returns the part after `p.`.
-pub fn hgvs_protein(
-    seq: &[u8],
-    cds_len: u64,
-    change: CdsChange,
-    alt: &[u8],
-    table: CodonTable,
-) -> Option<String> {
-    let cds = seq.get(..cds_len as usize)?;
-    let peptides = Peptides::compute(seq, cds_len, change, alt, table)?;
-    if peptides.partial_codon {
-        return None;
-    }
-    let ref_len = match change {
-        CdsChange::Replace { start, end } => (end + 1 - start) as usize,
-        CdsChange::Insert { .. } => 0,
-    };
-    let touches_start = match change {
-        CdsChange::Replace { start, .. } => start <= 3,
-        CdsChange::Insert { after } => after < 3,
-    };
-    if touches_start
-        && peptides.alt_aa.first() != Some(&b'M')
-        && cds.get(..3).map(|c| table.translate_codon(c)) == Some(b'M')
-    {
-        return Some("Met1?".to_string());
-    }
-    let mutated = apply(seq, change, alt)?;
-    // The whole reference protein is needed only to place indels; translate it lazily.
-    let ref_prot = || translate_until_stop(cds, 0, table);
-    if !ref_len.abs_diff(alt.len()).is_multiple_of(3) {
-        return frameshift(&ref_prot(), &translate_until_stop(&mutated, 0, table));
-    }
-    let first_codon = match change {
-        CdsChange::Replace { start, .. } => (start - 1) / 3,
-        CdsChange::Insert { after } if after.is_multiple_of(3) => after / 3,
-        CdsChange::Insert { after } => (after - 1) / 3,
-    } as usize;
-    let (r, a) = (&peptides.ref_aa[..], &peptides.alt_aa[..]);
-    let prefix = r.iter().zip(a).take_while(|(x, y)| x == y).count();
-    let suffix = r[prefix..]
-        .iter()
-        .rev()
-        .zip(a[prefix..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let del = &r[prefix..r.len() - suffix];
-    let mut ins = a[prefix..a.len() - suffix].to_vec();
-    // Position (1-based) of the first changed residue.
-    let mut pos = first_codon + prefix + 1;
-    if let Some(stop) = ins.iter().position(|&x| x == b'*') {
-        ins.truncate(stop + 1);
-    }
-    match (del.len(), ins.len()) {
-        (0, 0) => {
-            let aa = *r.first()?;
-            Some(format!("{}{}=", three_letter(aa), first_codon + 1))
-        }
-        (1, 1) if del[0] == b'*' => {
-            let tail = translate_until_stop(&mutated, (pos - 1) * 3, table);
-            let ext = match tail.iter().position(|&x| x == b'*') {
-                Some(n) => n.to_string(),
-                None => "?".to_string(),
-            };
-            Some(format!("Ter{}{}extTer{}", pos, three_letter(ins[0]), ext))
-        }
-        (1, 1) => Some(format!(
-            "{}{}{}",
-            three_letter(del[0]),
-            pos,
-            three_letter(ins[0])
-        )),
-        (0, _) => {
-            let ref_prot = ref_prot();
-            if ins[0] == b'*' {
-                return Some(format!(
-                    "{}{}Ter",
-                    three_letter(*ref_prot.get(pos - 1)?),
-                    pos
-                ));
-            }
-            // Inserted residues sit between pos-1 and pos; move them 3' through repeats.
-            while ref_prot.get(pos - 1) == Some(&ins[0]) && ref_prot.get(pos - 1) != Some(&b'*') {
-                ins.rotate_left(1);
-                pos += 1;
-            }
-            let n = ins.len();
-            if pos > n && ref_prot.get(pos - 1 - n..pos - 1) == Some(&ins[..]) {
-                let first = pos - n;
-                return Some(if n == 1 {
-                    format!("{}{}dup", three_letter(ins[0]), first)
-                } else {
-                    format!(
-                        "{}{}_{}{}dup",
-                        three_letter(ins[0]),
-                        first,
-                        three_letter(ins[n - 1]),
-                        pos - 1
-                    )
-                });
-            }
-            let before = *ref_prot.get(pos.checked_sub(2)?)?;
-            let after = *ref_prot.get(pos - 1)?;
-            Some(format!(
-                "{}{}_{}{}ins{}",
-                three_letter(before),
-                pos - 1,
-                three_letter(after),
-                pos,
-                names(&ins)
-            ))
-        }
-        (n, 0) => {
-            let ref_prot = ref_prot();
-            let mut del = del.to_vec();
-            while pos - 1 + n < ref_prot.len() && ref_prot[pos - 1 + n] == del[0] && del[0] != b'*'
-            {
-                del.rotate_left(1);
-                pos += 1;
-            }
-            Some(if n == 1 {
-                format!("{}{}del", three_letter(del[0]), pos)
-            } else {
-                format!(
-                    "{}{}_{}{}del",
-                    three_letter(del[0]),
-                    pos,
-                    three_letter(del[n - 1]),
-                    pos + n - 1
-                )
-            })
-        }
-        (n, _) => {
-            if ins[0] == b'*' {
-                return Some(format!("{}{}Ter", three_letter(del[0]), pos));
-            }
-            let span = if n == 1 {
-                format!("{}{}", three_letter(del[0]), pos)
-            } else {
-                format!(
-                    "{}{}_{}{}",
-                    three_letter(del[0]),
-                    pos,
-                    three_letter(del[n - 1]),
-                    pos + n - 1
-                )
-            };
-            Some(format!("{}delins{}", span, names(&ins)))
-        }
-    }
-}
-
-fn frameshift(ref_prot: &[u8], alt_prot: &[u8]) -> Option<String> {
-    let i = ref_prot
-        .iter()
-        .zip(alt_prot)
-        .take_while(|(x, y)| x == y)
-        .count();
-    let r = *ref_prot.get(i)?;
-    let Some(&a) = alt_prot.get(i) else {
-        return Some(format!("{}{}fsTer?", three_letter(r), i + 1));
-    };
-    let stop = alt_prot[i..].iter().position(|&x| x == b'*');
-    if r == b'*' {
-        let ext = stop.map_or("?".to_string(), |n| n.to_string());
-        return Some(format!("Ter{}{}extTer{}", i + 1, three_letter(a), ext));
-    }
-    if a == b'*' {
-        return Some(format!("{}{}Ter", three_letter(r), i + 1));
-    }
-    let ter = stop.map_or("?".to_string(), |n| (n + 1).to_string());
-    Some(format!(
-        "{}{}{}fsTer{}",
-        three_letter(r),
-        i + 1,
-        three_letter(a),
-        ter
-    ))
+/// HGVS three-letter names; VEP turns the unknown residue `X` (`Xaa`) into `Ter`.
+fn names(aas: &[u8]) -> String {
+    aas.iter()
+        .map(|&a| if a == b'X' { "Ter" } else { three_letter(a) })
+        .collect()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    // M A K K W * then 3' UTR "GCATAA".
-    const SEQ: &[u8] = b"ATGGCAAAAAAGTGGTAAGCATAA";
-    const CDS_LEN: u64 = 18;
-
-    fn p(change: CdsChange, alt: &[u8]) -> String {
-        hgvs_protein(SEQ, CDS_LEN, change, alt, CodonTable::Standard).unwrap()
-    }
-
-    #[test]
-    fn names_missense_synonymous_and_nonsense() {
-        assert_eq!(p(CdsChange::Replace { start: 4, end: 4 }, b"A"), "Ala2Thr");
-        assert_eq!(p(CdsChange::Replace { start: 6, end: 6 }, b"G"), "Ala2=");
-        assert_eq!(
-            p(CdsChange::Replace { start: 14, end: 14 }, b"A"),
-            "Trp5Ter"
-        );
-    }
-
-    #[test]
-    fn names_duplications_and_deletions_at_the_3prime_residue() {
-        assert_eq!(p(CdsChange::Insert { after: 9 }, b"AAA"), "Lys4dup");
-        assert_eq!(p(CdsChange::Replace { start: 7, end: 9 }, b""), "Lys4del");
-    }
-
-    #[test]
-    fn names_frameshifts_and_stop_loss_extensions() {
-        // Deleting the G of Ala: ATG CAA AAA AGT GGT AAG CAT AA reads through without a stop.
-        assert_eq!(
-            p(CdsChange::Replace { start: 4, end: 4 }, b""),
-            "Ala2GlnfsTer?"
-        );
-        // Deleting AAG: ATG GCA AAA TGG TAA -> the Lys repeat loses its 3' copy (Lys4del).
-        assert_eq!(p(CdsChange::Replace { start: 10, end: 12 }, b""), "Lys4del");
-        // TAA -> CAA at the stop: Gln, then GCA TAA: extTer2.
-        assert_eq!(
-            p(CdsChange::Replace { start: 16, end: 16 }, b"C"),
-            "Ter6GlnextTer2"
-        );
-        assert_eq!(p(CdsChange::Replace { start: 2, end: 2 }, b"C"), "Met1?");
-    }
-}
+mod tests;

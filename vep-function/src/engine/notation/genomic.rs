@@ -2,7 +2,7 @@
 //! notation ends here, so reference checks and anchoring happen in one place.
 
 use super::alleles::{agrees, reverse_complement};
-use super::{InputContext, InputError, MAX_SPAN};
+use super::{InputContext, InputError};
 use crate::engine::variant::Variant;
 
 /// What happens to the reference bases `[start, end]` (forward strand, already validated).
@@ -44,16 +44,21 @@ pub(crate) fn fetch(
         return Err(outside());
     }
     let span = end - start + 1;
-    if span > MAX_SPAN {
-        return Err(InputError::TooLong {
-            span,
-            max: MAX_SPAN,
-        });
-    }
+    // Callers check the variant's span first; this bounds any read (an anchor base added).
+    check_span(ctx, span.saturating_sub(1))?;
     match ctx.reference(chrom, start, end) {
         Some(seq) if seq.len() as u64 == span => Ok(seq.to_ascii_uppercase()),
         _ => Err(outside()),
     }
+}
+
+/// A variant spanning `bases` (deleted, replaced or inserted) within the context's limit.
+pub(crate) fn check_span(ctx: &dyn InputContext, bases: u64) -> Result<(), InputError> {
+    let limit = ctx.max_variant_span();
+    if bases > limit {
+        return Err(InputError::TooLarge { span: bases, limit });
+    }
+    Ok(())
 }
 
 /// Checks `stated` against the reference at `[start, end]`.
@@ -92,6 +97,15 @@ impl GenomicEdit {
             end,
             edit,
         } = self;
+        let replaced = match &edit {
+            Edit::Insert { .. } => 0,
+            _ => end.saturating_sub(start) + 1,
+        };
+        let inserted = match &edit {
+            Edit::Insert { seq } | Edit::Substitute { alt: seq, .. } => seq.len() as u64,
+            _ => 0,
+        };
+        check_span(ctx, replaced.max(inserted))?;
         let variant = |pos: u64, reference: Vec<u8>, alternate: String| Variant {
             input: input.to_string(),
             id: id.clone(),

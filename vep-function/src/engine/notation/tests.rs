@@ -263,7 +263,7 @@ fn positions_off_the_contig_are_outside_reference() {
 
 #[test]
 fn oversized_spans_are_refused_before_reading_the_reference() {
-    assert_eq!(error("21:g.1000_5000000del", chr21()).code(), "too_long");
+    assert_eq!(error("21:g.1000_5000000del", chr21()).code(), "too_large");
 }
 
 #[test]

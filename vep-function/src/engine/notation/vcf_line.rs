@@ -2,8 +2,9 @@
 //! space-separated; the columns after ALT are ignored.
 
 use super::alleles::bases;
-use super::genomic::{check_reference, fetch};
+use super::genomic::{check_reference, check_span, fetch};
 use super::{InputContext, InputError};
+use crate::engine::annotate::Allele;
 use crate::engine::variant::Variant;
 
 pub(super) fn parse(text: &str, ctx: &dyn InputContext) -> Result<Vec<Variant>, InputError> {
@@ -24,6 +25,11 @@ pub(super) fn parse(text: &str, ctx: &dyn InputContext) -> Result<Vec<Variant>, 
         .filter(|&p| p > 0)
         .ok_or_else(|| InputError::unparsable(format!("POS '{pos}' is not a position >= 1")))?;
     let reference = bases(reference)?;
+    // The span once VEP drops a shared anchor base, checked before the reference is read.
+    for alt in alternates.split(',') {
+        let span = Allele::vcf_length(reference.as_bytes(), alt.as_bytes());
+        check_span(ctx, span)?;
+    }
     let end = pos
         .checked_add(reference.len() as u64 - 1)
         .ok_or_else(|| InputError::unparsable("REF runs past the largest position"))?;

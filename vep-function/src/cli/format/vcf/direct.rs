@@ -15,7 +15,6 @@ use crate::cli::format::write_span;
 use crate::engine::annotate::{Allele, Engine};
 use crate::engine::effects::{flags, push_number_span, Effects, TxEffect};
 use crate::engine::hgvs::push_number;
-use crate::engine::notation::MAX_SPAN;
 use crate::engine::transcript::Transcript;
 
 /// State reused from record to record.
@@ -140,7 +139,7 @@ impl<'m> DirectVcf<'m> {
             return false;
         };
         self.reference.clear();
-        len <= MAX_SPAN
+        len <= self.engine.max_variant_span()
             && self
                 .engine
                 .genome()
