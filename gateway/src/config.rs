@@ -216,10 +216,9 @@ fn reference(src: &impl Source) -> Result<Option<crate::protocol::Reference>, Co
     };
     let transcripts = match value(src, REFERENCE_TRANSCRIPTS) {
         None => None,
-        Some(v) => Some(
-            v.parse()
-                .map_err(|e: std::num::ParseIntError| invalid(REFERENCE_TRANSCRIPTS, &v, e.to_string()))?,
-        ),
+        Some(v) => Some(v.parse().map_err(|e: std::num::ParseIntError| {
+            invalid(REFERENCE_TRANSCRIPTS, &v, e.to_string())
+        })?),
     };
     Ok(Some(crate::protocol::Reference {
         assembly,
@@ -348,7 +347,11 @@ mod tests {
             (REFERENCE_TRANSCRIPTS, "many"),
         ]))
         .unwrap_err();
-        assert!(err.to_string().starts_with("REFERENCE_TRANSCRIPTS=\"many\""), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("REFERENCE_TRANSCRIPTS=\"many\""),
+            "{err}"
+        );
     }
 
     #[test]

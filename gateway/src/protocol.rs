@@ -61,8 +61,9 @@ pub enum ServerMessage {
         max_variants: usize,
         max_frame_bytes: usize,
         /// Absent when the gateway is not told which reference the function has loaded.
+        /// Boxed: the other messages stay small.
         #[serde(skip_serializing_if = "Option::is_none")]
-        reference: Option<Reference>,
+        reference: Option<Box<Reference>>,
     },
     Accepted {
         request_id: String,
@@ -174,7 +175,8 @@ mod tests {
             max_frame_bytes: 1024,
             reference,
         };
-        let v: Value = serde_json::from_str(&hello(Some(reference)).to_json()).expect("json");
+        let v: Value =
+            serde_json::from_str(&hello(Some(Box::new(reference))).to_json()).expect("json");
         assert_eq!(
             v["reference"],
             json!({"assembly":"GRCh38","source":"ensembl","release":"115","transcripts":252913})

@@ -225,7 +225,7 @@ async fn greet(ctx: &SessionContext, conn: &Conn, out: &mut Writer) -> Close {
         protocol: protocol::PROTOCOL_VERSION,
         max_variants: ctx.limits.max_variants,
         max_frame_bytes: ctx.limits.max_frame_bytes,
-        reference: ctx.reference.clone(),
+        reference: ctx.reference.clone().map(Box::new),
     };
     out.send(&hello).await.err().and_then(on_send_error)
 }

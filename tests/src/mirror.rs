@@ -64,7 +64,11 @@ impl Mirror {
 
     /// `http://127.0.0.1:PORT/<path>`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}/{}", self.port, path.trim_start_matches('/'))
+        format!(
+            "http://127.0.0.1:{}/{}",
+            self.port,
+            path.trim_start_matches('/')
+        )
     }
 
     /// Sets the fault for the file at `path` (relative to the root, e.g. `ensembl/...`).
@@ -81,7 +85,10 @@ impl Mirror {
     }
 
     pub fn requests_for(&self, path: &str) -> Vec<Request> {
-        self.requests().into_iter().filter(|r| r.path == path).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -137,7 +144,8 @@ async fn read_head(stream: &mut TcpStream) -> Option<Request> {
     }
     let range = lines.find_map(|l| {
         let (name, value) = l.split_once(':')?;
-        name.eq_ignore_ascii_case("range").then(|| value.trim().to_string())
+        name.eq_ignore_ascii_case("range")
+            .then(|| value.trim().to_string())
     });
     Some(Request {
         path: target.trim_start_matches('/').to_string(),
@@ -153,10 +161,13 @@ async fn respond(
 ) -> std::io::Result<()> {
     let path = root.join(&request.path);
     let safe = !request.path.split('/').any(|part| part == "..");
-    let Some(len) = (if safe { tokio::fs::metadata(&path).await.ok() } else { None })
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-    else {
+    let Some(len) = (if safe {
+        tokio::fs::metadata(&path).await.ok()
+    } else {
+        None
+    })
+    .filter(|m| m.is_file())
+    .map(|m| m.len()) else {
         let body = "not found\n";
         let head = format!(
             "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -171,11 +182,10 @@ async fn respond(
             .and_then(|r| r.strip_suffix('-'))
             .and_then(|r| r.parse::<u64>().ok()),
     };
-    if let Some(start) = start.filter(|&s| s >= len) {
+    if start.is_some_and(|s| s >= len) {
         let head = format!(
             "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{len}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         );
-        let _ = start;
         return stream.write_all(head.as_bytes()).await;
     }
     let from = start.unwrap_or(0);

@@ -66,9 +66,11 @@ fn serve() -> anyhow::Result<()> {
 
     let started = Instant::now();
     let annotator = vep::backend::build(&config)?;
+    let info = annotator.info();
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
-        backend = %annotator.info().backend,
+        backend = %info.backend,
+        reference = %info.reference.as_ref().map(vep::reference::manifest::describe).unwrap_or_default(),
         "annotator ready"
     );
     let sink = config

@@ -16,16 +16,25 @@ async fn main() -> anyhow::Result<()> {
         match arg.as_str() {
             "--dir" => dir = PathBuf::from(args.next().unwrap_or_default()),
             "--port" => port = args.next().unwrap_or_default().parse()?,
-            other => anyhow::bail!("unknown argument {other:?}; usage: mirror [--dir DIR] [--port PORT]"),
+            other => {
+                anyhow::bail!("unknown argument {other:?}; usage: mirror [--dir DIR] [--port PORT]")
+            }
         }
     }
     tree::build(&dir)?;
     let mirror = Mirror::serve(&dir, port).await?;
     let ensembl = mirror.url("ensembl/");
     let ncbi = mirror.url("ncbi/");
-    println!("mirror of the bundled regions at {} (files in {})", mirror.url(""), dir.display());
+    println!(
+        "mirror of the bundled regions at {} (files in {})",
+        mirror.url(""),
+        dir.display()
+    );
     println!();
-    println!("  make reference BASE_URL={ensembl} RELEASE={}", tree::ENSEMBL_RELEASE);
+    println!(
+        "  make reference BASE_URL={ensembl} RELEASE={}",
+        tree::ENSEMBL_RELEASE
+    );
     println!(
         "  make reference SOURCE=refseq BASE_URL={ncbi} RELEASE={}",
         tree::REFSEQ_RELEASE

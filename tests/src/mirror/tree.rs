@@ -39,7 +39,9 @@ pub fn ensembl_fasta_dir() -> String {
 pub const ENSEMBL_FASTA_NAME: &str = "Homo_sapiens.GRCh38.dna.primary_assembly.fa.gz";
 
 pub fn refseq_dir() -> String {
-    format!("ncbi/refseq/H_sapiens/annotation/annotation_releases/{REFSEQ_RELEASE}/{REFSEQ_ASSEMBLY}")
+    format!(
+        "ncbi/refseq/H_sapiens/annotation/annotation_releases/{REFSEQ_RELEASE}/{REFSEQ_ASSEMBLY}"
+    )
 }
 
 pub fn refseq_gff3_name() -> String {
@@ -67,7 +69,8 @@ pub fn build(root: &Path) -> io::Result<()> {
 
     let gff3 = root.join(ensembl_gff3_dir());
     std::fs::create_dir_all(&gff3)?;
-    let mut models = gunzip(&data().join("chr21/Homo_sapiens.GRCh38.chr21_vep_test_subset.gff3.gz"))?;
+    let mut models =
+        gunzip(&data().join("chr21/Homo_sapiens.GRCh38.chr21_vep_test_subset.gff3.gz"))?;
     let brca1 = gunzip(&data().join("brca1/BRCA1.GRCh38.refseq_cdot.gff3.gz"))?;
     // One file, one header: the second file's directives would sit mid-file.
     for line in brca1.split_inclusive(|&b| b == b'\n') {
@@ -95,7 +98,10 @@ pub fn build(root: &Path) -> io::Result<()> {
         ncbi.join(refseq_gff3_name()),
     )?;
     let header = ">NC_000021.9 Homo sapiens chromosome 21, GRCh38.p14 Primary Assembly";
-    gzip(&renamed(&chr21_fasta, header)?[..], &ncbi.join(refseq_fasta_name()))?;
+    gzip(
+        &renamed(&chr21_fasta, header)?[..],
+        &ncbi.join(refseq_fasta_name()),
+    )?;
     md5_listing(&ncbi)?;
     Ok(())
 }

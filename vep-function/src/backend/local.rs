@@ -74,9 +74,12 @@ impl LocalAnnotator {
                 Ok(Self::new(engine, names))
             }
             EngineData::Index(path) => {
-                let (engine, reference) = crate::reference::open(path)
-                    .map_err(|e| BackendError::Local(e.to_string()))?;
-                Ok(Self::new(engine, format!("index {}", path.display())).with_reference(reference))
+                let (engine, reference) =
+                    crate::reference::open(path).map_err(|e| BackendError::Local(e.to_string()))?;
+                Ok(
+                    Self::new(engine, format!("index {}", path.display()))
+                        .with_reference(reference),
+                )
             }
         }
     }
@@ -210,12 +213,17 @@ mod tests {
             let err = annotator.annotate(input).unwrap_err();
             assert_eq!(err.code, code, "{input}");
             assert!(
-                err.message.contains(&format!("bundled regions: {BUNDLED_REGIONS}")),
+                err.message
+                    .contains(&format!("bundled regions: {BUNDLED_REGIONS}")),
                 "{input}: {}",
                 err.message
             );
             assert!(err.message.contains("make reference"), "{}", err.message);
-            assert!(err.message.contains("vep-function reference fetch"), "{}", err.message);
+            assert!(
+                err.message.contains("vep-function reference fetch"),
+                "{}",
+                err.message
+            );
         }
     }
 
@@ -253,8 +261,9 @@ mod tests {
         // Each stated stretch starts and ends within 10 kb of a covered interval's edge.
         let mut edges: Vec<(String, u64)> = Vec::new();
         for set in ["chr21", "brca1"] {
-            let bed = std::fs::read_to_string(default_data_dir().join(set).join("covered_regions.bed"))
-                .unwrap();
+            let bed =
+                std::fs::read_to_string(default_data_dir().join(set).join("covered_regions.bed"))
+                    .unwrap();
             for line in bed.lines() {
                 let f: Vec<&str> = line.split('\t').collect();
                 edges.push((f[0].into(), f[1].parse().unwrap()));
@@ -266,7 +275,9 @@ mod tests {
             for mb in span.split('-') {
                 let pos = (mb.parse::<f64>().unwrap() * 1e6) as u64;
                 assert!(
-                    edges.iter().any(|(c, e)| c == chrom && e.abs_diff(pos) <= 10_000),
+                    edges
+                        .iter()
+                        .any(|(c, e)| c == chrom && e.abs_diff(pos) <= 10_000),
                     "{stretch}: {mb} Mb is no covered edge"
                 );
             }

@@ -92,12 +92,10 @@ pub fn build(inputs: &IndexInputs) -> Result<IndexReport, BuildError> {
     // Open every FASTA now: a missing .fai/.gzi fails here, not at the first cold start.
     let mut genome = Genome::new();
     for path in inputs.fasta {
-        genome
-            .add_fasta(path)
-            .map_err(|source| BuildError::Fasta {
-                path: path.clone(),
-                source,
-            })?;
+        genome.add_fasta(path).map_err(|source| BuildError::Fasta {
+            path: path.clone(),
+            source,
+        })?;
     }
     let unplaced = transcripts
         .iter()

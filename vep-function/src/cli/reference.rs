@@ -76,8 +76,8 @@ fn run_fetch(args: FetchArgs) -> anyhow::Result<()> {
     // The code goes with the message so scripts (and the cluster Job's logs) can tell
     // failures apart.
     let typed = |e: crate::reference::FetchError| anyhow::anyhow!("{e} [{}]", e.code());
-    let release = Release::new(args.source, args.assembly, &args.release)
-        .map_err(|e| typed(e.into()))?;
+    let release =
+        Release::new(args.source, args.assembly, &args.release).map_err(|e| typed(e.into()))?;
     let base = args
         .base_url
         .as_deref()

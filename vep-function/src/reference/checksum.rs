@@ -58,7 +58,9 @@ pub fn find(listing: &str, name: &str) -> Option<Expected> {
                 sum: sum.parse().ok()?,
                 blocks: blocks.parse().ok()?,
             }),
-            [digest, _, ..] if digest.len() == 32 && digest.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            [digest, _, ..]
+                if digest.len() == 32 && digest.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
                 Some(Expected::Md5(digest.to_ascii_lowercase()))
             }
             _ => None,
@@ -186,12 +188,16 @@ mod tests {
             find(listing, "Homo_sapiens.GRCh38.113.gff3.gz"),
             Some(Expected::BsdSum { sum: 94, blocks: 1 })
         );
-        assert_eq!(find(listing, "Homo_sapiens.GRCh38.dna.chromosome.2.fa.gz"), None);
+        assert_eq!(
+            find(listing, "Homo_sapiens.GRCh38.dna.chromosome.2.fa.gz"),
+            None
+        );
     }
 
     #[test]
     fn ncbi_md5sum_listing_is_read_with_its_dot_slash_prefix() {
-        let listing = "B1946AC92492D2347C6235B4D2611184  ./GCF_000001405.40_GRCh38.p14_genomic.gff.gz\n\
+        let listing =
+            "B1946AC92492D2347C6235B4D2611184  ./GCF_000001405.40_GRCh38.p14_genomic.gff.gz\n\
                        0123456789abcdef0123456789abcdef  ./README.txt\n";
         assert_eq!(
             find(listing, "GCF_000001405.40_GRCh38.p14_genomic.gff.gz"),

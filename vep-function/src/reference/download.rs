@@ -129,12 +129,15 @@ impl Downloader {
         let mut response = self.send(url, 0).await?;
         check_status(url, response.status(), false)?;
         let mut body = Vec::new();
-        while let Some(chunk) = self.next_chunk(url, &mut response, body.len() as u64).await? {
+        while let Some(chunk) = self
+            .next_chunk(url, &mut response, body.len() as u64)
+            .await?
+        {
             body.extend_from_slice(&chunk);
             if body.len() > MAX_LISTING_BYTES {
-                return Err(FetchError::HttpStatus {
+                return Err(FetchError::ListingTooLarge {
                     url: url.to_string(),
-                    status: response.status().as_u16(),
+                    limit: MAX_LISTING_BYTES,
                 });
             }
         }
@@ -169,7 +172,8 @@ impl Downloader {
         let expected_total = length.map(|l| l + written);
         let mut progress = Progress::start(label, expected_total, written);
         while let Some(chunk) = self.next_chunk(url, &mut response, written).await? {
-            file.write_all(&chunk).map_err(|e| FetchError::io(part, e))?;
+            file.write_all(&chunk)
+                .map_err(|e| FetchError::io(part, e))?;
             written += chunk.len() as u64;
             progress.advance(chunk.len() as u64);
         }

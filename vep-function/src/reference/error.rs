@@ -27,6 +27,8 @@ pub enum FetchError {
         received: u64,
         expected: String,
     },
+    #[error("{url} is larger than {limit} bytes: not a checksum listing")]
+    ListingTooLarge { url: String, limit: usize },
     #[error("{listing} has no checksum for {name}")]
     ChecksumMissing { name: String, listing: String },
     #[error("{name} does not match its published checksum ({algorithm}: published {published}, downloaded file has {found}); the download was removed, rerun to fetch it again")]
@@ -59,6 +61,7 @@ impl FetchError {
             FetchError::Connect { .. } => "unreachable",
             FetchError::Stalled { .. } => "stalled",
             FetchError::Truncated { .. } => "truncated",
+            FetchError::ListingTooLarge { .. } => "listing_too_large",
             FetchError::ChecksumMissing { .. } => "checksum_missing",
             FetchError::ChecksumMismatch { .. } => "checksum_mismatch",
             FetchError::DiskFull { .. } => "disk_full",
@@ -73,9 +76,7 @@ impl FetchError {
     pub fn retryable(&self) -> bool {
         matches!(
             self,
-            FetchError::Connect { .. }
-                | FetchError::Stalled { .. }
-                | FetchError::Truncated { .. }
+            FetchError::Connect { .. } | FetchError::Stalled { .. } | FetchError::Truncated { .. }
         ) || matches!(self, FetchError::HttpStatus { status, .. } if *status >= 500 || *status == 429)
     }
 
@@ -116,8 +117,16 @@ mod tests {
     #[test]
     fn only_transient_failures_are_retried() {
         let url = String::from("http://h/f");
-        assert!(FetchError::Stalled { url: url.clone(), seconds: 1 }.retryable());
-        assert!(FetchError::HttpStatus { url: url.clone(), status: 503 }.retryable());
+        assert!(FetchError::Stalled {
+            url: url.clone(),
+            seconds: 1
+        }
+        .retryable());
+        assert!(FetchError::HttpStatus {
+            url: url.clone(),
+            status: 503
+        }
+        .retryable());
         assert!(!FetchError::NotFound { url: url.clone() }.retryable());
         assert!(!FetchError::HttpStatus { url, status: 403 }.retryable());
         assert!(!FetchError::DiskFull { path: "p".into() }.retryable());

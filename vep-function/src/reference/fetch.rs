@@ -65,7 +65,10 @@ pub fn fetch(request: &FetchRequest) -> Result<Outcome, FetchError> {
     let work = work_dir(&out);
     let downloads = work.join(DOWNLOADS);
     std::fs::create_dir_all(&downloads).map_err(|e| FetchError::io(&downloads, e))?;
-    mark(&work, "fetch in progress (or interrupted): rerun the same command to resume");
+    mark(
+        &work,
+        "fetch in progress (or interrupted): rerun the same command to resume",
+    );
     eprintln!(
         "fetching {} {} release {} from {} (working in {})",
         request.release.source,
@@ -111,10 +114,11 @@ fn already_present(out: &Path, request: &FetchRequest) -> Result<Option<Manifest
     }
     let release = &request.release;
     let found = match Manifest::read(out) {
-        Ok(m) if m.source == release.source
-            && m.assembly == release.assembly
-            && m.release == release.name
-            && !request.force =>
+        Ok(m)
+            if m.source == release.source
+                && m.assembly == release.assembly
+                && m.release == release.name
+                && !request.force =>
         {
             eprintln!(
                 "{} already holds {} {} release {}: nothing to do",
@@ -355,7 +359,13 @@ mod tests {
             base_url("http://127.0.0.1:8070/ensembl").unwrap().as_str(),
             "http://127.0.0.1:8070/ensembl/"
         );
-        assert_eq!(base_url("ftp://ftp.ensembl.org/pub/").unwrap_err().code(), "invalid_base_url");
-        assert_eq!(base_url("not a url").unwrap_err().code(), "invalid_base_url");
+        assert_eq!(
+            base_url("ftp://ftp.ensembl.org/pub/").unwrap_err().code(),
+            "invalid_base_url"
+        );
+        assert_eq!(
+            base_url("not a url").unwrap_err().code(),
+            "invalid_base_url"
+        );
     }
 }

@@ -102,7 +102,8 @@ fn index_records<R: Read>(source: R) -> Result<Vec<fai::Record>, IndexError> {
             // noodles keeps its error type private: an I/O failure is the one with a source.
             Err(e) => {
                 return Err(
-                    match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<io::Error>()) {
+                    match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<io::Error>())
+                    {
                         Some(io) => IndexError::Io(io::Error::new(io.kind(), io.to_string())),
                         None => IndexError::Invalid(e.to_string()),
                     },
@@ -218,7 +219,13 @@ mod tests {
         gzip(&src, &text);
         let dst = dir.join("genome.fa.gz");
         let summary = recompress(&src, &dst).unwrap();
-        assert_eq!(summary, GenomeSummary { contigs: 2, bases: 12 + 4000 * 60 });
+        assert_eq!(
+            summary,
+            GenomeSummary {
+                contigs: 2,
+                bases: 12 + 4000 * 60
+            }
+        );
 
         let index = gzi::fs::read(with_suffix(&dst, ".gzi")).unwrap();
         assert!(!index.as_ref().is_empty(), "several blocks, so gzi entries");
@@ -248,7 +255,10 @@ mod tests {
     fn a_full_disk_while_writing_is_disk_full() {
         let dir = scratch("full");
         let src = dir.join("in.fa.gz");
-        gzip(&src, &[b">1\n".as_slice(), &b"ACGT".repeat(200_000), b"\n"].concat());
+        gzip(
+            &src,
+            &[b">1\n".as_slice(), &b"ACGT".repeat(200_000), b"\n"].concat(),
+        );
         let err = recompress(&src, Path::new("/dev/full")).unwrap_err();
         assert_eq!(err.code(), "disk_full", "{err}");
         std::fs::remove_dir_all(dir).unwrap();

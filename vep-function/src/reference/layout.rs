@@ -170,7 +170,9 @@ impl Release {
                     .find(|(a, _)| *a == assembly)
                     .map_or(81, |(_, n)| *n);
                 if number < first {
-                    return Err(invalid("Ensembl has GFF3 gene models from release 81 (GRCh38) or 82 (GRCh37)"));
+                    return Err(invalid(
+                        "Ensembl has GFF3 gene models from release 81 (GRCh38) or 82 (GRCh37)",
+                    ));
                 }
             }
             Source::Refseq => {

@@ -228,6 +228,9 @@ mod tests {
                 ("REFERENCE_TRANSCRIPTS", "128".to_string()),
             ]
         );
-        assert_eq!(describe(&info), "ensembl release 115 (GRCh38, 128 transcripts)");
+        assert_eq!(
+            describe(&info),
+            "ensembl release 115 (GRCh38, 128 transcripts)"
+        );
     }
 }

@@ -62,9 +62,8 @@ impl Progress {
     }
 
     pub fn finish(self) {
-        match &self.bar {
-            Some(bar) => bar.finish_and_clear(),
-            None => {}
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
         eprintln!(
             "{}: {} in {:.1} s",
@@ -110,13 +109,24 @@ mod tests {
 
     #[test]
     fn plain_line_shows_bytes_share_rate_and_eta() {
-        let line = format_line("genome", 512 * 1024 * 1024, Some(1024 * 1024 * 1024), 64.0 * 1024.0 * 1024.0);
-        assert!(line.starts_with("genome: 512.00 MiB of 1.00 GiB (50%), 64.00 MiB/s, ETA "), "{line}");
+        let line = format_line(
+            "genome",
+            512 * 1024 * 1024,
+            Some(1024 * 1024 * 1024),
+            64.0 * 1024.0 * 1024.0,
+        );
+        assert!(
+            line.starts_with("genome: 512.00 MiB of 1.00 GiB (50%), 64.00 MiB/s, ETA "),
+            "{line}"
+        );
         assert!(line.ends_with("8 seconds"), "{line}");
     }
 
     #[test]
     fn unknown_total_shows_bytes_and_rate_only() {
-        assert_eq!(format_line("gff3", 2048, None, 1024.0), "gff3: 2.00 KiB, 1.00 KiB/s");
+        assert_eq!(
+            format_line("gff3", 2048, None, 1024.0),
+            "gff3: 2.00 KiB, 1.00 KiB/s"
+        );
     }
 }
