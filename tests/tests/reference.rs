@@ -12,28 +12,105 @@ use e2e::bin_dir;
 use e2e::mirror::{tree, Fault, Mirror};
 use e2e::process::start_pipeline_with;
 use e2e::ws::Client;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-/// The mirror's files, built once per test binary.
+/// The mirror's files, built once per test binary (a fixed place in the target directory,
+/// replaced by each run, so runs leave nothing behind elsewhere).
 fn mirror_root() -> &'static Path {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
     ROOT.get_or_init(|| {
-        let root = std::env::temp_dir().join(format!("e2e-mirror-{}", std::process::id()));
+        let root = bin_dir().with_file_name("e2e-reference-mirror");
         tree::build(&root).expect("mirror tree");
         root
     })
 }
 
-async fn mirror() -> Mirror {
-    Mirror::serve(mirror_root(), 0).await.expect("mirror")
+/// One test's own mirror server (faults are per server) and target directory `parent/ref`.
+struct Case {
+    mirror: Mirror,
+    parent: PathBuf,
+    out: PathBuf,
 }
 
-/// A fresh parent directory for one test's reference.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("e2e-reference-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+impl Case {
+    async fn new(name: &str) -> Self {
+        let mirror = Mirror::serve(mirror_root(), 0).await.expect("mirror");
+        let parent =
+            std::env::temp_dir().join(format!("e2e-reference-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&parent);
+        std::fs::create_dir_all(&parent).expect("scratch dir");
+        let out = parent.join("ref");
+        Self {
+            mirror,
+            parent,
+            out,
+        }
+    }
+
+    /// `reference fetch` of the mirrored Ensembl release into `out`.
+    async fn ensembl(&self, extra: &[&str]) -> Output {
+        let base = self.mirror.url("ensembl/");
+        self.fetch("ensembl", &base, tree::ENSEMBL_RELEASE, extra)
+            .await
+    }
+
+    /// `reference fetch` of the mirrored RefSeq release into `out`.
+    async fn refseq(&self, extra: &[&str]) -> Output {
+        let base = self.mirror.url("ncbi/");
+        self.fetch("refseq", &base, tree::REFSEQ_RELEASE, extra)
+            .await
+    }
+
+    async fn fetch(&self, source: &str, base: &str, release: &str, extra: &[&str]) -> Output {
+        let out = self.out.to_string_lossy();
+        let mut args = vec![
+            "reference",
+            "fetch",
+            "--source",
+            source,
+            "--release",
+            release,
+            "--out",
+            &out,
+            "--base-url",
+            base,
+        ];
+        args.extend_from_slice(extra);
+        vep_function(&args).await
+    }
+
+    /// Nothing under `parent` is a loadable reference: no `out`, no index anywhere, and the
+    /// work directory says it is incomplete.
+    fn assert_no_usable_reference(&self) {
+        assert!(
+            !self.out.exists(),
+            "{} must not exist after a failure",
+            self.out.display()
+        );
+        let mut stack = vec![self.parent.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
+                let path = entry.path();
+                assert!(
+                    !path.ends_with("index.vepidx") && !path.ends_with("reference.json"),
+                    "{} left behind",
+                    path.display()
+                );
+                if path.is_dir() {
+                    stack.push(path);
+                }
+            }
+        }
+        let marker = std::fs::read_to_string(self.parent.join(".ref.partial/INCOMPLETE"))
+            .expect("INCOMPLETE marker");
+        assert!(marker.contains("fetch failed"), "{marker}");
+    }
+}
+
+impl Drop for Case {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.parent);
+    }
 }
 
 async fn vep_function(args: &[&str]) -> Output {
@@ -48,26 +125,12 @@ async fn vep_function(args: &[&str]) -> Output {
         .expect("vep-function ran")
 }
 
-async fn fetch(source: &str, base: &str, release: &str, out: &Path, extra: &[&str]) -> Output {
-    let out = out.to_string_lossy();
-    let mut args = vec![
-        "reference",
-        "fetch",
-        "--source",
-        source,
-        "--release",
-        release,
-        "--out",
-        &out,
-        "--base-url",
-        base,
-    ];
-    args.extend_from_slice(extra);
-    vep_function(&args).await
-}
-
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn assert_ok(output: &Output) {
+    assert!(output.status.success(), "{}", stderr(output));
 }
 
 fn assert_fails_with(output: &Output, code: &str) {
@@ -82,36 +145,6 @@ fn assert_fails_with(output: &Output, code: &str) {
     );
 }
 
-/// Nothing under `parent` is a loadable reference: no DIR, no index anywhere, and the work
-/// directory says it is incomplete.
-fn assert_no_usable_reference(parent: &Path, out: &Path) {
-    assert!(
-        !out.exists(),
-        "{} must not exist after a failure",
-        out.display()
-    );
-    let mut stack = vec![parent.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
-            let path = entry.path();
-            assert!(
-                !path.ends_with("index.vepidx") && !path.ends_with("reference.json"),
-                "{} left behind",
-                path.display()
-            );
-            if path.is_dir() {
-                stack.push(path);
-            }
-        }
-    }
-    let work = parent.join(format!(
-        ".{}.partial",
-        out.file_name().unwrap().to_string_lossy()
-    ));
-    let marker = std::fs::read_to_string(work.join("INCOMPLETE")).expect("INCOMPLETE marker");
-    assert!(marker.contains("fetch failed"), "{marker}");
-}
-
 fn refseq_fasta_path() -> String {
     format!("{}/{}", tree::refseq_dir(), tree::refseq_fasta_name())
 }
@@ -122,23 +155,17 @@ fn file_len(path: &str) -> u64 {
         .len()
 }
 
+fn manifest(dir: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join("reference.json")).expect("reference.json"))
+        .expect("manifest JSON")
+}
+
 #[tokio::test]
 async fn ensembl_reference_from_the_mirror_annotates_every_chromosome_through_the_gateway() {
-    let mirror = mirror().await;
-    let parent = scratch("ensembl");
-    let out = parent.join("GRCh38-ensembl-115");
-    let fetched = fetch(
-        "ensembl",
-        &mirror.url("ensembl/"),
-        tree::ENSEMBL_RELEASE,
-        &out,
-        &[],
-    )
-    .await;
-    assert!(fetched.status.success(), "{}", stderr(&fetched));
-
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(out.join("reference.json")).unwrap()).unwrap();
+    let case = Case::new("ensembl").await;
+    assert_ok(&case.ensembl(&[]).await);
+    let out = &case.out;
+    let manifest = manifest(out);
     assert_eq!(manifest["source"], "ensembl");
     assert_eq!(manifest["assembly"], "GRCh38");
     assert_eq!(manifest["release"], tree::ENSEMBL_RELEASE);
@@ -147,39 +174,31 @@ async fn ensembl_reference_from_the_mirror_annotates_every_chromosome_through_th
     for file in manifest["files"].as_array().unwrap() {
         assert_eq!(file["checksum"]["algorithm"], "bsd_sum", "{file}");
     }
-    for name in [
+    let built = [
         "genome.fa.gz",
         "genome.fa.gz.fai",
         "genome.fa.gz.gzi",
         "index.vepidx",
-    ] {
+    ];
+    for name in built {
         assert!(out.join(name).is_file(), "{name}");
     }
     assert!(
         out.join(tree::ensembl_gff3_name()).is_file(),
         "gene models kept as downloaded"
     );
-    assert!(!parent.join(".GRCh38-ensembl-115.partial").exists());
+    assert!(!case.parent.join(".ref.partial").exists());
 
     // A second run finds the release there and downloads nothing.
-    let before = mirror.requests().len();
-    let again = fetch(
-        "ensembl",
-        &mirror.url("ensembl/"),
-        tree::ENSEMBL_RELEASE,
-        &out,
-        &[],
-    )
-    .await;
-    assert!(again.status.success(), "{}", stderr(&again));
-    assert_eq!(mirror.requests().len(), before);
+    let before = case.mirror.requests().len();
+    assert_ok(&case.ensembl(&[]).await);
+    assert_eq!(case.mirror.requests().len(), before);
 
     // The directory moves whole: the index finds its genome relative to itself.
-    let moved = parent.join("moved");
-    std::fs::rename(&out, &moved).unwrap();
-
+    let moved = case.parent.join("moved");
+    std::fs::rename(out, &moved).unwrap();
     let env = vep_function(&["reference", "env", &moved.to_string_lossy()]).await;
-    assert!(env.status.success(), "{}", stderr(&env));
+    assert_ok(&env);
     let settings: Vec<(String, String)> = String::from_utf8_lossy(&env.stdout)
         .lines()
         .filter_map(|l| l.split_once('='))
@@ -193,11 +212,9 @@ async fn ensembl_reference_from_the_mirror_annotates_every_chromosome_through_th
     let (gateway, _function) = start_pipeline_with(&function_env, &gateway_env).await;
 
     let hello = first_frame(&gateway.ws_url()).await;
-    assert_eq!(
-        hello["reference"],
-        serde_json::json!({"assembly": "GRCh38", "source": "ensembl", "release": "115", "transcripts": 128}),
-        "{hello}"
-    );
+    let expected =
+        json!({"assembly": "GRCh38", "source": "ensembl", "release": "115", "transcripts": 128});
+    assert_eq!(hello["reference"], expected, "{hello}");
 
     let mut client = Client::connect(&gateway.ws_url()).await;
     // One known variant per mirrored chromosome (MRPL39 and BRCA1 missense), and one outside.
@@ -208,10 +225,13 @@ async fn ensembl_reference_from_the_mirror_annotates_every_chromosome_through_th
     ];
     let frames = client.analyze("every-chromosome", &variants).await;
     let results: Vec<&Value> = frames.iter().filter(|f| f["type"] == "result").collect();
-    let annotations: Vec<&Value> = results
-        .iter()
-        .flat_map(|r| r["annotations"].as_array().unwrap())
-        .collect();
+    let all = |field: &str| -> Vec<Value> {
+        results
+            .iter()
+            .flat_map(|r| r[field].as_array().cloned().unwrap_or_default())
+            .collect()
+    };
+    let annotations = all("annotations");
     for (chrom, gene) in [("21", "MRPL39"), ("17", "BRCA1")] {
         let hit = annotations
             .iter()
@@ -220,18 +240,12 @@ async fn ensembl_reference_from_the_mirror_annotates_every_chromosome_through_th
         assert_eq!(hit["most_severe_consequence"], "missense_variant", "{hit}");
         assert!(hit.to_string().contains(gene), "{gene} in {hit}");
     }
-    let errors: Vec<&Value> = results
-        .iter()
-        .flat_map(|r| r["errors"].as_array().unwrap())
-        .collect();
+    let errors = all("errors");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["code"], "unknown_contig");
     let message = errors[0]["message"].as_str().unwrap();
-    assert!(
-        message.contains("ensembl release 115 (GRCh38, 128 transcripts)"),
-        "{message}"
-    );
-    std::fs::remove_dir_all(parent).unwrap();
+    let loaded = "ensembl release 115 (GRCh38, 128 transcripts)";
+    assert!(message.contains(loaded), "{message}");
 }
 
 async fn first_frame(url: &str) -> Value {
@@ -247,20 +261,10 @@ async fn first_frame(url: &str) -> Value {
 
 #[tokio::test]
 async fn refseq_reference_is_checked_with_md5_and_annotates_through_the_cli() {
-    let mirror = mirror().await;
-    let parent = scratch("refseq");
-    let out = parent.join("refseq-110");
-    let fetched = fetch(
-        "refseq",
-        &mirror.url("ncbi/"),
-        tree::REFSEQ_RELEASE,
-        &out,
-        &[],
-    )
-    .await;
-    assert!(fetched.status.success(), "{}", stderr(&fetched));
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(out.join("reference.json")).unwrap()).unwrap();
+    use tokio::io::AsyncWriteExt;
+    let case = Case::new("refseq").await;
+    assert_ok(&case.refseq(&[]).await);
+    let manifest = manifest(&case.out);
     assert_eq!(manifest["source"], "refseq");
     for file in manifest["files"].as_array().unwrap() {
         assert_eq!(file["checksum"]["algorithm"], "md5", "{file}");
@@ -268,12 +272,11 @@ async fn refseq_reference_is_checked_with_md5_and_annotates_through_the_cli() {
 
     let mut child = tokio::process::Command::new(bin_dir().join("vep-function"))
         .args(["annotate", "--format", "json", "--index"])
-        .arg(out.join("index.vepidx"))
+        .arg(case.out.join("index.vepidx"))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    use tokio::io::AsyncWriteExt;
     let mut stdin = child.stdin.take().unwrap();
     stdin
         .write_all(b"NC_000021.9:g.25585733C>T\n")
@@ -286,206 +289,119 @@ async fn refseq_reference_is_checked_with_md5_and_annotates_through_the_cli() {
     // MRPL39's RefSeq transcript carries the missense change.
     assert!(text.contains("\"missense_variant\""), "{text}");
     assert!(text.contains("NM_"), "RefSeq transcripts: {text}");
-    std::fs::remove_dir_all(parent).unwrap();
 }
 
 #[tokio::test]
 async fn a_corrupted_download_is_a_checksum_mismatch_and_leaves_no_reference() {
-    let mirror = mirror().await;
+    let case = Case::new("corrupt").await;
     let gff3 = format!("{}/{}", tree::ensembl_gff3_dir(), tree::ensembl_gff3_name());
-    mirror.set_fault(&gff3, Fault::Corrupt { at: 1000 });
-    let parent = scratch("corrupt");
-    let out = parent.join("ref");
-    let fetched = fetch(
-        "ensembl",
-        &mirror.url("ensembl/"),
-        tree::ENSEMBL_RELEASE,
-        &out,
-        &[],
-    )
-    .await;
+    case.mirror.set_fault(&gff3, Fault::Corrupt { at: 1000 });
+    let fetched = case.ensembl(&[]).await;
     assert_fails_with(&fetched, "checksum_mismatch");
     assert!(stderr(&fetched).contains(&tree::ensembl_gff3_name()));
-    assert_no_usable_reference(&parent, &out);
+    case.assert_no_usable_reference();
     // The bad file is not kept for resuming: the next run fetches it whole and succeeds.
-    mirror.clear_faults();
-    let again = fetch(
-        "ensembl",
-        &mirror.url("ensembl/"),
-        tree::ENSEMBL_RELEASE,
-        &out,
-        &[],
-    )
-    .await;
-    assert!(again.status.success(), "{}", stderr(&again));
-    let gff3_requests = mirror.requests_for(&gff3);
-    assert_eq!(
-        gff3_requests.last().unwrap().range,
-        None,
-        "{gff3_requests:?}"
-    );
-    std::fs::remove_dir_all(parent).unwrap();
+    case.mirror.clear_faults();
+    assert_ok(&case.ensembl(&[]).await);
+    let last = case.mirror.requests_for(&gff3).pop().unwrap();
+    assert_eq!(last.range, None);
 }
 
 #[tokio::test]
 async fn a_download_cut_midway_is_resumed_with_a_range_request() {
-    let mirror = mirror().await;
+    let case = Case::new("cut").await;
     let fasta = refseq_fasta_path();
     let cut = file_len(&fasta) / 2;
-    mirror.set_fault(
-        &fasta,
-        Fault::CutAfter {
-            bytes: cut,
-            times: 1,
-        },
-    );
-    let parent = scratch("cut");
-    let out = parent.join("ref");
-    let fetched = fetch(
-        "refseq",
-        &mirror.url("ncbi/"),
-        tree::REFSEQ_RELEASE,
-        &out,
-        &[],
-    )
-    .await;
-    assert!(fetched.status.success(), "{}", stderr(&fetched));
-    let requests = mirror.requests_for(&fasta);
+    let fault = Fault::CutAfter {
+        bytes: cut,
+        times: 1,
+    };
+    case.mirror.set_fault(&fasta, fault);
+    let fetched = case.refseq(&[]).await;
+    assert_ok(&fetched);
+    let requests = case.mirror.requests_for(&fasta);
     assert_eq!(requests.len(), 2, "{requests:?}");
-    assert_eq!(
-        requests[1].range.as_deref(),
-        Some(format!("bytes={cut}-").as_str())
-    );
+    assert_eq!(requests[1].range, Some(format!("bytes={cut}-")));
     assert!(
         stderr(&fetched).contains("[truncated]"),
         "{}",
         stderr(&fetched)
     );
-    assert!(out.join("index.vepidx").is_file());
-    std::fs::remove_dir_all(parent).unwrap();
+    assert!(case.out.join("index.vepidx").is_file());
 }
 
 #[tokio::test]
 async fn an_interrupted_run_resumes_from_its_part_file_on_the_next_run() {
-    let mirror = mirror().await;
+    let case = Case::new("resume").await;
     let fasta = refseq_fasta_path();
     let cut = file_len(&fasta) / 3;
-    mirror.set_fault(
-        &fasta,
-        Fault::CutAfter {
-            bytes: cut,
-            times: usize::MAX,
-        },
-    );
-    let parent = scratch("resume");
-    let out = parent.join("ref");
+    let fault = Fault::CutAfter {
+        bytes: cut,
+        times: usize::MAX,
+    };
+    case.mirror.set_fault(&fasta, fault);
     let once = ["--attempts", "1"];
-    let failed = fetch(
-        "refseq",
-        &mirror.url("ncbi/"),
-        tree::REFSEQ_RELEASE,
-        &out,
-        &once,
-    )
-    .await;
-    assert_fails_with(&failed, "truncated");
-    assert_no_usable_reference(&parent, &out);
-    let part = parent
+    assert_fails_with(&case.refseq(&once).await, "truncated");
+    case.assert_no_usable_reference();
+    let part = case
+        .parent
         .join(".ref.partial/downloads")
         .join(format!("{}.part", tree::refseq_fasta_name()));
     assert_eq!(std::fs::metadata(&part).unwrap().len(), cut);
 
-    mirror.clear_faults();
-    let resumed = fetch(
-        "refseq",
-        &mirror.url("ncbi/"),
-        tree::REFSEQ_RELEASE,
-        &out,
-        &once,
-    )
-    .await;
-    assert!(resumed.status.success(), "{}", stderr(&resumed));
-    let last = mirror.requests_for(&fasta).pop().unwrap();
+    case.mirror.clear_faults();
+    assert_ok(&case.refseq(&once).await);
+    let last = case.mirror.requests_for(&fasta).pop().unwrap();
     assert_eq!(last.range, Some(format!("bytes={cut}-")));
-    assert!(out.join("index.vepidx").is_file());
-    std::fs::remove_dir_all(parent).unwrap();
+    assert!(case.out.join("index.vepidx").is_file());
 }
 
 #[tokio::test]
 async fn a_server_that_ignores_range_is_read_again_from_the_start() {
-    let mirror = mirror().await;
+    let case = Case::new("ignore-range").await;
     let fasta = refseq_fasta_path();
-    mirror.set_fault(
-        &fasta,
-        Fault::CutAfter {
-            bytes: 4096,
-            times: 1,
-        },
-    );
-    let parent = scratch("ignore-range");
-    let out = parent.join("ref");
+    let fault = Fault::CutAfter {
+        bytes: 4096,
+        times: 1,
+    };
+    case.mirror.set_fault(&fasta, fault);
     let once = ["--attempts", "1"];
-    let failed = fetch(
-        "refseq",
-        &mirror.url("ncbi/"),
-        tree::REFSEQ_RELEASE,
-        &out,
-        &once,
-    )
-    .await;
-    assert_fails_with(&failed, "truncated");
+    assert_fails_with(&case.refseq(&once).await, "truncated");
 
-    mirror.set_fault(&fasta, Fault::IgnoreRange);
-    let again = fetch(
-        "refseq",
-        &mirror.url("ncbi/"),
-        tree::REFSEQ_RELEASE,
-        &out,
-        &once,
-    )
-    .await;
-    assert!(again.status.success(), "{}", stderr(&again));
+    case.mirror.set_fault(&fasta, Fault::IgnoreRange);
+    let again = case.refseq(&once).await;
+    assert_ok(&again);
     assert!(
         stderr(&again).contains("ignored the range request"),
         "{}",
         stderr(&again)
     );
-    std::fs::remove_dir_all(parent).unwrap();
 }
 
 #[tokio::test]
 async fn a_release_the_mirror_does_not_have_is_not_found() {
-    let mirror = mirror().await;
-    let parent = scratch("missing");
-    let out = parent.join("ref");
-    let fetched = fetch("ensembl", &mirror.url("ensembl/"), "114", &out, &[]).await;
+    let case = Case::new("missing").await;
+    let base = case.mirror.url("ensembl/");
+    let fetched = case.fetch("ensembl", &base, "114", &[]).await;
     assert_fails_with(&fetched, "not_found");
     assert!(
         stderr(&fetched).contains("release-114/"),
         "{}",
         stderr(&fetched)
     );
-    assert_no_usable_reference(&parent, &out);
-    std::fs::remove_dir_all(parent).unwrap();
+    case.assert_no_usable_reference();
 }
 
 #[tokio::test]
 async fn a_stalled_server_is_a_typed_error_after_the_stall_timeout() {
-    let mirror = mirror().await;
+    let case = Case::new("stalled").await;
     let fasta = refseq_fasta_path();
-    mirror.set_fault(&fasta, Fault::StallAfter { bytes: 1000 });
-    let parent = scratch("stalled");
-    let out = parent.join("ref");
+    case.mirror
+        .set_fault(&fasta, Fault::StallAfter { bytes: 1000 });
     let started = Instant::now();
-    let args = ["--stall-timeout-secs", "1", "--attempts", "2"];
-    let fetched = fetch(
-        "refseq",
-        &mirror.url("ncbi/"),
-        tree::REFSEQ_RELEASE,
-        &out,
-        &args,
-    )
-    .await;
+    let fetched = case
+        .refseq(&["--stall-timeout-secs", "1", "--attempts", "2"])
+        .await;
     assert_fails_with(&fetched, "stalled");
     // Two attempts of 1 s each plus the pause between them: well under the test's timeout.
     assert!(
@@ -493,91 +409,44 @@ async fn a_stalled_server_is_a_typed_error_after_the_stall_timeout() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(mirror.requests_for(&fasta).len(), 2);
-    assert_no_usable_reference(&parent, &out);
-    std::fs::remove_dir_all(parent).unwrap();
+    assert_eq!(case.mirror.requests_for(&fasta).len(), 2);
+    case.assert_no_usable_reference();
 }
 
 #[tokio::test]
 async fn a_slow_but_steady_server_is_waited_for() {
-    let mirror = mirror().await;
+    let case = Case::new("slow").await;
     let gff3 = format!("{}/{}", tree::refseq_dir(), tree::refseq_gff3_name());
-    mirror.set_fault(
-        &gff3,
-        Fault::Trickle {
-            chunk: 2048,
-            pause: Duration::from_millis(40),
-        },
-    );
-    let parent = scratch("slow");
-    let out = parent.join("ref");
-    let args = ["--stall-timeout-secs", "1"];
-    let fetched = fetch(
-        "refseq",
-        &mirror.url("ncbi/"),
-        tree::REFSEQ_RELEASE,
-        &out,
-        &args,
-    )
-    .await;
-    assert!(fetched.status.success(), "{}", stderr(&fetched));
-    assert_eq!(mirror.requests_for(&gff3).len(), 1, "no retry needed");
-    std::fs::remove_dir_all(parent).unwrap();
+    let pause = Duration::from_millis(40);
+    case.mirror
+        .set_fault(&gff3, Fault::Trickle { chunk: 2048, pause });
+    assert_ok(&case.refseq(&["--stall-timeout-secs", "1"]).await);
+    assert_eq!(case.mirror.requests_for(&gff3).len(), 1, "no retry needed");
 }
 
 #[tokio::test]
 async fn a_full_disk_is_disk_full() {
-    let mirror = mirror().await;
-    let parent = scratch("full");
-    let out = parent.join("ref");
+    let case = Case::new("full").await;
     // The download's .part file is /dev/full: every write fails with ENOSPC.
-    let downloads = parent.join(".ref.partial/downloads");
+    let downloads = case.parent.join(".ref.partial/downloads");
     std::fs::create_dir_all(&downloads).unwrap();
     let part = downloads.join(format!("{}.part", tree::refseq_gff3_name()));
     std::os::unix::fs::symlink("/dev/full", &part).unwrap();
-    let fetched = fetch(
-        "refseq",
-        &mirror.url("ncbi/"),
-        tree::REFSEQ_RELEASE,
-        &out,
-        &[],
-    )
-    .await;
-    assert_fails_with(&fetched, "disk_full");
-    assert_no_usable_reference(&parent, &out);
-    std::fs::remove_dir_all(parent).unwrap();
+    assert_fails_with(&case.refseq(&[]).await, "disk_full");
+    case.assert_no_usable_reference();
 }
 
 #[tokio::test]
 async fn another_reference_in_the_target_is_kept_unless_forced() {
-    let mirror = mirror().await;
-    let parent = scratch("exists");
-    let out = parent.join("ref");
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("notes.txt"), "mine").unwrap();
-    let fetched = fetch(
-        "refseq",
-        &mirror.url("ncbi/"),
-        tree::REFSEQ_RELEASE,
-        &out,
-        &[],
-    )
-    .await;
-    assert_fails_with(&fetched, "exists");
+    let case = Case::new("exists").await;
+    std::fs::create_dir_all(&case.out).unwrap();
+    std::fs::write(case.out.join("notes.txt"), "mine").unwrap();
+    assert_fails_with(&case.refseq(&[]).await, "exists");
     assert_eq!(
-        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        std::fs::read_to_string(case.out.join("notes.txt")).unwrap(),
         "mine"
     );
-    let forced = fetch(
-        "refseq",
-        &mirror.url("ncbi/"),
-        tree::REFSEQ_RELEASE,
-        &out,
-        &["--force"],
-    )
-    .await;
-    assert!(forced.status.success(), "{}", stderr(&forced));
-    assert!(!out.join("notes.txt").exists());
-    assert!(out.join("index.vepidx").is_file());
-    std::fs::remove_dir_all(parent).unwrap();
+    assert_ok(&case.refseq(&["--force"]).await);
+    assert!(!case.out.join("notes.txt").exists());
+    assert!(case.out.join("index.vepidx").is_file());
 }

@@ -153,9 +153,16 @@ impl Downloader {
         let mut response = self.send(url, have).await?;
         let body = match check_status(url, response.status(), have > 0)? {
             Body::Complete => return Ok(have),
-            Body::Rest if range_start(&response) == Some(have) => Body::Rest,
-            // A 206 for other bytes than asked: start over rather than splice.
-            Body::Rest | Body::Whole => Body::Whole,
+            Body::Rest if range_start(&response) != Some(have) => {
+                // Other bytes than asked for: never splice them; the next attempt starts over.
+                open(part, false)?;
+                return Err(FetchError::Truncated {
+                    url: url.to_string(),
+                    received: 0,
+                    expected: format!("bytes from {have} (the server sent another range)"),
+                });
+            }
+            body => body,
         };
         let length = response
             .headers()
