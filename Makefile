@@ -12,7 +12,7 @@ GATEWAY_PORT ?= 8080
 EVENTS_PORT ?= 8081
 FUNCTION_PORT ?= 8090
 
-.PHONY: all build build-release run test test-unit test-e2e test-manifests test-browser test-setup images lint fmt clippy bench fuzz chaos clean
+.PHONY: all build build-release run reference mirror test test-unit test-e2e test-manifests test-browser test-setup images lint fmt clippy bench fuzz chaos clean
 
 all: build
 
@@ -25,9 +25,29 @@ build-release:
 	$(CARGO) build --release $(FUNCTION) --bins
 
 ## Start vep-function and the gateway wired directly over HTTP CloudEvents (no cluster).
+## REFERENCE=DIR serves a reference made by `make reference` (default: the bundled regions).
 run: build-release
 	GATEWAY_PORT=$(GATEWAY_PORT) EVENTS_PORT=$(EVENTS_PORT) FUNCTION_PORT=$(FUNCTION_PORT) \
-		scripts/run-local.sh "$(CARGO_TARGET_DIR)/release"
+		REFERENCE="$(REFERENCE)" scripts/run-local.sh "$(CARGO_TARGET_DIR)/release"
+
+## Whole genome: download a release (checked against its published checksums, resumable),
+## re-compress the genome to BGZF and build the index, into REFERENCE (default
+## reference/ASSEMBLY-SOURCE-RELEASE). BASE_URL: a mirror (e.g. the one `make mirror` serves).
+SOURCE ?= ensembl
+ASSEMBLY ?= GRCh38
+RELEASE ?= $(if $(filter refseq,$(SOURCE)),110,115)
+REFERENCE_OUT = $(or $(REFERENCE),$(CURDIR)/reference/$(ASSEMBLY)-$(SOURCE)-$(RELEASE))
+reference:
+	$(CARGO) build --release $(FUNCTION) --bins
+	"$(CARGO_TARGET_DIR)/release/vep-function" reference fetch --source $(SOURCE) \
+		--assembly $(ASSEMBLY) --release $(RELEASE) --out "$(REFERENCE_OUT)" \
+		$(if $(BASE_URL),--base-url "$(BASE_URL)")
+
+## The bundled regions laid out like the Ensembl and NCBI download trees, served on loopback
+## (offline `make reference BASE_URL=http://127.0.0.1:$(MIRROR_PORT)/ensembl/`).
+MIRROR_PORT ?= 8070
+mirror:
+	$(CARGO) run -p e2e --bin mirror -- --port $(MIRROR_PORT) --dir "$(CARGO_TARGET_DIR)/mirror"
 
 ## Every test: unit tests of both crates, then the cross-process tests against the real binaries.
 test: build test-unit test-e2e test-manifests test-browser

@@ -1,12 +1,29 @@
 #!/usr/bin/env bash
 # Starts vep-function and the gateway wired as in the cluster, minus Kafka:
 # gateway BROKER_URL -> function; function K_SINK -> gateway's internal events port.
+# REFERENCE=DIR serves a reference directory (`make reference`); without it the function
+# serves VEP_INDEX if set (a reference directory or an index file), else the bundled regions.
+# The gateway is told which reference that is (REFERENCE_* from `vep-function reference env`).
 # Ctrl-C stops both.
 set -euo pipefail
 bin="${1:?usage: run-local.sh BIN_DIR}"
 gateway_port="${GATEWAY_PORT:-8080}"
 events_port="${EVENTS_PORT:-8081}"
 function_port="${FUNCTION_PORT:-8090}"
+
+index="${REFERENCE:-${VEP_INDEX:-}}"
+settings=""
+if [[ -n "$index" ]]; then
+  if [[ -d "$index" ]]; then
+    index="$(cd "$index" && pwd)"
+    settings="$("$bin/vep-function" reference env "$index")"
+  elif [[ ! -f "$index" ]]; then
+    echo "run-local.sh: reference $index does not exist (make reference creates one)" >&2
+    exit 1
+  fi
+else
+  settings="$("$bin/vep-function" reference env)"
+fi
 
 pids=()
 stop() {
@@ -18,7 +35,8 @@ trap stop INT TERM EXIT
 
 wait_ready() {
   local url=$1 name=$2
-  for _ in $(seq 1 300); do
+  # A whole-genome index takes longer to load than the bundled regions.
+  for _ in $(seq 1 600); do
     if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
     sleep 0.1
   done
@@ -26,19 +44,28 @@ wait_ready() {
   exit 1
 }
 
-PORT="$function_port" K_SINK="http://127.0.0.1:${events_port}/" \
+PORT="$function_port" K_SINK="http://127.0.0.1:${events_port}/" VEP_INDEX="$index" \
   "$bin/vep-function" serve &
 pids+=($!)
 wait_ready "http://127.0.0.1:${function_port}/health/readiness" vep-function
 
-PORT="$gateway_port" EVENTS_PORT="$events_port" \
-  BROKER_URL="http://127.0.0.1:${function_port}/" \
-  "$bin/gateway" &
+# The REFERENCE_* lines are shell-quoted by `reference env`; they go to the gateway only.
+(
+  if [[ -n "$settings" ]]; then eval "$(sed 's/^/export /' <<<"$settings")"; fi
+  PORT="$gateway_port" EVENTS_PORT="$events_port" \
+    BROKER_URL="http://127.0.0.1:${function_port}/" \
+    exec "$bin/gateway"
+) &
 pids+=($!)
 wait_ready "http://127.0.0.1:${gateway_port}/q/health/ready" gateway
 
 echo
 echo "  Variant annotation is running: http://127.0.0.1:${gateway_port}/"
+if [[ -n "$index" ]]; then
+  echo "  Reference: $index"
+else
+  echo "  Reference: the bundled regions (whole genome: make reference, then make run REFERENCE=DIR)"
+fi
 echo "  (WebSocket at ws://127.0.0.1:${gateway_port}/ws; Ctrl-C stops both processes)"
 echo
 wait -n "${pids[@]}"

@@ -123,6 +123,7 @@ impl Gateway {
                 chunk_size: config.chunk_size,
                 ce_source: config.ce_source.clone(),
                 shutdown: shutdown_rx,
+                reference: config.reference.clone(),
             },
             allowed_origins: config.allowed_origins.clone(),
             ready: ready.clone(),

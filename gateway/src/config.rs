@@ -39,6 +39,13 @@ pub const RESULTS_DIR: &str = "RESULTS_DIR";
 pub const MAX_UPLOAD_BYTES: &str = "MAX_UPLOAD_BYTES";
 pub const MAX_UPLOAD_VARIANTS: &str = "MAX_UPLOAD_VARIANTS";
 pub const UPLOAD_CHUNK_SIZE: &str = "UPLOAD_CHUNK_SIZE";
+/// The reference the function serves (run-local.sh sets them from `reference.json`; in the
+/// cluster, a ConfigMap shared with the fetch Job): shown in the `session` frame.
+pub const REFERENCE_ASSEMBLY: &str = "REFERENCE_ASSEMBLY";
+pub const REFERENCE_SOURCE: &str = "REFERENCE_SOURCE";
+pub const REFERENCE_RELEASE: &str = "REFERENCE_RELEASE";
+pub const REFERENCE_TRANSCRIPTS: &str = "REFERENCE_TRANSCRIPTS";
+pub const REFERENCE_REGIONS: &str = "REFERENCE_REGIONS";
 
 /// Delivery budget of the eventing wiring (1117.7 s: every hop using all its retries) plus
 /// margin; tests/manifests/test_delivery.py recomputes the budget from the manifests.
@@ -127,6 +134,8 @@ pub struct Config {
     /// Variants per event for uploads: a few hundred, so function instances share a large
     /// file and each event (and its annotated reply) stays small.
     pub upload_chunk_size: usize,
+    /// `None` unless `REFERENCE_ASSEMBLY` is set.
+    pub reference: Option<crate::protocol::Reference>,
 }
 
 impl Config {
@@ -198,6 +207,7 @@ impl Config {
             max_upload_bytes: positive(src, MAX_UPLOAD_BYTES, 1 << 30)?,
             max_upload_variants: positive(src, MAX_UPLOAD_VARIANTS, 1_000_000)?,
             upload_chunk_size: positive(src, UPLOAD_CHUNK_SIZE, 250)?,
+            reference: reference(src)?,
             trusted_identity_header: match value(src, TRUSTED_IDENTITY_HEADER) {
                 None => None,
                 Some(h) => Some(
@@ -208,6 +218,25 @@ impl Config {
             },
         })
     }
+}
+
+fn reference(src: &impl Source) -> Result<Option<crate::protocol::Reference>, ConfigError> {
+    let Some(assembly) = value(src, REFERENCE_ASSEMBLY) else {
+        return Ok(None);
+    };
+    let transcripts = match value(src, REFERENCE_TRANSCRIPTS) {
+        None => None,
+        Some(v) => Some(v.parse().map_err(|e: std::num::ParseIntError| {
+            invalid(REFERENCE_TRANSCRIPTS, &v, e.to_string())
+        })?),
+    };
+    Ok(Some(crate::protocol::Reference {
+        assembly,
+        source: value(src, REFERENCE_SOURCE).unwrap_or_else(|| "custom".to_owned()),
+        release: value(src, REFERENCE_RELEASE),
+        transcripts,
+        regions: value(src, REFERENCE_REGIONS),
+    }))
 }
 
 /// A set but blank variable counts as unset: manifests often template empty strings.
@@ -305,6 +334,34 @@ mod tests {
         ]))
         .expect("valid");
         assert_eq!(ok.redis_url.as_deref(), Some("redis://127.0.0.1:6379/"));
+    }
+
+    #[test]
+    fn reference_settings_are_read_when_the_assembly_is_named() {
+        let c = Config::from_source(&env(&[(BROKER_URL, "http://b/")])).expect("valid");
+        assert_eq!(c.reference, None);
+        let c = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (REFERENCE_ASSEMBLY, "GRCh38"),
+            (REFERENCE_SOURCE, "ensembl"),
+            (REFERENCE_RELEASE, "115"),
+            (REFERENCE_TRANSCRIPTS, "252913"),
+        ]))
+        .expect("valid");
+        let reference = c.reference.expect("reference");
+        assert_eq!(reference.release.as_deref(), Some("115"));
+        assert_eq!(reference.transcripts, Some(252_913));
+        let err = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (REFERENCE_ASSEMBLY, "GRCh38"),
+            (REFERENCE_TRANSCRIPTS, "many"),
+        ]))
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("REFERENCE_TRANSCRIPTS=\"many\""),
+            "{err}"
+        );
     }
 
     #[test]

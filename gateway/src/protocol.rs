@@ -36,6 +36,22 @@ pub struct VariantError {
     pub message: String,
 }
 
+/// The reference the annotator serves, as configured (`REFERENCE_*`), shown by the page next
+/// to the connection status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    pub assembly: String,
+    /// `ensembl`, `refseq`, `bundled` or `custom`.
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcripts: Option<u64>,
+    /// What a partial reference covers (the bundled regions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
@@ -44,6 +60,10 @@ pub enum ServerMessage {
         protocol: u32,
         max_variants: usize,
         max_frame_bytes: usize,
+        /// Absent when the gateway is not told which reference the function has loaded.
+        /// Boxed: the other messages stay small.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reference: Option<Box<Reference>>,
     },
     Accepted {
         request_id: String,
@@ -137,6 +157,32 @@ mod tests {
             json!({"type":"result","analysis_id":"a1","chunk_index":0,
                    "annotations":[{"input":"x"}],"errors":[]})
         );
+    }
+
+    #[test]
+    fn session_names_the_configured_reference_and_omits_it_when_unknown() {
+        let reference = Reference {
+            assembly: "GRCh38".into(),
+            source: "ensembl".into(),
+            release: Some("115".into()),
+            transcripts: Some(252_913),
+            regions: None,
+        };
+        let hello = |reference| ServerMessage::Session {
+            session_id: "s".into(),
+            protocol: PROTOCOL_VERSION,
+            max_variants: 1000,
+            max_frame_bytes: 1024,
+            reference,
+        };
+        let v: Value =
+            serde_json::from_str(&hello(Some(Box::new(reference))).to_json()).expect("json");
+        assert_eq!(
+            v["reference"],
+            json!({"assembly":"GRCh38","source":"ensembl","release":"115","transcripts":252913})
+        );
+        let v: Value = serde_json::from_str(&hello(None).to_json()).expect("json");
+        assert!(v.get("reference").is_none(), "{v}");
     }
 
     #[test]

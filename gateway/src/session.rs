@@ -83,6 +83,8 @@ pub struct SessionContext {
     pub chunk_size: usize,
     pub ce_source: String,
     pub shutdown: watch::Receiver<bool>,
+    /// Named in every `session` frame (from `REFERENCE_*`).
+    pub reference: Option<protocol::Reference>,
 }
 
 impl SessionContext {
@@ -223,6 +225,7 @@ async fn greet(ctx: &SessionContext, conn: &Conn, out: &mut Writer) -> Close {
         protocol: protocol::PROTOCOL_VERSION,
         max_variants: ctx.limits.max_variants,
         max_frame_bytes: ctx.limits.max_frame_bytes,
+        reference: ctx.reference.clone().map(Box::new),
     };
     out.send(&hello).await.err().and_then(on_send_error)
 }

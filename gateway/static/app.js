@@ -10,6 +10,7 @@ import { ResultsTable } from "./table.js";
 import { DetailPanel } from "./detail.js";
 import { toJson, toTsv, toVcf, download } from "./export.js";
 import { uploadVcf, resultLinks } from "./upload.js";
+import { referenceLabel } from "./reference.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -21,6 +22,7 @@ const fileInfoEl = $("file-info");
 const connectionEl = $("connection");
 const connectionTextEl = $("connection-text");
 const retryEl = $("retry-now");
+const referenceEl = $("reference");
 const noticeEl = $("notices");
 const exportInfoEl = $("export-info");
 
@@ -72,6 +74,11 @@ function onState(state, detailInfo) {
   connectionEl.dataset.state = state;
   connectionTextEl.textContent = (STATE_LABEL[state] || (() => state))(detailInfo);
   retryEl.hidden = !(state === "reconnecting" && detailInfo.delayMs !== undefined);
+  if (state === "connected" || state === "resumed") {
+    const label = referenceLabel(connection.limits.reference);
+    referenceEl.textContent = label ? `Reference: ${label}` : "";
+    referenceEl.hidden = !label;
+  }
   updateSubmit();
 }
 

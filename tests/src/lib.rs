@@ -1,9 +1,11 @@
 //! Harness for cross-process tests: starts the real `gateway` and `vep-function` binaries on
 //! free loopback ports, a WebSocket client, and a small HTTP recorder that stands in for a
-//! Knative sink or broker (it records real CloudEvents and answers with a chosen status).
+//! Knative sink or broker (it records real CloudEvents and answers with a chosen status), and a
+//! mirror of the Ensembl/NCBI download trees serving the bundled regions.
 
 pub mod cluster;
 pub mod ledger;
+pub mod mirror;
 pub mod observer;
 pub mod process;
 pub mod proxy;

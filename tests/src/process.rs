@@ -184,11 +184,20 @@ async fn try_start_gateway(
 
 /// The local wiring of `make run`: gateway -> function -> gateway's events port.
 pub async fn start_pipeline() -> (Gateway, Service) {
+    start_pipeline_with(&[], &[]).await
+}
+
+/// [`start_pipeline`] with extra settings for the function and for the gateway.
+pub async fn start_pipeline_with(
+    function_env: &[(&str, String)],
+    gateway_env: &[(&str, String)],
+) -> (Gateway, Service) {
     let mut last = String::new();
     for _ in 0..START_ATTEMPTS {
         let events_port = free_port();
-        let function = start_function(Some(&format!("http://127.0.0.1:{events_port}/")), &[]).await;
-        match try_start_gateway(free_port(), events_port, &function.url("/"), &[]).await {
+        let sink = format!("http://127.0.0.1:{events_port}/");
+        let function = start_function(Some(&sink), function_env).await;
+        match try_start_gateway(free_port(), events_port, &function.url("/"), gateway_env).await {
             Ok(gateway) => return (gateway, function),
             Err(e) => last = e,
         }

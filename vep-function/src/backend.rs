@@ -4,7 +4,7 @@ pub mod ensembl;
 mod local;
 
 pub use ensembl::EnsemblAnnotator;
-pub use local::LocalAnnotator;
+pub use local::{bundled_reference, LocalAnnotator, BUNDLED_REGIONS};
 
 use std::sync::Arc;
 

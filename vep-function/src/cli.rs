@@ -3,3 +3,4 @@
 pub mod annotate;
 pub mod format;
 pub mod index;
+pub mod reference;

@@ -127,7 +127,8 @@ pub enum EngineData {
         gff: Vec<PathBuf>,
         fasta: Vec<PathBuf>,
     },
-    /// A prebuilt index (`vep-function index`).
+    /// A reference directory (`vep-function reference fetch`) or a prebuilt index file
+    /// (`vep-function index`).
     Index(PathBuf),
 }
 

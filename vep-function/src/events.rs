@@ -67,6 +67,24 @@ pub struct AnnotatorInfo {
     pub assembly: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gene_models: Option<String>,
+    /// The reference the built-in engine has loaded (absent for the Ensembl REST backend).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ReferenceInfo>,
+}
+
+/// Which reference is loaded: what the page shows next to the connection status, and what
+/// an error about a variant outside it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceInfo {
+    pub assembly: String,
+    /// `ensembl`, `refseq`, `bundled` (the regions shipped with the function) or `custom`.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    pub transcripts: u64,
+    /// What the reference covers when it is not a whole genome (`21:24.99-26.00 Mb, ...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<String>,
 }
 
 /// Data of a `variants.annotated` event.

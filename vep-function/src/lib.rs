@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod events;
 pub mod http;
+pub mod reference;
 pub mod scoring;
 pub mod sequence;
 pub mod service;

@@ -32,6 +32,8 @@ enum Command {
     Annotate(vep::cli::annotate::AnnotateArgs),
     /// Build a compact index of gene models for fast start-up.
     Index(vep::cli::index::IndexArgs),
+    /// Whole-genome references: fetch a release, print its settings.
+    Reference(vep::cli::reference::ReferenceArgs),
 }
 
 fn init_tracing(format: LogFormat) {
@@ -51,6 +53,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve => serve(),
         Command::Annotate(args) => vep::cli::annotate::run(args),
         Command::Index(args) => vep::cli::index::run(args),
+        Command::Reference(args) => vep::cli::reference::run(args),
     }
 }
 
@@ -63,9 +66,11 @@ fn serve() -> anyhow::Result<()> {
 
     let started = Instant::now();
     let annotator = vep::backend::build(&config)?;
+    let info = annotator.info();
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
-        backend = %annotator.info().backend,
+        backend = %info.backend,
+        reference = %info.reference.as_ref().map(vep::reference::manifest::describe).unwrap_or_default(),
         "annotator ready"
     );
     let sink = config

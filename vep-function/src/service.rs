@@ -170,6 +170,7 @@ mod tests {
                 version: "test".into(),
                 assembly: None,
                 gene_models: None,
+                reference: None,
             }
         }
         fn annotate(&self, input: &str) -> VariantOutcome {

@@ -71,6 +71,7 @@ fn ensembl_chunk() -> Annotated {
             version: "recorded".into(),
             assembly: None,
             gene_models: None,
+            reference: None,
         },
     }
 }

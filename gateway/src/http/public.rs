@@ -25,6 +25,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("dom.js", JS, include_str!("../../static/dom.js")),
     ("export.js", JS, include_str!("../../static/export.js")),
     ("input.js", JS, include_str!("../../static/input.js")),
+    (
+        "reference.js",
+        JS,
+        include_str!("../../static/reference.js"),
+    ),
     ("results.js", JS, include_str!("../../static/results.js")),
     (
         "predictions.js",

@@ -34,7 +34,7 @@ export function freePort() {
   });
 }
 
-async function waitReady(url, child, name, timeoutMs = 30000) {
+export async function waitReady(url, child, name, timeoutMs = 30000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
@@ -49,7 +49,7 @@ async function waitReady(url, child, name, timeoutMs = 30000) {
   throw new Error(`${name} not ready at ${url} after ${timeoutMs} ms`);
 }
 
-function launch(name, args, env, logName) {
+export function launch(name, args, env, logName) {
   const binary = join(BIN_DIR, name);
   if (!existsSync(binary)) throw new Error(`${binary} is not built; run make build first`);
   mkdirSync(join(ARTIFACTS, "logs"), { recursive: true });
@@ -65,7 +65,7 @@ function launch(name, args, env, logName) {
   return child;
 }
 
-async function stop(child, signal) {
+export async function stop(child, signal) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
   child.kill(signal);
@@ -74,10 +74,11 @@ async function stop(child, signal) {
 
 /**
  * Starts vep-function and a gateway; `logName` names their log files under ARTIFACTS/logs.
- * `functionEnv` adds settings to the function's environment (e.g. SCORING_MODELS).
+ * `functionEnv` adds settings to the function's environment (e.g. SCORING_MODELS),
+ * `gatewayEnv` to the gateway's (e.g. REFERENCE_*).
  * `tapEvents`: the function's events pass through a recorder; `system.events` holds them.
  */
-export async function startSystem(logName, { functionEnv = {}, tapEvents = false } = {}) {
+export async function startSystem(logName, { functionEnv = {}, gatewayEnv = {}, tapEvents = false } = {}) {
   const functionPort = await freePort();
   const gatewayPort = await freePort();
   const eventsPort = await freePort();
@@ -100,6 +101,7 @@ export async function startSystem(logName, { functionEnv = {}, tapEvents = false
         "gateway",
         [],
         {
+          ...gatewayEnv,
           PORT: String(gatewayPort),
           EVENTS_PORT: String(eventsPort),
           BROKER_URL: `http://127.0.0.1:${functionPort}/`,

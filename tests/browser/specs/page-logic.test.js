@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { ResultStore } from "../../../gateway/static/results.js";
 import { parseVariants, describeProblem } from "../../../gateway/static/input.js";
 import { toJson, toTsv, toVcf } from "../../../gateway/static/export.js";
+import { referenceLabel } from "../../../gateway/static/reference.js";
 
 const fixture = (name) => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8"));
 const DMD = fixture("grch38_region_get_X-31180437-C-T_missense_refseq_first_element.json");
@@ -84,4 +85,17 @@ test("input checks accept VCF, Ensembl and HGVS lines and name what is wrong wit
   ]);
   const tooMany = parseVariants(Array(4).fill("21 25585733 . C T").join("\n"), 3);
   assert.match(describeProblem(tooMany.problems[0]), /^4 variants: one analysis takes at most 3\./);
+});
+
+test("the reference label names assembly, source, release and transcript count, or nothing", () => {
+  assert.equal(
+    referenceLabel({ assembly: "GRCh38", source: "ensembl", release: "115", transcripts: 252913 }),
+    "GRCh38 · Ensembl 115 · 252,913 transcripts",
+  );
+  assert.equal(
+    referenceLabel({ assembly: "GRCh38", source: "refseq", release: "RS_2024_08" }),
+    "GRCh38 · RefSeq RS_2024_08",
+  );
+  assert.equal(referenceLabel(undefined), "");
+  assert.equal(referenceLabel({ source: "ensembl" }), "");
 });

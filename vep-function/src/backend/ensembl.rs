@@ -154,6 +154,7 @@ impl ChunkAnnotator for EnsemblAnnotator {
             version: format!("Ensembl VEP REST ({host})"),
             assembly: Some(self.settings.assembly.clone()),
             gene_models: Some(format!("Ensembl VEP REST at {host}")),
+            reference: None,
         }
     }
 

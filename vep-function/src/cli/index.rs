@@ -1,14 +1,15 @@
 //! `vep-function index`: parse gene models once (GFF3, GTF, RefSeq GFF3) and write the
 //! compact index that `annotate --index` and the function load at start-up.
 
-use std::{path::PathBuf, time::Instant};
-
-use anyhow::{bail, Context};
+use std::{
+    path::{Path, PathBuf},
+    time::Instant,
+};
 
 use crate::engine::{
-    genome::Genome,
+    genome::{Genome, GenomeError},
     gff3, gtf,
-    index::{write_index, IndexContents},
+    index::{write_index, IndexContents, IndexError},
     refseq,
     transcript::Transcript,
 };
@@ -25,7 +26,8 @@ pub struct IndexArgs {
     #[arg(long)]
     pub refseq: Vec<PathBuf>,
     /// Indexed reference FASTA (plain + .fai, or bgzip + .fai + .gzi); repeatable. The index
-    /// records its absolute path, not its sequence.
+    /// records its path (relative to the index's directory when it lies under it, else
+    /// absolute), not its sequence.
     #[arg(long, required = true)]
     pub fasta: Vec<PathBuf>,
     /// Assembly name reported in annotations.
@@ -36,50 +38,104 @@ pub struct IndexArgs {
     pub output: PathBuf,
 }
 
-pub fn run(args: IndexArgs) -> anyhow::Result<()> {
-    if args.gff.is_empty() && args.gtf.is_empty() && args.refseq.is_empty() {
-        bail!("no gene models given: pass --gff, --gtf or --refseq");
+/// What to index; the paths of [`IndexArgs`], also used by `reference fetch`.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexInputs<'a> {
+    pub gff: &'a [PathBuf],
+    pub gtf: &'a [PathBuf],
+    pub refseq: &'a [PathBuf],
+    pub fasta: &'a [PathBuf],
+    pub assembly: &'a str,
+    pub output: &'a Path,
+}
+
+/// What [`build`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexReport {
+    pub transcripts: usize,
+    /// Transcripts on contigs none of the FASTA files has.
+    pub unplaced: usize,
+    pub bytes: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("no gene models given: pass --gff, --gtf or --refseq")]
+    NoGeneModels,
+    #[error("reading {path}: {reason}")]
+    GeneModels { path: PathBuf, reason: String },
+    #[error("opening {path}: {source}")]
+    Fasta { path: PathBuf, source: GenomeError },
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+/// Parses the gene models, checks every FASTA opens, and writes the index.
+pub fn build(inputs: &IndexInputs) -> Result<IndexReport, BuildError> {
+    if inputs.gff.is_empty() && inputs.gtf.is_empty() && inputs.refseq.is_empty() {
+        return Err(BuildError::NoGeneModels);
     }
-    let started = Instant::now();
+    let models_err = |path: &Path, e: &dyn std::fmt::Display| BuildError::GeneModels {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
     let mut transcripts: Vec<Transcript> = Vec::new();
-    for path in &args.gff {
-        let loaded =
-            gff3::read_path(path).with_context(|| format!("reading {}", path.display()))?;
-        transcripts.extend(loaded);
+    for path in inputs.gff {
+        transcripts.extend(gff3::read_path(path).map_err(|e| models_err(path, &e))?);
     }
-    for path in &args.gtf {
-        let loaded = gtf::read_path(path).with_context(|| format!("reading {}", path.display()))?;
-        transcripts.extend(loaded);
+    for path in inputs.gtf {
+        transcripts.extend(gtf::read_path(path).map_err(|e| models_err(path, &e))?);
     }
-    for path in &args.refseq {
-        let loaded =
-            refseq::read_path(path).with_context(|| format!("reading {}", path.display()))?;
-        transcripts.extend(loaded);
+    for path in inputs.refseq {
+        transcripts.extend(refseq::read_path(path).map_err(|e| models_err(path, &e))?);
     }
     // Open every FASTA now: a missing .fai/.gzi fails here, not at the first cold start.
     let mut genome = Genome::new();
-    for path in &args.fasta {
-        genome
-            .add_fasta(path)
-            .with_context(|| format!("opening {}", path.display()))?;
+    for path in inputs.fasta {
+        genome.add_fasta(path).map_err(|source| BuildError::Fasta {
+            path: path.clone(),
+            source,
+        })?;
     }
     let unplaced = transcripts
         .iter()
         .filter(|t| genome.resolve(&t.chrom).is_none())
         .count();
     let count = transcripts.len();
-    let contents = IndexContents::new(args.assembly, &args.fasta, transcripts)?;
-    write_index(&args.output, &contents)?;
-    let size = std::fs::metadata(&args.output)
+    let contents = IndexContents::new(inputs.assembly, inputs.fasta, transcripts)?;
+    write_index(inputs.output, &contents)?;
+    let bytes = std::fs::metadata(inputs.output)
         .map(|m| m.len())
         .unwrap_or(0);
+    Ok(IndexReport {
+        transcripts: count,
+        unplaced,
+        bytes,
+    })
+}
+
+pub fn run(args: IndexArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let report = build(&IndexInputs {
+        gff: &args.gff,
+        gtf: &args.gtf,
+        refseq: &args.refseq,
+        fasta: &args.fasta,
+        assembly: &args.assembly,
+        output: &args.output,
+    })?;
     eprintln!(
-        "indexed {count} transcript(s) into {} ({size} bytes) in {:.1}s",
+        "indexed {} transcript(s) into {} ({} bytes) in {:.1}s",
+        report.transcripts,
         args.output.display(),
+        report.bytes,
         started.elapsed().as_secs_f64()
     );
-    if unplaced > 0 {
-        eprintln!("note: {unplaced} transcript(s) lie on contigs absent from the FASTA files");
+    if report.unplaced > 0 {
+        eprintln!(
+            "note: {} transcript(s) lie on contigs absent from the FASTA files",
+            report.unplaced
+        );
     }
     Ok(())
 }

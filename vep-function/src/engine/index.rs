@@ -20,8 +20,9 @@ use super::models::GeneModels;
 use super::transcript::Transcript;
 
 pub const MAGIC: &[u8; 8] = b"VEPIDX\x00\x01";
-/// Bump on any change of [`IndexContents`] or of the types inside it.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bump on any change of [`IndexContents`] or of the types inside it, or of their meaning.
+/// 2: a FASTA under the index's directory is recorded relative to it.
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -51,11 +52,44 @@ pub enum IndexError {
     Genome(#[from] GenomeError),
 }
 
-/// A reference FASTA the index points at, with its size to notice a replaced file.
+/// A reference FASTA the index points at, with its size to notice a replaced file. The path
+/// is relative to the index's directory when the FASTA lies under it (so a reference
+/// directory can be moved or mounted elsewhere whole), else absolute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FastaRef {
     pub path: PathBuf,
     pub size: u64,
+}
+
+/// The same layout as [`IndexContents`], borrowed, so writing does not copy the transcripts.
+#[derive(Serialize)]
+struct IndexContentsRef<'a> {
+    assembly: &'a str,
+    fastas: &'a [FastaRef],
+    transcripts: &'a [Transcript],
+}
+
+/// `fastas` with the paths under `dir` made relative to it.
+fn relative_to(dir: &Path, fastas: &[FastaRef]) -> Vec<FastaRef> {
+    fastas
+        .iter()
+        .map(|f| FastaRef {
+            path: f
+                .path
+                .strip_prefix(dir)
+                .map_or_else(|_| f.path.clone(), Path::to_path_buf),
+            size: f.size,
+        })
+        .collect()
+}
+
+/// The directory relative FASTA paths of the index at `path` are resolved against.
+fn index_dir(path: &Path) -> Result<PathBuf, IndexError> {
+    let absolute = std::fs::canonicalize(path).map_err(|source| IndexError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(absolute.parent().map(Path::to_path_buf).unwrap_or_default())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +135,18 @@ pub fn write_index(path: &Path, contents: &IndexContents) -> Result<(), IndexErr
         path: path.to_path_buf(),
         source,
     };
-    let payload = postcard::to_stdvec(contents).map_err(|e| IndexError::Corrupt {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let dir = std::fs::canonicalize(parent).map_err(write_err)?;
+    let fastas = relative_to(&dir, &contents.fastas);
+    let view = IndexContentsRef {
+        assembly: &contents.assembly,
+        fastas: &fastas,
+        transcripts: &contents.transcripts,
+    };
+    let payload = postcard::to_stdvec(&view).map_err(|e| IndexError::Corrupt {
         path: path.to_path_buf(),
         reason: format!("cannot encode: {e}"),
     })?;
@@ -117,7 +162,7 @@ pub fn write_index(path: &Path, contents: &IndexContents) -> Result<(), IndexErr
     std::fs::rename(&tmp, path).map_err(write_err)
 }
 
-/// Reads and checks an index file.
+/// Reads and checks an index file. FASTA paths are as recorded (see [`FastaRef`]).
 pub fn read_index(path: &Path) -> Result<IndexContents, IndexError> {
     let mut bytes = Vec::new();
     File::open(path)
@@ -166,22 +211,24 @@ fn decode(path: &Path, bytes: &[u8]) -> Result<IndexContents, IndexError> {
 /// from the recorded FASTA paths (only their `.fai`/`.gzi` are read now).
 pub fn load_index(path: &Path) -> Result<Engine, IndexError> {
     let contents = read_index(path)?;
+    let dir = index_dir(path)?;
     let mut genome = Genome::new();
     for fasta in &contents.fastas {
-        let found = std::fs::metadata(&fasta.path)
+        let fasta_path = dir.join(&fasta.path);
+        let found = std::fs::metadata(&fasta_path)
             .map_err(|source| IndexError::Read {
-                path: fasta.path.clone(),
+                path: fasta_path.clone(),
                 source,
             })?
             .len();
         if found != fasta.size {
             return Err(IndexError::StaleReference {
-                fasta: fasta.path.clone(),
+                fasta: fasta_path,
                 found,
                 expected: fasta.size,
             });
         }
-        genome.add_fasta(&fasta.path)?;
+        genome.add_fasta(&fasta_path)?;
     }
     let models = GeneModels::new(contents.transcripts);
     Ok(Engine::new(models, genome, contents.assembly))

@@ -12,16 +12,9 @@ use super::{with_input, EnsemblAnnotator, Query};
 use crate::events::AnnotatorInfo;
 use crate::service::{Annotator, Blocking, ChunkAnnotator, ChunkFuture, VariantOutcome};
 
-/// Engine error codes that mean "not in the loaded data", so Ensembl may know better. Others
-/// (reference mismatch, unparsable...) are answers about the input itself and stand.
-const NOT_COVERED: &[&str] = &[
-    "unknown_contig",
-    "unknown_transcript",
-    "transcript_version_mismatch",
-    "unknown_gene",
-    "outside_reference",
-    "out_of_bounds",
-];
+// Engine error codes that mean "not in the loaded data", so Ensembl may know better. Others
+// (reference mismatch, unparsable...) are answers about the input itself and stand.
+use super::super::local::NOT_COVERED;
 
 pub struct Combined {
     local: Blocking,
@@ -59,6 +52,7 @@ impl ChunkAnnotator for Combined {
                 local.gene_models.unwrap_or_default(),
                 ensembl.gene_models.unwrap_or_default()
             )),
+            reference: local.reference,
         }
     }
 

@@ -103,3 +103,31 @@ fn a_replaced_reference_is_noticed_at_load() {
     ));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_fasta_beside_the_index_is_recorded_relative_so_the_directory_can_move() {
+    let dir = scratch("relative");
+    let before = dir.join("reference.partial");
+    std::fs::create_dir_all(&before).unwrap();
+    for ext in ["", ".fai", ".gzi"] {
+        let name = format!("GRCh38.chr21.vep_test_region.fa.gz{ext}");
+        std::fs::copy(data().join(name), before.join(format!("genome.fa.gz{ext}"))).unwrap();
+    }
+    let transcripts =
+        gff3::read_path(&data().join("Homo_sapiens.GRCh38.chr21_vep_test_subset.gff3.gz")).unwrap();
+    let contents =
+        IndexContents::new("GRCh38", &[before.join("genome.fa.gz")], transcripts).unwrap();
+    write_index(&before.join("index.vepidx"), &contents).unwrap();
+    let recorded = read_index(&before.join("index.vepidx")).unwrap();
+    assert_eq!(recorded.fastas[0].path, PathBuf::from("genome.fa.gz"));
+
+    let after = dir.join("reference");
+    std::fs::rename(&before, &after).unwrap();
+    let engine = load_index(&after.join("index.vepidx")).unwrap();
+    assert_eq!(engine.models().len(), 122);
+    assert_eq!(
+        engine.genome().sequence("21", 25585733, 25585733).unwrap(),
+        b"C"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
