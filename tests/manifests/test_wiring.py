@@ -11,15 +11,13 @@ from manifests import (KAFKA_BROKER_INGRESS, OVERLAYS, ROOT, container, env_of, 
                        render, rust_mentions, rust_sources)
 
 # Env names the manifests set for code being written on other branches (issue #17: events
-# port host, OIDC, HMAC key; issue #15: the reference shown on the page). Each entry names its
+# port host, OIDC, HMAC key). Each entry names its
 # branch; test_pending_env_names_are_not_yet_read_by_the_code fails as soon as the code reads
 # one, so the list only shrinks (remove the entry then).
 PENDING_ENV = {
     "gateway": {"EVENTS_HOST": "security", "EVENT_SIGNING_KEY_FILE": "security",
                 "EVENTS_OIDC_ISSUER": "security", "EVENTS_OIDC_AUDIENCE": "security",
-                "EVENTS_OIDC_JWKS_URL": "security", "EVENTS_OIDC_SUBJECTS": "security",
-                "REFERENCE_SOURCE": "genome", "REFERENCE_ASSEMBLY": "genome",
-                "REFERENCE_RELEASE": "genome"},
+                "EVENTS_OIDC_JWKS_URL": "security", "EVENTS_OIDC_SUBJECTS": "security"},
     "vep-function": {"EVENT_SIGNING_KEY_FILE": "security"},
 }
 
