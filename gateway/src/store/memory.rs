@@ -1,15 +1,25 @@
 //! The single-replica store: the same streams and bookkeeping as Redis, in this process.
 //! One short-lived `std` mutex, never held across an `.await`.
+//!
+//! Redis bounds its own memory; here the streams are bounded by bytes (`max_bytes`): past
+//! the budget the results of sessions with nothing in progress go first, least recently
+//! written first, then the oldest entries of any stream. A reader whose cursor is before
+//! an evicted entry gets [`Read::Expired`] instead of a stream with a hole.
 
 mod dedup;
 mod progress;
+mod sessions;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use dedup::DedupWindow;
 pub use progress::{ChunkError, Progress, Step};
+use sessions::SessionKeys;
+use uuid::Uuid;
+
+use crate::credential::SecretHash;
 
 use super::{
     complete_message, frame, progress_message, AnalysisMeta, Entry, Frames, Ingested, Overdue,
@@ -21,6 +31,8 @@ use crate::registry::Registry;
 pub const DEDUP_CAPACITY: usize = 100_000;
 /// How often expired streams and analyses are swept (on the next write).
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// What an entry costs beyond its text (the struct, its deque slot, allocator rounding).
+const ENTRY_OVERHEAD: usize = 96;
 
 struct Analysis {
     meta: AnalysisMeta,
@@ -35,24 +47,39 @@ struct Stored {
     traceparent: Option<String>,
 }
 
+impl Stored {
+    fn bytes(&self) -> usize {
+        ENTRY_OVERHEAD
+            + self.message.len()
+            + self.request_id.len()
+            + self.traceparent.as_ref().map_or(0, String::len)
+    }
+}
+
 #[derive(Default)]
 struct Stream {
     /// Sequence number of the last appended entry.
     last: u64,
     entries: VecDeque<Stored>,
     touched: Option<Instant>,
+    /// Entries up to this sequence number were evicted for memory (0: none).
+    expired_through: u64,
 }
 
 struct State {
     analyses: HashMap<String, Analysis>,
     streams: HashMap<String, Stream>,
     dedup: DedupWindow,
+    sessions: SessionKeys,
+    /// Bytes held by every stream's entries.
+    bytes: usize,
     swept: Instant,
 }
 
 pub struct MemoryStore {
     state: Mutex<State>,
     limits: StreamLimits,
+    max_bytes: usize,
     registry: Arc<Registry>,
 }
 
@@ -69,16 +96,52 @@ fn parse_cursor(c: &str) -> Option<u64> {
 }
 
 impl MemoryStore {
-    pub fn new(limits: StreamLimits, registry: Arc<Registry>) -> Self {
+    /// `max_bytes`: the budget of every session's stream entries together.
+    pub fn new(limits: StreamLimits, max_bytes: usize, registry: Arc<Registry>) -> Self {
         Self {
             state: Mutex::new(State {
                 analyses: HashMap::new(),
                 streams: HashMap::new(),
                 dedup: DedupWindow::new(DEDUP_CAPACITY),
+                sessions: SessionKeys::new(sessions::CAPACITY, session_key_ttl(limits)),
+                bytes: 0,
                 swept: Instant::now(),
             }),
             limits,
+            max_bytes,
             registry,
+        }
+    }
+
+    /// Bytes the streams hold now.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    pub fn register_session(&self, session_id: &str, hash: SecretHash) {
+        let Ok(id) = Uuid::parse_str(session_id) else {
+            return;
+        };
+        let registry = &self.registry;
+        self.lock()
+            .sessions
+            .insert(id, hash, |id| registry.holds(id));
+    }
+
+    pub fn session_secret(&self, session_id: &str) -> Option<SecretHash> {
+        let id = Uuid::parse_str(session_id).ok()?;
+        self.lock().sessions.get(&id)
+    }
+
+    pub fn touch_session(&self, session_id: &str) {
+        if let Ok(id) = Uuid::parse_str(session_id) {
+            self.lock().sessions.touch(&id);
+        }
+    }
+
+    pub fn forget_session(&self, session_id: &str) {
+        if let Ok(id) = Uuid::parse_str(session_id) {
+            self.lock().sessions.remove(&id);
         }
     }
 
@@ -111,7 +174,11 @@ impl MemoryStore {
         let ingested = {
             let mut state = self.lock();
             self.sweep(&mut state);
-            Self::ingest_locked(&mut state, record, self.limits)
+            let ingested = Self::ingest_locked(&mut state, record, self.limits);
+            if state.bytes > self.max_bytes {
+                evict(&mut state, self.max_bytes);
+            }
+            ingested
         };
         if matches!(ingested, Ingested::Appended { .. }) {
             self.registry.wake(&record.session_id);
@@ -154,16 +221,21 @@ impl MemoryStore {
             };
         }
         let stream = state.streams.entry(meta.session_id.clone()).or_default();
+        let bytes = &mut state.bytes;
         let mut append = |message: String| {
             stream.last += 1;
-            stream.entries.push_back(Stored {
+            let stored = Stored {
                 seq: stream.last,
                 message,
                 request_id: meta.request_id.clone(),
                 traceparent: meta.traceparent.clone(),
-            });
+            };
+            *bytes += stored.bytes();
+            stream.entries.push_back(stored);
             while stream.entries.len() > limits.max_len {
-                stream.entries.pop_front();
+                if let Some(old) = stream.entries.pop_front() {
+                    *bytes -= old.bytes();
+                }
             }
         };
         if meta.frames.keeps(record.result) {
@@ -204,6 +276,9 @@ impl MemoryStore {
                 Read::Gap
             };
         };
+        if after < stream.expired_through {
+            return Read::Expired;
+        }
         let first = stream.entries.front().map_or(stream.last + 1, |e| e.seq);
         if after + 1 < first || after > stream.last {
             return Read::Gap;
@@ -261,10 +336,61 @@ impl MemoryStore {
         }
         state.swept = Instant::now();
         let ttl = self.limits.ttl;
-        state
-            .streams
-            .retain(|_, s| s.touched.is_none_or(|t| t.elapsed() < ttl));
+        let mut freed = 0;
+        state.streams.retain(|_, s| {
+            let keep = s.touched.is_none_or(|t| t.elapsed() < ttl);
+            if !keep {
+                freed += s.entries.iter().map(Stored::bytes).sum::<usize>();
+            }
+            keep
+        });
+        state.bytes -= freed;
         state.analyses.retain(|_, a| a.touched.elapsed() < ttl);
+        state.sessions.sweep();
+    }
+}
+
+/// A session's key outlives its stream's TTL by the chunk timeout: results of analyses
+/// still running when its socket closed may arrive (and refresh the stream) that much later.
+fn session_key_ttl(limits: StreamLimits) -> Duration {
+    limits.ttl.saturating_add(limits.chunk_timeout)
+}
+
+/// Brings the streams back under 7/8 of `max_bytes` (the slack spares an eviction pass on
+/// every write): whole streams of sessions with nothing in progress first, least recently
+/// written first; then the oldest entries of the least recently written streams.
+fn evict(state: &mut State, max_bytes: usize) {
+    let target = max_bytes - max_bytes / 8;
+    let busy: HashSet<&str> = state
+        .analyses
+        .values()
+        .map(|a| a.meta.session_id.as_str())
+        .collect();
+    let mut order: Vec<(bool, Instant, String)> = state
+        .streams
+        .iter()
+        .filter(|(_, s)| !s.entries.is_empty())
+        .map(|(id, s)| {
+            let touched = s.touched.unwrap_or_else(Instant::now);
+            (busy.contains(id.as_str()), touched, id.clone())
+        })
+        .collect();
+    // Idle sessions (false) before busy ones, each oldest first.
+    order.sort_unstable();
+    for (_, _, id) in order {
+        let Some(stream) = state.streams.get_mut(&id) else {
+            continue;
+        };
+        while state.bytes > target {
+            let Some(old) = stream.entries.pop_front() else {
+                break;
+            };
+            state.bytes -= old.bytes();
+            stream.expired_through = old.seq;
+        }
+        if state.bytes <= target {
+            return;
+        }
     }
 }
 
