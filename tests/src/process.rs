@@ -22,6 +22,26 @@ impl Service {
     pub async fn kill(&mut self) {
         let _ = self.child.kill().await;
     }
+
+    /// Peak resident memory of the process so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+
+    /// Resident memory now (`VmRSS`), in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        self.status_kib("VmRSS:")
+    }
+
+    fn status_kib(&self, field: &str) -> u64 {
+        let pid = self.child.id().expect("the process is running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+    }
 }
 
 impl Drop for Service {
@@ -85,6 +105,15 @@ async fn ready_or_exited(svc: &mut Service, url: &str, timeout: Duration) -> Res
 
 /// Starts vep-function on a free port with its bundled data. `sink`: its K_SINK.
 pub async fn start_function(sink: Option<&str>, extra: &[(&str, String)]) -> Service {
+    start_function_logging(sink, extra, None).await
+}
+
+/// Like [`start_function`], its stdout and stderr going to the file `log` when given.
+pub async fn start_function_logging(
+    sink: Option<&str>,
+    extra: &[(&str, String)],
+    log: Option<&std::path::Path>,
+) -> Service {
     let mut last = String::new();
     for _ in 0..START_ATTEMPTS {
         let port = free_port();
@@ -93,9 +122,12 @@ pub async fn start_function(sink: Option<&str>, extra: &[(&str, String)]) -> Ser
             env.push(("K_SINK", s.to_string()));
         }
         env.extend(extra.iter().cloned());
-        let child = command("vep-function", &env)
-            .spawn()
-            .expect("start vep-function");
+        let mut cmd = command("vep-function", &env);
+        if let Some(path) = log {
+            let file = std::fs::File::create(path).expect("log file");
+            cmd.stdout(file.try_clone().expect("log file")).stderr(file);
+        }
+        let child = cmd.spawn().expect("start vep-function");
         let mut svc = Service {
             name: "vep-function",
             port,
@@ -170,11 +202,16 @@ async fn try_start_gateway(
 
 /// The local wiring of `make run`: gateway -> function -> gateway's events port.
 pub async fn start_pipeline() -> (Gateway, Service) {
+    start_pipeline_with(&[]).await
+}
+
+/// [`start_pipeline`] with extra gateway settings.
+pub async fn start_pipeline_with(gateway_env: &[(&str, String)]) -> (Gateway, Service) {
     let mut last = String::new();
     for _ in 0..START_ATTEMPTS {
         let events_port = free_port();
         let function = start_function(Some(&format!("http://127.0.0.1:{events_port}/")), &[]).await;
-        match try_start_gateway(free_port(), events_port, &function.url("/"), &[]).await {
+        match try_start_gateway(free_port(), events_port, &function.url("/"), gateway_env).await {
             Ok(gateway) => return (gateway, function),
             Err(e) => last = e,
         }
