@@ -789,16 +789,19 @@ async fn without_redis_result_memory_is_bounded_and_an_evicted_session_is_told_e
     let (session, secret) = (early.session_id.clone(), early.resume_secret.clone());
     drop(early);
     // Flood: four sessions, each with four analyses of 1000 annotatable variants.
+    let pool = generate_variants(16_000, 17);
     let t = Instant::now();
     let flood = (0..4u64).map(|s| {
         let url = gateway.ws_url();
+        let pool = &pool;
         async move {
             let mut c = Observer::connect(&url).await;
             let mut l = Ledger::default();
             for round in 0..1u64 {
                 for i in 0..4u64 {
-                    let batch = generate_variants(1000, 100 * s + 10 * round + i);
-                    c.analyze(&mut l, &format!("f{s}-{round}-{i}"), &batch, 1000)
+                    let first = ((s * 4 + round * 16 + i) * 1000) as usize;
+                    let batch = &pool[first..first + 1000];
+                    c.analyze(&mut l, &format!("f{s}-{round}-{i}"), batch, 1000)
                         .await;
                 }
                 c.settle(&mut l, Duration::from_secs(120), Duration::ZERO)

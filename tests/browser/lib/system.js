@@ -76,8 +76,9 @@ async function stop(child, signal) {
  * Starts vep-function and a gateway; `logName` names their log files under ARTIFACTS/logs.
  * `functionEnv` adds settings to the function's environment (e.g. SCORING_MODELS).
  * `tapEvents`: the function's events pass through a recorder; `system.events` holds them.
+ * `extraOrigins`: page origins the gateway accepts besides its own (e.g. a relay's).
  */
-export async function startSystem(logName, { functionEnv = {}, tapEvents = false } = {}) {
+export async function startSystem(logName, { functionEnv = {}, tapEvents = false, extraOrigins = [] } = {}) {
   const functionPort = await freePort();
   const gatewayPort = await freePort();
   const eventsPort = await freePort();
@@ -103,6 +104,8 @@ export async function startSystem(logName, { functionEnv = {}, tapEvents = false
           PORT: String(gatewayPort),
           EVENTS_PORT: String(eventsPort),
           BROKER_URL: `http://127.0.0.1:${functionPort}/`,
+          // The gateway checks a page's Origin against these, never against Host.
+          PUBLIC_ORIGINS: [`http://127.0.0.1:${gatewayPort}`, `http://localhost:${gatewayPort}`, ...extraOrigins].join(","),
         },
         `${logName}-gateway`,
       );
