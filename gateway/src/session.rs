@@ -124,6 +124,8 @@ struct Conn {
     ticks: u8,
     /// Heartbeats since the session's secret was last refreshed in the store.
     beats: u16,
+    /// Still in the session issued to this connection (not one it resumed).
+    own_session: bool,
 }
 
 /// What woke the session task.
@@ -201,6 +203,7 @@ where
         last_seen: now,
         ticks: 0,
         beats: 0,
+        own_session: true,
     };
     async move {
         metrics::gauge!(telemetry::SESSIONS).increment(1.0);
@@ -569,10 +572,14 @@ async fn resume(
     }
     metrics::counter!(telemetry::SESSIONS_RESUMED).increment(1);
     tracing::info!(from = %redact(&conn.session_id), to = %redact(&session_id), "session resumed");
-    // The fresh session this connection leaves can never be used: its secret goes; the
-    // resumed one's lives on from now.
-    if let Err(e) = ctx.store.forget_session(&conn.session_id).await {
-        tracing::debug!(error = %e, "could not drop the abandoned session's secret");
+    // The fresh session this connection leaves can never be used: its secret goes (not
+    // that of a session it had resumed: that one may be resumed again); the resumed one's
+    // lives on from now.
+    if conn.own_session {
+        conn.own_session = false;
+        if let Err(e) = ctx.store.forget_session(&conn.session_id).await {
+            tracing::debug!(error = %e, "could not drop the abandoned session's secret");
+        }
     }
     if let Err(e) = ctx.store.touch_session(&session_id).await {
         tracing::debug!(error = %e, "could not refresh the resumed session's secret");
