@@ -2,9 +2,10 @@
 //! One short-lived `std` mutex, never held across an `.await`.
 //!
 //! Redis bounds its own memory; here the streams are bounded by bytes (`max_bytes`): past
-//! the budget the results of sessions with nothing in progress go first, least recently
-//! written first, then the oldest entries of any stream. A reader whose cursor is before
-//! an evicted entry gets [`Read::Expired`] instead of a stream with a hole.
+//! the budget, frames already sent to a socket go first (they are kept only for a resume
+//! from an older cursor), then unsent frames of sessions with nothing in progress, then
+//! those of busy sessions; least recently written streams first each time. A reader whose
+//! cursor is before an evicted entry gets [`Read::Expired`] instead of a stream with a hole.
 
 mod dedup;
 mod progress;
@@ -64,6 +65,9 @@ struct Stream {
     touched: Option<Instant>,
     /// Entries up to this sequence number were evicted for memory (0: none).
     expired_through: u64,
+    /// Entries up to this sequence number were sent to a socket: a read after a cursor
+    /// comes from a connection that sent everything up to it.
+    read_through: u64,
 }
 
 struct State {
@@ -267,8 +271,8 @@ impl MemoryStore {
         let Some(after) = parse_cursor(after) else {
             return Read::Gap;
         };
-        let state = self.lock();
-        let Some(stream) = state.streams.get(session_id) else {
+        let mut state = self.lock();
+        let Some(stream) = state.streams.get_mut(session_id) else {
             // Nothing was ever appended (or it expired): fine only for a fresh reader.
             return if after == 0 {
                 Read::Entries(Vec::new())
@@ -279,6 +283,7 @@ impl MemoryStore {
         if after < stream.expired_through {
             return Read::Expired;
         }
+        stream.read_through = stream.read_through.max(after.min(stream.last));
         let first = stream.entries.front().map_or(stream.last + 1, |e| e.seq);
         if after + 1 < first || after > stream.last {
             return Read::Gap;
@@ -357,8 +362,9 @@ fn session_key_ttl(limits: StreamLimits) -> Duration {
 }
 
 /// Brings the streams back under 7/8 of `max_bytes` (the slack spares an eviction pass on
-/// every write): whole streams of sessions with nothing in progress first, least recently
-/// written first; then the oldest entries of the least recently written streams.
+/// every write). Cheapest loss first: frames already sent (only a resume from an older
+/// cursor needs them), then unsent frames of sessions with nothing in progress, then those
+/// of busy sessions; within each, least recently written streams first, oldest frames first.
 fn evict(state: &mut State, max_bytes: usize) {
     let target = max_bytes - max_bytes / 8;
     let busy: HashSet<&str> = state
@@ -377,21 +383,45 @@ fn evict(state: &mut State, max_bytes: usize) {
         .collect();
     // Idle sessions (false) before busy ones, each oldest first.
     order.sort_unstable();
-    for (_, _, id) in order {
-        let Some(stream) = state.streams.get_mut(&id) else {
-            continue;
-        };
-        while state.bytes > target {
-            let Some(old) = stream.entries.pop_front() else {
-                break;
-            };
-            state.bytes -= old.bytes();
-            stream.expired_through = old.seq;
-        }
-        if state.bytes <= target {
+    let mut by_age: Vec<&(bool, Instant, String)> = order.iter().collect();
+    by_age.sort_unstable_by_key(|(_, touched, _)| *touched);
+    let sent_only = |s: &Stream, seq: u64| seq <= s.read_through;
+    for (_, _, id) in by_age {
+        if pop_while(state, id, target, sent_only) {
             return;
         }
     }
+    for (_, _, id) in &order {
+        if pop_while(state, id, target, |_, _| true) {
+            return;
+        }
+    }
+}
+
+/// Evicts the oldest entries of stream `id` while the store is over `target` and `evictable`
+/// allows; true once the store is within `target`.
+fn pop_while(
+    state: &mut State,
+    id: &str,
+    target: usize,
+    evictable: impl Fn(&Stream, u64) -> bool,
+) -> bool {
+    let Some(stream) = state.streams.get_mut(id) else {
+        return state.bytes <= target;
+    };
+    while state.bytes > target {
+        let Some(seq) = stream.entries.front().map(|e| e.seq) else {
+            break;
+        };
+        if !evictable(stream, seq) {
+            break;
+        }
+        if let Some(old) = stream.entries.pop_front() {
+            state.bytes -= old.bytes();
+            stream.expired_through = old.seq;
+        }
+    }
+    state.bytes <= target
 }
 
 #[cfg(test)]

@@ -263,3 +263,23 @@ fn when_only_busy_sessions_remain_their_oldest_entries_go_and_the_bound_holds() 
     sized(&s, "busy", "a1", 7, 6, 10);
     assert_eq!(types(&s.read("busy", "0-12", 10)), ["result", "complete"]);
 }
+
+#[test]
+fn frames_already_sent_are_evicted_before_unsent_ones() {
+    let s = MemoryStore::new(LIMITS, 20_000, Arc::new(Registry::new(8)));
+    // A reader that took everything of its complete analysis...
+    sized(&s, "read", "a-read", 1, 0, 6_000);
+    let Read::Entries(sent) = s.read("read", START, 10) else {
+        panic!("entries")
+    };
+    let end = sent.last().expect("complete").cursor.clone();
+    assert_eq!(s.read("read", &end, 10), Read::Entries(Vec::new()));
+    // ...and an away session whose complete analysis was never read, written later.
+    sized(&s, "away", "a-away", 1, 0, 6_000);
+    sized(&s, "new", "a-new", 1, 0, 9_000);
+    assert!(s.bytes() <= 20_000, "{} bytes", s.bytes());
+    // The sent frames went; the unsent ones are all there.
+    assert_eq!(s.read("read", START, 10), Read::Expired);
+    assert_eq!(s.read("read", &end, 10), Read::Entries(Vec::new()));
+    assert_eq!(types(&s.read("away", START, 10)), ["result", "complete"]);
+}
