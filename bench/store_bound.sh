@@ -22,6 +22,8 @@ pids=()
 stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
 trap stop_all EXIT
 peak_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+# user+sys CPU seconds of a process so far (fields 14 and 15 of /proc/PID/stat, in ticks).
+cpu_secs() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 
 commit="${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $commit, $(date -u +%FT%TZ)"
@@ -41,14 +43,15 @@ run() {
   echo "== $1: MEMORY_STORE_MAX_BYTES=$2"
   "$bin/pipeline-load" gateway "ws://127.0.0.1:${gw_port}/ws" "$sessions" "$analyses" "$variants" \
     "$max_secs" "$input" "$gw_pid" "$fn_pid" | tee "$work/store-bound.$1.txt"
-  echo "PEAK $1 gateway_vmhwm_kib=$(peak_kib "$gw_pid")" | tee -a "$work/store-bound.$1.txt"
+  echo "PEAK $1 gateway_vmhwm_kib=$(peak_kib "$gw_pid") gateway_cpu_s=$(cpu_secs "$gw_pid") load=$(cut -d' ' -f1 /proc/loadavg)" \
+    | tee -a "$work/store-bound.$1.txt"
   stop_all
 }
 
 run bounded $((64 << 20))
 run unbounded $((1 << 40))
 
-b=$(sed -n 's/^PEAK bounded gateway_vmhwm_kib=//p' "$work/store-bound.bounded.txt")
-u=$(sed -n 's/^PEAK unbounded gateway_vmhwm_kib=//p' "$work/store-bound.unbounded.txt")
+b=$(sed -n 's/^PEAK bounded gateway_vmhwm_kib=\([0-9]*\).*/\1/p' "$work/store-bound.bounded.txt")
+u=$(sed -n 's/^PEAK unbounded gateway_vmhwm_kib=\([0-9]*\).*/\1/p' "$work/store-bound.unbounded.txt")
 echo
 awk -v b="$b" -v u="$u" 'BEGIN { printf "== gateway peak RSS: bounded %d KiB, unbounded %d KiB, ratio %.2fx\n", b, u, b/u }'
