@@ -74,6 +74,14 @@ fn command(binary: &str, env: &[(&str, String)]) -> Command {
     cmd
 }
 
+/// Sends the child's stdout and stderr to the file `log`, when given.
+fn log_to(cmd: &mut Command, log: Option<&std::path::Path>) {
+    if let Some(path) = log {
+        let file = std::fs::File::create(path).expect("log file");
+        cmd.stdout(file.try_clone().expect("log file")).stderr(file);
+    }
+}
+
 /// How often a start is retried when the process exits before it is ready: a port taken
 /// from `free_port` can be grabbed by another test's connection before the child binds it.
 const START_ATTEMPTS: usize = 5;
@@ -123,10 +131,7 @@ pub async fn start_function_logging(
         }
         env.extend(extra.iter().cloned());
         let mut cmd = command("vep-function", &env);
-        if let Some(path) = log {
-            let file = std::fs::File::create(path).expect("log file");
-            cmd.stdout(file.try_clone().expect("log file")).stderr(file);
-        }
+        log_to(&mut cmd, log);
         let child = cmd.spawn().expect("start vep-function");
         let mut svc = Service {
             name: "vep-function",
@@ -164,9 +169,18 @@ impl Gateway {
 
 /// Starts the gateway on free ports, sending submissions to `broker`.
 pub async fn start_gateway(broker: &str, extra: &[(&str, String)]) -> Gateway {
+    start_gateway_logging(broker, extra, None).await
+}
+
+/// Like [`start_gateway`], its stdout and stderr going to the file `log` when given.
+pub async fn start_gateway_logging(
+    broker: &str,
+    extra: &[(&str, String)],
+    log: Option<&std::path::Path>,
+) -> Gateway {
     let mut last = String::new();
     for _ in 0..START_ATTEMPTS {
-        match try_start_gateway(free_port(), free_port(), broker, extra).await {
+        match try_start_gateway(free_port(), free_port(), broker, extra, log).await {
             Ok(g) => return g,
             Err(e) => last = e,
         }
@@ -179,6 +193,7 @@ async fn try_start_gateway(
     events_port: u16,
     broker: &str,
     extra: &[(&str, String)],
+    log: Option<&std::path::Path>,
 ) -> Result<Gateway, String> {
     let mut env = vec![
         ("PORT", port.to_string()),
@@ -186,7 +201,9 @@ async fn try_start_gateway(
         ("BROKER_URL", broker.to_string()),
     ];
     env.extend(extra.iter().cloned());
-    let child = command("gateway", &env).spawn().expect("start gateway");
+    let mut cmd = command("gateway", &env);
+    log_to(&mut cmd, log);
+    let child = cmd.spawn().expect("start gateway");
     let mut service = Service {
         name: "gateway",
         port,
@@ -211,7 +228,15 @@ pub async fn start_pipeline_with(gateway_env: &[(&str, String)]) -> (Gateway, Se
     for _ in 0..START_ATTEMPTS {
         let events_port = free_port();
         let function = start_function(Some(&format!("http://127.0.0.1:{events_port}/")), &[]).await;
-        match try_start_gateway(free_port(), events_port, &function.url("/"), gateway_env).await {
+        match try_start_gateway(
+            free_port(),
+            events_port,
+            &function.url("/"),
+            gateway_env,
+            None,
+        )
+        .await
+        {
             Ok(gateway) => return (gateway, function),
             Err(e) => last = e,
         }

@@ -1115,3 +1115,71 @@ async fn the_functions_warnings_never_quote_the_variants() {
     assert!(!text.contains("PATIENT-SECRET"), "{text}");
     let _ = std::fs::remove_file(log);
 }
+
+#[tokio::test]
+async fn the_gateways_info_logs_carry_no_ids_secrets_or_variants() {
+    let log = std::env::temp_dir().join(format!("security-gateway-{}.log", std::process::id()));
+    let broker = Recorder::start(202).await;
+    let function = start_function(None, &[]).await;
+    let gateway = e2e::process::start_gateway_logging(
+        &broker.url(),
+        &[("RUST_LOG", "info".into())],
+        Some(&log),
+    )
+    .await;
+    let mut client = Observer::connect(&gateway.ws_url()).await;
+    let mut ledger = Ledger::default();
+    let secret_variant = "21 25585733 . C T";
+    client
+        .analyze(&mut ledger, "r", &[secret_variant.to_owned()], 1000)
+        .await;
+    let submitted = broker.wait_for(1, WAIT).await;
+    assert_eq!(
+        e2e::trigger::deliver(&gateway, &annotate(&function, &submitted[0]).await).await,
+        202
+    );
+    client.settle(&mut ledger, WAIT, Duration::ZERO).await;
+    let (code, accepted) = upload_for(
+        &gateway,
+        &format!("?session={}", client.session_id),
+        b"##fileformat=VCFv4.2\n21\t25585733\t.\tC\tT\n".to_vec(),
+        Some(&client.resume_secret),
+    )
+    .await;
+    assert_eq!(code, 202, "{accepted}");
+    let analysis = submitted[0].event()["data"]["analysis_id"]
+        .as_str()
+        .expect("analysis id")
+        .to_owned();
+    let resume_secret = client.resume_secret.clone();
+    drop(client);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(text.contains("session opened"), "{text}");
+    assert!(text.contains("result stored for delivery"), "{text}");
+    for (what, value) in [
+        ("session id", client_session(&submitted[0])),
+        ("analysis id", analysis),
+        (
+            "upload id",
+            accepted["analysis_id"].as_str().expect("id").to_owned(),
+        ),
+        (
+            "download token",
+            accepted["download_token"].as_str().expect("t").to_owned(),
+        ),
+        ("variant", secret_variant.to_owned()),
+        ("resume secret", resume_secret),
+    ] {
+        assert!(!text.contains(&value), "the {what} is in the log:\n{text}");
+    }
+    let _ = std::fs::remove_file(log);
+}
+
+/// The session id a submitted event names.
+fn client_session(submitted: &e2e::recorder::Received) -> String {
+    submitted.event()["data"]["session_id"]
+        .as_str()
+        .expect("session id")
+        .to_owned()
+}

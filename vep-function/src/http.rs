@@ -96,8 +96,12 @@ async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<State>) ->
             // it vanish in a dead-letter sink.
             Some(chunk) => {
                 // The message may quote the variants (patient data): debug only.
-                let (line, column) = e.position().unwrap_or_default();
-                tracing::warn!(code = e.code(), line, column, "submitted event rejected");
+                match e.position() {
+                    Some((line, column)) => {
+                        tracing::warn!(code = e.code(), line, column, "submitted event rejected")
+                    }
+                    None => tracing::warn!(code = e.code(), "submitted event rejected"),
+                }
                 tracing::debug!(error = %e, "submitted event rejected detail");
                 service::failed(chunk, e.code(), e.to_string(), false)
             }
