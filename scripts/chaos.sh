@@ -20,6 +20,9 @@ printf '%-48s %9s %8s %12s %5s %10s\n' fault submitted results "typed errors" lo
 grep -o 'CHAOS-TALLY.*' "$log" | sort -t$'\t' -k2 | \
   awk -F'\t' '{ printf "%-48s %9s %8s %12s %5s %10s\n", $2, $3, $4, $5, $6, $7 }'
 echo
+echo "== hostile input: figures"
+grep -o 'SECURITY-FIGURE.*' "$log" | sort | awk -F'\t' '{ printf "  %s: %s\n", $2, $3 }'
+echo
 echo "== tests"
 grep -E '^test [a-z0-9_:]+ \.\.\. (ok|FAILED|ignored)' "$log" | sed 's/^test /  /' | sort
 passed=$(grep -cE '^test .* \.\.\. ok$' "$log" || true)

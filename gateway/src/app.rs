@@ -10,15 +10,16 @@ use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpResponse, HttpServer};
 use futures_util::future::{self, Either, FutureExt};
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 use crate::analysis::spool::Spool;
 use crate::analysis::upload::UploadLimits;
 use crate::broker::Broker;
 use crate::config::Config;
-use crate::http::api::{self, ApiState};
+use crate::http::api::{self, ApiState, BodyTimeouts};
 use crate::http::auth::AuthPolicy;
 use crate::http::internal::{self, InternalState};
+use crate::http::oidc::Verifier;
 use crate::http::public::{self, PublicState};
 use crate::protocol::Limits;
 use crate::registry::Registry;
@@ -39,6 +40,8 @@ pub enum AppError {
     Listen(#[from] std::io::Error),
     #[error("could not set up the result store: {0}")]
     Store(#[from] StoreError),
+    #[error("could not set up OIDC verification of deliveries: {0}")]
+    Oidc(#[from] crate::http::oidc::SetupError),
 }
 
 pub struct Gateway {
@@ -78,7 +81,11 @@ fn store(config: &Config, registry: Arc<Registry>) -> Result<Store, StoreError> 
     };
     Ok(match &config.redis_url {
         Some(url) => Store::redis(RedisStore::connect(url, limits, registry)?),
-        None => Store::memory(Arc::new(MemoryStore::new(limits, registry))),
+        None => Store::memory(Arc::new(MemoryStore::new(
+            limits,
+            config.memory_store_max_bytes,
+            registry,
+        ))),
     }
     .with_spool(Spool::new(config.results_dir.clone(), config.stream_ttl)))
 }
@@ -91,6 +98,11 @@ impl Gateway {
         internal_listener: TcpListener,
     ) -> Result<Self, AppError> {
         telemetry::install();
+        telemetry::set_log_key(config.log_id_key.as_deref());
+        let oidc = match &config.oidc {
+            Some(c) => Some(Arc::new(Verifier::new(c.clone())?)),
+            None => None,
+        };
         let registry = Arc::new(Registry::new(config.max_sessions));
         let store = store(config, registry.clone())?;
         tokio::spawn(crate::analysis::deadline::watch(
@@ -119,13 +131,15 @@ impl Gateway {
                     rate_burst: config.rate_limit_burst,
                     send_timeout: config.send_timeout,
                     read_batch: config.session_queue,
+                    // Half the secret's TTL (stream TTL + chunk timeout).
+                    secret_refresh: (config.stream_ttl + config.chunk_timeout) / 2,
                 },
                 chunk_size: config.chunk_size,
                 ce_source: config.ce_source.clone(),
                 shutdown: shutdown_rx,
                 reference: config.reference.clone(),
             },
-            allowed_origins: config.allowed_origins.clone(),
+            public_origins: config.public_origins.clone(),
             ready: ready.clone(),
         };
         let auth = AuthPolicy {
@@ -141,11 +155,19 @@ impl Gateway {
             limits: UploadLimits {
                 max_bytes: config.max_upload_bytes,
                 max_variants: config.max_upload_variants,
+                max_header_lines: config.max_header_lines,
+                max_header_bytes: config.max_header_bytes,
             },
-            allowed_origins: config.allowed_origins.clone(),
+            timeouts: BodyTimeouts {
+                idle: config.upload_idle_timeout,
+                deadline: config.upload_deadline,
+            },
+            public_origins: config.public_origins.clone(),
             ready: ready.clone(),
+            uploads: Arc::new(Semaphore::new(config.max_concurrent_uploads)),
+            downloads: Arc::new(Semaphore::new(config.max_concurrent_downloads)),
         };
-        let internal_state = InternalState { store };
+        let internal_state = InternalState { store, oidc };
         let public = HttpServer::new(move || {
             let auth = auth.clone();
             App::new()

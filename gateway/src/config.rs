@@ -50,6 +50,22 @@ pub const REFERENCE_REGIONS: &str = "REFERENCE_REGIONS";
 /// Delivery budget of the eventing wiring (1117.7 s: every hop using all its retries) plus
 /// margin; tests/manifests/test_delivery.py recomputes the budget from the manifests.
 pub const DEFAULT_CHUNK_TIMEOUT_SECS: u64 = 1200;
+pub const PUBLIC_ORIGINS: &str = "PUBLIC_ORIGINS";
+pub const EVENTS_HOST: &str = "EVENTS_HOST";
+pub const EVENTS_OIDC_ISSUER: &str = "EVENTS_OIDC_ISSUER";
+pub const EVENTS_OIDC_AUDIENCE: &str = "EVENTS_OIDC_AUDIENCE";
+pub const EVENTS_OIDC_JWKS_URL: &str = "EVENTS_OIDC_JWKS_URL";
+pub const EVENTS_OIDC_SUBJECTS: &str = "EVENTS_OIDC_SUBJECTS";
+pub const EVENTS_OIDC_CA_FILE: &str = "EVENTS_OIDC_CA_FILE";
+pub const EVENTS_OIDC_TOKEN_FILE: &str = "EVENTS_OIDC_TOKEN_FILE";
+pub const LOG_ID_KEY: &str = "LOG_ID_KEY";
+pub const UPLOAD_IDLE_TIMEOUT_SECS: &str = "UPLOAD_IDLE_TIMEOUT_SECS";
+pub const UPLOAD_DEADLINE_SECS: &str = "UPLOAD_DEADLINE_SECS";
+pub const MAX_CONCURRENT_UPLOADS: &str = "MAX_CONCURRENT_UPLOADS";
+pub const MAX_CONCURRENT_DOWNLOADS: &str = "MAX_CONCURRENT_DOWNLOADS";
+pub const MAX_UPLOAD_HEADER_LINES: &str = "MAX_UPLOAD_HEADER_LINES";
+pub const MAX_UPLOAD_HEADER_BYTES: &str = "MAX_UPLOAD_HEADER_BYTES";
+pub const MEMORY_STORE_MAX_BYTES: &str = "MEMORY_STORE_MAX_BYTES";
 
 /// Where configuration values come from.
 pub trait Source {
@@ -91,10 +107,30 @@ pub enum LogFormat {
     Json,
 }
 
+/// Verification of the OIDC tokens Knative Eventing attaches to deliveries (feature
+/// `authentication-oidc`); see `http::oidc`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcConfig {
+    /// Expected `iss`; also where discovery starts when no JWKS URL is given.
+    pub issuer: String,
+    /// Expected in `aud`: the Trigger subscriber's audience.
+    pub audience: String,
+    /// Where the signing keys are; `None`: `jwks_uri` from the issuer's discovery document.
+    pub jwks_url: Option<Url>,
+    /// Allowed `sub` values (the Trigger's OIDC service account); empty: any subject.
+    pub subjects: Vec<String>,
+    /// PEM bundle to trust when fetching keys (the Kubernetes API's CA).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Bearer token sent when fetching keys (a service-account token), re-read per fetch.
+    pub token_file: Option<std::path::PathBuf>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub port: u16,
     pub events_port: u16,
+    /// Address the events port binds: loopback locally, `0.0.0.0` in the cluster.
+    pub events_host: std::net::IpAddr,
     pub broker_url: Url,
     pub broker_timeout: Duration,
     pub broker_retries: u32,
@@ -104,7 +140,9 @@ pub struct Config {
     pub max_frame_bytes: usize,
     pub max_sessions: usize,
     pub session_queue: usize,
-    pub allowed_origins: Vec<String>,
+    /// Browser origins allowed to open sessions and POST uploads (`scheme://host[:port]`);
+    /// by default the local ones of `port`.
+    pub public_origins: Vec<String>,
     pub log_format: LogFormat,
     pub replica_id: String,
     pub ce_source: String,
@@ -136,6 +174,21 @@ pub struct Config {
     pub upload_chunk_size: usize,
     /// `None` unless `REFERENCE_ASSEMBLY` is set.
     pub reference: Option<crate::protocol::Reference>,
+    /// An upload body that sends nothing for this long, or is not whole after the deadline,
+    /// is cut with `upload_timeout`.
+    pub upload_idle_timeout: Duration,
+    pub upload_deadline: Duration,
+    /// Uploads and downloads in progress at once; beyond, 503 with `Retry-After`.
+    pub max_concurrent_uploads: usize,
+    pub max_concurrent_downloads: usize,
+    /// VCF header limits of an upload (lines, bytes as decompressed).
+    pub max_header_lines: u64,
+    pub max_header_bytes: u64,
+    /// Bytes of results the in-memory store (no Redis) keeps for resumes.
+    pub memory_store_max_bytes: usize,
+    pub oidc: Option<OidcConfig>,
+    /// Key of the hash that stands for ids in logs; random per process when unset.
+    pub log_id_key: Option<String>,
 }
 
 impl Config {
@@ -150,9 +203,11 @@ impl Config {
             .or_else(|| value(src, POD_NAME))
             .or_else(|| value(src, HOSTNAME))
             .unwrap_or_else(|| "gateway".to_owned());
+        let port = number(src, PORT, 8080)?;
         Ok(Self {
-            port: number(src, PORT, 8080)?,
+            port,
             events_port: number(src, EVENTS_PORT, 8081)?,
+            events_host: number(src, EVENTS_HOST, std::net::IpAddr::from([127, 0, 0, 1]))?,
             broker_url,
             broker_timeout: Duration::from_millis(positive(src, BROKER_TIMEOUT_MS, 5000)?),
             broker_retries: number(src, BROKER_RETRIES, 3)?,
@@ -161,15 +216,7 @@ impl Config {
             max_frame_bytes: positive(src, MAX_FRAME_BYTES, 1024 * 1024)?,
             max_sessions: positive(src, MAX_SESSIONS, 10_000)?,
             session_queue: positive(src, SESSION_QUEUE, 64)?,
-            allowed_origins: value(src, ALLOWED_ORIGINS)
-                .map(|v| {
-                    v.split(',')
-                        .map(str::trim)
-                        .filter(|o| !o.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            public_origins: origins(src, port)?,
             log_format: match value(src, LOG_FORMAT).as_deref() {
                 None | Some("pretty") => LogFormat::Pretty,
                 Some("json") => LogFormat::Json,
@@ -208,6 +255,15 @@ impl Config {
             max_upload_variants: positive(src, MAX_UPLOAD_VARIANTS, 1_000_000)?,
             upload_chunk_size: positive(src, UPLOAD_CHUNK_SIZE, 250)?,
             reference: reference(src)?,
+            upload_idle_timeout: Duration::from_secs(positive(src, UPLOAD_IDLE_TIMEOUT_SECS, 30)?),
+            upload_deadline: Duration::from_secs(positive(src, UPLOAD_DEADLINE_SECS, 1800)?),
+            max_concurrent_uploads: positive(src, MAX_CONCURRENT_UPLOADS, 4)?,
+            max_concurrent_downloads: positive(src, MAX_CONCURRENT_DOWNLOADS, 8)?,
+            max_header_lines: positive(src, MAX_UPLOAD_HEADER_LINES, 50_000)?,
+            max_header_bytes: positive(src, MAX_UPLOAD_HEADER_BYTES, 8 << 20)?,
+            memory_store_max_bytes: positive(src, MEMORY_STORE_MAX_BYTES, 64 << 20)?,
+            oidc: oidc(src)?,
+            log_id_key: value(src, LOG_ID_KEY),
             trusted_identity_header: match value(src, TRUSTED_IDENTITY_HEADER) {
                 None => None,
                 Some(h) => Some(
@@ -236,6 +292,89 @@ fn reference(src: &impl Source) -> Result<Option<crate::protocol::Reference>, Co
         release: value(src, REFERENCE_RELEASE),
         transcripts,
         regions: value(src, REFERENCE_REGIONS),
+    }))
+}
+
+/// `PUBLIC_ORIGINS` and `ALLOWED_ORIGINS` (its older name) together; with neither, the
+/// local origins of `port`. Never the request's `Host`: a DNS-rebinding page sends its own
+/// name there.
+fn origins(src: &impl Source, port: u16) -> Result<Vec<String>, ConfigError> {
+    let mut out = Vec::new();
+    for key in [PUBLIC_ORIGINS, ALLOWED_ORIGINS] {
+        for raw in value(src, key).iter().flat_map(|v| v.split(',')) {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                continue;
+            }
+            let origin = parse_origin(raw).map_err(|reason| invalid(key, raw, reason))?;
+            if !out.contains(&origin) {
+                out.push(origin);
+            }
+        }
+    }
+    if out.is_empty() {
+        out = vec![
+            format!("http://127.0.0.1:{port}"),
+            format!("http://localhost:{port}"),
+        ];
+    }
+    Ok(out)
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, lowercase, default port omitted.
+fn parse_origin(raw: &str) -> Result<String, String> {
+    let url = Url::parse(raw).map_err(|e| e.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("an origin is http(s)://host[:port]".into());
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err("an origin has no path, query or fragment".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("an origin has no user information".into());
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+fn oidc(src: &impl Source) -> Result<Option<OidcConfig>, ConfigError> {
+    let Some(issuer) = value(src, EVENTS_OIDC_ISSUER) else {
+        // Half a configuration would silently leave the port open: refuse it.
+        for key in [
+            EVENTS_OIDC_AUDIENCE,
+            EVENTS_OIDC_JWKS_URL,
+            EVENTS_OIDC_SUBJECTS,
+        ] {
+            if let Some(v) = value(src, key) {
+                return Err(invalid(key, &v, format!("needs {EVENTS_OIDC_ISSUER}")));
+            }
+        }
+        return Ok(None);
+    };
+    let audience = value(src, EVENTS_OIDC_AUDIENCE).ok_or_else(|| {
+        invalid(
+            EVENTS_OIDC_AUDIENCE,
+            "",
+            format!("required with {EVENTS_OIDC_ISSUER}"),
+        )
+    })?;
+    parse_url(EVENTS_OIDC_ISSUER, &issuer)?;
+    Ok(Some(OidcConfig {
+        issuer,
+        audience,
+        jwks_url: value(src, EVENTS_OIDC_JWKS_URL)
+            .map(|v| parse_url(EVENTS_OIDC_JWKS_URL, &v))
+            .transpose()?,
+        subjects: value(src, EVENTS_OIDC_SUBJECTS)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ca_file: value(src, EVENTS_OIDC_CA_FILE).map(std::path::PathBuf::from),
+        token_file: value(src, EVENTS_OIDC_TOKEN_FILE).map(std::path::PathBuf::from),
     }))
 }
 
@@ -311,7 +450,16 @@ mod tests {
         assert_eq!(c.max_frame_bytes, 1024 * 1024);
         assert_eq!(c.max_sessions, 10_000);
         assert_eq!(c.session_queue, 64);
-        assert!(c.allowed_origins.is_empty());
+        assert_eq!(
+            c.public_origins,
+            vec!["http://127.0.0.1:8080", "http://localhost:8080"]
+        );
+        assert_eq!(c.events_host, std::net::IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(c.oidc, None);
+        assert_eq!(c.max_concurrent_uploads, 4);
+        assert_eq!(c.upload_idle_timeout, Duration::from_secs(30));
+        assert_eq!(c.max_header_lines, 50_000);
+        assert_eq!(c.memory_store_max_bytes, 64 << 20);
         assert_eq!(c.log_format, LogFormat::Pretty);
         assert_eq!(c.ce_source, "urn:genomics:gateway");
         assert_eq!(c.redis_url, None);
@@ -436,7 +584,7 @@ mod tests {
         ]))
         .expect("valid");
         assert_eq!(
-            c.allowed_origins,
+            c.public_origins,
             vec![
                 "https://a.example".to_owned(),
                 "https://b.example".to_owned()
@@ -454,6 +602,107 @@ mod tests {
             err,
             ConfigError::Invalid {
                 key: LOG_FORMAT,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn public_origins_join_both_names_are_normalised_and_checked() {
+        let c = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (PORT, "9000"),
+            (PUBLIC_ORIGINS, "HTTPS://UI.Example:443"),
+            (ALLOWED_ORIGINS, "http://127.0.0.1:9000,https://ui.example"),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            c.public_origins,
+            vec!["https://ui.example", "http://127.0.0.1:9000"]
+        );
+        for bad in ["https://ui.example/app", "null", "ftp://x", "https://u:p@x"] {
+            let err =
+                Config::from_source(&env(&[(BROKER_URL, "http://b/"), (PUBLIC_ORIGINS, bad)]))
+                    .expect_err(bad);
+            assert!(
+                matches!(
+                    err,
+                    ConfigError::Invalid {
+                        key: PUBLIC_ORIGINS,
+                        ..
+                    }
+                ),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn local_origins_follow_the_port() {
+        let c =
+            Config::from_source(&env(&[(BROKER_URL, "http://b/"), (PORT, "9000")])).expect("valid");
+        assert_eq!(
+            c.public_origins,
+            vec!["http://127.0.0.1:9000", "http://localhost:9000"]
+        );
+    }
+
+    #[test]
+    fn oidc_needs_issuer_and_audience_together() {
+        let c = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (
+                EVENTS_OIDC_ISSUER,
+                "https://kubernetes.default.svc.cluster.local",
+            ),
+            (EVENTS_OIDC_AUDIENCE, "gateway-events"),
+            (
+                EVENTS_OIDC_SUBJECTS,
+                "system:serviceaccount:genomics:a, system:serviceaccount:genomics:b",
+            ),
+        ]))
+        .expect("valid");
+        let oidc = c.oidc.expect("on");
+        assert_eq!(oidc.audience, "gateway-events");
+        assert_eq!(oidc.jwks_url, None);
+        assert_eq!(oidc.subjects.len(), 2);
+        let no_audience = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (EVENTS_OIDC_ISSUER, "https://issuer.example"),
+        ]))
+        .expect_err("audience");
+        assert!(matches!(
+            no_audience,
+            ConfigError::Invalid {
+                key: EVENTS_OIDC_AUDIENCE,
+                ..
+            }
+        ));
+        let no_issuer = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (EVENTS_OIDC_AUDIENCE, "gateway-events"),
+        ]))
+        .expect_err("issuer");
+        assert!(matches!(
+            no_issuer,
+            ConfigError::Invalid {
+                key: EVENTS_OIDC_AUDIENCE,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn events_host_is_an_ip_address() {
+        let c = Config::from_source(&env(&[(BROKER_URL, "http://b/"), (EVENTS_HOST, "0.0.0.0")]))
+            .expect("valid");
+        assert_eq!(c.events_host, std::net::IpAddr::from([0, 0, 0, 0]));
+        let err = Config::from_source(&env(&[(BROKER_URL, "http://b/"), (EVENTS_HOST, "any")]))
+            .expect_err("not an address");
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                key: EVENTS_HOST,
                 ..
             }
         ));

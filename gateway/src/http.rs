@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod internal;
+pub mod oidc;
 pub mod public;
 
 use actix_web::HttpResponse;

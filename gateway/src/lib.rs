@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod app;
 pub mod broker;
 pub mod config;
+pub mod credential;
 pub mod events;
 pub mod http;
 pub mod protocol;

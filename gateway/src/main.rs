@@ -11,13 +11,21 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(config.log_format);
     let public = TcpListener::bind(("0.0.0.0", config.port))
         .with_context(|| format!("cannot bind PORT {}", config.port))?;
-    let internal = TcpListener::bind(("0.0.0.0", config.events_port))
-        .with_context(|| format!("cannot bind EVENTS_PORT {}", config.events_port))?;
+    // Loopback unless EVENTS_HOST says otherwise: only the broker's Trigger may deliver.
+    let internal =
+        TcpListener::bind((config.events_host, config.events_port)).with_context(|| {
+            format!(
+                "cannot bind EVENTS_HOST {} EVENTS_PORT {}",
+                config.events_host, config.events_port
+            )
+        })?;
     let gateway = Gateway::build(&config, public, internal)?;
     let stopper = gateway.stopper();
     tracing::info!(
         port = config.port,
         events_port = config.events_port,
+        events_host = %config.events_host,
+        events_oidc = config.oidc.is_some(),
         broker = %config.broker_url,
         replica = %config.replica_id,
         "gateway listening"

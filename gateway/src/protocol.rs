@@ -18,9 +18,11 @@ pub enum ClientMessage {
         /// W3C trace context from the page, carried into the CloudEvents and back.
         traceparent: Option<String>,
     },
-    /// Reattach to an earlier session and replay the frames after `last_seen`.
+    /// Reattach to an earlier session and replay the frames after `last_seen`; needs the
+    /// session's `resume_secret`.
     Resume {
         session_id: String,
+        resume_secret: Option<String>,
         last_seen: Option<String>,
     },
     /// Application-level keep-alive: browsers cannot send WebSocket ping frames.
@@ -57,6 +59,9 @@ pub struct Reference {
 pub enum ServerMessage {
     Session {
         session_id: String,
+        /// The credential that lets its holder resume the session or attach uploads to it;
+        /// sent once, here.
+        resume_secret: String,
         protocol: u32,
         max_variants: usize,
         max_frame_bytes: usize,
@@ -170,6 +175,7 @@ mod tests {
         };
         let hello = |reference| ServerMessage::Session {
             session_id: "s".into(),
+            resume_secret: "secret".into(),
             protocol: PROTOCOL_VERSION,
             max_variants: 1000,
             max_frame_bytes: 1024,

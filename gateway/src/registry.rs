@@ -133,8 +133,8 @@ impl Registry {
         }
     }
 
-    /// Registers a new socket under a fresh session id (a UUID: it is also the capability
-    /// that lets a client resume).
+    /// Registers a new socket under a fresh session id (a UUID; the id alone lets no one
+    /// resume it: that needs the session's secret, see `session::secret`).
     pub fn register_session(&self) -> Result<(String, Registration), RegistryError> {
         let session_id = Uuid::new_v4();
         let registration = self.insert_new(session_id, Uuid::new_v4())?;
@@ -251,6 +251,11 @@ impl Registry {
                 local.signals.raise(EVICTED);
             }
         }
+    }
+
+    /// Whether a socket of this replica holds the session.
+    pub fn holds(&self, session_id: &Uuid) -> bool {
+        self.lock().map.contains_key(session_id)
     }
 
     pub fn session_count(&self) -> usize {

@@ -11,6 +11,7 @@
 //! needed only while they run), and analysis bookkeeping exists only while there is some.
 
 mod rate;
+pub mod secret;
 mod submit;
 mod work;
 mod writer;
@@ -27,10 +28,11 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::broker::Broker;
+use crate::credential::Secret;
 use crate::protocol::{self, ClientMessage, Limits, ServerMessage};
 use crate::registry::{Registration, Registry};
 use crate::store::{Read, Store, START};
-use crate::telemetry;
+use crate::telemetry::{self, redact};
 use rate::{Rate, RateLimit};
 use submit::{Finished, SubmitOutcome};
 use work::Work;
@@ -51,6 +53,8 @@ pub const MAX_ANALYSES_PER_SESSION: usize = 16;
 pub const CLOSE_SLOW_CONSUMER: u16 = 4008;
 /// Close code for a socket whose session was resumed by another connection.
 pub const CLOSE_RESUMED_ELSEWHERE: u16 = 4009;
+/// The store could not keep the new session's secret: try again later (1013).
+const CLOSE_TRY_AGAIN: u16 = 1013;
 
 /// Per-session limits beyond the frame-level ones.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +65,9 @@ pub struct SessionLimits {
     pub send_timeout: Duration,
     /// Entries read from the stream per round trip.
     pub read_batch: usize,
+    /// How often a connected session restarts the TTL of its secret in the store (half
+    /// that TTL), so it can still be resumed after a long connection.
+    pub secret_refresh: Duration,
 }
 
 impl SessionLimits {
@@ -69,6 +76,12 @@ impl SessionLimits {
             per_minute: self.rate_per_minute,
             burst: self.rate_burst,
         }
+    }
+
+    /// Heartbeats between two refreshes of the session's secret.
+    fn refresh_beats(&self) -> u16 {
+        let beats = self.secret_refresh.as_secs() / HEARTBEAT.as_secs();
+        u16::try_from(beats.max(1)).unwrap_or(u16::MAX)
     }
 }
 
@@ -111,6 +124,10 @@ struct Conn {
     last_seen: Instant,
     /// Timer ticks since the last heartbeat.
     ticks: u8,
+    /// Heartbeats since the session's secret was last refreshed in the store.
+    beats: u16,
+    /// Still in the session issued to this connection (not one it resumed).
+    own_session: bool,
 }
 
 /// What woke the session task.
@@ -155,9 +172,13 @@ fn on_send_error(e: SendError) -> Close {
 ///
 /// A plain function returning the task: an `async fn` would keep its arguments in the
 /// task next to the state built from them, for as long as the session lives.
+///
+/// `secret` is the session's resume secret: its hash goes to the store and the secret itself
+/// to the client in the `session` frame; the task does not keep it.
 pub fn run<C>(
     ctx: C,
     session_id: String,
+    secret: Secret,
     reg: Registration,
     ws: actix_ws::Session,
     stream: actix_ws::MessageStream,
@@ -183,6 +204,8 @@ where
         rate: RateLimit::new(ctx.session_limits.rate()),
         last_seen: now,
         ticks: 0,
+        beats: 0,
+        own_session: true,
     };
     async move {
         metrics::gauge!(telemetry::SESSIONS).increment(1.0);
@@ -192,7 +215,7 @@ where
         let timer = tokio::time::sleep(POLL_EVERY);
         tokio::pin!(timer);
         let close = 'session: {
-            if let Some(close) = Box::pin(greet(&ctx, &conn, &mut out)).await {
+            if let Some(close) = Box::pin(greet(&ctx, &conn, secret, &mut out)).await {
                 break 'session close;
             }
             loop {
@@ -219,9 +242,28 @@ where
     }
 }
 
-async fn greet(ctx: &SessionContext, conn: &Conn, out: &mut Writer) -> Close {
+async fn greet(ctx: &SessionContext, conn: &Conn, secret: Secret, out: &mut Writer) -> Close {
+    if let Err(e) = ctx
+        .store
+        .register_session(&conn.session_id, secret.hash())
+        .await
+    {
+        // A secret the store does not keep could never resume the session: start over later.
+        metrics::counter!(telemetry::STORE_ERRORS, "op" => "session").increment(1);
+        tracing::warn!(session = %redact(&conn.session_id), error = %e, "could not store the session's secret");
+        let msg = ServerMessage::request_error(None, e.code(), e.to_string());
+        if let Err(e) = out.send(&msg).await {
+            return on_send_error(e);
+        }
+        closed("store_unavailable");
+        return Some(Some(reason(
+            CloseCode::Other(CLOSE_TRY_AGAIN),
+            "result store unavailable",
+        )));
+    }
     let hello = ServerMessage::Session {
         session_id: conn.session_id.clone(),
+        resume_secret: secret.into_exposed(),
         protocol: protocol::PROTOCOL_VERSION,
         max_variants: ctx.limits.max_variants,
         max_frame_bytes: ctx.limits.max_frame_bytes,
@@ -234,7 +276,16 @@ async fn finish(ctx: &SessionContext, conn: Conn, out: Writer, close: Option<Clo
     ctx.registry
         .unregister(&conn.session_id, conn.reg.connection);
     metrics::gauge!(telemetry::SESSIONS).decrement(1.0);
-    tracing::info!(session_id = %conn.session_id, "session closed");
+    tracing::info!(session = %redact(&conn.session_id), "session closed");
+    // Its secret lives on for the TTL from now: the client may come back to resume.
+    let touched = tokio::time::timeout(
+        ctx.session_limits.send_timeout,
+        ctx.store.touch_session(&conn.session_id),
+    )
+    .await;
+    if !matches!(touched, Ok(Ok(()))) {
+        tracing::debug!(session = %redact(&conn.session_id), "could not refresh the session's secret");
+    }
     // The peer may already be gone; there is no one left to report a failed close to.
     let _ = tokio::time::timeout(ctx.session_limits.send_timeout, out.ws.close(close)).await;
 }
@@ -273,12 +324,20 @@ async fn on_tick(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Clo
     if u32::from(conn.ticks) >= HEARTBEAT_TICKS {
         conn.ticks = 0;
         if conn.last_seen.elapsed() > CLIENT_TIMEOUT {
-            tracing::debug!(session_id = %conn.session_id, "closing idle session");
+            tracing::debug!(session = %redact(&conn.session_id), "closing idle session");
             closed("idle");
             return Some(Some(reason(CloseCode::Away, "idle timeout")));
         }
         if let Err(e) = out.ping().await {
             return on_send_error(e);
+        }
+        conn.beats = conn.beats.saturating_add(1);
+        if conn.beats >= ctx.session_limits.refresh_beats() {
+            conn.beats = 0;
+            // Best effort: a failure leaves the TTL of the last refresh, retried next time.
+            if let Err(e) = ctx.store.touch_session(&conn.session_id).await {
+                tracing::debug!(error = %e, "could not refresh the session's secret");
+            }
         }
     }
     if conn.work.has_pending() {
@@ -294,24 +353,27 @@ async fn drain(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Close
         let entries = match ctx.store.read(&conn.session_id, &conn.cursor, batch).await {
             Ok(Read::Entries(entries)) => entries,
             Ok(Read::Gap) => {
-                closed("results_dropped");
-                let msg = ServerMessage::request_error(
-                    None,
+                return lost(
+                    out,
                     "results_dropped",
-                    "results after your last cursor were dropped (client too slow or session expired); start a new session and resubmit".to_owned(),
-                );
-                if let Err(e) = out.send(&msg).await {
-                    return on_send_error(e);
-                }
-                return Some(Some(reason(
-                    CloseCode::Other(CLOSE_SLOW_CONSUMER),
+                    "results after your last cursor were dropped (client too slow or session expired); start a new session and resubmit",
                     "results dropped: client too slow",
-                )));
+                )
+                .await;
+            }
+            Ok(Read::Expired) => {
+                return lost(
+                    out,
+                    "expired",
+                    "results after your last cursor were evicted to keep the gateway within its memory (oldest completed sessions first); start a new session and resubmit",
+                    "results expired",
+                )
+                .await;
             }
             Err(e) => {
                 // Retried on the next wake-up or poll; the entries are not lost.
                 metrics::counter!(telemetry::STORE_ERRORS, "op" => "read").increment(1);
-                tracing::warn!(session_id = %conn.session_id, error = %e, "could not read the session's results");
+                tracing::warn!(session = %redact(&conn.session_id), error = %e, "could not read the session's results");
                 return None;
             }
         };
@@ -334,6 +396,16 @@ async fn drain(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Close
     }
 }
 
+/// Frames the client has not seen are gone: it is told why (`code`) and closed with 4008.
+async fn lost(out: &mut Writer, code: &'static str, message: &str, close: &str) -> Close {
+    closed(code);
+    let msg = ServerMessage::request_error(None, code, message.to_owned());
+    if let Err(e) = out.send(&msg).await {
+        return on_send_error(e);
+    }
+    Some(Some(reason(CloseCode::Other(CLOSE_SLOW_CONSUMER), close)))
+}
+
 /// Handles one incoming frame.
 async fn on_frame(
     ctx: &SessionContext,
@@ -348,7 +420,7 @@ async fn on_frame(
             return Some(Some(reason(CloseCode::Size, "frame too large")));
         }
         Some(Err(e)) => {
-            tracing::debug!(session_id = %conn.session_id, error = %e, "websocket protocol error");
+            tracing::debug!(session = %redact(&conn.session_id), error = %e, "websocket protocol error");
             return Some(Some(reason(CloseCode::Protocol, "protocol error")));
         }
         Some(Ok(AggregatedMessage::Close(r))) => return Some(r),
@@ -376,7 +448,7 @@ async fn on_text(ctx: &SessionContext, conn: &mut Conn, text: &str, out: &mut Wr
     let reply = match protocol::decode(text, ctx.limits) {
         Err((request_id, e)) => {
             metrics::counter!(telemetry::MESSAGES_IN, "type" => "invalid").increment(1);
-            tracing::debug!(session_id = %conn.session_id, code = e.code(), "rejected client frame");
+            tracing::debug!(session = %redact(&conn.session_id), code = e.code(), "rejected client frame");
             if matches!(e, protocol::DecodeError::FrameTooLarge { .. }) {
                 metrics::counter!(telemetry::LIMIT_REJECTIONS, "code" => e.code()).increment(1);
             }
@@ -388,6 +460,7 @@ async fn on_text(ctx: &SessionContext, conn: &mut Conn, text: &str, out: &mut Wr
         }
         Ok(ClientMessage::Resume {
             session_id,
+            resume_secret,
             last_seen,
         }) => {
             metrics::counter!(telemetry::MESSAGES_IN, "type" => "resume").increment(1);
@@ -398,7 +471,7 @@ async fn on_text(ctx: &SessionContext, conn: &mut Conn, text: &str, out: &mut Wr
                     "resume must come before this connection submits anything".to_owned(),
                 )
             } else {
-                return resume(ctx, conn, session_id, last_seen, out).await;
+                return resume(ctx, conn, session_id, resume_secret, last_seen, out).await;
             }
         }
         Ok(ClientMessage::Analyze {
@@ -476,13 +549,23 @@ fn admit(
     Ok(())
 }
 
+/// Moves this connection to the session it names, if it presents that session's secret.
+/// Without it nothing happens to the session (its socket stays, nothing is replayed) and
+/// this connection stays in its own.
 async fn resume(
     ctx: &SessionContext,
     conn: &mut Conn,
     session_id: String,
+    resume_secret: Option<String>,
     last_seen: Option<String>,
     out: &mut Writer,
 ) -> Close {
+    if let Err(e) = secret::authorize(&ctx.store, &session_id, resume_secret.as_deref()).await {
+        metrics::counter!(telemetry::AUTH_FAILURES, "code" => e.code()).increment(1);
+        tracing::info!(code = e.code(), "resume refused");
+        let msg = ServerMessage::request_error(None, e.code(), e.to_string());
+        return out.send(&msg).await.err().and_then(on_send_error);
+    }
     let signals = ctx
         .registry
         .rebind(&conn.session_id, &session_id, conn.reg.connection);
@@ -491,7 +574,19 @@ async fn resume(
         tracing::warn!(error = %e, "could not tell other replicas about the resume");
     }
     metrics::counter!(telemetry::SESSIONS_RESUMED).increment(1);
-    tracing::info!(from = %conn.session_id, to = %session_id, "session resumed");
+    tracing::info!(from = %redact(&conn.session_id), to = %redact(&session_id), "session resumed");
+    // The fresh session this connection leaves can never be used: its secret goes (not
+    // that of a session it had resumed: that one may be resumed again); the resumed one's
+    // lives on from now.
+    if conn.own_session {
+        conn.own_session = false;
+        if let Err(e) = ctx.store.forget_session(&conn.session_id).await {
+            tracing::debug!(error = %e, "could not drop the abandoned session's secret");
+        }
+    }
+    if let Err(e) = ctx.store.touch_session(&session_id).await {
+        tracing::debug!(error = %e, "could not refresh the resumed session's secret");
+    }
     conn.session_id = session_id.clone();
     conn.reg.signals = signals;
     conn.cursor = last_seen.map_or(Cow::Borrowed(START), Cow::Owned);

@@ -17,6 +17,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::analysis::spool::Spool;
+use crate::credential::SecretHash;
 use crate::events::{Inbound, InboundKind};
 use crate::protocol::ServerMessage;
 use crate::registry::Registry;
@@ -177,6 +178,8 @@ pub enum Read {
     Entries(Vec<Entry>),
     /// Entries after the cursor were trimmed or expired before the client read them.
     Gap,
+    /// Entries after the cursor were evicted to keep the in-memory store within its bytes.
+    Expired,
 }
 
 /// The configured back end, plus where results of REST analyses are spooled for download.
@@ -298,6 +301,54 @@ impl Store {
         match &self.backend {
             Backend::Memory(m) => m.registry(),
             Backend::Redis(r) => r.registry(),
+        }
+    }
+
+    /// Remembers the hash of a new session's resume secret (for the session TTL plus the
+    /// chunk timeout after its last use, like its results).
+    pub async fn register_session(
+        &self,
+        session_id: &str,
+        hash: SecretHash,
+    ) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Memory(m) => {
+                m.register_session(session_id, hash);
+                Ok(())
+            }
+            Backend::Redis(r) => r.register_session(session_id, hash).await,
+        }
+    }
+
+    /// The hash of the session's resume secret; `None` for a session never issued, or
+    /// forgotten since.
+    pub async fn session_secret(&self, session_id: &str) -> Result<Option<SecretHash>, StoreError> {
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.session_secret(session_id)),
+            Backend::Redis(r) => r.session_secret(session_id).await,
+        }
+    }
+
+    /// Restarts the TTL of the session's secret (resumed, still connected, or just closed).
+    pub async fn touch_session(&self, session_id: &str) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Memory(m) => {
+                m.touch_session(session_id);
+                Ok(())
+            }
+            Backend::Redis(r) => r.touch_session(session_id).await,
+        }
+    }
+
+    /// Drops the secret of a session no one can use any more (a connection's fresh session
+    /// that it left for a resumed one).
+    pub async fn forget_session(&self, session_id: &str) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Memory(m) => {
+                m.forget_session(session_id);
+                Ok(())
+            }
+            Backend::Redis(r) => r.forget_session(session_id).await,
         }
     }
 }

@@ -180,7 +180,7 @@ function completeAnalysis(a, msg) {
     a.done = (Number(msg.annotated) || 0) + a.failed;
     a.total = Math.max(a.total, a.done);
     a.state = "complete";
-    if (a.analysisId) a.links = resultLinks(a.analysisId);
+    if (a.analysisId && a.downloadToken) a.links = resultLinks(a.analysisId, a.downloadToken);
     announce(`Upload ${a.seq} complete: ${a.done - a.failed} annotated, ${a.failed} not annotated. Downloads are ready.`);
     return;
   }
@@ -341,13 +341,14 @@ uploadButtonEl.addEventListener("click", async () => {
   analyses.render();
   uploadButtonEl.disabled = true;
   try {
-    const accepted = await uploadVcf(file, connection.session.session_id, a.requestId);
+    const accepted = await uploadVcf(file, connection.session.session_id, connection.sessionSecret, a.requestId);
     a.analysisId = accepted.analysis_id;
+    a.downloadToken = accepted.download_token;
     a.chunkCount = accepted.chunk_count;
     a.total = Math.max(a.total, accepted.variant_count);
     a.note = `${file.name}: ${accepted.variant_count} variants in ${accepted.chunk_count} parts.`;
     if (a.state === "sending") a.state = "running";
-    if (a.state === "complete") a.links = resultLinks(a.analysisId);
+    if (a.state === "complete") a.links = resultLinks(a.analysisId, a.downloadToken);
     uploadInfoEl.textContent = "";
   } catch (e) {
     a.state = "failed";

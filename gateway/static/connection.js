@@ -3,8 +3,34 @@
 // from the last frame cursor it saw. A gateway that cannot resume (no resume support,
 // unknown or expired session) answers with an error: the page then keeps the rows it has and
 // tells the app which analyses were cut off.
+//
+// The session's resume_secret (the credential that resumes it and attaches uploads to it)
+// is kept in sessionStorage, which only this tab reads, never in the page's other state.
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
+const STORAGE_KEY = "gateway.session";
+
+/** Remembers the current session's id and secret for this tab. */
+function storeSecret(sessionId, secret) {
+  try {
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ session_id: sessionId, resume_secret: secret }));
+    return true;
+  } catch {
+    return false; // storage disabled: the caller keeps it in memory instead
+  }
+}
+
+/** The stored secret of `sessionId`, or null. */
+function storedSecret(sessionId) {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
+    return saved && saved.session_id === sessionId && typeof saved.resume_secret === "string"
+      ? saved.resume_secret
+      : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Full-jitter backoff: spreads reconnects of many tabs after a gateway restart. */
 export function backoffDelay(attempt) {
@@ -29,6 +55,21 @@ export class Connection {
     this.everConnected = false;
     this.resuming = false;
     this.pendingSession = null;
+    // Only when sessionStorage is unavailable.
+    this.fallbackSecret = null;
+  }
+
+  /** The current session's secret (for uploads), or null. */
+  get sessionSecret() {
+    if (!this.session) return null;
+    return storedSecret(this.session.session_id) || this.fallbackSecret;
+  }
+
+  /** Makes `msg` (a session frame) the current session; its secret goes to storage. */
+  adopt(msg) {
+    const { resume_secret: secret, ...session } = msg;
+    this.session = session;
+    this.fallbackSecret = storeSecret(session.session_id, secret) ? null : secret;
   }
 
   start() {
@@ -118,17 +159,17 @@ export class Connection {
       // The gateway could not resume: carry on in the new session, and never ask for the old
       // one again (its cursor means nothing to the new one).
       this.resuming = false;
-      this.session = this.pendingSession;
+      this.adopt(this.pendingSession);
       this.pendingSession = null;
       this.cursor = null;
       this.handlers.onState("connected", { resumeRefused: msg.message });
       this.handlers.onSessionLost();
       return;
     }
-    if (msg.type === "error" && msg.code === "results_dropped") {
-      // The session lost results (expired, or a restarted gateway that never had them):
-      // resuming it again cannot help. The gateway closes this connection; the next one
-      // starts a new session.
+    if (msg.type === "error" && (msg.code === "results_dropped" || msg.code === "expired")) {
+      // The session lost results (expired, evicted, or a restarted gateway that never had
+      // them): resuming it again cannot help. The gateway closes this connection; the next
+      // one starts a new session.
       this.session = null;
       this.cursor = null;
       this.handlers.onMessage(msg);
@@ -149,12 +190,16 @@ export class Connection {
       // Until the gateway confirms, the old session stays current; a refusal switches to `msg`.
       this.pendingSession = msg;
       this.resuming = true;
-      const resume = { type: "resume", session_id: previous.session_id };
+      const resume = {
+        type: "resume",
+        session_id: previous.session_id,
+        resume_secret: storedSecret(previous.session_id) || this.fallbackSecret || "",
+      };
       if (this.cursor !== null) resume.last_seen = this.cursor;
       this.socket.send(JSON.stringify(resume));
       return;
     }
-    this.session = msg;
+    this.adopt(msg);
     this.handlers.onState("connected", {});
     if (reconnect) this.handlers.onSessionLost();
   }
@@ -162,8 +207,9 @@ export class Connection {
   onResumed() {
     if (!this.resuming) return;
     this.resuming = false;
-    // Same session, but the new connection's limits.
-    this.session = { ...this.pendingSession, session_id: this.session.session_id };
+    // Same session (and secret, still in storage), but the new connection's limits.
+    const { resume_secret: unused, ...limits } = this.pendingSession;
+    this.session = { ...limits, session_id: this.session.session_id };
     this.pendingSession = null;
     this.handlers.onState("resumed", {});
   }

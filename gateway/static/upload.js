@@ -10,15 +10,18 @@ export const RESULT_FORMATS = [
   { format: "jsonl", label: "JSON Lines" },
 ];
 
-/** POSTs `file`; resolves to the gateway's 202 body, rejects with a readable message. */
-export async function uploadVcf(file, sessionId, requestId) {
+/**
+ * POSTs `file`, attached to this page's session (its secret proves the page holds it);
+ * resolves to the gateway's 202 body, rejects with a readable message.
+ */
+export async function uploadVcf(file, sessionId, sessionSecret, requestId) {
   const query = new URLSearchParams({ session: sessionId, request_id: requestId, frames: "progress" });
   let resp;
   try {
     resp = await fetch(`/api/analyses?${query}`, {
       method: "POST",
       body: file,
-      headers: { "content-type": "application/octet-stream" },
+      headers: { "content-type": "application/octet-stream", "x-session-secret": sessionSecret || "" },
     });
   } catch (e) {
     throw new Error(`The upload did not reach the gateway: ${e instanceof Error ? e.message : e}`);
@@ -34,16 +37,28 @@ export async function uploadVcf(file, sessionId, requestId) {
       body && body.code ? `${body.code}: ${body.message}` : `The gateway answered HTTP ${resp.status}.`,
     );
   }
-  if (!body || typeof body.analysis_id !== "string" || !Number.isInteger(body.variant_count)) {
+  if (
+    !body ||
+    typeof body.analysis_id !== "string" ||
+    typeof body.download_token !== "string" ||
+    !Number.isInteger(body.variant_count)
+  ) {
     throw new Error("The gateway's answer to the upload is not understood.");
   }
   return body;
 }
 
-/** Download links of a finished upload. */
-export function resultLinks(analysisId) {
+/**
+ * Download links of a finished upload. A link cannot send headers, so the upload's own
+ * download token rides in the query (it grants reading this one analysis, nothing else;
+ * the page sends no Referer).
+ */
+export function resultLinks(analysisId, downloadToken) {
   return RESULT_FORMATS.map(({ format, label }) => ({
     label,
-    href: `/api/analyses/${encodeURIComponent(analysisId)}/results?format=${format}`,
+    href: `/api/analyses/${encodeURIComponent(analysisId)}/results?${new URLSearchParams({
+      format,
+      token: downloadToken,
+    })}`,
   }));
 }

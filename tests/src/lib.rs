@@ -7,12 +7,15 @@ pub mod cluster;
 pub mod ledger;
 pub mod mirror;
 pub mod observer;
+pub mod oidc;
 pub mod process;
 pub mod proxy;
 pub mod recorder;
+pub mod rest;
 pub mod schema;
 pub mod signal;
 pub mod trigger;
+pub mod variants;
 pub mod ws;
 
 use std::path::PathBuf;
@@ -25,7 +28,8 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The directory holding the built binaries: `$CARGO_TARGET_DIR/debug` or `target/debug`.
+/// The directory holding the built binaries: `$CARGO_TARGET_DIR/debug` or `target/debug`
+/// (`E2E_PROFILE=release`: the release build, to measure what ships).
 pub fn bin_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -35,7 +39,7 @@ pub fn bin_dir() -> PathBuf {
     } else {
         target
     };
-    target.join("debug")
+    target.join(std::env::var("E2E_PROFILE").unwrap_or_else(|_| "debug".to_owned()))
 }
 
 /// A free TCP port on loopback (bound then released; the race is acceptable in tests).

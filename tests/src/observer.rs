@@ -25,6 +25,8 @@ pub enum Next {
 pub struct Observer {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
     pub session_id: String,
+    /// The session's credential from the `session` frame (resume needs it).
+    pub resume_secret: String,
     /// Cursor of the last frame that carried one (for `resume`).
     pub last_cursor: Option<String>,
 }
@@ -38,22 +40,33 @@ impl Observer {
         let mut o = Observer {
             socket,
             session_id: String::new(),
+            resume_secret: String::new(),
             last_cursor: None,
         };
         match o.next(Duration::from_secs(10)).await {
             Next::Json(hello) if hello["type"] == "session" => {
                 o.session_id = hello["session_id"].as_str().unwrap_or_default().to_owned();
+                o.resume_secret = hello["resume_secret"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
             }
             other => panic!("expected the session greeting, got {other:?}"),
         }
         o
     }
 
-    /// Connects to `url` and resumes `session_id` after `last_seen`; returns once `resumed`
-    /// arrived.
-    pub async fn resume(url: &str, session_id: &str, last_seen: Option<&str>) -> Self {
+    /// Connects to `url` and resumes `session_id` (with its secret) after `last_seen`;
+    /// returns once `resumed` arrived.
+    pub async fn resume(
+        url: &str,
+        session_id: &str,
+        resume_secret: &str,
+        last_seen: Option<&str>,
+    ) -> Self {
         let mut o = Self::connect(url).await;
-        let mut msg = json!({"type": "resume", "session_id": session_id});
+        let mut msg = json!({"type": "resume", "session_id": session_id,
+                             "resume_secret": resume_secret});
         if let Some(c) = last_seen {
             msg["last_seen"] = json!(c);
         }
@@ -63,6 +76,7 @@ impl Observer {
             other => panic!("expected resumed, got {other:?}"),
         }
         o.session_id = session_id.to_owned();
+        o.resume_secret = resume_secret.to_owned();
         o.last_cursor = last_seen.map(str::to_owned);
         o
     }

@@ -22,6 +22,26 @@ impl Service {
     pub async fn kill(&mut self) {
         let _ = self.child.kill().await;
     }
+
+    /// Peak resident memory of the process so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+
+    /// Resident memory now (`VmRSS`), in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        self.status_kib("VmRSS:")
+    }
+
+    fn status_kib(&self, field: &str) -> u64 {
+        let pid = self.child.id().expect("the process is running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+    }
 }
 
 impl Drop for Service {
@@ -52,6 +72,14 @@ fn command(binary: &str, env: &[(&str, String)]) -> Command {
         cmd.env(k, v);
     }
     cmd
+}
+
+/// Sends the child's stdout and stderr to the file `log`, when given.
+fn log_to(cmd: &mut Command, log: Option<&std::path::Path>) {
+    if let Some(path) = log {
+        let file = std::fs::File::create(path).expect("log file");
+        cmd.stdout(file.try_clone().expect("log file")).stderr(file);
+    }
 }
 
 /// How often a start is retried when the process exits before it is ready: a port taken
@@ -85,19 +113,29 @@ async fn ready_or_exited(svc: &mut Service, url: &str, timeout: Duration) -> Res
 
 /// Starts vep-function on a free port with its bundled data. `sink`: its K_SINK.
 pub async fn start_function(sink: Option<&str>, extra: &[(&str, String)]) -> Service {
-    start_function_until(sink, extra, "/health/readiness").await
+    start_function_until(sink, extra, "/health/readiness", None).await
 }
 
 /// Like [`start_function`], but returns once it is live: for a function that must not become
 /// ready (e.g. under Knative without K_SINK).
 pub async fn start_function_live(sink: Option<&str>, extra: &[(&str, String)]) -> Service {
-    start_function_until(sink, extra, "/health/liveness").await
+    start_function_until(sink, extra, "/health/liveness", None).await
+}
+
+/// Like [`start_function`], its stdout and stderr going to the file `log` when given.
+pub async fn start_function_logging(
+    sink: Option<&str>,
+    extra: &[(&str, String)],
+    log: Option<&std::path::Path>,
+) -> Service {
+    start_function_until(sink, extra, "/health/readiness", log).await
 }
 
 async fn start_function_until(
     sink: Option<&str>,
     extra: &[(&str, String)],
     health: &str,
+    log: Option<&std::path::Path>,
 ) -> Service {
     let mut last = String::new();
     for _ in 0..START_ATTEMPTS {
@@ -107,9 +145,9 @@ async fn start_function_until(
             env.push(("K_SINK", s.to_string()));
         }
         env.extend(extra.iter().cloned());
-        let child = command("vep-function", &env)
-            .spawn()
-            .expect("start vep-function");
+        let mut cmd = command("vep-function", &env);
+        log_to(&mut cmd, log);
+        let child = cmd.spawn().expect("start vep-function");
         let mut svc = Service {
             name: "vep-function",
             port,
@@ -146,9 +184,18 @@ impl Gateway {
 
 /// Starts the gateway on free ports, sending submissions to `broker`.
 pub async fn start_gateway(broker: &str, extra: &[(&str, String)]) -> Gateway {
+    start_gateway_logging(broker, extra, None).await
+}
+
+/// Like [`start_gateway`], its stdout and stderr going to the file `log` when given.
+pub async fn start_gateway_logging(
+    broker: &str,
+    extra: &[(&str, String)],
+    log: Option<&std::path::Path>,
+) -> Gateway {
     let mut last = String::new();
     for _ in 0..START_ATTEMPTS {
-        match try_start_gateway(free_port(), free_port(), broker, extra).await {
+        match try_start_gateway(free_port(), free_port(), broker, extra, log).await {
             Ok(g) => return g,
             Err(e) => last = e,
         }
@@ -161,6 +208,7 @@ async fn try_start_gateway(
     events_port: u16,
     broker: &str,
     extra: &[(&str, String)],
+    log: Option<&std::path::Path>,
 ) -> Result<Gateway, String> {
     let mut env = vec![
         ("PORT", port.to_string()),
@@ -168,7 +216,9 @@ async fn try_start_gateway(
         ("BROKER_URL", broker.to_string()),
     ];
     env.extend(extra.iter().cloned());
-    let child = command("gateway", &env).spawn().expect("start gateway");
+    let mut cmd = command("gateway", &env);
+    log_to(&mut cmd, log);
+    let child = cmd.spawn().expect("start gateway");
     let mut service = Service {
         name: "gateway",
         port,
@@ -197,7 +247,15 @@ pub async fn start_pipeline_with(
         let events_port = free_port();
         let sink = format!("http://127.0.0.1:{events_port}/");
         let function = start_function(Some(&sink), function_env).await;
-        match try_start_gateway(free_port(), events_port, &function.url("/"), gateway_env).await {
+        match try_start_gateway(
+            free_port(),
+            events_port,
+            &function.url("/"),
+            gateway_env,
+            None,
+        )
+        .await
+        {
             Ok(gateway) => return (gateway, function),
             Err(e) => last = e,
         }

@@ -100,27 +100,9 @@ impl Recorder {
 
     async fn serve(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
         let mut reader = BufReader::new(stream);
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).await? == 0 {
-                return Ok(());
-            }
-            let mut parts = line.split_whitespace();
-            let method = parts.next().unwrap_or_default().to_string();
-            let path = parts.next().unwrap_or_default().to_string();
-            let mut headers = BTreeMap::new();
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).await?;
-                let h = h.trim_end();
-                if h.is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = h.split_once(':') {
-                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-                }
-            }
-            let len: usize = headers
+        while let Some(head) = read_head(&mut reader).await? {
+            let len: usize = head
+                .headers
                 .get("content-length")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0);
@@ -128,9 +110,9 @@ impl Recorder {
             reader.read_exact(&mut body).await?;
             if let Ok(mut v) = self.received.lock() {
                 v.push(Received {
-                    method,
-                    path,
-                    headers,
+                    method: head.method,
+                    path: head.path,
+                    headers: head.headers,
                     body,
                 });
             }
@@ -138,5 +120,43 @@ impl Recorder {
             let reply = format!("HTTP/1.1 {status} Recorded\r\ncontent-length: 0\r\n\r\n");
             reader.get_mut().write_all(reply.as_bytes()).await?;
         }
+        Ok(())
     }
+}
+
+/// A request line and its headers (names lowercased).
+pub struct Head {
+    pub method: String,
+    pub path: String,
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Reads one request head; `None` when the peer closed the connection first.
+pub async fn read_head(
+    reader: &mut BufReader<tokio::net::TcpStream>,
+) -> std::io::Result<Option<Head>> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).await? == 0 {
+        return Ok(None);
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let mut headers = BTreeMap::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).await?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    Ok(Some(Head {
+        method,
+        path,
+        headers,
+    }))
 }

@@ -11,6 +11,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 pub struct Client {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
     pub session_id: String,
+    /// The session's credential from the `session` frame: resume and REST uploads need it.
+    pub resume_secret: String,
 }
 
 impl Client {
@@ -22,12 +24,17 @@ impl Client {
         let mut client = Client {
             socket,
             session_id: String::new(),
+            resume_secret: String::new(),
         };
         let hello = client.next_json(Duration::from_secs(5)).await;
         assert_eq!(hello["type"], "session", "first frame: {hello}");
         client.session_id = hello["session_id"]
             .as_str()
             .expect("session_id")
+            .to_string();
+        client.resume_secret = hello["resume_secret"]
+            .as_str()
+            .expect("resume_secret")
             .to_string();
         client
     }

@@ -373,7 +373,13 @@ async fn a_gateway_killed_mid_analysis_resumes_on_the_other_replica() {
         assert_eq!(deliver(&b, event).await, 202);
     }
     assert_eq!(deliver(&b, &annotated[0]).await, 202);
-    let mut resumed = Observer::resume(&b.ws_url(), &client.session_id, last_seen.as_deref()).await;
+    let mut resumed = Observer::resume(
+        &b.ws_url(),
+        &client.session_id,
+        &client.resume_secret,
+        last_seen.as_deref(),
+    )
+    .await;
     resumed.settle(&mut ledger, SETTLE, QUIET).await;
     ledger.assert_exactly_once();
     ledger.report("gateway SIGKILL mid-analysis, resume on replica B");
@@ -441,7 +447,8 @@ async fn a_gateway_killed_while_submitting_still_completes_the_analysis_on_resum
     a.service.kill().await;
     // No `accepted` ever reached the client; what the dead replica sent comes back, the
     // chunks it never sent time out, and `complete` follows on the other replica.
-    let mut resumed = Observer::resume(&b.ws_url(), &client.session_id, None).await;
+    let mut resumed =
+        Observer::resume(&b.ws_url(), &client.session_id, &client.resume_secret, None).await;
     resumed.settle(&mut ledger, SETTLE, QUIET).await;
     ledger.assert_exactly_once();
     ledger.report("gateway SIGKILL while submitting, resume on B");

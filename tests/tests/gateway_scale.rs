@@ -29,6 +29,7 @@ enum Frame {
 struct Ws {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
     session_id: String,
+    resume_secret: String,
 }
 
 impl Ws {
@@ -58,11 +59,26 @@ impl Ws {
         let mut ws = Self {
             socket,
             session_id: String::new(),
+            resume_secret: String::new(),
         };
         let hello = ws.json().await;
         assert_eq!(hello["type"], "session", "{hello}");
         ws.session_id = hello["session_id"].as_str().expect("session_id").to_owned();
+        ws.resume_secret = hello["resume_secret"]
+            .as_str()
+            .expect("resume_secret")
+            .to_owned();
         Ok(ws)
+    }
+
+    /// The `resume` frame for this session (with its secret) after `last_seen`.
+    fn resume_frame(&self, last_seen: Option<&str>) -> Value {
+        let mut v = json!({"type": "resume", "session_id": self.session_id,
+                           "resume_secret": self.resume_secret});
+        if let Some(c) = last_seen {
+            v["last_seen"] = json!(c);
+        }
+        v
     }
 
     async fn send(&mut self, v: Value) {
@@ -234,9 +250,7 @@ async fn killing_a_replica_mid_analysis_loses_and_duplicates_nothing_after_resum
     assert_eq!(deliver(&b, &annotated[0]).await, 202);
 
     let mut resumed = Ws::connect(&b).await;
-    resumed
-        .send(json!({"type": "resume", "session_id": client.session_id, "last_seen": last_seen}))
-        .await;
+    resumed.send(client.resume_frame(Some(&last_seen))).await;
     let ack = resumed.json().await;
     assert_eq!(ack["type"], "resumed", "{ack}");
     seen.extend(resumed.until_complete().await);
@@ -293,9 +307,7 @@ async fn sigterm_closes_sessions_with_1012_and_the_client_resumes_on_another_rep
     // The result arrives while the client is away.
     assert_eq!(deliver(&b, &annotated).await, 202);
     let mut resumed = Ws::connect(&b).await;
-    resumed
-        .send(json!({"type": "resume", "session_id": client.session_id, "last_seen": "0"}))
-        .await;
+    resumed.send(client.resume_frame(Some("0"))).await;
     assert_eq!(resumed.json().await["type"], "resumed");
     let frames = resumed.until_complete().await;
     assert_eq!(frames.len(), 2, "{frames:?}");
@@ -407,6 +419,7 @@ async fn a_slow_consumer_is_disconnected_and_memory_stays_bounded() {
     let mut client = Ws {
         socket,
         session_id: String::new(),
+        resume_secret: String::new(),
     };
     let hello = client.json().await;
     assert_eq!(hello["type"], "session");
@@ -613,6 +626,7 @@ async fn without_redis_a_session_resumes_within_the_same_process() {
         first.analyze("r", &["21 25585733 . C T"]).await["type"],
         "accepted"
     );
+    let resume = first.resume_frame(None);
     drop(first.socket);
     let submitted = submissions(&broker, 1).await;
     assert_eq!(
@@ -620,9 +634,7 @@ async fn without_redis_a_session_resumes_within_the_same_process() {
         202
     );
     let mut again = Ws::connect(&gateway).await;
-    again
-        .send(json!({"type": "resume", "session_id": first.session_id}))
-        .await;
+    again.send(resume).await;
     assert_eq!(again.json().await["type"], "resumed");
     let frames = again.until_complete().await;
     assert_eq!(frames.len(), 2, "{frames:?}");

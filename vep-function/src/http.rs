@@ -111,7 +111,14 @@ async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<State>) ->
             // A poison event that still names its session: tell the user instead of letting
             // it vanish in a dead-letter sink.
             Some(chunk) => {
-                tracing::warn!(code = e.code(), error = %e, "submitted event rejected");
+                // The message may quote the variants (patient data): debug only.
+                match e.position() {
+                    Some((line, column)) => {
+                        tracing::warn!(code = e.code(), line, column, "submitted event rejected")
+                    }
+                    None => tracing::warn!(code = e.code(), "submitted event rejected"),
+                }
+                tracing::debug!(error = %e, "submitted event rejected detail");
                 service::failed(chunk, e.code(), e.to_string(), false)
             }
             None => {

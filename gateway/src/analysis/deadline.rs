@@ -41,7 +41,7 @@ pub async fn expire(store: &Store, timeout: Duration) -> Result<usize, StoreErro
                 Ingested::Appended { .. } => {
                     recorded += 1;
                     tracing::warn!(
-                        analysis_id = %overdue.meta.analysis_id,
+                        analysis = %crate::telemetry::redact(&overdue.meta.analysis_id),
                         chunk_index = index,
                         "chunk timed out"
                     );

@@ -190,11 +190,19 @@ fn write_tsv(out: &mut impl Write, line: &str, o: &Outcome<'_>) -> io::Result<()
     Ok(())
 }
 
+/// Streams the spooled header line by line (never whole: it may be megabytes of `##`
+/// lines, within the upload's header limits), with the CSQ/VEP_ERROR INFO lines in place
+/// of any the upload had.
 fn write_vcf_header(dir: &Path, out: &mut impl Write) -> io::Result<()> {
-    let header = std::fs::read_to_string(dir.join("header.vcf")).unwrap_or_default();
+    let lines = match File::open(dir.join("header.vcf")) {
+        Ok(f) => Some(BufReader::new(f).lines()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
     let mut columns = None;
     let mut first = true;
-    for line in header.lines() {
+    for line in lines.into_iter().flatten() {
+        let line = line?;
         if first && !line.starts_with("##fileformat=") {
             writeln!(out, "##fileformat=VCFv4.2")?;
         }
@@ -212,7 +220,7 @@ fn write_vcf_header(dir: &Path, out: &mut impl Write) -> io::Result<()> {
     for info in csq::info_header_lines() {
         writeln!(out, "{info}")?;
     }
-    writeln!(out, "{}", columns.unwrap_or(csq::VCF_COLUMNS))
+    writeln!(out, "{}", columns.as_deref().unwrap_or(csq::VCF_COLUMNS))
 }
 
 fn write_vcf_record(out: &mut impl Write, line: &str, o: &Outcome<'_>) -> io::Result<()> {

@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Ingested, Record};
+use crate::telemetry::redact;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpoolMeta {
@@ -25,6 +26,12 @@ pub struct SpoolMeta {
     pub variant_count: u64,
     pub chunk_count: u64,
     pub chunk_size: u64,
+    /// SHA-256 (hex) of the analysis' download token; absent: nobody may read it.
+    #[serde(default)]
+    pub token_sha256: Option<String>,
+    /// The WebSocket session the upload was attached to: its secret also grants reading.
+    #[serde(default)]
+    pub session_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,7 +83,7 @@ impl Spool {
     pub fn remove(&self, analysis_id: &str) {
         if let Some(dir) = self.dir(analysis_id) {
             if let Err(e) = std::fs::remove_dir_all(&dir) {
-                tracing::warn!(%analysis_id, error = %e, "could not remove an analysis spool");
+                tracing::warn!(analysis = %redact(analysis_id), error = %e, "could not remove an analysis spool");
             }
         }
     }
@@ -136,10 +143,10 @@ impl Spool {
         match written {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                tracing::error!(analysis_id = %record.analysis_id, chunk_index = index, error = %e, "could not spool a chunk")
+                tracing::error!(analysis = %redact(&record.analysis_id), chunk_index = index, error = %e, "could not spool a chunk")
             }
             Err(e) => {
-                tracing::error!(analysis_id = %record.analysis_id, error = %e, "spool task failed")
+                tracing::error!(analysis = %redact(&record.analysis_id), error = %e, "spool task failed")
             }
         }
     }

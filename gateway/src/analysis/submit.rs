@@ -14,7 +14,7 @@ use super::upload::variant_of;
 use crate::broker::Broker;
 use crate::events::{build_submitted, Chunk, Submission};
 use crate::store::{unsent_chunk, AnalysisMeta, Ingested, Store};
-use crate::telemetry;
+use crate::telemetry::{self, redact};
 
 /// Chunks sent at once: enough to keep several function instances busy, few enough that a
 /// slow broker does not pile up requests.
@@ -111,7 +111,7 @@ pub async fn submit(
         .collect()
         .await;
     if let Err(e) = reader.await {
-        tracing::error!(analysis_id = %meta.analysis_id, error = %e, "chunk reader failed");
+        tracing::error!(analysis = %redact(&meta.analysis_id), error = %e, "chunk reader failed");
     }
     let mut sent = vec![false; meta.chunk_count as usize];
     let mut failures = Vec::new();
@@ -137,13 +137,13 @@ pub async fn submit(
     }
     let accepted = sent.iter().filter(|s| **s).count();
     for (index, (code, message)) in failures {
-        tracing::warn!(analysis_id = %meta.analysis_id, chunk_index = index, code, "chunk not submitted");
+        tracing::warn!(analysis = %redact(&meta.analysis_id), chunk_index = index, code, "chunk not submitted");
         let record = unsent_chunk(&meta, index, meta.chunk_variants(index), code, &message);
         match store.ingest(&record).await {
             Ok(Ingested::Appended { .. } | Ingested::Duplicate) => {}
             // The deadline watcher fails it later if it stays missing.
             other => {
-                tracing::warn!(analysis_id = %meta.analysis_id, ?other, "could not record an unsent chunk")
+                tracing::warn!(analysis = %redact(&meta.analysis_id), ?other, "could not record an unsent chunk")
             }
         }
     }

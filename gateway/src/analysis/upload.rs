@@ -44,6 +44,14 @@ pub enum UploadError {
     TooLarge(u64),
     #[error("line {line}: the upload could not be read (corrupt gzip?): {reason}")]
     Unreadable { line: u64, reason: String },
+    #[error("the VCF header has more than {0} lines")]
+    HeaderTooManyLines(u64),
+    #[error("the VCF header is larger than {0} bytes")]
+    HeaderTooLarge(u64),
+    #[error("the upload sent nothing for {0} s; send the body without pauses")]
+    Stalled(u64),
+    #[error("the upload was not whole after {0} s")]
+    TooSlow(u64),
     #[error("the upload could not be stored: {0}")]
     Spool(String),
 }
@@ -56,6 +64,8 @@ impl UploadError {
             Self::TooManyVariants(_) => "too_many_variants",
             Self::TooLarge(_) => "upload_too_large",
             Self::Unreadable { .. } => "unreadable_upload",
+            Self::HeaderTooManyLines(_) | Self::HeaderTooLarge(_) => "header_too_large",
+            Self::Stalled(_) | Self::TooSlow(_) => "upload_timeout",
             Self::Spool(_) => "internal",
         }
     }
@@ -65,6 +75,10 @@ impl UploadError {
 pub struct UploadLimits {
     pub max_bytes: u64,
     pub max_variants: u64,
+    /// The header (`#` lines) as decompressed: a few KB of gzip can expand to hundreds of
+    /// MB of `##` lines, which every VCF download would then stream back.
+    pub max_header_lines: u64,
+    pub max_header_bytes: u64,
 }
 
 /// What a parsed upload holds.
@@ -138,6 +152,7 @@ pub fn parse(source: impl Read, dir: &Path, limits: UploadLimits) -> Result<Pars
         variants: 0,
         header_lines: 0,
     };
+    let mut header_bytes = 0u64;
     let mut buf = Vec::new();
     let mut line_no = 0u64;
     let mut total = 0u64;
@@ -174,8 +189,15 @@ pub fn parse(source: impl Read, dir: &Path, limits: UploadLimits) -> Result<Pars
             if parsed.variants > 0 {
                 return Err(invalid(LineError::LateHeader));
             }
-            writeln!(header, "{line}").map_err(spool)?;
             parsed.header_lines += 1;
+            header_bytes += line.len() as u64 + 1;
+            if parsed.header_lines > limits.max_header_lines {
+                return Err(UploadError::HeaderTooManyLines(limits.max_header_lines));
+            }
+            if header_bytes > limits.max_header_bytes {
+                return Err(UploadError::HeaderTooLarge(limits.max_header_bytes));
+            }
+            writeln!(header, "{line}").map_err(spool)?;
             continue;
         }
         check_record(line).map_err(invalid)?;

@@ -3,29 +3,43 @@
 //! arrives and spooled to disk, then submitted chunk by chunk. `GET /api/analyses/{id}` is
 //! its status, `GET /api/analyses/{id}/results?format=jsonl|tsv|vcf` its download, streamed
 //! from the spool. Handlers stay thin: parsing, submission and exports live in `analysis`.
+//!
+//! Hostile clients are bounded here: an upload runs only with a slot of a small pool (503
+//! with `Retry-After` when none is free) and its body has an idle timeout and a deadline, so
+//! stalled uploads can neither exhaust the blocking threads nor starve status and
+//! downloads; attaching to a session needs that session's secret, reading an analysis its
+//! download token (`access`).
 
+mod access;
+mod body;
 mod download;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::error_reply;
 use crate::analysis::spool::{valid_id, SpoolMeta};
 use crate::analysis::upload::{self, ChannelReader, UploadError, UploadLimits};
 use crate::analysis::{spool::Spool, submit};
 use crate::broker::Broker;
+use crate::credential::Secret;
+use crate::session::secret::{self as session_secret, SESSION_SECRET_HEADER};
 use crate::store::{AnalysisMeta, Frames, Store};
+use crate::telemetry::{self, redact};
+pub use access::DOWNLOAD_TOKEN_HEADER;
+pub use body::BodyTimeouts;
 
 /// Body chunks buffered between the socket and the parser.
 const UPLOAD_QUEUE: usize = 16;
 /// Header naming the WebSocket session that should also receive the results.
 pub const SESSION_HEADER: &str = "x-session-id";
+/// What a refused-as-busy client is told to wait, in seconds.
+const RETRY_AFTER_SECS: &str = "2";
 
 #[derive(Clone)]
 pub struct ApiState {
@@ -35,8 +49,13 @@ pub struct ApiState {
     pub chunk_size: usize,
     pub ce_source: String,
     pub limits: UploadLimits,
-    pub allowed_origins: Vec<String>,
+    pub timeouts: BodyTimeouts,
+    /// Origins whose pages may POST uploads (`Config::public_origins`).
+    pub public_origins: Vec<String>,
     pub ready: Arc<AtomicBool>,
+    /// Slots of uploads and of downloads in progress.
+    pub uploads: Arc<Semaphore>,
+    pub downloads: Arc<Semaphore>,
 }
 
 pub fn configure(state: ApiState) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -67,31 +86,59 @@ enum FramesParam {
     Progress,
 }
 
-fn upload_status(e: &UploadError) -> actix_web::HttpResponseBuilder {
+fn upload_status(e: &UploadError) -> HttpResponseBuilder {
     match e {
-        UploadError::TooLarge(_) | UploadError::TooManyVariants(_) => {
-            HttpResponse::PayloadTooLarge()
-        }
+        UploadError::TooLarge(_)
+        | UploadError::TooManyVariants(_)
+        | UploadError::HeaderTooManyLines(_)
+        | UploadError::HeaderTooLarge(_) => HttpResponse::PayloadTooLarge(),
+        UploadError::Stalled(_) | UploadError::TooSlow(_) => HttpResponse::RequestTimeout(),
         UploadError::Spool(_) => HttpResponse::InternalServerError(),
         _ => HttpResponse::BadRequest(),
     }
 }
 
+/// A refusal sent while (part of) the body may still be unread: the connection closes after
+/// it, so the client cannot keep the socket by trickling the rest.
+fn refuse(mut builder: HttpResponseBuilder, code: &str, message: &str) -> HttpResponse {
+    builder.force_close();
+    error_reply(builder, code, message)
+}
+
+/// A free slot of `pool`, held until the work ends; `None`: answer [`busy`].
+fn slot(pool: &Arc<Semaphore>) -> Option<OwnedSemaphorePermit> {
+    pool.clone().try_acquire_owned().ok()
+}
+
+/// The 503 that tells a client to come back when the pool of `what` is full.
+fn busy(what: &'static str) -> HttpResponse {
+    metrics::counter!(telemetry::BUSY_REJECTIONS, "pool" => what).increment(1);
+    let mut reply = HttpResponse::ServiceUnavailable();
+    reply.insert_header(("Retry-After", RETRY_AFTER_SECS));
+    refuse(
+        reply,
+        "busy",
+        &format!(
+            "the gateway is serving its maximum of {what} at once; retry after {RETRY_AFTER_SECS} s"
+        ),
+    )
+}
+
 async fn create(
     req: HttpRequest,
     query: web::Query<CreateQuery>,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: web::Data<ApiState>,
 ) -> HttpResponse {
-    if !super::public::origin_allowed(&req, &state.allowed_origins) {
-        return error_reply(
+    if !super::public::origin_allowed(&req, &state.public_origins) {
+        return refuse(
             HttpResponse::Forbidden(),
             "origin_not_allowed",
             "this origin may not submit analyses",
         );
     }
     if !state.ready.load(Ordering::Relaxed) {
-        return error_reply(
+        return refuse(
             HttpResponse::ServiceUnavailable(),
             "shutting_down",
             "the gateway is shutting down",
@@ -99,29 +146,49 @@ async fn create(
     }
     let query = query.into_inner();
     let query_frames = query.frames;
-    let session = query.session.or_else(|| {
+    let header = |name: &str| {
         req.headers()
-            .get(SESSION_HEADER)
+            .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
-    });
+    };
+    let session = query.session.or_else(|| header(SESSION_HEADER));
     if let Some(s) = &session {
         if !valid_id(s) {
-            return error_reply(
+            return refuse(
                 HttpResponse::BadRequest(),
                 "invalid_session_id",
                 "session must be a session_id from the WebSocket's session frame",
             );
         }
+        // Whoever names a session must hold its secret, or it could push frames into
+        // someone else's page.
+        let presented = header(SESSION_SECRET_HEADER);
+        if let Err(e) = session_secret::authorize(&state.store, s, presented.as_deref()).await {
+            metrics::counter!(telemetry::AUTH_FAILURES, "code" => e.code()).increment(1);
+            let status = match e {
+                session_secret::SessionAuthError::Missing => HttpResponse::Unauthorized(),
+                session_secret::SessionAuthError::Invalid => HttpResponse::Forbidden(),
+                session_secret::SessionAuthError::Store(_) => HttpResponse::ServiceUnavailable(),
+            };
+            return refuse(status, e.code(), &e.to_string());
+        }
     }
     let request_id = query.request_id.unwrap_or_else(|| "upload".to_owned());
     if request_id.is_empty() || request_id.chars().count() > 128 {
-        return error_reply(
+        return refuse(
             HttpResponse::BadRequest(),
             "invalid_request_id",
             "request_id must be 1 to 128 characters",
         );
     }
+    let Some(permit) = slot(&state.uploads) else {
+        return busy("uploads");
+    };
+    let token = match Secret::generate() {
+        Ok(t) => t,
+        Err(e) => return internal(&e.to_string()),
+    };
     let analysis_id = uuid::Uuid::new_v4().to_string();
     let spool = state.spool.clone();
     let dir = {
@@ -144,42 +211,22 @@ async fn create(
         let dir = dir.clone();
         tokio::task::spawn_blocking(move || upload::parse(ChannelReader::new(rx), &dir, limits))
     };
-    let mut received = 0u64;
-    let mut too_large = false;
-    let mut broken = None;
-    while let Some(chunk) = payload.next().await {
-        match chunk {
-            Ok(bytes) => {
-                received += bytes.len() as u64;
-                if received > limits.max_bytes {
-                    too_large = true;
-                    break;
-                }
-                // Err: the parser stopped early (an invalid line); its error is the answer.
-                if tx.send(bytes).await.is_err() {
-                    break;
-                }
-            }
-            Err(e) => {
-                broken = Some(e.to_string());
-                break;
-            }
-        }
-    }
-    drop(tx);
+    let end = body::pump(payload, tx, limits.max_bytes, state.timeouts).await;
+    // The parser has its end of input now (the sender is gone); its thread ends with it.
     let parsed = parser.await;
-    let parsed = match (too_large, broken, parsed) {
-        (true, _, _) => Err(UploadError::TooLarge(limits.max_bytes)),
-        (_, Some(reason), _) => {
+    drop(permit);
+    let parsed = match (end, parsed) {
+        (body::BodyEnd::Refused(e), _) => Err(e),
+        (body::BodyEnd::Broken(reason), _) => {
             spool.remove(&analysis_id);
-            return error_reply(
+            return refuse(
                 HttpResponse::BadRequest(),
                 "upload_interrupted",
                 &format!("the upload did not arrive whole: {reason}"),
             );
         }
-        (_, _, Ok(parsed)) => parsed,
-        (_, _, Err(e)) => Err(UploadError::Spool(e.to_string())),
+        (body::BodyEnd::Done, Ok(parsed)) => parsed,
+        (body::BodyEnd::Done, Err(e)) => Err(UploadError::Spool(e.to_string())),
     };
     let parsed = match parsed {
         Ok(p) => p,
@@ -188,7 +235,7 @@ async fn create(
             // The message may quote the line's content (patient data): debug only.
             tracing::info!(code = e.code(), "upload refused");
             tracing::debug!(error = %e, "upload refused detail");
-            return error_reply(upload_status(&e), e.code(), &e.to_string());
+            return refuse(upload_status(&e), e.code(), &e.to_string());
         }
     };
 
@@ -216,6 +263,8 @@ async fn create(
         variant_count: parsed.variants,
         chunk_count,
         chunk_size,
+        token_sha256: Some(token.hash().to_hex()),
+        session_id: session.clone(),
     };
     if let Err(e) = spool.write_meta(&dir, &spool_meta) {
         spool.remove(&analysis_id);
@@ -225,7 +274,7 @@ async fn create(
         spool.remove(&analysis_id);
         return error_reply(HttpResponse::ServiceUnavailable(), e.code(), &e.to_string());
     }
-    tracing::info!(%analysis_id, variants = parsed.variants, chunk_count, session = session.is_some(), "upload accepted");
+    tracing::info!(analysis = %redact(&analysis_id), variants = parsed.variants, chunk_count, session = session.is_some(), "upload accepted");
     actix_web::rt::spawn(submit::submit(
         state.broker.clone(),
         state.store.clone(),
@@ -238,6 +287,7 @@ async fn create(
         "request_id": request_id,
         "variant_count": parsed.variants,
         "chunk_count": chunk_count,
+        "download_token": token.expose(),
         "status_url": format!("/api/analyses/{analysis_id}"),
         "results_url": format!("/api/analyses/{analysis_id}/results"),
     }))
@@ -277,7 +327,22 @@ fn not_found() -> HttpResponse {
     )
 }
 
-async fn status(id: web::Path<String>, state: web::Data<ApiState>) -> HttpResponse {
+/// `?token=`: a download token in the URL, for links (headers are preferred).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusQuery {
+    token: Option<String>,
+}
+
+async fn status(
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: web::Query<StatusQuery>,
+    state: web::Data<ApiState>,
+) -> HttpResponse {
+    let Some(presented) = access::Presented::of(&req, query.into_inner().token) else {
+        return access::required();
+    };
     let id = id.into_inner();
     let spool = state.spool.clone();
     let lookup = {
@@ -289,6 +354,9 @@ async fn status(id: web::Path<String>, state: web::Data<ApiState>) -> HttpRespon
         Ok((None, _)) => return not_found(),
         Err(e) => return internal(&e.to_string()),
     };
+    if let Err(refused) = presented.authorize(&meta, &state.store).await {
+        return refused;
+    }
     let (state_name, annotated, failed) = match completed {
         Some(c) => ("complete", c.annotated, c.failed),
         None => match state.store.progress(&id).await {

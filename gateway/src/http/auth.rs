@@ -4,6 +4,8 @@
 
 use actix_web::http::header::{HeaderMap, AUTHORIZATION};
 
+use crate::credential::constant_time_eq;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthPolicy {
     pub bearer_token: Option<String>,
@@ -27,14 +29,6 @@ impl AuthError {
             Self::BadToken => "unauthorized",
         }
     }
-}
-
-/// Comparison time does not depend on where the strings differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl AuthPolicy {

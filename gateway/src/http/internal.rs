@@ -1,14 +1,23 @@
 //! The internal listener (EVENTS_PORT): annotated/failed CloudEvents from the broker trigger,
-//! Prometheus metrics and liveness. Never exposed to browsers.
+//! Prometheus metrics and liveness. Never exposed to browsers. It binds `EVENTS_HOST`
+//! (loopback unless the cluster manifests say otherwise), and with `EVENTS_OIDC_ISSUER` set
+//! a delivery needs a valid Knative OIDC token (`super::oidc`), checked before its body is
+//! read.
 
+use std::sync::Arc;
 use std::time::Instant;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::error_reply;
+use super::oidc::Verifier;
 use crate::events::decode_inbound;
 use crate::store::{record_of, Ingested, Store};
-use crate::telemetry;
+use crate::telemetry::{self, redact};
 
 /// Annotated chunks carry full VEP JSON: far above actix's 256 KiB default.
 pub const MAX_EVENT_BYTES: usize = 32 * 1024 * 1024;
@@ -16,16 +25,56 @@ pub const MAX_EVENT_BYTES: usize = 32 * 1024 * 1024;
 #[derive(Clone)]
 pub struct InternalState {
     pub store: Store,
+    /// When set, every delivery needs a valid OIDC token (one verifier, so one key cache,
+    /// for every worker).
+    pub oidc: Option<Arc<Verifier>>,
 }
 
 pub fn configure(state: InternalState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(MAX_EVENT_BYTES))
-            .route("/", web::post().to(receive))
+            .service(
+                web::resource("/")
+                    .wrap(from_fn(authenticate))
+                    .route(web::post().to(receive)),
+            )
             .route("/metrics", web::get().to(metrics))
             .route("/q/health/live", web::get().to(live));
     }
+}
+
+/// Refuses a delivery without a valid token before its body (up to 32 MiB) is read.
+async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let verifier = req
+        .app_data::<web::Data<InternalState>>()
+        .and_then(|s| s.oidc.clone());
+    if let Some(verifier) = verifier {
+        let authorization = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if let Err(e) = verifier.verify(authorization.as_deref()).await {
+            received("unauthenticated");
+            metrics::counter!(telemetry::AUTH_FAILURES, "code" => e.code()).increment(1);
+            tracing::warn!(code = e.code(), error = %e, "delivery refused: no valid OIDC token");
+            let mut reply = HttpResponse::build(e.status());
+            if e.status().as_u16() == 401 {
+                reply.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            } else {
+                reply.insert_header(("Retry-After", "1"));
+            }
+            // The unread body makes the connection unusable for another request.
+            reply.force_close();
+            let res = error_reply(reply, e.code(), &e.to_string());
+            return Ok(req.into_response(res).map_into_boxed_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 async fn live() -> HttpResponse {
@@ -55,10 +104,11 @@ async fn receive(
             return error_reply(HttpResponse::BadRequest(), e.code(), &e.to_string());
         }
     };
+    // Event ids may embed the analysis id: logs show them redacted.
     let (source, id, analysis_id) = (
         inbound.source.clone(),
-        inbound.id.clone(),
-        inbound.analysis_id.clone(),
+        redact(&inbound.id).to_string(),
+        redact(&inbound.analysis_id).to_string(),
     );
     let record = record_of(inbound);
     let ingested = state.store.ingest(&record).await;
@@ -66,22 +116,22 @@ async fn receive(
     match ingested {
         Ok(Ingested::Appended { completed, .. }) => {
             received("delivered");
-            tracing::info!(%source, %id, %analysis_id, completed, "result stored for delivery");
+            tracing::info!(%source, event = %id, analysis = %analysis_id, completed, "result stored for delivery");
             HttpResponse::Accepted().finish()
         }
         Ok(Ingested::Duplicate) => {
             received("duplicate");
-            tracing::debug!(%source, %id, "duplicate event ignored");
+            tracing::debug!(%source, event = %id, "duplicate event ignored");
             HttpResponse::Accepted().finish()
         }
         Ok(Ingested::UnknownAnalysis) => {
             received("unknown_analysis");
-            tracing::warn!(%source, %id, %analysis_id, "result for an analysis no longer tracked");
+            tracing::warn!(%source, event = %id, analysis = %analysis_id, "result for an analysis no longer tracked");
             HttpResponse::Accepted().finish()
         }
         Ok(Ingested::Rejected(e)) => {
             received("rejected");
-            tracing::warn!(%source, %id, %analysis_id, error = %e, "chunk rejected");
+            tracing::warn!(%source, event = %id, analysis = %analysis_id, error = %e, "chunk rejected");
             error_reply(
                 HttpResponse::BadRequest(),
                 "inconsistent_chunk",
@@ -91,7 +141,7 @@ async fn receive(
         Err(e) => {
             received("store_error");
             metrics::counter!(telemetry::STORE_ERRORS, "op" => "ingest").increment(1);
-            tracing::warn!(%analysis_id, error = %e, "could not store the result, asking the sender to retry");
+            tracing::warn!(analysis = %analysis_id, error = %e, "could not store the result, asking the sender to retry");
             let mut reply = HttpResponse::ServiceUnavailable();
             reply.insert_header(("Retry-After", "1"));
             error_reply(reply, e.code(), &e.to_string())

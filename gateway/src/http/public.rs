@@ -7,7 +7,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::error_reply;
+use crate::credential::Secret;
 use crate::session::{self, SessionContext};
+use crate::telemetry::redact;
 
 const INDEX_HTML: &str = include_str!("../../static/index.html");
 /// The page's scripts and styles, embedded so the binary needs no files beside it.
@@ -49,7 +51,8 @@ const SVG: &str = "image/svg+xml";
 #[derive(Clone)]
 pub struct PublicState {
     pub session: SessionContext,
-    pub allowed_origins: Vec<String>,
+    /// Origins whose pages may open sessions (`Config::public_origins`).
+    pub public_origins: Vec<String>,
     /// False once shutdown began: the readiness probe takes the replica out of rotation.
     pub ready: Arc<AtomicBool>,
 }
@@ -65,9 +68,9 @@ pub fn configure(state: PublicState) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-async fn index(req: HttpRequest) -> HttpResponse {
+async fn index(state: web::Data<PublicState>) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::CONTENT_SECURITY_POLICY, csp(&req)))
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp(&state.public_origins)))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .content_type("text/html; charset=utf-8")
@@ -86,21 +89,28 @@ async fn asset(name: web::Path<String>) -> HttpResponse {
         .body(*body)
 }
 
-/// Same-origin only. Older browsers do not match ws(s) against 'self', so the page's own
-/// host is named explicitly when it is a plain host[:port].
-fn csp(req: &HttpRequest) -> String {
-    let base = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
-                frame-ancestors 'none'; base-uri 'none'; form-action 'none'; connect-src 'self'";
-    let host = req.connection_info().host().to_owned();
-    let plain = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    if plain {
-        format!("{base} ws://{host} wss://{host}")
-    } else {
-        base.to_owned()
+/// Same-origin only. Older browsers do not match ws(s) against 'self', so the WebSocket
+/// form of each configured public origin is named explicitly (never the request's `Host`,
+/// which the client chooses).
+fn csp(public_origins: &[String]) -> String {
+    let mut policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                frame-ancestors 'none'; base-uri 'none'; form-action 'none'; connect-src 'self'"
+        .to_owned();
+    for origin in public_origins {
+        let ws = origin
+            .strip_prefix("https://")
+            .map(|rest| format!("wss://{rest}"))
+            .or_else(|| {
+                origin
+                    .strip_prefix("http://")
+                    .map(|rest| format!("ws://{rest}"))
+            });
+        if let Some(ws) = ws {
+            policy.push(' ');
+            policy.push_str(&ws);
+        }
     }
+    policy
 }
 
 async fn live() -> HttpResponse {
@@ -115,21 +125,17 @@ async fn ready(state: web::Data<PublicState>) -> HttpResponse {
     }
 }
 
-/// Browsers always send Origin on WebSocket upgrades; other clients may omit it.
-pub(super) fn origin_allowed(req: &HttpRequest, allowed: &[String]) -> bool {
-    let Some(origin) = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return true;
-    };
-    if !allowed.is_empty() {
-        return allowed.iter().any(|a| a == origin);
+/// Browsers always send Origin on WebSocket upgrades and cross-origin POSTs; other clients
+/// may omit it. A browser origin must be one of the configured public origins exactly. The
+/// `Host` header is never consulted: a DNS-rebinding page reaches us under its own name, so
+/// its Origin and Host agree.
+pub(super) fn origin_allowed(req: &HttpRequest, public_origins: &[String]) -> bool {
+    match req.headers().get(header::ORIGIN) {
+        None => true,
+        Some(origin) => origin
+            .to_str()
+            .is_ok_and(|o| public_origins.iter().any(|a| a.eq_ignore_ascii_case(o))),
     }
-    // No list configured: same origin only (scheme-less comparison of host[:port]).
-    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    origin_host == req.connection_info().host()
 }
 
 async fn websocket(
@@ -137,7 +143,7 @@ async fn websocket(
     body: web::Payload,
     state: web::Data<PublicState>,
 ) -> HttpResponse {
-    if !origin_allowed(&req, &state.allowed_origins) {
+    if !origin_allowed(&req, &state.public_origins) {
         return error_reply(
             HttpResponse::Forbidden(),
             "origin_not_allowed",
@@ -151,6 +157,17 @@ async fn websocket(
             "the gateway is shutting down",
         );
     }
+    let secret = match Secret::generate() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "no session secret");
+            return error_reply(
+                HttpResponse::InternalServerError(),
+                "internal",
+                &e.to_string(),
+            );
+        }
+    };
     let registry = &state.session.registry;
     registry.watch_shutdown(&state.session.shutdown);
     let (session_id, outbound) = match registry.register_session() {
@@ -164,10 +181,11 @@ async fn websocket(
             return e.error_response();
         }
     };
-    tracing::info!(%session_id, "session opened");
+    tracing::info!(session = %redact(&session_id), "session opened");
     actix_web::rt::spawn(session::run(
         Shared(state),
         session_id,
+        secret,
         outbound,
         ws,
         stream,
@@ -192,24 +210,36 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    #[test]
-    fn missing_origin_is_allowed_for_non_browser_clients() {
-        let req = TestRequest::default().to_http_request();
-        assert!(origin_allowed(&req, &[]));
+    fn local() -> Vec<String> {
+        vec![
+            "http://127.0.0.1:8080".to_owned(),
+            "http://localhost:8080".to_owned(),
+        ]
     }
 
     #[test]
-    fn cross_origin_is_refused_without_an_allow_list() {
-        let req = TestRequest::default()
-            .insert_header((header::HOST, "gw.example"))
-            .insert_header((header::ORIGIN, "https://evil.example"))
+    fn missing_origin_is_allowed_for_non_browser_clients() {
+        let req = TestRequest::default().to_http_request();
+        assert!(origin_allowed(&req, &local()));
+    }
+
+    #[test]
+    fn a_page_whose_origin_matches_its_host_is_refused_unless_configured() {
+        // DNS rebinding: the attacker's name resolves to us, so Origin and Host agree.
+        let rebound = TestRequest::default()
+            .insert_header((header::HOST, "evil.example:8080"))
+            .insert_header((header::ORIGIN, "http://evil.example:8080"))
             .to_http_request();
-        assert!(!origin_allowed(&req, &[]));
-        let same = TestRequest::default()
-            .insert_header((header::HOST, "gw.example"))
-            .insert_header((header::ORIGIN, "https://gw.example"))
+        assert!(!origin_allowed(&rebound, &local()));
+        let own = TestRequest::default()
+            .insert_header((header::HOST, "evil.example:8080"))
+            .insert_header((header::ORIGIN, "http://localhost:8080"))
             .to_http_request();
-        assert!(origin_allowed(&same, &[]));
+        assert!(origin_allowed(&own, &local()));
+        let null = TestRequest::default()
+            .insert_header((header::ORIGIN, "null"))
+            .to_http_request();
+        assert!(!origin_allowed(&null, &local()));
     }
 
     #[test]
@@ -226,14 +256,14 @@ mod tests {
     }
 
     #[test]
-    fn csp_names_the_websocket_origin_and_forbids_inline_script() {
-        let req = TestRequest::default()
-            .insert_header((header::HOST, "localhost:8080"))
-            .to_http_request();
-        let policy = csp(&req);
+    fn csp_names_the_websocket_form_of_each_public_origin_and_forbids_inline_script() {
+        let policy = csp(&[
+            "http://localhost:8080".to_owned(),
+            "https://ui.example".to_owned(),
+        ]);
         assert!(policy.contains("default-src 'self'"));
         assert!(policy.contains("script-src 'self';"));
-        assert!(policy.ends_with("connect-src 'self' ws://localhost:8080 wss://localhost:8080"));
+        assert!(policy.ends_with("connect-src 'self' ws://localhost:8080 wss://ui.example"));
         assert!(!policy.contains("unsafe-inline"));
     }
 
@@ -273,10 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn csp_ignores_a_hostile_host_header() {
-        let req = TestRequest::default()
-            .insert_header((header::HOST, "x; script-src *"))
-            .to_http_request();
-        assert!(csp(&req).ends_with("connect-src 'self'"));
+    fn csp_does_not_depend_on_the_request() {
+        assert!(csp(&[]).ends_with("connect-src 'self'"));
     }
 }

@@ -85,6 +85,8 @@ struct ResumeFrame {
     _type: String,
     session_id: String,
     #[serde(default)]
+    resume_secret: Option<String>,
+    #[serde(default)]
     last_seen: Option<String>,
 }
 
@@ -183,6 +185,7 @@ fn resume(value: Value) -> Result<ClientMessage, DecodeError> {
     }
     Ok(ClientMessage::Resume {
         session_id: frame.session_id,
+        resume_secret: frame.resume_secret,
         last_seen: frame.last_seen,
     })
 }
@@ -270,6 +273,7 @@ mod tests {
             ),
             Ok(ClientMessage::Resume {
                 session_id: sid.into(),
+                resume_secret: None,
                 last_seen: Some("1700000000000-3".into())
             })
         );
@@ -283,6 +287,22 @@ mod tests {
             ))
             .1,
             DecodeError::InvalidCursor
+        );
+    }
+
+    #[test]
+    fn resume_carries_the_session_secret() {
+        let sid = "5d1c2f4e-8a7b-4c3d-9e0f-1a2b3c4d5e6f";
+        assert_eq!(
+            decode(
+                &format!(r#"{{"type":"resume","session_id":"{sid}","resume_secret":"s3"}}"#),
+                LIMITS
+            ),
+            Ok(ClientMessage::Resume {
+                session_id: sid.into(),
+                resume_secret: Some("s3".into()),
+                last_seen: None,
+            })
         );
     }
 

@@ -9,7 +9,7 @@ use crate::broker::BrokerError;
 use crate::events::{build_submitted, chunk, Submission, SubmitError};
 use crate::protocol::ServerMessage;
 use crate::store::{unsent_chunk, AnalysisMeta, ChunkError, Ingested, Store, StoreError};
-use crate::telemetry;
+use crate::telemetry::{self, redact};
 
 pub type Pending = LocalBoxFuture<'static, SubmitOutcome>;
 
@@ -82,7 +82,7 @@ pub fn start(
         chunk_size: ctx.chunk_size as u64,
         frames: crate::store::Frames::All,
     };
-    tracing::info!(%session_id, analysis_id = %meta.analysis_id, variant_count, chunk_count = sizes.len(), "submitting analysis");
+    tracing::info!(session = %redact(session_id), analysis = %redact(&meta.analysis_id), variant_count, chunk_count = sizes.len(), "submitting analysis");
 
     let broker = ctx.broker.clone();
     let store = ctx.store.clone();
@@ -144,10 +144,10 @@ pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
         // taken and its result may already be stored: refusing would show both. It goes the
         // partial way below instead.
         Some(e) if sent == 0 && !e.may_have_been_delivered() => {
-            tracing::warn!(%analysis_id, code = e.code(), error = %e, "submission failed");
+            tracing::warn!(analysis = %redact(&analysis_id), code = e.code(), error = %e, "submission failed");
             if let Err(e) = store.abandon(&analysis_id).await {
                 // It expires with its TTL; no result can arrive for it.
-                tracing::warn!(%analysis_id, error = %e, "could not drop the failed analysis");
+                tracing::warn!(analysis = %redact(&analysis_id), error = %e, "could not drop the failed analysis");
             }
             Finished::Refused(ServerMessage::request_error(
                 Some(meta.request_id),
@@ -156,7 +156,7 @@ pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
             ))
         }
         Some(e) => {
-            tracing::warn!(%analysis_id, sent, code = e.code(), error = %e, "submission partly failed");
+            tracing::warn!(analysis = %redact(&analysis_id), sent, code = e.code(), error = %e, "submission partly failed");
             let mut msgs = vec![accepted];
             for &(index, count) in chunks.get(sent..).unwrap_or_default() {
                 let record = unsent_chunk(&meta, index, count, e.code(), &e.to_string());
@@ -170,7 +170,7 @@ pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
                     | Ok(Ingested::Rejected(ChunkError::Duplicate(_))) => {}
                     other => {
                         // The store cannot carry it: tell the client directly, uncursored.
-                        tracing::warn!(%analysis_id, ?other, "could not record an unsent chunk");
+                        tracing::warn!(analysis = %redact(&analysis_id), ?other, "could not record an unsent chunk");
                         msgs.push(ServerMessage::Error {
                             request_id: Some(meta.request_id.clone()),
                             analysis_id: Some(analysis_id.clone()),

@@ -1,15 +1,26 @@
 //! The single-replica store: the same streams and bookkeeping as Redis, in this process.
 //! One short-lived `std` mutex, never held across an `.await`.
+//!
+//! Redis bounds its own memory; here the streams are bounded by bytes (`max_bytes`): past
+//! the budget, frames already sent to a socket go first (they are kept only for a resume
+//! from an older cursor), then unsent frames of sessions with nothing in progress, then
+//! those of busy sessions; least recently written streams first each time. A reader whose
+//! cursor is before an evicted entry gets [`Read::Expired`] instead of a stream with a hole.
 
 mod dedup;
 mod progress;
+mod sessions;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use dedup::DedupWindow;
 pub use progress::{ChunkError, Progress, Step};
+use sessions::SessionKeys;
+use uuid::Uuid;
+
+use crate::credential::SecretHash;
 
 use super::{
     complete_message, frame, progress_message, AnalysisMeta, Entry, Frames, Ingested, Overdue,
@@ -21,6 +32,8 @@ use crate::registry::Registry;
 pub const DEDUP_CAPACITY: usize = 100_000;
 /// How often expired streams and analyses are swept (on the next write).
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// What an entry costs beyond its text (the struct, its deque slot, allocator rounding).
+const ENTRY_OVERHEAD: usize = 96;
 
 struct Analysis {
     meta: AnalysisMeta,
@@ -35,24 +48,42 @@ struct Stored {
     traceparent: Option<String>,
 }
 
+impl Stored {
+    fn bytes(&self) -> usize {
+        ENTRY_OVERHEAD
+            + self.message.len()
+            + self.request_id.len()
+            + self.traceparent.as_ref().map_or(0, String::len)
+    }
+}
+
 #[derive(Default)]
 struct Stream {
     /// Sequence number of the last appended entry.
     last: u64,
     entries: VecDeque<Stored>,
     touched: Option<Instant>,
+    /// Entries up to this sequence number were evicted for memory (0: none).
+    expired_through: u64,
+    /// Entries up to this sequence number were sent to a socket: a read after a cursor
+    /// comes from a connection that sent everything up to it.
+    read_through: u64,
 }
 
 struct State {
     analyses: HashMap<String, Analysis>,
     streams: HashMap<String, Stream>,
     dedup: DedupWindow,
+    sessions: SessionKeys,
+    /// Bytes held by every stream's entries.
+    bytes: usize,
     swept: Instant,
 }
 
 pub struct MemoryStore {
     state: Mutex<State>,
     limits: StreamLimits,
+    max_bytes: usize,
     registry: Arc<Registry>,
 }
 
@@ -69,16 +100,52 @@ fn parse_cursor(c: &str) -> Option<u64> {
 }
 
 impl MemoryStore {
-    pub fn new(limits: StreamLimits, registry: Arc<Registry>) -> Self {
+    /// `max_bytes`: the budget of every session's stream entries together.
+    pub fn new(limits: StreamLimits, max_bytes: usize, registry: Arc<Registry>) -> Self {
         Self {
             state: Mutex::new(State {
                 analyses: HashMap::new(),
                 streams: HashMap::new(),
                 dedup: DedupWindow::new(DEDUP_CAPACITY),
+                sessions: SessionKeys::new(sessions::CAPACITY, session_key_ttl(limits)),
+                bytes: 0,
                 swept: Instant::now(),
             }),
             limits,
+            max_bytes,
             registry,
+        }
+    }
+
+    /// Bytes the streams hold now.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    pub fn register_session(&self, session_id: &str, hash: SecretHash) {
+        let Ok(id) = Uuid::parse_str(session_id) else {
+            return;
+        };
+        let registry = &self.registry;
+        self.lock()
+            .sessions
+            .insert(id, hash, |id| registry.holds(id));
+    }
+
+    pub fn session_secret(&self, session_id: &str) -> Option<SecretHash> {
+        let id = Uuid::parse_str(session_id).ok()?;
+        self.lock().sessions.get(&id)
+    }
+
+    pub fn touch_session(&self, session_id: &str) {
+        if let Ok(id) = Uuid::parse_str(session_id) {
+            self.lock().sessions.touch(&id);
+        }
+    }
+
+    pub fn forget_session(&self, session_id: &str) {
+        if let Ok(id) = Uuid::parse_str(session_id) {
+            self.lock().sessions.remove(&id);
         }
     }
 
@@ -111,7 +178,11 @@ impl MemoryStore {
         let ingested = {
             let mut state = self.lock();
             self.sweep(&mut state);
-            Self::ingest_locked(&mut state, record, self.limits)
+            let ingested = Self::ingest_locked(&mut state, record, self.limits);
+            if state.bytes > self.max_bytes {
+                evict(&mut state, self.max_bytes);
+            }
+            ingested
         };
         if matches!(ingested, Ingested::Appended { .. }) {
             self.registry.wake(&record.session_id);
@@ -154,16 +225,21 @@ impl MemoryStore {
             };
         }
         let stream = state.streams.entry(meta.session_id.clone()).or_default();
+        let bytes = &mut state.bytes;
         let mut append = |message: String| {
             stream.last += 1;
-            stream.entries.push_back(Stored {
+            let stored = Stored {
                 seq: stream.last,
                 message,
                 request_id: meta.request_id.clone(),
                 traceparent: meta.traceparent.clone(),
-            });
+            };
+            *bytes += stored.bytes();
+            stream.entries.push_back(stored);
             while stream.entries.len() > limits.max_len {
-                stream.entries.pop_front();
+                if let Some(old) = stream.entries.pop_front() {
+                    *bytes -= old.bytes();
+                }
             }
         };
         if meta.frames.keeps(record.result) {
@@ -195,8 +271,8 @@ impl MemoryStore {
         let Some(after) = parse_cursor(after) else {
             return Read::Gap;
         };
-        let state = self.lock();
-        let Some(stream) = state.streams.get(session_id) else {
+        let mut state = self.lock();
+        let Some(stream) = state.streams.get_mut(session_id) else {
             // Nothing was ever appended (or it expired): fine only for a fresh reader.
             return if after == 0 {
                 Read::Entries(Vec::new())
@@ -204,6 +280,10 @@ impl MemoryStore {
                 Read::Gap
             };
         };
+        if after < stream.expired_through {
+            return Read::Expired;
+        }
+        stream.read_through = stream.read_through.max(after.min(stream.last));
         let first = stream.entries.front().map_or(stream.last + 1, |e| e.seq);
         if after + 1 < first || after > stream.last {
             return Read::Gap;
@@ -261,11 +341,87 @@ impl MemoryStore {
         }
         state.swept = Instant::now();
         let ttl = self.limits.ttl;
-        state
-            .streams
-            .retain(|_, s| s.touched.is_none_or(|t| t.elapsed() < ttl));
+        let mut freed = 0;
+        state.streams.retain(|_, s| {
+            let keep = s.touched.is_none_or(|t| t.elapsed() < ttl);
+            if !keep {
+                freed += s.entries.iter().map(Stored::bytes).sum::<usize>();
+            }
+            keep
+        });
+        state.bytes -= freed;
         state.analyses.retain(|_, a| a.touched.elapsed() < ttl);
+        state.sessions.sweep();
     }
+}
+
+/// A session's key outlives its stream's TTL by the chunk timeout: results of analyses
+/// still running when its socket closed may arrive (and refresh the stream) that much later.
+fn session_key_ttl(limits: StreamLimits) -> Duration {
+    limits.ttl.saturating_add(limits.chunk_timeout)
+}
+
+/// Brings the streams back under 7/8 of `max_bytes` (the slack spares an eviction pass on
+/// every write). Cheapest loss first: frames already sent (only a resume from an older
+/// cursor needs them), then unsent frames of sessions with nothing in progress, then those
+/// of busy sessions; within each, least recently written streams first, oldest frames first.
+fn evict(state: &mut State, max_bytes: usize) {
+    let target = max_bytes - max_bytes / 8;
+    let busy: HashSet<&str> = state
+        .analyses
+        .values()
+        .map(|a| a.meta.session_id.as_str())
+        .collect();
+    let mut order: Vec<(bool, Instant, String)> = state
+        .streams
+        .iter()
+        .filter(|(_, s)| !s.entries.is_empty())
+        .map(|(id, s)| {
+            let touched = s.touched.unwrap_or_else(Instant::now);
+            (busy.contains(id.as_str()), touched, id.clone())
+        })
+        .collect();
+    // Idle sessions (false) before busy ones, each oldest first.
+    order.sort_unstable();
+    let mut by_age: Vec<&(bool, Instant, String)> = order.iter().collect();
+    by_age.sort_unstable_by_key(|(_, touched, _)| *touched);
+    let sent_only = |s: &Stream, seq: u64| seq <= s.read_through;
+    for (_, _, id) in by_age {
+        if pop_while(state, id, target, sent_only) {
+            return;
+        }
+    }
+    for (_, _, id) in &order {
+        if pop_while(state, id, target, |_, _| true) {
+            return;
+        }
+    }
+}
+
+/// Evicts the oldest entries of stream `id` while the store is over `target` and `evictable`
+/// allows; true once the store is within `target`.
+fn pop_while(
+    state: &mut State,
+    id: &str,
+    target: usize,
+    evictable: impl Fn(&Stream, u64) -> bool,
+) -> bool {
+    let Some(stream) = state.streams.get_mut(id) else {
+        return state.bytes <= target;
+    };
+    while state.bytes > target {
+        let Some(seq) = stream.entries.front().map(|e| e.seq) else {
+            break;
+        };
+        if !evictable(stream, seq) {
+            break;
+        }
+        if let Some(old) = stream.entries.pop_front() {
+            state.bytes -= old.bytes();
+            stream.expired_through = old.seq;
+        }
+    }
+    state.bytes <= target
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use super::{
     frame, AnalysisMeta, ChunkError, Entry, Frames, Ingested, Overdue, Read, Record, StoreError,
     StreamLimits,
 };
+use crate::credential::SecretHash;
 use crate::registry::Registry;
 
 const WAKE_CHANNEL: &str = "gw:wake";
@@ -69,6 +70,10 @@ fn seq_key(session: &str) -> String {
 }
 fn dedup_key(key: &str) -> String {
     format!("gw:d:{key}")
+}
+/// The SHA-256 (hex) of the session's resume secret; never the secret itself.
+fn secret_key(session: &str) -> String {
+    format!("gw:s:{session}:secret")
 }
 
 impl RedisStore {
@@ -353,6 +358,62 @@ impl RedisStore {
             });
         }
         Ok(Read::Entries(out))
+    }
+
+    /// A session's secret lives as long as results of its analyses may still arrive.
+    fn secret_ttl_secs(&self) -> i64 {
+        let ttl = self.limits.ttl.saturating_add(self.limits.chunk_timeout);
+        i64::try_from(ttl.as_secs().max(1)).unwrap_or(i64::MAX)
+    }
+
+    pub async fn register_session(
+        &self,
+        session_id: &str,
+        hash: SecretHash,
+    ) -> Result<(), StoreError> {
+        let mut con = self.commands.clone();
+        redis::cmd("SET")
+            .arg(secret_key(session_id))
+            .arg(hash.to_hex())
+            .arg("EX")
+            .arg(self.secret_ttl_secs())
+            .query_async::<()>(&mut con)
+            .await
+            .map_err(unavailable)
+    }
+
+    pub async fn session_secret(&self, session_id: &str) -> Result<Option<SecretHash>, StoreError> {
+        let mut con = self.commands.clone();
+        let hex: Option<String> = redis::cmd("GET")
+            .arg(secret_key(session_id))
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        match hex {
+            None => Ok(None),
+            Some(h) => SecretHash::from_hex(&h).map(Some).ok_or_else(|| {
+                StoreError::Protocol("a stored session secret is not a hash".into())
+            }),
+        }
+    }
+
+    pub async fn touch_session(&self, session_id: &str) -> Result<(), StoreError> {
+        let mut con = self.commands.clone();
+        redis::cmd("EXPIRE")
+            .arg(secret_key(session_id))
+            .arg(self.secret_ttl_secs())
+            .query_async::<()>(&mut con)
+            .await
+            .map_err(unavailable)
+    }
+
+    pub async fn forget_session(&self, session_id: &str) -> Result<(), StoreError> {
+        let mut con = self.commands.clone();
+        redis::cmd("DEL")
+            .arg(secret_key(session_id))
+            .query_async::<()>(&mut con)
+            .await
+            .map_err(unavailable)
     }
 
     pub async fn evict(&self, session_id: &str, connection: &str) -> Result<(), StoreError> {

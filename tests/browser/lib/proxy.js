@@ -3,7 +3,8 @@
 // hold back what the gateway sends so those frames are lost with the connection.
 import { createServer, connect } from "node:net";
 
-export async function startRelay(targetPort) {
+/** Relays to `targetPort`, listening on `port` (0: any free port). */
+export async function startRelay(targetPort, port = 0) {
   const pairs = new Set();
   let holding = false;
   let held = 0;
@@ -24,7 +25,7 @@ export async function startRelay(targetPort) {
       else client.write(chunk);
     });
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}/`,
     /** From now on, bytes from the gateway are swallowed until dropAll(). */

@@ -77,8 +77,9 @@ export async function stop(child, signal) {
  * `functionEnv` adds settings to the function's environment (e.g. SCORING_MODELS),
  * `gatewayEnv` to the gateway's (e.g. REFERENCE_*).
  * `tapEvents`: the function's events pass through a recorder; `system.events` holds them.
+ * `extraOrigins`: page origins the gateway accepts besides its own (e.g. a relay's).
  */
-export async function startSystem(logName, { functionEnv = {}, gatewayEnv = {}, tapEvents = false } = {}) {
+export async function startSystem(logName, { functionEnv = {}, gatewayEnv = {}, tapEvents = false, extraOrigins = [] } = {}) {
   const functionPort = await freePort();
   const gatewayPort = await freePort();
   const eventsPort = await freePort();
@@ -105,6 +106,8 @@ export async function startSystem(logName, { functionEnv = {}, gatewayEnv = {}, 
           PORT: String(gatewayPort),
           EVENTS_PORT: String(eventsPort),
           BROKER_URL: `http://127.0.0.1:${functionPort}/`,
+          // The gateway checks a page's Origin against these, never against Host.
+          PUBLIC_ORIGINS: [`http://127.0.0.1:${gatewayPort}`, `http://localhost:${gatewayPort}`, ...extraOrigins].join(","),
         },
         `${logName}-gateway`,
       );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { startSystem } from "../lib/system.js";
+import { freePort, startSystem } from "../lib/system.js";
 import { startRelay } from "../lib/proxy.js";
 import { launchBrowser, openPage } from "../lib/browser.js";
 import { annotate, assertNoProblems, rows, waitConnected } from "../lib/ui.js";
@@ -9,8 +9,11 @@ import { BRCA1, MRPL39 } from "./expected.js";
 
 let system;
 let browser;
+let relayPort;
 before(async () => {
-  system = await startSystem("reconnect");
+  relayPort = await freePort();
+  // The relay serves the page under another origin, which the gateway must be told about.
+  system = await startSystem("reconnect", { extraOrigins: [`http://127.0.0.1:${relayPort}`] });
   browser = await launchBrowser();
 });
 after(async () => {
@@ -25,7 +28,7 @@ function assertUnique(all) {
 
 /** Counts the page's analyze frames and the types of the frames it receives. */
 function watchFrames(page) {
-  const seen = { sentAnalyze: 0, received: [] };
+  const seen = { sentAnalyze: 0, received: [], resumes: [], sessions: [] };
   const type = (payload) => {
     try {
       return JSON.parse(String(payload)).type;
@@ -36,8 +39,12 @@ function watchFrames(page) {
   page.on("websocket", (ws) => {
     ws.on("framesent", ({ payload }) => {
       if (type(payload) === "analyze") seen.sentAnalyze += 1;
+      if (type(payload) === "resume") seen.resumes.push(JSON.parse(String(payload)));
     });
-    ws.on("framereceived", ({ payload }) => seen.received.push(type(payload)));
+    ws.on("framereceived", ({ payload }) => {
+      seen.received.push(type(payload));
+      if (type(payload) === "session") seen.sessions.push(JSON.parse(String(payload)));
+    });
   });
   return seen;
 }
@@ -57,7 +64,8 @@ test("after the gateway is killed and restarted the page reconnects and keeps it
   await system.startGateway();
   // Backoff is capped at 15 s; the "Reconnect now" button skips the wait, as a user would.
   const retry = page.getByRole("button", { name: "Reconnect now" });
-  if (await retry.isVisible()) await retry.click();
+  // It hides once a reconnect succeeds, which may happen between the check and the click.
+  if (await retry.isVisible()) await retry.click({ timeout: 3000 }).catch(() => {});
   // A restarted gateway without a shared store cannot resume the old session: the page ends
   // up in a new one (it may say "resumed" first, until the gateway reports the gap).
   await page.locator('#connection[data-state="connected"]').waitFor({ timeout: 30000 });
@@ -75,7 +83,7 @@ test("after the gateway is killed and restarted the page reconnects and keeps it
 });
 
 test("results sent while the connection was down arrive after it resumes, each row once", async () => {
-  const relay = await startRelay(new URL(system.url).port);
+  const relay = await startRelay(new URL(system.url).port, relayPort);
   try {
     const { page, problems, context } = await openPage(browser, relay.url);
     const frames = watchFrames(page);
@@ -93,8 +101,23 @@ test("results sent while the connection was down arrive after it resumes, each r
     await page.locator('#connection[data-state="reconnecting"]').waitFor({ timeout: 10000 });
     await waitConnected(page, 20000);
 
+    // The resume named the first session with its secret, which only sessionStorage held.
+    const first = frames.sessions[0];
+    assert.equal(typeof first.resume_secret, "string");
+    assert.equal(frames.resumes.length >= 1, true, "the page asked to resume");
+    assert.equal(frames.resumes[0].session_id, first.session_id);
+    assert.equal(frames.resumes[0].resume_secret, first.resume_secret);
+    const stored = await page.evaluate(() => ({
+      session: sessionStorage.getItem("gateway.session"),
+      local: JSON.stringify(localStorage),
+      text: document.body.innerText,
+    }));
+    assert.equal(stored.local.includes(first.resume_secret), false, "never in localStorage");
+    assert.equal(stored.text.includes(first.resume_secret), false, "never shown");
+
     const second = page.locator('#analyses > li[data-seq="2"]');
     if (frames.received.includes("resumed")) {
+      assert.equal(JSON.parse(stored.session).resume_secret, first.resume_secret);
       // The gateway resumed: the missed frames are replayed and shown once.
       assert.equal(await page.locator("#connection").getAttribute("data-state"), "resumed");
       await page.locator('#analyses > li[data-seq="2"][data-state="complete"]').waitFor({ timeout: 20000 });

@@ -19,8 +19,14 @@ pub enum EventError {
     MissingData,
     #[error("event data must be application/json, got {0:?}")]
     WrongContentType(String),
-    #[error("event data does not match the variants-submitted schema: {0}")]
-    InvalidData(String),
+    #[error("event data does not match the variants-submitted schema: {reason}")]
+    InvalidData {
+        /// serde's message: it may quote the data (variants: patient data).
+        reason: String,
+        /// Where in the data it failed (1-based), safe to log.
+        line: usize,
+        column: usize,
+    },
     #[error("event lacks the {0} extension")]
     MissingExtension(&'static str),
     #[error("extension {name} is {attribute:?} but the data says {data:?}")]
@@ -40,12 +46,21 @@ pub enum EventError {
 }
 
 impl EventError {
+    /// Where in the data decoding failed, `(line, column)`, when known: what a log may
+    /// show instead of the message, which can quote the variants.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            EventError::InvalidData { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             EventError::WrongType(_) => "wrong_event_type",
             EventError::MissingData => "missing_data",
             EventError::WrongContentType(_) => "wrong_content_type",
-            EventError::InvalidData(_) => "invalid_data",
+            EventError::InvalidData { .. } => "invalid_data",
             EventError::MissingExtension(_) => "missing_extension",
             EventError::Mismatch { .. } => "extension_mismatch",
             EventError::BadChunk { .. } => "invalid_chunk",
@@ -84,7 +99,11 @@ pub fn decode_submitted(event: &Event) -> Result<Submitted, EventError> {
         Some(Data::Binary(b)) => serde_json::from_slice(b),
         Some(Data::String(s)) => serde_json::from_str(s),
     }
-    .map_err(|e| EventError::InvalidData(e.to_string()))?;
+    .map_err(|e| EventError::InvalidData {
+        reason: e.to_string(),
+        line: e.line(),
+        column: e.column(),
+    })?;
 
     for (field, value) in [
         ("analysis_id", &submitted.analysis_id),

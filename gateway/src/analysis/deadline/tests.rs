@@ -15,6 +15,7 @@ fn store(chunk_timeout: Duration) -> Store {
     };
     Store::memory(Arc::new(MemoryStore::new(
         limits,
+        1 << 20,
         Arc::new(Registry::new(4)),
     )))
 }
@@ -49,7 +50,7 @@ fn first_chunk() -> Record {
 async fn frames(store: &Store) -> Vec<Value> {
     match store.read("s1", START, 100).await.expect("read") {
         Read::Entries(e) => e.into_iter().map(|e| e.message).collect(),
-        Read::Gap => panic!("gap"),
+        other => panic!("{other:?}"),
     }
 }
 

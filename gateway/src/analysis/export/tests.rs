@@ -41,6 +41,8 @@ fn spooled() -> (Dir, SpoolMeta) {
         variant_count: 3,
         chunk_count: 2,
         chunk_size: 2,
+        token_sha256: None,
+        session_id: None,
     };
     (dir, meta)
 }

@@ -5,6 +5,8 @@ use super::*;
 const LIMITS: UploadLimits = UploadLimits {
     max_bytes: 1 << 20,
     max_variants: 100,
+    max_header_lines: 10,
+    max_header_bytes: 1000,
 };
 
 fn parse_text(bytes: &[u8], limits: UploadLimits) -> (Result<Parsed, UploadError>, tempdir::Dir) {
@@ -85,7 +87,7 @@ fn limits_and_empty_uploads_are_typed_errors() {
     assert_eq!(parsed.expect_err("too many").code(), "too_many_variants");
     let small = UploadLimits {
         max_bytes: 10,
-        max_variants: 100,
+        ..LIMITS
     };
     let (parsed, _dir) = parse_text(VCF.as_bytes(), small);
     assert_eq!(parsed.expect_err("too big").code(), "upload_too_large");
@@ -99,4 +101,39 @@ fn limits_and_empty_uploads_are_typed_errors() {
 fn the_variant_is_the_first_five_columns() {
     assert_eq!(variant_of("1\t2\t.\tA\tT\t.\t.\tDP=1"), "1\t2\t.\tA\tT");
     assert_eq!(variant_of("1\t2\t.\tA\tT"), "1\t2\t.\tA\tT");
+}
+
+#[test]
+fn a_header_over_its_line_or_byte_limit_is_refused_naming_the_limit() {
+    let many = format!("{}21\t1\t.\tA\tT\n", "##x=1\n".repeat(11));
+    let (parsed, _dir) = parse_text(many.as_bytes(), LIMITS);
+    let e = parsed.expect_err("too many lines");
+    assert_eq!(e.code(), "header_too_large");
+    assert_eq!(e.to_string(), "the VCF header has more than 10 lines");
+    let wide = format!("##x={}\n21\t1\t.\tA\tT\n", "y".repeat(1000));
+    let (parsed, _dir) = parse_text(wide.as_bytes(), LIMITS);
+    let e = parsed.expect_err("too many bytes");
+    assert_eq!(e.to_string(), "the VCF header is larger than 1000 bytes");
+}
+
+#[test]
+fn a_gzip_header_bomb_stops_at_the_limit_without_filling_the_disk() {
+    // ~500 MB of `##` lines compress to well under 1 MB; parsing must stop at the limit.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let line = format!("##{}\n", "A".repeat(1000));
+    for _ in 0..100_000 {
+        gz.write_all(line.as_bytes()).expect("gzip");
+    }
+    let bomb = gz.finish().expect("gzip");
+    assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
+    let limits = UploadLimits {
+        max_bytes: 1 << 30,
+        max_header_lines: 1_000_000,
+        max_header_bytes: 1 << 20,
+        ..LIMITS
+    };
+    let (parsed, dir) = parse_text(&bomb, limits);
+    assert_eq!(parsed.expect_err("bomb").code(), "header_too_large");
+    let spooled = std::fs::metadata(dir.path().join("header.vcf")).map_or(0, |m| m.len());
+    assert!(spooled <= 1 << 20, "{spooled} bytes spooled");
 }

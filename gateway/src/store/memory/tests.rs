@@ -13,7 +13,7 @@ const LIMITS: StreamLimits = StreamLimits {
 };
 
 fn store() -> MemoryStore {
-    MemoryStore::new(LIMITS, Arc::new(Registry::new(8)))
+    MemoryStore::new(LIMITS, 1 << 20, Arc::new(Registry::new(8)))
 }
 
 fn meta(analysis: &str, chunks: u64) -> AnalysisMeta {
@@ -56,6 +56,7 @@ fn types(read: &Read) -> Vec<String> {
             })
             .collect(),
         Read::Gap => vec!["gap".into()],
+        Read::Expired => vec!["expired".into()],
     }
 }
 
@@ -205,4 +206,80 @@ fn a_summary_analysis_streams_progress_and_complete_but_not_results() {
         types(&s.read("s1", START, 10)),
         ["progress", "error", "progress", "complete"]
     );
+}
+
+/// A one-chunk analysis `analysis` of `session` whose result frame is `size` bytes.
+fn sized(s: &MemoryStore, session: &str, analysis: &str, chunks: u64, index: u64, size: usize) {
+    let mut m = meta(analysis, chunks);
+    m.session_id = session.into();
+    if index == 0 {
+        s.begin(&m);
+    }
+    let mut r = record(&format!("{analysis}-{index}"), analysis, index, chunks);
+    r.session_id = session.into();
+    r.message = format!(
+        r#"{{"type":"result","analysis_id":"{analysis}","chunk_index":{index},"pad":"{}"}}"#,
+        "x".repeat(size)
+    );
+    s.ingest(&r);
+}
+
+#[test]
+fn past_its_byte_budget_the_store_evicts_idle_sessions_first_and_their_readers_get_expired() {
+    let s = MemoryStore::new(LIMITS, 20_000, Arc::new(Registry::new(8)));
+    // An idle session: its analysis is complete.
+    sized(&s, "idle", "a-idle", 1, 0, 6_000);
+    // A busy session: one chunk of three back so far.
+    sized(&s, "busy", "a-busy", 3, 0, 6_000);
+    assert!(matches!(s.read("idle", START, 10), Read::Entries(ref e) if e.len() == 2));
+    let Read::Entries(before) = s.read("idle", START, 10) else {
+        panic!("entries")
+    };
+    let idle_end = before.last().expect("complete").cursor.clone();
+    // A third session pushes the total over 20 000 bytes.
+    sized(&s, "new", "a-new", 1, 0, 9_000);
+    assert!(s.bytes() <= 20_000, "{} bytes", s.bytes());
+    assert_eq!(s.read("idle", START, 10), Read::Expired);
+    // A reader that had everything misses nothing.
+    assert_eq!(s.read("idle", &idle_end, 10), Read::Entries(Vec::new()));
+    // The busy session and the newest one are whole.
+    assert_eq!(types(&s.read("busy", START, 10)), ["result", "progress"]);
+    assert_eq!(types(&s.read("new", START, 10)), ["result", "complete"]);
+}
+
+#[test]
+fn when_only_busy_sessions_remain_their_oldest_entries_go_and_the_bound_holds() {
+    let s = MemoryStore::new(LIMITS, 20_000, Arc::new(Registry::new(8)));
+    for i in 0..6 {
+        sized(&s, "busy", "a1", 7, i, 5_000);
+        assert!(s.bytes() <= 20_000, "chunk {i}: {} bytes", s.bytes());
+    }
+    assert_eq!(s.read("busy", START, 10), Read::Expired);
+    let Read::Entries(tail) = s.read("busy", "0-10", 10) else {
+        panic!("the newest entries are kept")
+    };
+    assert_eq!(tail.len(), 2);
+    // The analysis still completes exactly once.
+    sized(&s, "busy", "a1", 7, 6, 10);
+    assert_eq!(types(&s.read("busy", "0-12", 10)), ["result", "complete"]);
+}
+
+#[test]
+fn frames_already_sent_are_evicted_before_unsent_ones() {
+    let s = MemoryStore::new(LIMITS, 20_000, Arc::new(Registry::new(8)));
+    // A reader that took everything of its complete analysis...
+    sized(&s, "read", "a-read", 1, 0, 6_000);
+    let Read::Entries(sent) = s.read("read", START, 10) else {
+        panic!("entries")
+    };
+    let end = sent.last().expect("complete").cursor.clone();
+    assert_eq!(s.read("read", &end, 10), Read::Entries(Vec::new()));
+    // ...and an away session whose complete analysis was never read, written later.
+    sized(&s, "away", "a-away", 1, 0, 6_000);
+    sized(&s, "new", "a-new", 1, 0, 9_000);
+    assert!(s.bytes() <= 20_000, "{} bytes", s.bytes());
+    // The sent frames went; the unsent ones are all there.
+    assert_eq!(s.read("read", START, 10), Read::Expired);
+    assert_eq!(s.read("read", &end, 10), Read::Entries(Vec::new()));
+    assert_eq!(types(&s.read("away", START, 10)), ["result", "complete"]);
 }
