@@ -29,7 +29,8 @@ run: build-release
 	GATEWAY_PORT=$(GATEWAY_PORT) EVENTS_PORT=$(EVENTS_PORT) FUNCTION_PORT=$(FUNCTION_PORT) \
 		scripts/run-local.sh "$(CARGO_TARGET_DIR)/release"
 
-## Every test: unit tests of both crates, then the cross-process tests against the real binaries.
+## Every test: unit tests of both crate trees (vep-function's includes the shared `contract`
+## crate, vep-function/contract), then the cross-process tests against the real binaries.
 test: build test-unit test-e2e test-manifests test-browser
 
 ## What the tests need besides Rust: a venv with a real MLServer (scoring tests) and bcftools
@@ -39,7 +40,7 @@ test-setup:
 	bash tests/sequence/setup.sh
 
 test-unit: test-setup
-	$(CARGO) test $(FUNCTION) --locked
+	$(CARGO) test $(FUNCTION) --workspace --locked
 	$(CARGO) test --workspace --locked --lib --bins
 
 test-e2e:
@@ -77,7 +78,7 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	$(CARGO) clippy $(FUNCTION) --all-targets --locked -- -D warnings
+	$(CARGO) clippy $(FUNCTION) --workspace --all-targets --locked -- -D warnings
 
 clean:
 	$(CARGO) clean

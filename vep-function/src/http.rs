@@ -9,6 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use cloudevents::binding::actix::HttpResponseBuilderExt;
 use cloudevents::binding::http_0_2::to_event;
 use cloudevents::{AttributesReader, Event};
+use contract::ErrorBody;
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::json;
 use tokio::sync::Semaphore;
@@ -37,8 +38,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics));
 }
 
+/// Every error answer: the contract's one body shape, `{"code","message"}`.
 fn problem(status: actix_web::http::StatusCode, code: &str, message: String) -> HttpResponse {
-    HttpResponse::build(status).json(json!({"error": {"code": code, "message": message}}))
+    HttpResponse::build(status).json(ErrorBody::new(code, message))
 }
 
 async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
@@ -132,7 +134,7 @@ fn poison_chunk(event: &Event) -> Option<Chunk> {
         .filter(|&i| i < chunk_count)
         .unwrap_or(0);
     let variant_count = field("variants")
-        .and_then(|v| v.as_array().map(Vec::len))
+        .and_then(|v| v.as_array().map(|a| a.len() as u64))
         .unwrap_or(0);
     Some(Chunk {
         analysis_id,

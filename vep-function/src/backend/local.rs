@@ -4,7 +4,8 @@
 use crate::config::EngineData;
 use crate::engine::annotate::{AnnotateError, Engine};
 use crate::engine::notation::parse_input;
-use crate::events::AnnotatorInfo;
+use crate::engine::output::VariantAnnotation;
+use crate::events::{AnnotatorInfo, Backend};
 use crate::sequence::{annotate_sequence, looks_like_sequence, SequenceCaller};
 use crate::service::{Annotator, VariantFailure};
 
@@ -71,14 +72,14 @@ fn annotate_error_code(e: &AnnotateError) -> &'static str {
 impl Annotator for LocalAnnotator {
     fn info(&self) -> AnnotatorInfo {
         AnnotatorInfo {
-            backend: "local".into(),
-            version: concat!("vep-function ", env!("CARGO_PKG_VERSION")).into(),
-            assembly: Some("GRCh38".into()),
+            assembly: Some(self.engine.assembly().to_owned()),
+            backend: Backend::Local,
             gene_models: Some(self.gene_models.clone()),
+            version: concat!("vep-function ", env!("CARGO_PKG_VERSION")).into(),
         }
     }
 
-    fn annotate(&self, input: &str) -> Result<Vec<serde_json::Value>, VariantFailure> {
+    fn annotate(&self, input: &str) -> Result<Vec<VariantAnnotation>, VariantFailure> {
         if looks_like_sequence(input) {
             return annotate_sequence(&self.engine, &self.sequence, input);
         }
@@ -89,13 +90,9 @@ impl Annotator for LocalAnnotator {
         variants
             .iter()
             .map(|v| {
-                let annotation = self.engine.annotate(v).map_err(|e| VariantFailure {
+                self.engine.annotate(v).map_err(|e| VariantFailure {
                     code: annotate_error_code(&e).into(),
                     message: e.to_string(),
-                })?;
-                serde_json::to_value(annotation).map_err(|e| VariantFailure {
-                    code: "internal".into(),
-                    message: format!("annotation could not be serialized: {e}"),
                 })
             })
             .collect()

@@ -10,11 +10,12 @@
 
 use std::io::{self, Write};
 
-use super::{csq_separator, push_escaped, VcfWriter, CSQ_FIELDS, SPECIAL};
-use crate::cli::format::write_span;
+use contract::output::csq::{push_escaped, push_span, separator, CSQ_FIELDS, SPECIAL};
+use contract::output::push_number;
+
+use super::VcfWriter;
 use crate::engine::annotate::{Allele, Engine};
 use crate::engine::effects::{flags, push_number_span, Effects, TxEffect};
-use crate::engine::hgvs::push_number;
 use crate::engine::notation::MAX_SPAN;
 use crate::engine::transcript::Transcript;
 
@@ -94,7 +95,7 @@ impl<'m> DirectVcf<'m> {
         if existing != "." && !existing.is_empty() {
             self.record.push_str(existing);
         }
-        let mut separator = csq_separator(from);
+        let mut before_entry = separator(from);
         let mut annotated = 0;
         for alt in columns.alternates.split(|&b| b == b',') {
             self.allele
@@ -113,7 +114,7 @@ impl<'m> DirectVcf<'m> {
                 &self.effects,
                 allele,
                 texts,
-                &mut separator,
+                &mut before_entry,
             );
             annotated += 1;
         }
@@ -236,7 +237,7 @@ fn has_special(bytes: &[u8]) -> bool {
     found
 }
 
-/// The CSQ entries of one allele, as `push_csq_entries` writes them from a
+/// The CSQ entries of one allele, as `contract::output::csq::push_entries` writes them from a
 /// `VariantAnnotation`: one per transcript, or one intergenic entry.
 fn push_entries(
     out: &mut String,
@@ -335,8 +336,8 @@ impl TranscriptTexts {
     }
 }
 
-/// The fields of `for_each_transcript_field`, in `CSQ_FIELDS` order, from a transcript
-/// effect.
+/// The fields of `contract::output::csq::for_each_transcript_field`, in `CSQ_FIELDS` order,
+/// from a transcript effect.
 fn push_transcript_entry(
     out: &mut String,
     effects: &Effects<'_>,
@@ -380,7 +381,7 @@ fn push_transcript_entry(
     put(out, text(&fx.hgvsp));
     for (start, end) in [fx.cdna, fx.cds, fx.protein] {
         out.push('|');
-        write_span(out, start, end);
+        push_span(out, start, end);
     }
     out.push('|');
     put(out, text(&fx.amino_acids));
