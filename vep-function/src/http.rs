@@ -14,13 +14,15 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+use contract::delivery::Delivery;
+
 use crate::events::{self, CeOverrides, Chunk, Outcome};
 use crate::service::{self, ChunkAnnotator};
-use crate::sink::{Sink, SinkError};
 
 pub struct State {
     pub annotator: Arc<dyn ChunkAnnotator>,
-    pub sink: Option<Sink>,
+    /// `K_SINK`, when set: results are delivered there, not replied.
+    pub sink: Option<Delivery>,
     pub source: String,
     pub overrides: CeOverrides,
     pub ready: AtomicBool,
@@ -171,11 +173,10 @@ async fn reply(input: &Event, outcome: &Outcome, state: &State) -> HttpResponse 
             Err(e) => {
                 metrics::counter!("vep_sink_failures_total").increment(1);
                 tracing::error!(error = %e, sink = %sink.url(), "result not delivered");
-                let status = match e {
-                    SinkError::Rejected(_) | SinkError::Encode(_) => {
-                        actix_web::http::StatusCode::BAD_GATEWAY
-                    }
-                    _ => actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                let status = if e.is_refusal() {
+                    actix_web::http::StatusCode::BAD_GATEWAY
+                } else {
+                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE
                 };
                 problem(status, "sink_unavailable", e.to_string())
             }

@@ -32,7 +32,7 @@ fn spec(base: &url::Url) -> ModelSpec {
 }
 
 fn config(models: Vec<ModelSpec>, timeout: Duration) -> ScoringConfig {
-    let mut c = ScoringConfig::from_env(&std::collections::HashMap::new()).unwrap();
+    let mut c = ScoringConfig::from_env(&std::collections::HashMap::<&str, &str>::new()).unwrap();
     c.models = models;
     c.timeout = timeout;
     c.first_timeout = timeout;
