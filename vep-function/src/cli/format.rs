@@ -3,6 +3,7 @@
 //! order, escaping) are the shared writers of `contract::output`; this module reads the
 //! input line by line and hands each outcome to them.
 
+mod direct;
 pub mod json;
 pub mod tsv;
 pub mod vcf;

@@ -1,59 +1,30 @@
-//! The VCF hot path: a plain, tab-separated VCF record (the benchmark's and most users' input)
-//! is split by byte index, checked against the reference once, annotated into a reused
-//! [`Effects`] buffer, and its CSQ is written straight from the engine's effects (transcript
-//! strings borrowed from the loaded models). Nothing is allocated per transcript.
-//!
-//! It takes only records it can answer exactly as the general path would; anything else
-//! (other notations, spaces, lower-case or `N` alleles, unknown contigs, reference
-//! mismatches, engine errors) is declined and goes the general way, which writes the same
-//! output and the error messages.
+//! The VCF hot path: a plain record annotated by [`Direct`] (see `format/direct.rs`), its CSQ
+//! written straight from the engine's effects, transcript text escaped once per transcript.
 
 use std::io::{self, Write};
 
 use contract::output::csq::{push_escaped, push_span, separator, CSQ_FIELDS, SPECIAL};
 use contract::output::push_number;
 
+use super::super::direct::{split, variant_allele, Direct};
 use super::VcfWriter;
 use crate::engine::annotate::{Allele, Engine};
 use crate::engine::effects::{flags, push_number_span, Effects, TxEffect};
-use crate::engine::notation::MAX_SPAN;
 use crate::engine::transcript::Transcript;
 
 /// State reused from record to record.
 pub(super) struct DirectVcf<'m> {
-    engine: &'m Engine,
-    effects: Effects<'m>,
+    direct: Direct<'m>,
     record: String,
-    reference: Vec<u8>,
-    /// The last contig name seen and its canonical name: sorted input repeats it.
-    chrom_seen: String,
-    chrom: Option<String>,
     texts: TranscriptTexts,
-    /// The allele being annotated, its buffers reused.
-    allele: Allele,
-}
-
-/// The columns of a record the hot path needs.
-struct Columns<'l> {
-    chrom: &'l str,
-    pos: u64,
-    reference: &'l [u8],
-    alternates: &'l [u8],
-    /// Byte range of the INFO column.
-    info: (usize, usize),
 }
 
 impl<'m> DirectVcf<'m> {
     pub(super) fn new(engine: &'m Engine) -> Self {
         Self {
-            engine,
-            effects: Effects::default(),
+            direct: Direct::new(engine),
             record: String::new(),
-            reference: Vec::new(),
-            chrom_seen: String::new(),
-            chrom: None,
             texts: TranscriptTexts::default(),
-            allele: Allele::from_vcf(1, b"N", b"N"),
         }
     }
 
@@ -67,154 +38,28 @@ impl<'m> DirectVcf<'m> {
         let Some(columns) = split(line) else {
             return Ok(None);
         };
-        if !self.resolve(columns.chrom) {
-            return Ok(None);
-        }
-        // Taken out for the record so the other fields can be borrowed; put back below.
-        let chrom = self.chrom.take().unwrap_or_default();
-        let taken = self.annotate_record(line, &chrom, &columns);
-        self.chrom = Some(chrom);
-        let Some(annotated) = taken else {
-            return Ok(None);
-        };
-        writer.raw_record(&self.record)?;
-        Ok(Some(annotated))
-    }
-
-    /// Builds the annotated record into `self.record`; `None` when the general path has to
-    /// take the line.
-    fn annotate_record(&mut self, line: &str, chrom: &str, columns: &Columns<'_>) -> Option<usize> {
-        if !self.reference_matches(chrom, columns) {
-            return None;
-        }
         let (from, to) = columns.info;
-        self.record.clear();
-        self.record.push_str(&line[..from]);
+        let record = &mut self.record;
+        record.clear();
+        record.push_str(&line[..from]);
         // As `push_info` does: existing INFO (unless `.`), then `CSQ=` with the entries.
         let existing = &line[from..to];
         if existing != "." && !existing.is_empty() {
-            self.record.push_str(existing);
+            record.push_str(existing);
         }
         let mut before_entry = separator(from);
-        let mut annotated = 0;
-        for alt in columns.alternates.split(|&b| b == b',') {
-            self.allele
-                .set_from_vcf(columns.pos, columns.reference, alt);
-            let allele = &self.allele;
-            if self
-                .engine
-                .annotate_allele(chrom, allele, &mut self.effects)
-                .is_err()
-            {
-                return None;
-            }
-            let texts = &mut self.texts;
-            push_entries(
-                &mut self.record,
-                &self.effects,
-                allele,
-                texts,
-                &mut before_entry,
-            );
-            annotated += 1;
-        }
-        self.record.push_str(&line[to..]);
-        self.record.push('\n');
-        Some(annotated)
-    }
-
-    /// Resolves the contig into `self.chrom` (its canonical name), remembered for the next
-    /// record: sorted input repeats it, so no allocation per record. `false` when unknown.
-    fn resolve(&mut self, name: &str) -> bool {
-        if self.chrom.is_none() || self.chrom_seen != name {
-            self.chrom_seen.clear();
-            self.chrom_seen.push_str(name);
-            self.chrom = self.engine.genome().resolve(name);
-        }
-        self.chrom.is_some()
-    }
-
-    /// REF equals the reference there (one fetch; the general path's checks all pass then).
-    fn reference_matches(&mut self, chrom: &str, c: &Columns<'_>) -> bool {
-        let len = c.reference.len() as u64;
-        let Some(end) = c.pos.checked_add(len - 1) else {
-            return false;
+        let texts = &mut self.texts;
+        let annotated = self.direct.annotate(&columns, |_, allele, effects| {
+            push_entries(record, effects, allele, texts, &mut before_entry);
+        });
+        let Some(annotated) = annotated else {
+            return Ok(None);
         };
-        self.reference.clear();
-        len <= MAX_SPAN
-            && self
-                .engine
-                .genome()
-                .sequence_into(chrom, c.pos, end, &mut self.reference)
-                .is_ok()
-            && self.reference == c.reference
+        record.push_str(&line[to..]);
+        record.push('\n');
+        writer.raw_record(&self.record)?;
+        Ok(Some(annotated))
     }
-}
-
-/// The columns of a tab-separated record with at least 8 columns whose first five are
-/// printable ASCII without spaces, POS digits, REF upper-case `ACGT`, ALT `,`-separated
-/// upper-case `ACGTN` alleles different from REF. `None` for anything else.
-fn split(line: &str) -> Option<Columns<'_>> {
-    let bytes = line.as_bytes();
-    // The general path rejects a line with a carriage return anywhere.
-    if bytes.contains(&b'\r') {
-        return None;
-    }
-    let mut tabs = [0usize; 8];
-    let mut found = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\t' {
-            tabs[found] = i;
-            found += 1;
-            if found == tabs.len() {
-                break;
-            }
-        }
-    }
-    if found < 7 {
-        return None;
-    }
-    let info_end = if found == 8 { tabs[7] } else { bytes.len() };
-    let field = |n: usize| {
-        let from = if n == 0 { 0 } else { tabs[n - 1] + 1 };
-        &bytes[from..tabs[n]]
-    };
-    let printable = |f: &[u8]| !f.is_empty() && f.iter().all(|b| (0x21..0x7f).contains(b));
-    if !(0..5).all(|n| printable(field(n))) {
-        return None;
-    }
-    // Digits only, as `str::parse::<u64>` would accept them (overflow declines the line).
-    let pos = field(1).iter().try_fold(0u64, |n, &b| {
-        b.is_ascii_digit()
-            .then(|| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
-            .flatten()
-    })?;
-    let reference = field(3);
-    if pos == 0
-        || !reference
-            .iter()
-            .all(|b| matches!(b, b'A' | b'C' | b'G' | b'T'))
-    {
-        return None;
-    }
-    let alternates = &bytes[tabs[3] + 1..tabs[4]];
-    let alleles_ok = alternates.split(|&b| b == b',').all(|alt| {
-        !alt.is_empty()
-            && alt != reference
-            && alt
-                .iter()
-                .all(|b| matches!(b, b'A' | b'C' | b'G' | b'T' | b'N'))
-    });
-    if !alleles_ok {
-        return None;
-    }
-    Some(Columns {
-        chrom: &line[..tabs[0]],
-        pos,
-        reference,
-        alternates,
-        info: (tabs[6] + 1, info_end),
-    })
 }
 
 /// Whether any byte is one `push_escaped` encodes (`SPECIAL`). Comparisons folded without
@@ -246,16 +91,8 @@ fn push_entries(
     texts: &mut TranscriptTexts,
     before_entry: &mut dyn FnMut(&mut String),
 ) {
-    // VEP's allele: the alternate without the VCF anchor base, `-` when nothing is left.
-    let owned;
-    let variant_allele = match std::str::from_utf8(&allele.alternate) {
-        Ok("") => "-",
-        Ok(text) => text,
-        Err(_) => {
-            owned = allele.variant_allele();
-            &owned
-        }
-    };
+    let variant_allele = variant_allele(allele);
+    let variant_allele = variant_allele.as_ref();
     let plain = !has_special(effects.text.as_bytes());
     for fx in &effects.transcripts {
         before_entry(out);
