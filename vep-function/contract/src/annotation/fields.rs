@@ -1,10 +1,13 @@
 //! The JSON fields of each annotation type, listed once ([`json_fields!`]): their names, their
-//! order as the engine writes them, and how each is read. Both renderings go through this
-//! list: serde (`Serialize`, sorted keys) and the streaming writer in `output::json`.
+//! order as the engine writes them, how each is written and how it is read back. Both
+//! renderings go through this list (serde's `Serialize`, sorted keys, and the streaming
+//! writer in `output::json`), and so does the lenient reading (`lenient`).
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
+use serde_json::Value;
 
+use super::lenient::{fits_field, list, Lenient, MissingField, Take};
 use super::{
     CalledFromSequence, Extra, IntergenicConsequence, ModelScore, TranscriptConsequence,
     VariantAnnotation,
@@ -135,9 +138,12 @@ const fn less(a: &[u8], b: &[u8]) -> bool {
     a.len() < b.len()
 }
 
-/// Implements [`Fields`] (and sorted-key `Serialize`) from one list of `name => |s| value`.
+/// Implements [`Fields`], sorted-key `Serialize` and the lenient reading from one list of
+/// `name: how it is read => |s| its value when written`, where "how it is read" is `req` (every
+/// VEP answer has it), `opt`, `nonempty` (a list of strings written only when not empty) or
+/// `list` (of nested objects, written only when not empty).
 macro_rules! json_fields {
-    ($ty:ty { $($name:ident => |$s:ident| $get:expr),* $(,)? }) => {
+    ($ty:ty { $($name:ident: $read:ident => |$s:ident| $get:expr),* $(,)? }) => {
         impl Fields for $ty {
             const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
             const SORTED: &'static [usize] = &{
@@ -168,6 +174,33 @@ macro_rules! json_fields {
                 map.end()
             }
         }
+
+        impl Lenient for $ty {
+            fn readable<'a>(
+                get: impl Fn(&str) -> Option<&'a Value>,
+            ) -> Result<(), MissingField> {
+                $( json_fields!(@check $read, $ty, $name, get); )*
+                Ok(())
+            }
+            fn take(t: &mut Take) -> Self {
+                Self {
+                    $( $name: json_fields!(@take $read, t, $name), )*
+                    extra: t.rest(),
+                }
+            }
+        }
+    };
+    (@check req, $ty:ty, $name:ident, $get:ident) => {
+        if !$get(stringify!($name)).is_some_and(|v| fits_field(|s: &$ty| &s.$name, v)) {
+            return Err(MissingField(stringify!($name)));
+        }
+    };
+    (@check $other:ident, $ty:ty, $name:ident, $get:ident) => {};
+    (@take req, $t:ident, $name:ident) => { $t.req(stringify!($name)) };
+    (@take opt, $t:ident, $name:ident) => { $t.opt(stringify!($name)) };
+    (@take nonempty, $t:ident, $name:ident) => { $t.nonempty(stringify!($name)) };
+    (@take list, $t:ident, $name:ident) => {
+        $t.with(stringify!($name), list).unwrap_or_default()
     };
 }
 
@@ -184,66 +217,66 @@ fn signed(n: Option<impl Into<i64>>) -> Option<FieldValue<'static>> {
 }
 
 json_fields!(VariantAnnotation {
-    input => |a| Some(FieldValue::Str(&a.input)),
-    id => |a| text(&a.id),
-    seq_region_name => |a| Some(FieldValue::Str(&a.seq_region_name)),
-    start => |a| Some(FieldValue::U64(a.start)),
-    end => |a| Some(FieldValue::U64(a.end)),
-    strand => |a| signed(a.strand),
-    allele_string => |a| Some(FieldValue::Str(&a.allele_string)),
-    assembly_name => |a| text(&a.assembly_name),
-    most_severe_consequence => |a| Some(FieldValue::Str(&a.most_severe_consequence)),
-    transcript_consequences => |a| (!a.transcript_consequences.is_empty())
+    input: req => |a| Some(FieldValue::Str(&a.input)),
+    id: opt => |a| text(&a.id),
+    seq_region_name: req => |a| Some(FieldValue::Str(&a.seq_region_name)),
+    start: req => |a| Some(FieldValue::U64(a.start)),
+    end: req => |a| Some(FieldValue::U64(a.end)),
+    strand: opt => |a| signed(a.strand),
+    allele_string: req => |a| Some(FieldValue::Str(&a.allele_string)),
+    assembly_name: opt => |a| text(&a.assembly_name),
+    most_severe_consequence: req => |a| Some(FieldValue::Str(&a.most_severe_consequence)),
+    transcript_consequences: list => |a| (!a.transcript_consequences.is_empty())
         .then_some(FieldValue::Transcripts(&a.transcript_consequences)),
-    intergenic_consequences => |a| (!a.intergenic_consequences.is_empty())
+    intergenic_consequences: list => |a| (!a.intergenic_consequences.is_empty())
         .then_some(FieldValue::Intergenic(&a.intergenic_consequences)),
-    input_index => |a| unsigned(a.input_index),
-    called_from_sequence => |a| a.called_from_sequence.as_ref().map(FieldValue::Sequence),
+    input_index: opt => |a| unsigned(a.input_index),
+    called_from_sequence: opt => |a| a.called_from_sequence.as_ref().map(FieldValue::Sequence),
 });
 
 json_fields!(TranscriptConsequence {
-    transcript_id => |t| Some(FieldValue::Str(&t.transcript_id)),
-    gene_id => |t| Some(FieldValue::Str(&t.gene_id)),
-    gene_symbol => |t| text(&t.gene_symbol),
-    gene_symbol_source => |t| text(&t.gene_symbol_source),
-    hgnc_id => |t| text(&t.hgnc_id),
-    biotype => |t| Some(FieldValue::Str(&t.biotype)),
-    strand => |t| signed(Some(t.strand)),
-    consequence_terms => |t| Some(FieldValue::Strs(&t.consequence_terms)),
-    impact => |t| Some(FieldValue::Str(&t.impact)),
-    variant_allele => |t| Some(FieldValue::Str(&t.variant_allele)),
-    cdna_start => |t| unsigned(t.cdna_start),
-    cdna_end => |t| unsigned(t.cdna_end),
-    cds_start => |t| unsigned(t.cds_start),
-    cds_end => |t| unsigned(t.cds_end),
-    protein_start => |t| unsigned(t.protein_start),
-    protein_end => |t| unsigned(t.protein_end),
-    amino_acids => |t| text(&t.amino_acids),
-    codons => |t| text(&t.codons),
-    exon => |t| text(&t.exon),
-    intron => |t| text(&t.intron),
-    distance => |t| unsigned(t.distance),
-    hgvsc => |t| text(&t.hgvsc),
-    hgvsp => |t| text(&t.hgvsp),
-    hgvs_offset => |t| signed(t.hgvs_offset),
-    protein_id => |t| text(&t.protein_id),
-    canonical => |t| unsigned(t.canonical.map(u64::from)),
-    mane_select => |t| text(&t.mane_select),
-    mane_plus_clinical => |t| text(&t.mane_plus_clinical),
-    flags => |t| (!t.flags.is_empty()).then_some(FieldValue::Strs(&t.flags)),
-    sift_score => |t| t.sift_score.as_ref().map(FieldValue::Number),
-    polyphen_score => |t| t.polyphen_score.as_ref().map(FieldValue::Number),
-    polyphen_prediction => |t| text(&t.polyphen_prediction),
-    blosum62 => |t| signed(t.blosum62),
-    grantham => |t| signed(t.grantham),
-    condel => |t| t.condel.as_ref().map(FieldValue::Score),
-    ml_scores => |t| t.ml_scores.as_deref().map(FieldValue::Scores),
+    transcript_id: req => |t| Some(FieldValue::Str(&t.transcript_id)),
+    gene_id: req => |t| Some(FieldValue::Str(&t.gene_id)),
+    gene_symbol: opt => |t| text(&t.gene_symbol),
+    gene_symbol_source: opt => |t| text(&t.gene_symbol_source),
+    hgnc_id: opt => |t| text(&t.hgnc_id),
+    biotype: req => |t| Some(FieldValue::Str(&t.biotype)),
+    strand: req => |t| signed(Some(t.strand)),
+    consequence_terms: req => |t| Some(FieldValue::Strs(&t.consequence_terms)),
+    impact: req => |t| Some(FieldValue::Str(&t.impact)),
+    variant_allele: req => |t| Some(FieldValue::Str(&t.variant_allele)),
+    cdna_start: opt => |t| unsigned(t.cdna_start),
+    cdna_end: opt => |t| unsigned(t.cdna_end),
+    cds_start: opt => |t| unsigned(t.cds_start),
+    cds_end: opt => |t| unsigned(t.cds_end),
+    protein_start: opt => |t| unsigned(t.protein_start),
+    protein_end: opt => |t| unsigned(t.protein_end),
+    amino_acids: opt => |t| text(&t.amino_acids),
+    codons: opt => |t| text(&t.codons),
+    exon: opt => |t| text(&t.exon),
+    intron: opt => |t| text(&t.intron),
+    distance: opt => |t| unsigned(t.distance),
+    hgvsc: opt => |t| text(&t.hgvsc),
+    hgvsp: opt => |t| text(&t.hgvsp),
+    hgvs_offset: opt => |t| signed(t.hgvs_offset),
+    protein_id: opt => |t| text(&t.protein_id),
+    canonical: opt => |t| unsigned(t.canonical.map(u64::from)),
+    mane_select: opt => |t| text(&t.mane_select),
+    mane_plus_clinical: opt => |t| text(&t.mane_plus_clinical),
+    flags: nonempty => |t| (!t.flags.is_empty()).then_some(FieldValue::Strs(&t.flags)),
+    sift_score: opt => |t| t.sift_score.as_ref().map(FieldValue::Number),
+    polyphen_score: opt => |t| t.polyphen_score.as_ref().map(FieldValue::Number),
+    polyphen_prediction: opt => |t| text(&t.polyphen_prediction),
+    blosum62: opt => |t| signed(t.blosum62),
+    grantham: opt => |t| signed(t.grantham),
+    condel: opt => |t| t.condel.as_ref().map(FieldValue::Score),
+    ml_scores: opt => |t| t.ml_scores.as_deref().map(FieldValue::Scores),
 });
 
 json_fields!(IntergenicConsequence {
-    consequence_terms => |i| Some(FieldValue::Strs(&i.consequence_terms)),
-    impact => |i| Some(FieldValue::Str(&i.impact)),
-    variant_allele => |i| Some(FieldValue::Str(&i.variant_allele)),
+    consequence_terms: req => |i| Some(FieldValue::Strs(&i.consequence_terms)),
+    impact: req => |i| Some(FieldValue::Str(&i.impact)),
+    variant_allele: req => |i| Some(FieldValue::Str(&i.variant_allele)),
 });
 
 impl Serialize for Field<'_> {

@@ -21,8 +21,10 @@ use super::{
 pub struct MissingField(pub &'static str);
 
 /// A JSON value that converts to the typed field, or is handed back unchanged.
-trait FromJson: Sized {
+pub(super) trait FromJson: Sized {
     fn from_json(v: Value) -> Result<Self, Value>;
+    /// Whether [`FromJson::from_json`] would take `v` (checked before anything is taken).
+    fn fits(v: &Value) -> bool;
 }
 
 impl FromJson for String {
@@ -32,11 +34,17 @@ impl FromJson for String {
             other => Err(other),
         }
     }
+    fn fits(v: &Value) -> bool {
+        v.is_string()
+    }
 }
 
 impl FromJson for u64 {
     fn from_json(v: Value) -> Result<Self, Value> {
         v.as_u64().ok_or(v)
+    }
+    fn fits(v: &Value) -> bool {
+        v.is_u64()
     }
 }
 
@@ -50,6 +58,9 @@ macro_rules! from_i64 {
                     _ => Err(v),
                 }
             }
+            fn fits(v: &Value) -> bool {
+                v.as_i64().is_some_and(|n| <$t>::try_from(n).is_ok())
+            }
         }
     )*};
 }
@@ -61,6 +72,9 @@ impl FromJson for serde_json::Number {
             Value::Number(n) => Ok(n),
             other => Err(other),
         }
+    }
+    fn fits(v: &Value) -> bool {
+        v.is_number()
     }
 }
 
@@ -77,56 +91,36 @@ impl FromJson for Vec<String> {
             other => Err(other),
         }
     }
+    fn fits(v: &Value) -> bool {
+        v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+    }
 }
 
 /// Objects of our own nested types: typed only when they write back to the same JSON.
-fn exact<T>(v: Value) -> Result<T, Value>
-where
-    T: serde::Serialize + serde::de::DeserializeOwned,
-{
-    match serde_json::from_value::<T>(v.clone()) {
-        Ok(t) if serde_json::to_value(&t).is_ok_and(|back| back == v) => Ok(t),
-        _ => Err(v),
-    }
-}
-
-impl FromJson for ModelScore {
-    fn from_json(v: Value) -> Result<Self, Value> {
-        exact(v)
-    }
-}
-
-impl FromJson for Vec<ModelScore> {
-    fn from_json(v: Value) -> Result<Self, Value> {
-        exact(v)
-    }
-}
-
-impl FromJson for CalledFromSequence {
-    fn from_json(v: Value) -> Result<Self, Value> {
-        exact(v)
-    }
-}
-
-/// A required field and the test its JSON value must pass.
-type Required = (&'static str, fn(&Value) -> bool);
-
-/// A type read from an object's map: the fields it requires, then the taking.
-pub(super) trait Lenient: Sized {
-    /// Fields every VEP answer has, with the test their value must pass.
-    const REQUIRED: &'static [Required];
-    /// Builds the value once `REQUIRED` passed.
-    fn take(t: &mut Take) -> Self;
-
-    fn readable<'a>(mut get: impl FnMut(&str) -> Option<&'a Value>) -> Result<(), MissingField> {
-        match Self::REQUIRED
-            .iter()
-            .find(|(name, fits)| !get(name).is_some_and(fits))
-        {
-            Some((name, _)) => Err(MissingField(name)),
-            None => Ok(()),
+macro_rules! exact {
+    ($($t:ty),*) => {$(
+        impl FromJson for $t {
+            fn from_json(v: Value) -> Result<Self, Value> {
+                match serde_json::from_value::<$t>(v.clone()) {
+                    Ok(t) if serde_json::to_value(&t).is_ok_and(|back| back == v) => Ok(t),
+                    _ => Err(v),
+                }
+            }
+            fn fits(v: &Value) -> bool {
+                Self::from_json(v.clone()).is_ok()
+            }
         }
-    }
+    )*};
+}
+exact!(ModelScore, Vec<ModelScore>, CalledFromSequence);
+
+/// A type read from an object's map (implemented by `json_fields!`, from its field list): the
+/// fields every VEP answer has are checked first, then each field is taken.
+pub(super) trait Lenient: Sized {
+    /// `MissingField` for the first required field that is absent or not of its type.
+    fn readable<'a>(get: impl Fn(&str) -> Option<&'a Value>) -> Result<(), MissingField>;
+    /// Builds the value once `readable` passed.
+    fn take(t: &mut Take) -> Self;
 
     fn from_map(map: Extra) -> Result<Self, MissingField> {
         Self::readable(|k| map.get(k))?;
@@ -135,21 +129,14 @@ pub(super) trait Lenient: Sized {
     }
 }
 
-fn is_u64(v: &Value) -> bool {
-    v.is_u64()
-}
-
-fn is_i8(v: &Value) -> bool {
-    v.as_i64().is_some_and(|n| i8::try_from(n).is_ok())
-}
-
-fn is_strings(v: &Value) -> bool {
-    v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+/// Whether `v` fits the type of the field `field` projects to (the type is all it reads).
+pub(super) fn fits_field<S, T: FromJson>(_field: impl Fn(&S) -> &T, v: &Value) -> bool {
+    T::fits(v)
 }
 
 /// A list written only when not empty (`transcript_consequences`...): typed when every item
 /// reads, else left whole in `extra`.
-fn list<T: Lenient>(v: Value) -> Result<Vec<T>, Value> {
+pub(super) fn list<T: Lenient>(v: Value) -> Result<Vec<T>, Value> {
     match v {
         Value::Array(items)
             if !items.is_empty()
@@ -174,7 +161,7 @@ fn list<T: Lenient>(v: Value) -> Result<Vec<T>, Value> {
 pub(super) struct Take(Extra);
 
 impl Take {
-    fn with<T>(
+    pub(super) fn with<T>(
         &mut self,
         name: &'static str,
         read: impl FnOnce(Value) -> Result<T, Value>,
@@ -189,17 +176,17 @@ impl Take {
         }
     }
 
-    fn opt<T: FromJson>(&mut self, name: &'static str) -> Option<T> {
+    pub(super) fn opt<T: FromJson>(&mut self, name: &'static str) -> Option<T> {
         self.with(name, T::from_json)
     }
 
     /// A field `REQUIRED` has checked.
-    fn req<T: FromJson + Default>(&mut self, name: &'static str) -> T {
+    pub(super) fn req<T: FromJson + Default>(&mut self, name: &'static str) -> T {
         self.opt(name).unwrap_or_default()
     }
 
     /// A list the typed field writes only when not empty.
-    fn nonempty(&mut self, name: &'static str) -> Vec<String> {
+    pub(super) fn nonempty(&mut self, name: &'static str) -> Vec<String> {
         self.with(name, |v| match Vec::<String>::from_json(v)? {
             items if items.is_empty() => Err(Value::Array(Vec::new())),
             items => Ok(items),
@@ -207,109 +194,8 @@ impl Take {
         .unwrap_or_default()
     }
 
-    fn rest(&mut self) -> Extra {
+    pub(super) fn rest(&mut self) -> Extra {
         std::mem::take(&mut self.0)
-    }
-}
-
-impl Lenient for VariantAnnotation {
-    const REQUIRED: &'static [Required] = &[
-        ("input", Value::is_string),
-        ("seq_region_name", Value::is_string),
-        ("start", is_u64),
-        ("end", is_u64),
-        ("allele_string", Value::is_string),
-        ("most_severe_consequence", Value::is_string),
-    ];
-
-    fn take(t: &mut Take) -> Self {
-        Self {
-            input: t.req("input"),
-            id: t.opt("id"),
-            seq_region_name: t.req("seq_region_name"),
-            start: t.req("start"),
-            end: t.req("end"),
-            strand: t.opt("strand"),
-            allele_string: t.req("allele_string"),
-            assembly_name: t.opt("assembly_name"),
-            most_severe_consequence: t.req("most_severe_consequence"),
-            transcript_consequences: t.with("transcript_consequences", list).unwrap_or_default(),
-            intergenic_consequences: t.with("intergenic_consequences", list).unwrap_or_default(),
-            input_index: t.opt("input_index"),
-            called_from_sequence: t.opt("called_from_sequence"),
-            extra: t.rest(),
-        }
-    }
-}
-
-impl Lenient for TranscriptConsequence {
-    const REQUIRED: &'static [Required] = &[
-        ("transcript_id", Value::is_string),
-        ("gene_id", Value::is_string),
-        ("biotype", Value::is_string),
-        ("strand", is_i8),
-        ("consequence_terms", is_strings),
-        ("impact", Value::is_string),
-        ("variant_allele", Value::is_string),
-    ];
-
-    fn take(t: &mut Take) -> Self {
-        Self {
-            transcript_id: t.req("transcript_id"),
-            gene_id: t.req("gene_id"),
-            gene_symbol: t.opt("gene_symbol"),
-            gene_symbol_source: t.opt("gene_symbol_source"),
-            hgnc_id: t.opt("hgnc_id"),
-            biotype: t.req("biotype"),
-            strand: t.req("strand"),
-            consequence_terms: t.req("consequence_terms"),
-            impact: t.req("impact"),
-            variant_allele: t.req("variant_allele"),
-            cdna_start: t.opt("cdna_start"),
-            cdna_end: t.opt("cdna_end"),
-            cds_start: t.opt("cds_start"),
-            cds_end: t.opt("cds_end"),
-            protein_start: t.opt("protein_start"),
-            protein_end: t.opt("protein_end"),
-            amino_acids: t.opt("amino_acids"),
-            codons: t.opt("codons"),
-            exon: t.opt("exon"),
-            intron: t.opt("intron"),
-            distance: t.opt("distance"),
-            hgvsc: t.opt("hgvsc"),
-            hgvsp: t.opt("hgvsp"),
-            hgvs_offset: t.opt("hgvs_offset"),
-            protein_id: t.opt("protein_id"),
-            canonical: t.opt("canonical"),
-            mane_select: t.opt("mane_select"),
-            mane_plus_clinical: t.opt("mane_plus_clinical"),
-            flags: t.nonempty("flags"),
-            sift_score: t.opt("sift_score"),
-            polyphen_score: t.opt("polyphen_score"),
-            polyphen_prediction: t.opt("polyphen_prediction"),
-            blosum62: t.opt("blosum62"),
-            grantham: t.opt("grantham"),
-            condel: t.opt("condel"),
-            ml_scores: t.opt("ml_scores"),
-            extra: t.rest(),
-        }
-    }
-}
-
-impl Lenient for IntergenicConsequence {
-    const REQUIRED: &'static [Required] = &[
-        ("consequence_terms", is_strings),
-        ("impact", Value::is_string),
-        ("variant_allele", Value::is_string),
-    ];
-
-    fn take(t: &mut Take) -> Self {
-        Self {
-            consequence_terms: t.req("consequence_terms"),
-            impact: t.req("impact"),
-            variant_allele: t.req("variant_allele"),
-            extra: t.rest(),
-        }
     }
 }
 
