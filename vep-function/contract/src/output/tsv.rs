@@ -14,19 +14,11 @@ use crate::annotation::VariantAnnotation;
 
 pub const HEADER: &str = "#Uploaded_variation\tLocation\tAllele\tGene\tFeature\tFeature_type\tConsequence\tcDNA_position\tCDS_position\tProtein_position\tAmino_acids\tCodons\tExisting_variation\tExtra";
 
-/// Columns with their own place in the row; every other CSQ field goes to `Extra`.
-const OWN_COLUMNS: [&str; 10] = [
-    "Gene",
-    "Feature",
-    "Feature_type",
-    "Consequence",
-    "cDNA_position",
-    "CDS_position",
-    "Protein_position",
-    "Amino_acids",
-    "Codons",
-    "Existing_variation",
-];
+/// The CSQ fields with a column of their own (`Gene` .. `Existing_variation`, the header's
+/// fourth to thirteenth); every other one goes to `Extra`.
+fn own_column(name: &str) -> bool {
+    HEADER.split('\t').skip(3).take(10).any(|c| c == name)
+}
 
 fn dash(s: &str) -> &str {
     if s.is_empty() {
@@ -87,7 +79,7 @@ pub fn push_annotation(out: &mut String, a: &VariantAnnotation) {
         };
         row_start(out);
         out.push_str(dash(&clean(&t.variant_allele)));
-        for column in OWN_COLUMNS {
+        for column in HEADER.split('\t').skip(3).take(10) {
             let value = match column {
                 // The tab format lists consequences with commas, CSQ with '&'.
                 "Consequence" => t.consequence_terms.join(","),
@@ -98,7 +90,7 @@ pub fn push_annotation(out: &mut String, a: &VariantAnnotation) {
         }
         let extra: Vec<String> = fields
             .iter()
-            .filter(|(k, v)| !OWN_COLUMNS.contains(k) && !v.is_empty())
+            .filter(|(k, v)| !own_column(k) && !v.is_empty())
             .map(|(k, v)| format!("{k}={}", clean(v)))
             .collect();
         out.push('\t');

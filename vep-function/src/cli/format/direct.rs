@@ -12,6 +12,7 @@
 use crate::engine::annotate::{Allele, Engine};
 use crate::engine::effects::Effects;
 use crate::engine::notation::MAX_SPAN;
+use crate::engine::transcript::Transcript;
 
 /// The columns of a record the hot path needs.
 pub(super) struct Columns<'l> {
@@ -207,4 +208,72 @@ pub(super) fn variant_allele(allele: &Allele) -> std::borrow::Cow<'_, str> {
         Ok(text) => text.into(),
         Err(_) => allele.variant_allele().into(),
     }
+}
+
+/// What a writer computes once per transcript (its escaped fixed fields), for the transcripts
+/// met so far, by index in the gene models: bounded by the size of the models, not of the
+/// input.
+#[derive(Debug)]
+pub(super) struct PerTranscript<T>(Vec<Option<T>>);
+
+impl<T> Default for PerTranscript<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T> PerTranscript<T> {
+    pub(super) fn get(
+        &mut self,
+        index: usize,
+        t: &Transcript,
+        make: impl FnOnce(&Transcript) -> T,
+    ) -> &T {
+        if self.0.len() <= index {
+            self.0.resize_with(index + 1, || None);
+        }
+        self.0[index].get_or_insert_with(|| make(t))
+    }
+}
+
+/// Records around every exon edge of the bundled models (chr21 and BRCA1): SNVs, deletions,
+/// insertions, multi-allelic records with an `N`, both strands, UTRs, splice sites,
+/// intergenic flanks; IDs plain, absent or with JSON-special characters, INFO and sample
+/// columns on some. The direct paths' tests check every one against the general path.
+#[cfg(test)]
+pub(super) fn records_around_exon_edges(engine: &Engine) -> Vec<String> {
+    let mut lines = Vec::new();
+    for t in engine.models().iter() {
+        let chrom = t.chrom.as_str();
+        for e in &t.exons {
+            for pos in [e.start - 3, e.start, e.end, e.end + 2, e.end + 6000] {
+                let Ok(r) = engine.genome().sequence(chrom, pos, pos + 3) else {
+                    continue;
+                };
+                let Ok(r) = String::from_utf8(r) else {
+                    continue;
+                };
+                if r.contains('N') {
+                    continue;
+                }
+                let snv = if &r[..1] == "A" { "G" } else { "A" };
+                let other = if &r[..1] == "C" { "T" } else { "C" };
+                lines.push(format!(
+                    "{chrom}\t{pos}\trs{pos}\t{}\t{snv}\t.\t.\t.",
+                    &r[..1]
+                ));
+                lines.push(format!("{chrom}\t{pos}\t.\t{r}\t{}\t.\t.\tDP=3", &r[..1]));
+                lines.push(format!(
+                    "{chrom}\t{pos}\tv\"q\\\t{}\t{}TTA\t.\t.\t.\tGT\t0|1",
+                    &r[..1],
+                    &r[..1]
+                ));
+                lines.push(format!(
+                    "{chrom}\t{pos}\t.\t{}\t{snv},{other},N\t.\t.\t.",
+                    &r[..1]
+                ));
+            }
+        }
+    }
+    lines
 }

@@ -6,7 +6,7 @@
 
 use contract::output::json::{push_i64, push_str, push_u64};
 
-use super::super::direct::{split, variant_allele, Direct};
+use super::super::direct::{split, variant_allele, Direct, PerTranscript};
 use crate::engine::annotate::{Allele, Engine};
 use crate::engine::consequence::{Consequence, Impact};
 use crate::engine::effects::{flags, push_number_span, Effects, TxEffect};
@@ -17,7 +17,7 @@ pub(super) struct DirectJson<'m> {
     direct: Direct<'m>,
     /// `{"input":...,"id":...,"seq_region_name":` of the current record.
     prefix: Vec<u8>,
-    texts: TranscriptTexts,
+    texts: PerTranscript<TranscriptJson>,
     scratch: String,
 }
 
@@ -26,7 +26,7 @@ impl<'m> DirectJson<'m> {
         Self {
             direct: Direct::new(engine),
             prefix: Vec::new(),
-            texts: TranscriptTexts::default(),
+            texts: PerTranscript::default(),
             scratch: String::new(),
         }
     }
@@ -67,7 +67,7 @@ fn push_allele(
     allele: &Allele,
     effects: &Effects<'_>,
     assembly: &str,
-    texts: &mut TranscriptTexts,
+    texts: &mut PerTranscript<TranscriptJson>,
     scratch: &mut String,
 ) {
     out.extend_from_slice(b",\"start\":");
@@ -101,7 +101,7 @@ fn push_allele(
         if i > 0 {
             out.push(b',');
         }
-        let fixed = texts.get(fx.index, fx.transcript);
+        let fixed = texts.get(fx.index, fx.transcript, TranscriptJson::new);
         push_transcript(out, effects, fx, fixed, &variant_allele, scratch);
     }
     out.extend_from_slice(b"]}");
@@ -252,20 +252,6 @@ impl TranscriptJson {
             head: head.into(),
             tail: tail.into(),
         }
-    }
-}
-
-/// [`TranscriptJson`] of the transcripts met so far, by index in the gene models: bounded by
-/// the size of the models, not of the input.
-#[derive(Debug, Default)]
-struct TranscriptTexts(Vec<Option<TranscriptJson>>);
-
-impl TranscriptTexts {
-    fn get(&mut self, index: usize, t: &Transcript) -> &TranscriptJson {
-        if self.0.len() <= index {
-            self.0.resize_with(index + 1, || None);
-        }
-        self.0[index].get_or_insert_with(|| TranscriptJson::new(t))
     }
 }
 

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use contract::output::csq::{push_escaped, push_span, separator, CSQ_FIELDS, SPECIAL};
 use contract::output::push_number;
 
-use super::super::direct::{split, variant_allele, Direct};
+use super::super::direct::{split, variant_allele, Direct, PerTranscript};
 use super::VcfWriter;
 use crate::engine::annotate::{Allele, Engine};
 use crate::engine::effects::{flags, push_number_span, Effects, TxEffect};
@@ -16,7 +16,7 @@ use crate::engine::transcript::Transcript;
 pub(super) struct DirectVcf<'m> {
     direct: Direct<'m>,
     record: String,
-    texts: TranscriptTexts,
+    texts: PerTranscript<TranscriptText>,
 }
 
 impl<'m> DirectVcf<'m> {
@@ -24,7 +24,7 @@ impl<'m> DirectVcf<'m> {
         Self {
             direct: Direct::new(engine),
             record: String::new(),
-            texts: TranscriptTexts::default(),
+            texts: PerTranscript::default(),
         }
     }
 
@@ -88,7 +88,7 @@ fn push_entries(
     out: &mut String,
     effects: &Effects<'_>,
     allele: &Allele,
-    texts: &mut TranscriptTexts,
+    texts: &mut PerTranscript<TranscriptText>,
     before_entry: &mut dyn FnMut(&mut String),
 ) {
     let variant_allele = variant_allele(allele);
@@ -97,7 +97,13 @@ fn push_entries(
     for fx in &effects.transcripts {
         before_entry(out);
         push_escaped(out, variant_allele);
-        push_transcript_entry(out, effects, fx, texts.get(fx.index, fx.transcript), plain);
+        push_transcript_entry(
+            out,
+            effects,
+            fx,
+            texts.get(fx.index, fx.transcript, TranscriptText::new),
+            plain,
+        );
     }
     if effects.transcripts.is_empty() {
         before_entry(out);
@@ -156,20 +162,6 @@ impl TranscriptText {
             head: head.into(),
             tail: tail.into(),
         }
-    }
-}
-
-/// [`TranscriptText`] of the transcripts met so far, by index in the gene models: bounded
-/// by the size of the models, not of the input.
-#[derive(Debug, Default)]
-struct TranscriptTexts(Vec<Option<TranscriptText>>);
-
-impl TranscriptTexts {
-    fn get(&mut self, index: usize, t: &Transcript) -> &TranscriptText {
-        if self.0.len() <= index {
-            self.0.resize_with(index + 1, || None);
-        }
-        self.0[index].get_or_insert_with(|| TranscriptText::new(t))
     }
 }
 
@@ -252,50 +244,18 @@ fn push_versioned_id(out: &mut String, t: &Transcript) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::super::direct::records_around_exon_edges;
     use super::super::VcfWriter;
     use super::*;
     use crate::cli::annotate::Summary;
     use crate::cli::format::line_outcome;
     use std::path::Path;
 
-    /// Records around every exon edge of the bundled chr21 models (SNVs, deletions,
-    /// insertions, a multi-allelic record, both strands, UTRs, splice sites, intergenic
-    /// flanks), with an existing INFO value and extra columns on some.
-    fn records(engine: &Engine) -> Vec<String> {
-        let mut lines = Vec::new();
-        for t in engine.models().iter().filter(|t| t.chrom == "21") {
-            for e in &t.exons {
-                for pos in [e.start - 3, e.start, e.end, e.end + 2, e.end + 6000] {
-                    let Ok(r) = engine.genome().sequence("21", pos, pos + 3) else {
-                        continue;
-                    };
-                    let Ok(r) = String::from_utf8(r) else {
-                        continue;
-                    };
-                    if r.contains('N') {
-                        continue;
-                    }
-                    let snv = if &r[..1] == "A" { "G" } else { "A" };
-                    let other = if &r[..1] == "C" { "T" } else { "C" };
-                    lines.push(format!("21\t{pos}\tv\t{}\t{snv}\t.\t.\t.", &r[..1]));
-                    lines.push(format!("21\t{pos}\tv\t{r}\t{}\t.\t.\tDP=3", &r[..1]));
-                    lines.push(format!(
-                        "21\t{pos}\tv\t{}\t{}TTA\t.\t.\t.\tGT\t0|1",
-                        &r[..1],
-                        &r[..1]
-                    ));
-                    lines.push(format!("21\t{pos}\tv\t{}\t{snv},{other}\t.\t.\t.", &r[..1]));
-                }
-            }
-        }
-        lines
-    }
-
     #[test]
     fn writes_the_same_records_as_the_general_path() {
         let engine =
             Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
-        let lines = records(&engine);
+        let lines = records_around_exon_edges(&engine);
         assert!(lines.len() > 1000, "{}", lines.len());
         let mut direct = DirectVcf::new(&engine);
         let (mut fast, mut general) = (VcfWriter::new(Vec::new()), VcfWriter::new(Vec::new()));

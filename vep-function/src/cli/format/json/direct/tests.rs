@@ -3,48 +3,9 @@ use std::path::Path;
 use contract::annotation::KeyOrder;
 use contract::output::json::push_annotation;
 
+use super::super::super::direct::records_around_exon_edges;
 use super::*;
 use crate::engine::notation::parse_input;
-
-/// Records around every exon edge of the bundled chr21 models (SNVs, deletions, insertions,
-/// a multi-allelic record, both strands, UTRs, splice sites, intergenic flanks), with an ID
-/// on some, and the BRCA1 RefSeq models (versioned ids, MANE, HGNC).
-fn records(engine: &Engine) -> Vec<String> {
-    let mut lines = Vec::new();
-    for t in engine.models().iter() {
-        let chrom = t.chrom.as_str();
-        for e in &t.exons {
-            for pos in [e.start - 3, e.start, e.end, e.end + 2, e.end + 6000] {
-                let Ok(r) = engine.genome().sequence(chrom, pos, pos + 3) else {
-                    continue;
-                };
-                let Ok(r) = String::from_utf8(r) else {
-                    continue;
-                };
-                if r.contains('N') {
-                    continue;
-                }
-                let snv = if &r[..1] == "A" { "G" } else { "A" };
-                let other = if &r[..1] == "C" { "T" } else { "C" };
-                lines.push(format!(
-                    "{chrom}\t{pos}\trs{pos}\t{}\t{snv}\t.\t.\t.",
-                    &r[..1]
-                ));
-                lines.push(format!("{chrom}\t{pos}\t.\t{r}\t{}\t.\t.\tDP=3", &r[..1]));
-                lines.push(format!(
-                    "{chrom}\t{pos}\tv\"q\\\t{}\t{}TTA\t.\t.\t.\tGT\t0|1",
-                    &r[..1],
-                    &r[..1]
-                ));
-                lines.push(format!(
-                    "{chrom}\t{pos}\t.\t{}\t{snv},{other},N\t.\t.\t.",
-                    &r[..1]
-                ));
-            }
-        }
-    }
-    lines
-}
 
 /// What the general path writes for a line: `VariantAnnotation`s through the shared writer.
 fn general(engine: &Engine, line: &str) -> Vec<u8> {
@@ -60,7 +21,7 @@ fn general(engine: &Engine, line: &str) -> Vec<u8> {
 #[test]
 fn writes_the_same_objects_as_the_general_path() {
     let engine = Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
-    let lines = records(&engine);
+    let lines = records_around_exon_edges(&engine);
     assert!(lines.len() > 2000, "{}", lines.len());
     assert!(lines.iter().any(|l| l.starts_with("17\t")), "BRCA1 covered");
     let mut direct = DirectJson::new(&engine);
