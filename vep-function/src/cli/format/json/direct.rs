@@ -151,44 +151,37 @@ fn push_transcript(
             push_u64(out, n);
         }
     }
-    for (name, value) in [
-        (&b",\"amino_acids\":"[..], text(&fx.amino_acids)),
-        (b",\"codons\":", text(&fx.codons)),
-    ] {
-        if let Some(v) = value {
-            out.extend_from_slice(name);
-            push_str(out, v);
-        }
-    }
+    push_text(out, b",\"amino_acids\":", text(&fx.amino_acids));
+    push_text(out, b",\"codons\":", text(&fx.codons));
     for (name, span, total) in [
         (&b",\"exon\":"[..], fx.exon, t.exons.len()),
         (b",\"intron\":", fx.intron, t.exons.len().saturating_sub(1)),
     ] {
         if let Some(span) = span {
-            out.extend_from_slice(name);
             scratch.clear();
             push_number_span(scratch, span, total);
-            push_str(out, scratch);
+            push_text(out, name, Some(scratch));
         }
     }
     if let Some(d) = fx.distance {
         out.extend_from_slice(b",\"distance\":");
         push_u64(out, d);
     }
-    for (name, value) in [
-        (&b",\"hgvsc\":"[..], text(&fx.hgvsc)),
-        (b",\"hgvsp\":", text(&fx.hgvsp)),
-    ] {
-        if let Some(v) = value {
-            out.extend_from_slice(name);
-            push_str(out, v);
-        }
-    }
+    push_text(out, b",\"hgvsc\":", text(&fx.hgvsc));
+    push_text(out, b",\"hgvsp\":", text(&fx.hgvsp));
     if let Some(offset) = fx.hgvs_offset {
         out.extend_from_slice(b",\"hgvs_offset\":");
         push_i64(out, offset);
     }
     out.extend_from_slice(&fixed.tail);
+}
+
+/// `,"name":"value"` (`key` holds `,"name":`) when there is a value.
+fn push_text(out: &mut Vec<u8>, key: &[u8], value: Option<&str>) {
+    if let Some(v) = value {
+        out.extend_from_slice(key);
+        push_str(out, v);
+    }
 }
 
 /// The JSON of a transcript consequence that depends on the transcript alone: from `{` to the
