@@ -1,3 +1,6 @@
+//! The typed annotation: its JSON forms, and Ensembl answers (recorded and hand-made odd
+//! ones) read and written back unchanged.
+
 use serde_json::{json, Value};
 
 use super::*;

@@ -1,3 +1,5 @@
+//! Event data: typed, yet the same bytes as the sorted `serde_json::Value` objects sent before.
+
 use super::*;
 use crate::annotation::tests::engine_like;
 

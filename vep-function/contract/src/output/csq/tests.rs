@@ -1,3 +1,5 @@
+//! CSQ entries: field order, escaping, intergenic entries, fields Ensembl typed otherwise.
+
 use serde_json::json;
 
 use super::*;

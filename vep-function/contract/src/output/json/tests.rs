@@ -1,3 +1,6 @@
+//! The streaming JSON writer against serde_json: escaping, sorted and engine key order,
+//! event data.
+
 use serde_json::{json, Value};
 
 use super::*;

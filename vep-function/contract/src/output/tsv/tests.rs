@@ -1,3 +1,5 @@
+//! TSV rows: VEP columns, `Extra`, error rows and the formula-safe first column.
+
 use super::*;
 use crate::annotation::tests::engine_like;
 

@@ -1,3 +1,6 @@
+//! The JSON hot path writes the bytes of the general path (engine `VariantAnnotation` through
+//! the shared writer), and declines what only the general path answers.
+
 use std::path::Path;
 
 use contract::annotation::KeyOrder;
