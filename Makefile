@@ -49,7 +49,8 @@ MIRROR_PORT ?= 8070
 mirror:
 	$(CARGO) run -p e2e --bin mirror -- --port $(MIRROR_PORT) --dir "$(CARGO_TARGET_DIR)/mirror"
 
-## Every test: unit tests of both crates, then the cross-process tests against the real binaries.
+## Every test: unit tests of both crate trees (vep-function's includes the shared `contract`
+## crate, vep-function/contract), then the cross-process tests against the real binaries.
 test: build test-unit test-e2e test-manifests test-browser
 
 ## What the tests need besides Rust: a venv with a real MLServer (scoring tests) and bcftools
@@ -59,7 +60,7 @@ test-setup:
 	bash tests/sequence/setup.sh
 
 test-unit: test-setup
-	$(CARGO) test $(FUNCTION) --locked
+	$(CARGO) test $(FUNCTION) --workspace --locked
 	$(CARGO) test --workspace --locked --lib --bins
 
 test-e2e:
@@ -97,7 +98,7 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	$(CARGO) clippy $(FUNCTION) --all-targets --locked -- -D warnings
+	$(CARGO) clippy $(FUNCTION) --workspace --all-targets --locked -- -D warnings
 
 clean:
 	$(CARGO) clean

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Engine benchmark: the built-in annotation engine (`vep-function annotate`, release build)
 # against `bcftools csq` on the same GFF3 + FASTA and the same generated VCF, in one run.
-# Prints variants/s of both and their ratio, cold start (process start to first annotation on
-# a 1-variant input, from GFF3 and from a prebuilt index) and peak RSS.
+# Prints variants/s of both and their ratio, the engine's `--format json` on the same input
+# against its own `--format vcf` (the JSON writer's peer), cold start (process start to first
+# annotation on a 1-variant input, from GFF3 and from a prebuilt index) and peak RSS.
 #
 #   bench/engine.sh [N_VARIANTS]        (default 1000000; env BENCH_DIR, CARGO_TARGET_DIR)
 #
@@ -41,6 +42,9 @@ now() { date +%s.%N; }
 # time is the fairer number on a busy shared machine.
 measure() {
   local log="$WORK/time.log" start end
+  # Earlier outputs' dirty pages are written back first, so their writeback is not charged
+  # to (or throttling) the tool measured next.
+  sync
   start=$(now)
   /usr/bin/time -v -o "$log" "$@"
   end=$(now)
@@ -58,6 +62,15 @@ measure "$BIN" annotate --gff "$GFF" --fasta "$FASTA" --input "$INPUT" --format 
 ENGINE_S=$ELAPSED ENGINE_RSS=$RSS_KB ENGINE_CPU=$CPU
 ENGINE_OUT=$(grep -vc '^#' "$WORK/engine.vcf")
 ENGINE_ERR=$(grep -c 'VEP_ERROR=' "$WORK/engine.vcf" || true)
+
+# The same input as VEP JSON Lines: the JSON writer measured against the VCF writer above.
+rm -f "$WORK/engine.json"
+echo "annotating $RECORDS records with vep-function --format json" >&2
+measure "$BIN" annotate --gff "$GFF" --fasta "$FASTA" --input "$INPUT" --format json \
+  --output "$WORK/engine.json" 2>"$WORK/engine-json.stderr"
+JSON_S=$ELAPSED JSON_CPU=$CPU
+JSON_BYTES=$(stat -c %s "$WORK/engine.json")
+rm -f "$WORK/engine.json"
 
 echo "annotating $RECORDS records with bcftools csq" >&2
 measure bcftools csq -f "$FASTA" -g "$GFF" -Ov -o "$WORK/bcftools.vcf" "$INPUT" \
@@ -94,5 +107,8 @@ printf '%-26s %12.0f %10.2f %10.2f %14.1f %12s\n' \
 printf 'ratio vep-function / bcftools csq: %.2f (wall), %.2f (cpu)\n' \
   "$(echo "$ENGINE_RATE / $BCF_RATE" | bc -l)" "$(echo "$BCF_CPU / $ENGINE_CPU" | bc -l)"
 printf 'vep-function records with VEP_ERROR: %s\n' "$ENGINE_ERR"
+printf 'vep-function --format json: %.2f s wall, %.2f s cpu, %.0f MB; json / vcf: %.2f (wall), %.2f (cpu)\n' \
+  "$JSON_S" "$JSON_CPU" "$(echo "$JSON_BYTES / 1000000" | bc -l)" \
+  "$(echo "$JSON_S / $ENGINE_S" | bc -l)" "$(echo "$JSON_CPU / $ENGINE_CPU" | bc -l)"
 printf 'cold start to first annotation: %.0f ms from GFF3+FASTA, %.0f ms from the index\n' \
   "$COLD_GFF" "$COLD_IDX"

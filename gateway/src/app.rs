@@ -181,9 +181,7 @@ impl Gateway {
                             tracing::info!(code = e.code(), "websocket upgrade refused");
                             let res = HttpResponse::Unauthorized()
                                 .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
-                                .json(
-                                    serde_json::json!({"code": e.code(), "message": e.to_string()}),
-                                );
+                                .json(contract::ErrorBody::new(e.code(), e.to_string()));
                             return Either::Left(future::ready(Ok(req
                                 .into_response(res)
                                 .map_into_right_body())));

@@ -3,7 +3,6 @@
 //! Reading goes through [`Source`] so tests parse from a map instead of mutating the
 //! process environment.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use url::Url;
@@ -67,25 +66,9 @@ pub const MAX_UPLOAD_HEADER_LINES: &str = "MAX_UPLOAD_HEADER_LINES";
 pub const MAX_UPLOAD_HEADER_BYTES: &str = "MAX_UPLOAD_HEADER_BYTES";
 pub const MEMORY_STORE_MAX_BYTES: &str = "MEMORY_STORE_MAX_BYTES";
 
-/// Where configuration values come from.
-pub trait Source {
-    fn get(&self, key: &str) -> Option<String>;
-}
-
-/// The process environment.
-pub struct ProcessEnv;
-
-impl Source for ProcessEnv {
-    fn get(&self, key: &str) -> Option<String> {
-        std::env::var(key).ok()
-    }
-}
-
-impl Source for HashMap<String, String> {
-    fn get(&self, key: &str) -> Option<String> {
-        HashMap::get(self, key).cloned()
-    }
-}
+/// Where configuration values come from: the process environment, or a map in tests (the
+/// contract's one source trait, shared with vep-function).
+pub use contract::config::{ProcessEnv, Source};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -428,6 +411,8 @@ fn parse_url(key: &'static str, raw: &str) -> Result<Url, ConfigError> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {

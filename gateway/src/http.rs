@@ -8,13 +8,14 @@ pub mod oidc;
 pub mod public;
 
 use actix_web::HttpResponse;
-use serde_json::json;
+use contract::ErrorBody;
 
-/// The one place typed errors become HTTP error bodies.
+/// The one place typed errors become HTTP error bodies (the contract's `{"code","message"}`,
+/// which vep-function answers too).
 fn error_reply(
     mut builder: actix_web::HttpResponseBuilder,
     code: &str,
     message: &str,
 ) -> HttpResponse {
-    builder.json(json!({ "code": code, "message": message }))
+    builder.json(ErrorBody::new(code, message))
 }

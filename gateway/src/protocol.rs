@@ -4,8 +4,9 @@ mod decode;
 
 pub use decode::{decode, DecodeError, Limits};
 
+use contract::annotation::VariantAnnotation;
+pub use contract::event::VariantError;
 use serde::Serialize;
-use serde_json::Value;
 
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -27,15 +28,6 @@ pub enum ClientMessage {
     },
     /// Application-level keep-alive: browsers cannot send WebSocket ping frames.
     Ping,
-}
-
-/// One input that could not be annotated, as reported by the annotator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct VariantError {
-    pub input: String,
-    pub input_index: u64,
-    pub code: String,
-    pub message: String,
 }
 
 /// The reference the annotator serves, as configured (`REFERENCE_*`), shown by the page next
@@ -81,7 +73,7 @@ pub enum ServerMessage {
         #[serde(skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
         chunk_index: u64,
-        annotations: Vec<Value>,
+        annotations: Vec<VariantAnnotation>,
         errors: Vec<VariantError>,
     },
     Error {
@@ -145,22 +137,25 @@ impl ServerMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn result_omits_absent_request_id() {
+        let annotation = json!({"input": "x", "input_index": 0, "seq_region_name": "21",
+                                "start": 1, "end": 1, "allele_string": "C/T",
+                                "most_severe_consequence": "intergenic_variant"});
         let msg = ServerMessage::Result {
             analysis_id: "a1".into(),
             request_id: None,
             chunk_index: 0,
-            annotations: vec![json!({"input": "x"})],
+            annotations: vec![VariantAnnotation::try_from(annotation.clone()).expect("valid")],
             errors: vec![],
         };
         let v: Value = serde_json::from_str(&msg.to_json()).expect("json");
         assert_eq!(
             v,
             json!({"type":"result","analysis_id":"a1","chunk_index":0,
-                   "annotations":[{"input":"x"}],"errors":[]})
+                   "annotations":[annotation],"errors":[]})
         );
     }
 

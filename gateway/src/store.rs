@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use contract::annotation::VariantAnnotation;
 use serde_json::{Map, Value};
 
 use crate::analysis::spool::Spool;
@@ -367,13 +368,13 @@ pub enum CountError {
     MissingIndex(usize),
 }
 
-pub fn count_inputs(annotations: &[Value], errors: &[u64]) -> Result<Counts, CountError> {
+pub fn count_inputs(
+    annotations: &[VariantAnnotation],
+    errors: &[u64],
+) -> Result<Counts, CountError> {
     let mut annotated = BTreeSet::new();
     for (i, a) in annotations.iter().enumerate() {
-        let index = a
-            .get("input_index")
-            .and_then(Value::as_u64)
-            .ok_or(CountError::MissingIndex(i))?;
+        let index = a.input_index.ok_or(CountError::MissingIndex(i))?;
         annotated.insert(index);
     }
     let failed: BTreeSet<u64> = errors

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import jsonschema
@@ -150,9 +151,20 @@ def k8s_duration_seconds(value: str) -> float:
     return float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m[2]]
 
 
+def _source_dirs(crate: Path) -> list[Path]:
+    """The crate's src/ and those of its path dependencies (the shared `contract` crate)."""
+    manifest = tomllib.loads((crate / "Cargo.toml").read_text())
+    dirs = [crate / "src"]
+    for dep in manifest.get("dependencies", {}).values():
+        if isinstance(dep, dict) and "path" in dep:
+            dirs += _source_dirs((crate / dep["path"]).resolve())
+    return dirs
+
+
 def rust_sources(crate: str) -> str:
-    """All Rust source text of a crate's src/ (the code the binary is built from)."""
-    files = sorted((ROOT / crate / "src").rglob("*.rs"))
+    """All Rust source text the crate's binary is built from: its src/ and its path
+    dependencies' (the event contract lives in `vep-function/contract`, shared by both)."""
+    files = sorted(f for d in _source_dirs(ROOT / crate) for f in d.rglob("*.rs"))
     return "\n".join(f.read_text() for f in files)
 
 

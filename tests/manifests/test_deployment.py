@@ -313,7 +313,7 @@ def test_gateway_image_copies_every_workspace_member():
 
 def test_vep_function_image_copies_everything_cargo_reads():
     copied = {s for i, r in _stages(ROOT / "vep-function/Containerfile")[0]["lines"] if i == "COPY" for s in r.split()[:-1]}
-    for needed in ("Cargo.toml", "Cargo.lock", "src", "build.rs"):
+    for needed in ("Cargo.toml", "Cargo.lock", "src", "build.rs", "contract"):
         if (ROOT / "vep-function" / needed).exists():
             assert needed in copied, f"vep-function/Containerfile does not copy {needed}"
 

@@ -368,7 +368,7 @@ fn big_result(submitted: &Received, size: usize) -> (BTreeMap<String, String>, V
         "analysis_id": data["analysis_id"], "session_id": data["session_id"],
         "chunk_index": data["chunk_index"], "chunk_count": data["chunk_count"],
         "variant_count": 1, "annotations": annotations, "errors": [],
-        "annotator": {"backend": "test", "version": "0"}
+        "annotator": {"backend": "local", "version": "0"}
     });
     let mut headers = BTreeMap::new();
     for (k, v) in [

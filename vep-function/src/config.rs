@@ -1,6 +1,5 @@
 //! Configuration, read once from the environment (Knative conventions) into a typed struct.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -58,24 +57,9 @@ pub fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| candidates[0].clone())
 }
 
-/// Key/value source of settings: the process environment in production, a map in tests.
-pub trait Env {
-    fn get(&self, key: &str) -> Option<String>;
-}
-
-pub struct ProcessEnv;
-
-impl Env for ProcessEnv {
-    fn get(&self, key: &str) -> Option<String> {
-        std::env::var(key).ok().filter(|v| !v.is_empty())
-    }
-}
-
-impl Env for HashMap<&str, &str> {
-    fn get(&self, key: &str) -> Option<String> {
-        HashMap::get(self, key).map(|v| v.to_string())
-    }
-}
+/// Key/value source of settings: the process environment in production, a map in tests (the
+/// contract's one source trait, shared with the gateway).
+pub use contract::config::{ProcessEnv, Source};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -169,7 +153,7 @@ pub enum ConfigError {
 }
 
 fn parse<T: std::str::FromStr>(
-    env: &dyn Env,
+    env: &dyn Source,
     key: &'static str,
     default: T,
 ) -> Result<T, ConfigError>
@@ -202,7 +186,7 @@ fn invalid(key: &'static str, value: impl ToString, reason: &str) -> ConfigError
     }
 }
 
-fn ensembl_settings(env: &dyn Env) -> Result<EnsemblSettings, ConfigError> {
+fn ensembl_settings(env: &dyn Source) -> Result<EnsemblSettings, ConfigError> {
     let raw_url = env
         .get(VEP_API_URL)
         .unwrap_or_else(|| "https://rest.ensembl.org".into());
@@ -256,7 +240,7 @@ fn ensembl_settings(env: &dyn Env) -> Result<EnsemblSettings, ConfigError> {
 
 impl Config {
     /// `default_data_dir` is where the bundled data lives for this build.
-    pub fn from_env(env: &dyn Env, default_data_dir: PathBuf) -> Result<Self, ConfigError> {
+    pub fn from_env(env: &dyn Source, default_data_dir: PathBuf) -> Result<Self, ConfigError> {
         let sink = match env.get(K_SINK) {
             None => None,
             Some(v) => Some(Url::parse(&v).map_err(|e| ConfigError::Invalid {
@@ -334,7 +318,7 @@ impl Config {
     }
 }
 
-fn max_variant_span(env: &dyn Env) -> Result<u64, ConfigError> {
+fn max_variant_span(env: &dyn Source) -> Result<u64, ConfigError> {
     let limit = parse(
         env,
         MAX_VARIANT_SPAN,
@@ -346,7 +330,7 @@ fn max_variant_span(env: &dyn Env) -> Result<u64, ConfigError> {
     Ok(limit)
 }
 
-fn sequence_settings(env: &dyn Env) -> Result<crate::sequence::Settings, ConfigError> {
+fn sequence_settings(env: &dyn Source) -> Result<crate::sequence::Settings, ConfigError> {
     let defaults = crate::sequence::Settings::default();
     let max_length = parse(env, SEQUENCE_MAX_LENGTH, defaults.max_length)?;
     if max_length < defaults.min_length {
@@ -373,11 +357,13 @@ fn sequence_settings(env: &dyn Env) -> Result<crate::sequence::Settings, ConfigE
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     #[test]
     fn defaults_suit_a_local_run() {
-        let c = Config::from_env(&HashMap::new(), "data".into()).unwrap();
+        let c = Config::from_env(&HashMap::<&str, &str>::new(), "data".into()).unwrap();
         assert_eq!(c.port, 8080);
         assert!(c.sink.is_none());
         assert!(c.knative_service.is_none());
@@ -425,7 +411,7 @@ mod tests {
 
     #[test]
     fn the_variant_span_limit_defaults_to_10_kb_and_is_configurable() {
-        let c = Config::from_env(&HashMap::new(), "d".into()).unwrap();
+        let c = Config::from_env(&HashMap::<&str, &str>::new(), "d".into()).unwrap();
         assert_eq!(c.max_variant_span, 10_000);
         let c =
             Config::from_env(&HashMap::from([(MAX_VARIANT_SPAN, "50000")]), "d".into()).unwrap();

@@ -9,17 +9,21 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use cloudevents::binding::actix::HttpResponseBuilderExt;
 use cloudevents::binding::http_0_2::to_event;
 use cloudevents::{AttributesReader, Event};
+use contract::ErrorBody;
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+use contract::delivery::Delivery;
+
 use crate::events::{self, CeOverrides, Chunk, Outcome};
 use crate::service::{self, ChunkAnnotator};
-use crate::sink::{MissingSink, Sink, SinkError};
+use crate::sink::MissingSink;
 
 pub struct State {
     pub annotator: Arc<dyn ChunkAnnotator>,
-    pub sink: Option<Sink>,
+    /// `K_SINK`, when set: results are delivered there, not replied.
+    pub sink: Option<Delivery>,
     /// Set when running under Knative without `K_SINK`: not ready, and every event is
     /// answered 503 so its delivery is retried (eventing/README.md, "K_SINK missing").
     pub missing_sink: Option<MissingSink>,
@@ -40,8 +44,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics));
 }
 
+/// Every error answer: the contract's one body shape, `{"code","message"}`.
 fn problem(status: actix_web::http::StatusCode, code: &str, message: String) -> HttpResponse {
-    HttpResponse::build(status).json(json!({"error": {"code": code, "message": message}}))
+    HttpResponse::build(status).json(ErrorBody::new(code, message))
 }
 
 async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
@@ -155,7 +160,7 @@ fn poison_chunk(event: &Event) -> Option<Chunk> {
         .filter(|&i| i < chunk_count)
         .unwrap_or(0);
     let variant_count = field("variants")
-        .and_then(|v| v.as_array().map(Vec::len))
+        .and_then(|v| v.as_array().map(|a| a.len() as u64))
         .unwrap_or(0);
     Some(Chunk {
         analysis_id,
@@ -192,11 +197,10 @@ async fn reply(input: &Event, outcome: &Outcome, state: &State) -> HttpResponse 
             Err(e) => {
                 metrics::counter!("vep_sink_failures_total").increment(1);
                 tracing::error!(error = %e, sink = %sink.url(), "result not delivered");
-                let status = match e {
-                    SinkError::Rejected(_) | SinkError::Encode(_) => {
-                        actix_web::http::StatusCode::BAD_GATEWAY
-                    }
-                    _ => actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                let status = if e.is_refusal() {
+                    actix_web::http::StatusCode::BAD_GATEWAY
+                } else {
+                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE
                 };
                 problem(status, "sink_unavailable", e.to_string())
             }

@@ -1,6 +1,7 @@
 //! vep-function: a Knative function that annotates genetic variants.
 //!
-//! The HTTP/CloudEvents binding (`http`, `sink`) is thin; the event contract (`events`), the
+//! The HTTP/CloudEvents binding (`http`; results go to `K_SINK` through
+//! `contract::delivery`, the gateway's sender too) is thin; the event contract (`events`), the
 //! chunk processing (`service`) and the annotation engine (`engine`) know nothing of HTTP.
 
 pub mod backend;

@@ -10,9 +10,10 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+use contract::delivery::Delivery;
 use vep::config::{default_data_dir, Config, LogFormat, ProcessEnv};
 use vep::http::State;
-use vep::sink::{MissingSink, Sink};
+use vep::sink::MissingSink;
 
 #[derive(Parser)]
 #[command(
@@ -76,7 +77,14 @@ fn serve() -> anyhow::Result<()> {
     let sink = config
         .sink
         .clone()
-        .map(|url| Sink::new(url, config.sink_timeout, config.sink_attempts))
+        // SINK_ATTEMPTS counts every attempt; the sender counts retries after the first.
+        .map(|url| {
+            Delivery::new(
+                url,
+                config.sink_timeout,
+                config.sink_attempts.saturating_sub(1),
+            )
+        })
         .transpose()
         .context("building the K_SINK client")?;
     let missing_sink = MissingSink::check(config.knative_service.as_deref(), config.sink.as_ref());

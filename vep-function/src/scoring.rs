@@ -15,10 +15,10 @@ pub mod v2;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{json, Map, Value};
+use contract::annotation::{ModelScore, ScoreStatus, TranscriptConsequence};
 use tokio::task::JoinSet;
 
-use crate::events::Annotated;
+use crate::events::{Annotated, Backend};
 use condel::{Condel, CondelError};
 use features::Features;
 use remote::{RemoteModel, Scored};
@@ -83,20 +83,11 @@ impl Scoring {
     /// Scores every missense transcript consequence of the chunk in place. Bounded by the
     /// configured deadline; never removes or fails an annotation.
     pub async fn apply(&self, annotated: &mut Annotated) {
-        let local_engine = annotated.annotator.backend == "local";
+        let local_engine = annotated.annotator.backend == Backend::Local;
         let mut slots = Vec::new();
         for (a, annotation) in annotated.annotations.iter_mut().enumerate() {
-            let Some(consequences) = annotation
-                .get_mut("transcript_consequences")
-                .and_then(Value::as_array_mut)
-            else {
-                continue;
-            };
-            for (c, consequence) in consequences.iter_mut().enumerate() {
-                let Some(object) = consequence.as_object_mut() else {
-                    continue;
-                };
-                if let Some(features) = self.score_locally(object, local_engine) {
+            for (c, consequence) in annotation.transcript_consequences.iter_mut().enumerate() {
+                if let Some(features) = self.score_locally(consequence, local_engine) {
                     slots.push(Slot {
                         annotation: a,
                         consequence: c,
@@ -110,55 +101,67 @@ impl Scoring {
         }
         let entries = self.score_remotely(&slots).await;
         for (slot, entries) in slots.iter().zip(entries) {
-            if let Some(object) = annotated
+            if let Some(consequence) = annotated
                 .annotations
                 .get_mut(slot.annotation)
-                .and_then(|a| a.get_mut("transcript_consequences"))
-                .and_then(|c| c.get_mut(slot.consequence))
-                .and_then(Value::as_object_mut)
+                .and_then(|a| a.transcript_consequences.get_mut(slot.consequence))
             {
-                object.insert("ml_scores".into(), Value::Array(entries));
+                consequence.ml_scores = Some(entries);
             }
         }
     }
 
     /// The in-process part for one consequence; `None` where it is not a missense change.
-    fn score_locally(&self, tc: &mut Map<String, Value>, local_engine: bool) -> Option<Features> {
-        let change = tc
-            .get("amino_acids")
-            .and_then(Value::as_str)
-            .and_then(Missense::parse)?;
+    fn score_locally(
+        &self,
+        tc: &mut TranscriptConsequence,
+        local_engine: bool,
+    ) -> Option<Features> {
+        let change = tc.amino_acids.as_deref().and_then(Missense::parse)?;
         let mut features = Features {
             blosum62: self.substitution.blosum62.score(change),
             grantham: self.substitution.grantham.score(change),
-            sift_score: tc.get("sift_score").and_then(Value::as_f64),
-            polyphen_score: tc.get("polyphen_score").and_then(Value::as_f64),
+            sift_score: tc.sift_score.as_ref().and_then(serde_json::Number::as_f64),
+            polyphen_score: tc
+                .polyphen_score
+                .as_ref()
+                .and_then(serde_json::Number::as_f64),
             condel_score: None,
         };
-        if let Some(b) = features.blosum62 {
-            tc.insert("blosum62".into(), b.into());
+        if features.blosum62.is_some() {
+            tc.blosum62 = features.blosum62;
         }
-        if let Some(g) = features.grantham {
-            tc.insert("grantham".into(), g.into());
+        if features.grantham.is_some() {
+            tc.grantham = features.grantham;
         }
         let condel = self.condel_of(tc, &features, local_engine);
-        features.condel_score = condel.get("score").and_then(Value::as_f64);
-        tc.insert("condel".into(), condel);
+        // What a JSON number can hold (a non-finite score would be written as null).
+        features.condel_score = condel.score.filter(|s| s.is_finite());
+        tc.condel = Some(condel);
         Some(features)
     }
 
-    fn condel_of(&self, tc: &Map<String, Value>, f: &Features, local_engine: bool) -> Value {
+    fn condel_of(
+        &self,
+        tc: &TranscriptConsequence,
+        f: &Features,
+        local_engine: bool,
+    ) -> ModelScore {
         let version = format!(
             "2011 HumVar tables, formula {}",
             self.condel.formula().number()
         );
-        let not_applicable = |reason: String| {
-            json!({
-                "model": CONDEL_MODEL,
-                "version": version,
-                "status": "not_applicable",
-                "reason": reason,
-            })
+        let not_applicable = |reason: String| ModelScore {
+            inputs: None,
+            label: None,
+            model: CONDEL_MODEL.into(),
+            output: None,
+            output_name: None,
+            prediction: None,
+            reason: Some(reason),
+            score: None,
+            status: ScoreStatus::NotApplicable,
+            version: Some(version.clone()),
         };
         let (Some(sift), Some(polyphen)) = (f.sift_score, f.polyphen_score) else {
             let missing = match (f.sift_score, f.polyphen_score) {
@@ -175,19 +178,22 @@ impl Scoring {
                 "Condel needs {missing}; this consequence has none{why}"
             ));
         };
-        if tc.get("polyphen_prediction").and_then(Value::as_str) == Some("unknown") {
+        if tc.polyphen_prediction.as_deref() == Some("unknown") {
             return not_applicable("the PolyPhen-2 prediction is \"unknown\"".into());
         }
         match self.condel.score(sift, polyphen) {
-            Ok(s) => json!({
-                "model": CONDEL_MODEL,
-                "version": version,
-                "inputs": {"sift_score": sift, "polyphen_score": polyphen},
-                "score": s.score,
-                "prediction": s.prediction,
-                "status": "ok",
-                "label": LABEL,
-            }),
+            Ok(s) => ModelScore {
+                inputs: Some(serde_json::json!({"sift_score": sift, "polyphen_score": polyphen})),
+                label: Some(LABEL.into()),
+                model: CONDEL_MODEL.into(),
+                output: None,
+                output_name: None,
+                prediction: Some(s.prediction.as_str().into()),
+                reason: None,
+                score: Some(s.score),
+                status: ScoreStatus::Ok,
+                version: Some(version),
+            },
             Err(e @ (CondelError::OutOfRange { .. } | CondelError::NotComputable)) => {
                 not_applicable(e.to_string())
             }
@@ -195,8 +201,8 @@ impl Scoring {
     }
 
     /// One entry per model for every slot, in model order.
-    async fn score_remotely(&self, slots: &[Slot]) -> Vec<Vec<Value>> {
-        let mut per_slot: Vec<Vec<Value>> =
+    async fn score_remotely(&self, slots: &[Slot]) -> Vec<Vec<ModelScore>> {
+        let mut per_slot: Vec<Vec<ModelScore>> =
             vec![Vec::with_capacity(self.models.len()); slots.len()];
         let mut tasks = JoinSet::new();
         let mut results: Vec<Option<Result<Scored, String>>> = vec![None; self.models.len()];
@@ -247,19 +253,22 @@ impl Scoring {
             let scored_rows = &rows_of[m];
             let mut next = 0;
             for (s, slot) in slots.iter().enumerate() {
-                let base = json!({
-                    "model": spec.name,
-                    "version": spec.version,
-                    "inputs": slot.features.record(&spec.inputs),
-                });
-                let mut entry = base.as_object().cloned().unwrap_or_default();
+                let mut entry = ModelScore {
+                    inputs: Some(slot.features.record(&spec.inputs)),
+                    label: None,
+                    model: spec.name.clone(),
+                    output: None,
+                    output_name: None,
+                    prediction: None,
+                    reason: None,
+                    score: None,
+                    status: ScoreStatus::NotApplicable,
+                    version: spec.version.clone(),
+                };
                 match slot.features.row(&spec.inputs) {
                     Err(missing) => {
-                        entry.insert("status".into(), "not_applicable".into());
-                        entry.insert(
-                            "reason".into(),
-                            format!("missing input features: {}", missing.join(", ")).into(),
-                        );
+                        entry.reason =
+                            Some(format!("missing input features: {}", missing.join(", ")));
                     }
                     Ok(_) => {
                         let row = scored_rows.get(next).filter(|&&r| r == s).map(|_| next);
@@ -267,14 +276,11 @@ impl Scoring {
                         match (&results[m], row) {
                             (Some(Ok(scored)), Some(i)) => match scored.outputs.get(i) {
                                 Some(output) => {
-                                    entry.insert("version".into(), scored.version.clone().into());
-                                    entry.insert(
-                                        "output_name".into(),
-                                        scored.output_name.clone().into(),
-                                    );
-                                    entry.insert("output".into(), output.clone());
-                                    entry.insert("status".into(), "ok".into());
-                                    entry.insert("label".into(), LABEL.into());
+                                    entry.version = scored.version.clone();
+                                    entry.output_name = Some(scored.output_name.clone());
+                                    entry.output = Some(output.clone());
+                                    entry.status = ScoreStatus::Ok;
+                                    entry.label = Some(LABEL.into());
                                 }
                                 None => unavailable(&mut entry, "the model answered fewer rows"),
                             },
@@ -286,20 +292,17 @@ impl Scoring {
                 metrics::counter!(
                     "vep_scores_total",
                     "model" => spec.name.clone(),
-                    "status" => entry.get("status").and_then(Value::as_str).unwrap_or("").to_string()
+                    "status" => entry.status.as_str()
                 )
                 .increment(1);
-                per_slot[s].push(Value::Object(entry));
+                per_slot[s].push(entry);
             }
         }
         per_slot
     }
 }
 
-fn unavailable(entry: &mut Map<String, Value>, reason: &str) {
-    entry.insert("status".into(), "unavailable".into());
-    entry.insert(
-        "reason".into(),
-        format!("score unavailable: {reason}").into(),
-    );
+fn unavailable(entry: &mut ModelScore, reason: &str) {
+    entry.status = ScoreStatus::Unavailable;
+    entry.reason = Some(format!("score unavailable: {reason}"));
 }

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::engine::output::VariantAnnotation;
 use crate::events::{Annotated, AnnotatorInfo, Chunk, Failed, Outcome, Submitted, VariantError};
 
 /// Why one submitted variant has no annotation.
@@ -15,9 +16,9 @@ pub struct VariantFailure {
     pub message: String,
 }
 
-/// The answer for one submitted string: one VEP JSON object per allele it describes, or why it
+/// The answer for one submitted string: one annotation per allele it describes, or why it
 /// could not be annotated.
-pub type VariantOutcome = Result<Vec<serde_json::Value>, VariantFailure>;
+pub type VariantOutcome = Result<Vec<VariantAnnotation>, VariantFailure>;
 
 /// A chunk's answers, in input order (one per input).
 pub type ChunkFuture<'a> = Pin<Box<dyn Future<Output = Vec<VariantOutcome>> + Send + 'a>>;
@@ -114,51 +115,47 @@ pub async fn process(submitted: &Submitted, annotator: &dyn ChunkAnnotator) -> A
         });
         match outcome {
             Ok(objects) => {
-                for mut object in objects {
-                    if let Some(map) = object.as_object_mut() {
-                        map.insert("input_index".into(), index.into());
-                    }
-                    annotations.push(object);
+                for mut annotation in objects {
+                    annotation.input_index = Some(index);
+                    annotations.push(annotation);
                 }
             }
             Err(f) => errors.push(VariantError {
+                code: f.code,
                 input: input.clone(),
                 input_index: index,
-                code: f.code,
                 message: f.message,
             }),
         }
     }
     Annotated {
         analysis_id: submitted.analysis_id.clone(),
-        session_id: submitted.session_id.clone(),
-        chunk_index: submitted.chunk_index,
-        chunk_count: submitted.chunk_count,
-        variant_count: submitted.variants.len(),
         annotations,
-        errors,
         annotator: annotator.info(),
+        chunk_count: submitted.chunk_count,
+        chunk_index: submitted.chunk_index,
+        errors,
+        session_id: submitted.session_id.clone(),
+        variant_count: submitted.variants.len() as u64,
     }
 }
 
 /// A chunk that failed as a whole, reported to the user rather than dropped.
 pub fn failed(chunk: Chunk, code: &str, message: String, retryable: bool) -> Outcome {
-    Outcome::Failed(Failed {
-        analysis_id: chunk.analysis_id,
-        session_id: chunk.session_id,
-        chunk_index: chunk.chunk_index,
-        chunk_count: chunk.chunk_count,
-        variant_count: chunk.variant_count,
-        code: code.into(),
-        message,
-        retryable,
-    })
+    Outcome::Failed(Failed::of(chunk, code, message, retryable))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::events::Backend;
+
+    fn allele(allele_string: &str) -> VariantAnnotation {
+        VariantAnnotation {
+            allele_string: allele_string.into(),
+            ..Default::default()
+        }
+    }
 
     /// A real (if tiny) backend for the contract: it knows one allele string per input.
     struct Literal;
@@ -166,7 +163,7 @@ mod tests {
     impl Annotator for Literal {
         fn info(&self) -> AnnotatorInfo {
             AnnotatorInfo {
-                backend: "local".into(),
+                backend: Backend::Local,
                 version: "test".into(),
                 assembly: None,
                 gene_models: None,
@@ -176,12 +173,9 @@ mod tests {
         fn annotate(&self, input: &str) -> VariantOutcome {
             match input {
                 "panic" => panic!("a defect on one variant"),
-                "multi" => Ok(vec![
-                    json!({"allele_string":"C/T"}),
-                    json!({"allele_string":"C/G"}),
-                ]),
+                "multi" => Ok(vec![allele("C/T"), allele("C/G")]),
                 "none" => Ok(vec![]),
-                "ok" => Ok(vec![json!({"allele_string":"C/T"})]),
+                "ok" => Ok(vec![allele("C/T")]),
                 _ => Err(VariantFailure {
                     code: "unparsable".into(),
                     message: format!("cannot parse {input}"),
@@ -193,11 +187,11 @@ mod tests {
     fn submitted(variants: &[&str], first_index: Option<u64>) -> Submitted {
         Submitted {
             analysis_id: "a".into(),
-            session_id: "s".into(),
-            request_id: "r".into(),
-            chunk_index: 0,
             chunk_count: 1,
+            chunk_index: 0,
             first_index,
+            request_id: "r".into(),
+            session_id: "s".into(),
             variants: variants.iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -212,7 +206,7 @@ mod tests {
         let annotated: Vec<u64> = out
             .annotations
             .iter()
-            .map(|a| a["input_index"].as_u64().unwrap())
+            .map(|a| a.input_index.unwrap())
             .collect();
         assert_eq!(annotated, vec![10, 12, 12]);
         let failed: Vec<(u64, &str)> = out

@@ -1,22 +1,7 @@
-//! Delivery of result events to `K_SINK` (binary-mode CloudEvents over HTTP).
+//! The function's sink (`K_SINK`) under Knative: what a pod without one must do. Delivery
+//! itself is `contract::delivery`, shared with the gateway.
 
-use std::time::Duration;
-
-use cloudevents::binding::reqwest::RequestBuilderExt;
-use cloudevents::Event;
 use url::Url;
-
-#[derive(Debug, thiserror::Error)]
-pub enum SinkError {
-    #[error("the sink rejected the event with status {0}")]
-    Rejected(u16),
-    #[error("the sink answered {status} after {attempts} attempts")]
-    Unavailable { status: u16, attempts: u32 },
-    #[error("the sink could not be reached after {attempts} attempts: {reason}")]
-    Unreachable { reason: String, attempts: u32 },
-    #[error("the event could not be serialized: {0}")]
-    Encode(String),
-}
 
 /// Running as a Knative Service (`K_SERVICE` set) without `K_SINK`. A KafkaSource discards
 /// replies, so an inline answer would lose the result without a trace; this happens when a
@@ -40,74 +25,6 @@ impl MissingSink {
             }),
             _ => None,
         }
-    }
-}
-
-/// Posts events to one sink, with a timeout per attempt and a bounded number of retries on
-/// transient answers. Beyond that, the caller answers 5xx so Knative redelivers the input.
-#[derive(Clone)]
-pub struct Sink {
-    client: reqwest::Client,
-    url: Url,
-    attempts: u32,
-    backoff: Duration,
-}
-
-impl Sink {
-    pub fn new(url: Url, timeout: Duration, attempts: u32) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .build()?;
-        Ok(Self {
-            client,
-            url,
-            attempts: attempts.max(1),
-            backoff: Duration::from_millis(100),
-        })
-    }
-
-    pub fn url(&self) -> &Url {
-        &self.url
-    }
-
-    pub async fn send(&self, event: &Event) -> Result<(), SinkError> {
-        let mut last = SinkError::Unreachable {
-            reason: "no attempt made".into(),
-            attempts: 0,
-        };
-        for attempt in 1..=self.attempts {
-            if attempt > 1 {
-                tokio::time::sleep(self.backoff * 2u32.pow(attempt - 2)).await;
-            }
-            let request = self
-                .client
-                .post(self.url.clone())
-                .event(event.clone())
-                .map_err(|e| SinkError::Encode(e.to_string()))?;
-            match request.send().await {
-                Ok(resp) if resp.status().is_success() => return Ok(()),
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let transient = status == 429 || status == 408 || status >= 500;
-                    if !transient {
-                        return Err(SinkError::Rejected(status));
-                    }
-                    last = SinkError::Unavailable {
-                        status,
-                        attempts: attempt,
-                    };
-                }
-                Err(e) => {
-                    last = SinkError::Unreachable {
-                        reason: e.to_string(),
-                        attempts: attempt,
-                    };
-                }
-            }
-            tracing::warn!(attempt, error = %last, "result delivery to sink failed");
-        }
-        Err(last)
     }
 }
 

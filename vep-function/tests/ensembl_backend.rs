@@ -18,7 +18,7 @@ use recordings::recordings;
 use vep::backend::ensembl::codes;
 use vep::backend::EnsemblAnnotator;
 use vep::config::Config;
-use vep::events::Submitted;
+use vep::events::{Backend, Submitted};
 use vep::service::{self, ChunkAnnotator, VariantOutcome};
 
 /// Recorded inputs (Ensembl default format and HGVS), as the recordings echo them.
@@ -116,18 +116,23 @@ async fn recorded_answers_reach_their_inputs_and_missing_ones_are_typed_errors()
     let inputs = [MISSENSE_X, UNKNOWN, AGT_HGVS, "not a variant", STOP_GAINED];
     let submitted = Submitted {
         analysis_id: "a".into(),
-        session_id: "s".into(),
-        request_id: "r".into(),
-        chunk_index: 0,
         chunk_count: 1,
+        chunk_index: 0,
         first_index: Some(100),
+        request_id: "r".into(),
+        session_id: "s".into(),
         variants: inputs.iter().map(|s| s.to_string()).collect(),
     };
     let out = service::process(&submitted, &a).await;
 
-    assert_eq!(out.annotator.backend, "ensembl");
-    let by_index: HashMap<u64, &Value> = out
+    assert_eq!(out.annotator.backend, Backend::Ensembl);
+    // As consumers see them: the JSON the event carries.
+    let json: Vec<Value> = out
         .annotations
+        .iter()
+        .map(|a| serde_json::to_value(a).unwrap())
+        .collect();
+    let by_index: HashMap<u64, &Value> = json
         .iter()
         .map(|o| (o["input_index"].as_u64().unwrap(), o))
         .collect();
@@ -401,9 +406,9 @@ async fn answers_are_cached_per_normalised_variant() {
     let (Ok(cached), Ok(fresh)) = (&second[0], &first[0]) else {
         panic!("both annotated: {:?}", (code(&first[0]), code(&second[0])));
     };
-    assert_eq!(cached[0]["input"], respelled);
+    assert_eq!(cached[0].input, respelled);
     let mut cached = cached[0].clone();
-    cached["input"] = fresh[0]["input"].clone();
+    cached.input = fresh[0].input.clone();
     assert!(
         cached == fresh[0],
         "the cached answer differs from the fetched one"

@@ -15,6 +15,7 @@ use recordings::recordings;
 use vep::backend::ensembl::Combined;
 use vep::backend::{EnsemblAnnotator, LocalAnnotator};
 use vep::config::{Config, EngineData};
+use vep::events::Backend;
 use vep::service::ChunkAnnotator;
 
 const MISSENSE_X: &str = "X 31180437 31180437 C/T 1";
@@ -48,7 +49,7 @@ async fn the_engine_answers_what_it_covers_and_ensembl_the_rest() {
         Arc::new(local),
         EnsemblAnnotator::new(&config.ensembl).expect("client"),
     );
-    assert_eq!(combined.info().backend, "local+ensembl");
+    assert_eq!(combined.info().backend, Backend::LocalEnsembl);
 
     // chr21 is in the bundled models (the engine's answer); chrX is not (Ensembl's).
     let chr21 = "21 25585733 . C T";
@@ -56,17 +57,18 @@ async fn the_engine_answers_what_it_covers_and_ensembl_the_rest() {
     let answers = combined.annotate_chunk(&inputs).await;
 
     let ours = answers[0].as_ref().expect("engine annotation");
-    assert_eq!(ours[0]["input"], chr21);
-    assert_eq!(ours[0]["seq_region_name"], "21");
+    assert_eq!(ours[0].input, chr21);
+    assert_eq!(ours[0].seq_region_name, "21");
     // Ensembl knew nothing about it: no extra was made up.
-    assert!(ours[0].get("colocated_variants").is_none());
+    assert!(ours[0].extra.is_empty());
 
     let theirs = answers[1].as_ref().expect("Ensembl annotation");
     assert_eq!(
-        theirs[0]["most_severe_consequence"],
+        theirs[0].most_severe_consequence,
         recordings()[MISSENSE_X]["most_severe_consequence"]
     );
-    assert!(theirs[0]["transcript_consequences"]
-        .as_array()
-        .is_some_and(|t| t.iter().any(|t| t["sift_score"].is_number())));
+    assert!(theirs[0]
+        .transcript_consequences
+        .iter()
+        .any(|t| t.sift_score.is_some()));
 }

@@ -7,7 +7,8 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use vep::events::{Annotated, AnnotatorInfo};
+use vep::engine::output::VariantAnnotation;
+use vep::events::{Annotated, AnnotatorInfo, Backend};
 use vep::scoring::features::Feature;
 use vep::scoring::settings::{Datatype, ModelSpec, ScoringConfig};
 use vep::scoring::{Scoring, LABEL};
@@ -31,7 +32,7 @@ fn spec(base: &url::Url) -> ModelSpec {
 }
 
 fn config(models: Vec<ModelSpec>, timeout: Duration) -> ScoringConfig {
-    let mut c = ScoringConfig::from_env(&std::collections::HashMap::new()).unwrap();
+    let mut c = ScoringConfig::from_env(&std::collections::HashMap::<&str, &str>::new()).unwrap();
     c.models = models;
     c.timeout = timeout;
     c.first_timeout = timeout;
@@ -49,39 +50,46 @@ fn recorded(name: &str) -> Value {
 
 /// The DMD missense (RefSeq, GRCh38) and the two GRCh37 POST answers, as one chunk.
 fn ensembl_chunk() -> Annotated {
-    let mut annotations = vec![recorded(
+    let mut recorded_answers = vec![recorded(
         "grch38_region_get_X-31180437-C-T_missense_refseq_first_element",
     )];
     if let Value::Array(more) = recorded("grch37_hgvs_post_AGT-c.803T-C_and_9-g.22125503G-C") {
-        annotations.extend(more);
+        recorded_answers.extend(more);
     }
-    for (i, a) in annotations.iter_mut().enumerate() {
-        a["input_index"] = json!(i);
-    }
+    let annotations: Vec<VariantAnnotation> = recorded_answers
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let mut a = VariantAnnotation::try_from(a).expect("a VEP answer");
+            a.input_index = Some(i as u64);
+            a
+        })
+        .collect();
     Annotated {
         analysis_id: "a".into(),
-        session_id: "s".into(),
-        chunk_index: 0,
-        chunk_count: 1,
-        variant_count: annotations.len(),
-        annotations,
-        errors: vec![],
         annotator: AnnotatorInfo {
-            backend: "ensembl".into(),
-            version: "recorded".into(),
             assembly: None,
+            backend: Backend::Ensembl,
             gene_models: None,
             reference: None,
+            version: "recorded".into(),
         },
+        chunk_count: 1,
+        chunk_index: 0,
+        errors: vec![],
+        session_id: "s".into(),
+        variant_count: annotations.len() as u64,
+        annotations,
     }
 }
 
-fn consequence<'a>(chunk: &'a Annotated, annotation: usize, transcript: &str) -> &'a Value {
-    chunk.annotations[annotation]["transcript_consequences"]
-        .as_array()
-        .unwrap()
+/// A transcript consequence as the event carries it (JSON).
+fn consequence(chunk: &Annotated, annotation: usize, transcript: &str) -> Value {
+    chunk.annotations[annotation]
+        .transcript_consequences
         .iter()
-        .find(|t| t["transcript_id"] == transcript)
+        .find(|t| t.transcript_id == transcript)
+        .map(|t| serde_json::to_value(t).expect("serialises"))
         .unwrap_or_else(|| panic!("{transcript}"))
 }
 
@@ -133,20 +141,20 @@ async fn missense_scores_come_from_condel_the_matrices_and_a_real_mlserver_then_
     assert_eq!(entry["inputs"], json!({"blosum62": -2, "grantham": 194}));
     assert_eq!(entry["output_name"], "predict_proba");
     assert_eq!(entry["label"], LABEL);
-    let radical = damaging_probability(dmd);
+    let radical = damaging_probability(&dmd);
 
     // A transcript Ensembl gave no SIFT/PolyPhen for: Condel says why; the model still scores.
     let bare = consequence(&chunk, 0, "NM_004009.3");
     assert_eq!(bare["condel"]["status"], "not_applicable");
     assert!(bare["condel"]["reason"].as_str().unwrap().contains("SIFT"));
-    assert_eq!(damaging_probability(bare), radical);
+    assert_eq!(damaging_probability(&bare), radical);
 
     // AGT M/T (SIFT 1, PolyPhen-2 0): Condel neutral; the conservative change (Grantham 81)
     // gets a lower damaging probability from the model than C/Y (194).
     let agt = consequence(&chunk, 1, "ENST00000366667");
     assert_eq!(agt["condel"]["prediction"], "neutral", "{}", agt["condel"]);
     assert_eq!(agt["grantham"], 81);
-    assert!(damaging_probability(agt) < radical);
+    assert!(damaging_probability(&agt) < radical);
 
     // Non-coding consequences get no scores at all.
     let other = consequence(&chunk, 1, "ENST00000412344");

@@ -12,8 +12,14 @@ use serde_json::Value;
 use support::*;
 use vep::service::{Annotator, VariantFailure};
 
+/// The annotations as the event carries them (JSON).
 fn annotate(text: &str) -> Result<Vec<Value>, VariantFailure> {
-    annotator().annotate(text)
+    annotator().annotate(text).map(|annotations| {
+        annotations
+            .iter()
+            .map(|a| serde_json::to_value(a).expect("annotations serialise"))
+            .collect()
+    })
 }
 
 #[test]

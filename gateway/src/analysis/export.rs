@@ -1,17 +1,20 @@
 //! Downloads of a finished REST analysis, written chunk by chunk from its spool in input
 //! order: JSON Lines (the annotations and typed errors), VEP-style TSV, and the input VCF
-//! with a VEP-style `CSQ` INFO field (the layout of `vep-function annotate --format vcf`).
-//! Every input variant appears exactly once: annotated, or as a typed error (its own, its
-//! chunk's, or `result_unavailable` when the chunk's result could not be spooled).
-
-mod csq;
+//! with a VEP-style `CSQ` INFO field. The layouts are the shared writers of
+//! `contract::output` (the ones `vep-function annotate` uses), so a download and the CLI's
+//! output for the same file agree byte for byte. Every input variant appears exactly once:
+//! annotated, or as a typed error (its own, its chunk's, or `result_unavailable` when the
+//! chunk's result could not be spooled).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 use std::str::FromStr;
 
-use serde_json::{json, Value};
+use contract::annotation::{KeyOrder, VariantAnnotation};
+use contract::event::VariantError;
+use contract::output::{json, tsv, vcf};
+use serde::Deserialize;
 
 use super::spool::SpoolMeta;
 use super::upload::variant_of;
@@ -59,48 +62,64 @@ impl Format {
 
 /// One input variant's outcome.
 enum Outcome<'a> {
-    Annotated(Vec<&'a Value>),
+    Annotated(Vec<&'a VariantAnnotation>),
     Failed { code: String, message: String },
 }
 
+/// A chunk's spooled frame (`protocol::ServerMessage` as stored): its result, or the error
+/// that failed it as a whole.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Stored {
+    Result {
+        annotations: Vec<VariantAnnotation>,
+        errors: Vec<VariantError>,
+    },
+    Error {
+        code: String,
+        message: String,
+    },
+}
+
 /// A chunk's spooled frame, indexed by the position of each variant within the chunk.
-fn outcomes(frame: Option<&Value>, first: u64, len: usize) -> Vec<Outcome<'_>> {
+fn outcomes(frame: Option<&Stored>, first: u64, len: usize) -> Vec<Outcome<'_>> {
     let failed = |code: &str, message: &str| Outcome::Failed {
         code: code.to_owned(),
         message: message.to_owned(),
     };
-    let Some(frame) = frame else {
-        return (0..len)
-            .map(|_| {
-                failed(
-                    "result_unavailable",
-                    "the chunk's result could not be stored for download",
-                )
-            })
-            .collect();
+    let (annotations, errors) = match frame {
+        None => {
+            return (0..len)
+                .map(|_| {
+                    failed(
+                        "result_unavailable",
+                        "the chunk's result could not be stored for download",
+                    )
+                })
+                .collect()
+        }
+        Some(Stored::Error { code, message }) => {
+            return (0..len).map(|_| failed(code, message)).collect()
+        }
+        Some(Stored::Result {
+            annotations,
+            errors,
+        }) => (annotations, errors),
     };
-    if frame["type"] == "error" {
-        let code = frame["code"].as_str().unwrap_or("error");
-        let message = frame["message"].as_str().unwrap_or_default();
-        return (0..len).map(|_| failed(code, message)).collect();
-    }
     let mut out: Vec<Outcome<'_>> = (0..len).map(|_| Outcome::Annotated(Vec::new())).collect();
-    let slot = |v: &Value| -> Option<usize> {
-        let i = v["input_index"].as_u64()?.checked_sub(first)?;
+    let slot = |input_index: Option<u64>| -> Option<usize> {
+        let i = input_index?.checked_sub(first)?;
         usize::try_from(i).ok().filter(|i| *i < len)
     };
-    for a in frame["annotations"].as_array().into_iter().flatten() {
-        if let Some(Outcome::Annotated(list)) = slot(a).and_then(|i| out.get_mut(i)) {
+    for a in annotations {
+        if let Some(Outcome::Annotated(list)) = slot(a.input_index).and_then(|i| out.get_mut(i)) {
             list.push(a);
         }
     }
-    for e in frame["errors"].as_array().into_iter().flatten() {
-        if let Some(i) = slot(e) {
+    for e in errors {
+        if let Some(i) = slot(Some(e.input_index)) {
             if matches!(&out[i], Outcome::Annotated(l) if l.is_empty()) {
-                out[i] = failed(
-                    e["code"].as_str().unwrap_or("error"),
-                    e["message"].as_str().unwrap_or_default(),
-                );
+                out[i] = failed(&e.code, &e.message);
             }
         }
     }
@@ -120,14 +139,17 @@ pub fn write(dir: &Path, meta: &SpoolMeta, format: Format, out: &mut impl Write)
     if format == Format::Vcf {
         write_vcf_header(dir, out)?;
     } else if format == Format::Tsv {
-        writeln!(out, "{}", csq::TSV_HEADER)?;
+        writeln!(out, "{}", tsv::HEADER)?;
     }
     let mut records = BufReader::new(File::open(dir.join("records.vcf"))?).lines();
     let size = meta.chunk_size.max(1);
+    // One buffer for a variant's output, reused (JSON is written as bytes, the text formats
+    // as text).
+    let (mut bytes, mut text) = (Vec::new(), String::new());
     for index in 0..meta.chunk_count {
         let first = index * size;
         let len = meta.variant_count.saturating_sub(first).min(size) as usize;
-        let frame: Option<Value> = std::fs::read(dir.join("chunks").join(format!("{index}.json")))
+        let frame: Option<Stored> = std::fs::read(dir.join("chunks").join(format!("{index}.json")))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
         let outcomes = outcomes(frame.as_ref(), first, len);
@@ -136,18 +158,22 @@ pub fn write(dir: &Path, meta: &SpoolMeta, format: Format, out: &mut impl Write)
                 Err(io::Error::other("records.vcf is shorter than the analysis"))
             })?;
             let input_index = first + offset as u64;
+            bytes.clear();
+            text.clear();
             match format {
-                Format::Jsonl => write_jsonl(out, &line, input_index, outcome)?,
-                Format::Tsv => write_tsv(out, &line, outcome)?,
-                Format::Vcf => write_vcf_record(out, &line, outcome)?,
+                Format::Jsonl => push_jsonl(&mut bytes, &line, input_index, outcome)?,
+                Format::Tsv => push_tsv(&mut text, &line, outcome),
+                Format::Vcf => push_vcf_record(&mut text, &line, outcome),
             }
+            out.write_all(&bytes)?;
+            out.write_all(text.as_bytes())?;
         }
     }
     out.flush()
 }
 
-fn write_jsonl(
-    out: &mut impl Write,
+fn push_jsonl(
+    bytes: &mut Vec<u8>,
     line: &str,
     input_index: u64,
     o: &Outcome<'_>,
@@ -155,39 +181,55 @@ fn write_jsonl(
     match o {
         Outcome::Annotated(list) => {
             for a in list {
-                serde_json::to_writer(&mut *out, a)?;
-                out.write_all(b"\n")?;
+                json::push_annotation(bytes, a, KeyOrder::Sorted);
+                bytes.push(b'\n');
             }
         }
         Outcome::Failed { code, message } => {
-            let e = json!({"input": variant_of(line), "input_index": input_index,
-                           "code": code, "message": message});
-            serde_json::to_writer(&mut *out, &e)?;
-            out.write_all(b"\n")?;
+            let e = VariantError {
+                code: code.clone(),
+                input: variant_of(line).to_owned(),
+                input_index,
+                message: message.clone(),
+            };
+            serde_json::to_writer(&mut *bytes, &e)?;
+            bytes.push(b'\n');
         }
     }
     Ok(())
 }
 
-fn write_tsv(out: &mut impl Write, line: &str, o: &Outcome<'_>) -> io::Result<()> {
+fn push_tsv(out: &mut String, line: &str, o: &Outcome<'_>) {
     match o {
         Outcome::Annotated(list) => {
             for a in list {
-                for row in csq::tsv_rows(a) {
-                    writeln!(out, "{row}")?;
-                }
+                tsv::push_annotation(out, a);
             }
         }
         Outcome::Failed { code, message } => {
-            let name = csq::uploaded_name_of_line(line);
-            writeln!(
+            tsv::push_error(
                 out,
-                "{name}\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\tVEP_ERROR={}",
-                csq::escape(&format!("{code}: {message}"))
-            )?;
+                &uploaded_name_of_line(line),
+                &format!("{code}: {message}"),
+            );
         }
     }
-    Ok(())
+}
+
+/// `#Uploaded_variation` of a record that has no annotation: its ID, else
+/// `CHROM_POS_REF/ALT`.
+fn uploaded_name_of_line(line: &str) -> String {
+    let cols: Vec<&str> = line.splitn(6, '\t').collect();
+    match cols.get(2) {
+        Some(id) if !id.is_empty() && *id != "." => (*id).to_owned(),
+        _ => format!(
+            "{}_{}_{}/{}",
+            cols.first().unwrap_or(&"-"),
+            cols.get(1).unwrap_or(&"-"),
+            cols.get(3).unwrap_or(&"-"),
+            cols.get(4).unwrap_or(&"-")
+        ),
+    }
 }
 
 /// Streams the spooled header line by line (never whole: it may be megabytes of `##`
@@ -217,54 +259,24 @@ fn write_vcf_header(dir: &Path, out: &mut impl Write) -> io::Result<()> {
     if first {
         writeln!(out, "##fileformat=VCFv4.2")?;
     }
-    for info in csq::info_header_lines() {
+    for info in vcf::info_header_lines() {
         writeln!(out, "{info}")?;
     }
-    writeln!(out, "{}", columns.as_deref().unwrap_or(csq::VCF_COLUMNS))
+    writeln!(out, "{}", columns.as_deref().unwrap_or(vcf::COLUMNS))
 }
 
-fn write_vcf_record(out: &mut impl Write, line: &str, o: &Outcome<'_>) -> io::Result<()> {
+/// The spooled record (tab-separated, at least CHROM..ALT) padded to the eight VCF columns,
+/// with its CSQ or its error.
+fn push_vcf_record(out: &mut String, line: &str, o: &Outcome<'_>) {
     let mut cols: Vec<&str> = line.split('\t').collect();
-    while cols.len() < 8 {
-        cols.push(".");
-    }
-    let mut info = String::new();
-    if cols[7] != "." && !cols[7].is_empty() {
-        info.push_str(cols[7]);
-    }
+    cols.resize(cols.len().max(8), ".");
+    let record = cols.join("\t");
     match o {
-        Outcome::Annotated(list) => {
-            let entries: Vec<String> = list.iter().flat_map(|a| csq::entries(a)).collect();
-            if !entries.is_empty() {
-                if !info.is_empty() {
-                    info.push(';');
-                }
-                info.push_str("CSQ=");
-                info.push_str(&entries.join(","));
-            }
-        }
+        Outcome::Annotated(list) => vcf::push_record(out, &record, list.iter().copied(), None),
         Outcome::Failed { code, message } => {
-            if !info.is_empty() {
-                info.push(';');
-            }
-            info.push_str("VEP_ERROR=");
-            info.push_str(&csq::escape(&format!("{code}: {message}")));
+            vcf::push_record(out, &record, [], Some(&format!("{code}: {message}")))
         }
     }
-    if info.is_empty() {
-        info.push('.');
-    }
-    for (i, c) in cols.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b"\t")?;
-        }
-        if i == 7 {
-            out.write_all(info.as_bytes())?;
-        } else {
-            out.write_all(c.as_bytes())?;
-        }
-    }
-    out.write_all(b"\n")
 }
 
 #[cfg(test)]

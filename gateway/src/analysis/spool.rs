@@ -46,10 +46,8 @@ pub struct Spool {
     ttl: Duration,
 }
 
-/// Analysis ids are our UUIDs; anything else must not become a path.
-pub fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
+/// Analysis ids are our UUIDs; anything else must not become a path (the contract's id rule).
+pub use contract::event::valid_id;
 
 /// Writes `bytes` to `path` through a temporary file and a rename: readers see all or nothing.
 fn write_whole(path: &Path, bytes: &[u8]) -> io::Result<()> {

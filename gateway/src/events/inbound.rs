@@ -2,12 +2,11 @@
 
 use cloudevents::event::ExtensionValue;
 use cloudevents::{AttributesReader, Data, Event};
+use contract::annotation::VariantAnnotation;
+use contract::event::{Annotated as AnnotatedData, Failed as FailedData, VariantError};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde_json::Value;
 
 use super::{EXT_ANALYSIS, EXT_SESSION, TYPE_ANNOTATED, TYPE_FAILED};
-use crate::protocol::VariantError;
 
 /// A validated inbound event, ready to route to its session.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +28,7 @@ pub enum InboundKind {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Annotated {
-    pub annotations: Vec<Value>,
+    pub annotations: Vec<VariantAnnotation>,
     pub errors: Vec<VariantError>,
     /// Distinct input indexes annotated (a multi-allelic line has several annotations).
     pub annotated: u64,
@@ -77,34 +76,6 @@ impl InboundError {
     }
 }
 
-#[derive(Deserialize)]
-struct AnnotatedData {
-    analysis_id: String,
-    session_id: String,
-    chunk_index: u64,
-    chunk_count: u64,
-    variant_count: u64,
-    annotations: Vec<Value>,
-    errors: Vec<VariantError>,
-    // Required by the contract; its content is not used here.
-    #[serde(rename = "annotator")]
-    _annotator: Value,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FailedData {
-    analysis_id: String,
-    session_id: String,
-    chunk_index: u64,
-    chunk_count: u64,
-    variant_count: u64,
-    code: String,
-    message: String,
-    #[serde(rename = "retryable")]
-    _retryable: bool,
-}
-
 /// Decodes a binary- or structured-mode HTTP CloudEvent.
 pub fn decode_inbound(
     headers: &actix_web::http::header::HeaderMap,
@@ -145,8 +116,8 @@ fn from_event(event: &Event) -> Result<Inbound, InboundError> {
         (
             d.session_id,
             d.analysis_id,
-            d.chunk_index,
-            d.chunk_count,
+            u64::from(d.chunk_index),
+            u64::from(d.chunk_count),
             kind,
         )
     } else {
@@ -159,8 +130,8 @@ fn from_event(event: &Event) -> Result<Inbound, InboundError> {
         (
             d.session_id,
             d.analysis_id,
-            d.chunk_index,
-            d.chunk_count,
+            u64::from(d.chunk_index),
+            u64::from(d.chunk_count),
             kind,
         )
     };
@@ -209,7 +180,7 @@ fn data<T: DeserializeOwned>(event: &Event, schema: &'static str) -> Result<T, I
 mod tests {
     use super::*;
     use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn headers(ty: &str, session: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -1,7 +1,7 @@
 //! Building `dev.genomics.variants.submitted.v1` events from an accepted request.
 
 use cloudevents::{EventBuilder, EventBuilderV10};
-use serde::Serialize;
+use contract::event::Submitted;
 
 use super::{
     OutboundEvent, EXT_ANALYSIS, EXT_PARTITION, EXT_SESSION, EXT_TRACEPARENT, SCHEMA_SUBMITTED,
@@ -55,28 +55,23 @@ pub enum SubmitError {
     Build(#[from] cloudevents::event::EventBuilderError),
     #[error("could not encode the submitted data: {0}")]
     Encode(#[from] serde_json::Error),
-}
-
-#[derive(Serialize)]
-struct SubmittedData<'a> {
-    analysis_id: &'a str,
-    session_id: &'a str,
-    request_id: &'a str,
-    chunk_index: usize,
-    chunk_count: usize,
-    first_index: usize,
-    variants: &'a [String],
+    #[error("chunk {index} of {count} is beyond the contract's chunk numbers (u32)")]
+    ChunkOutOfRange { index: usize, count: usize },
 }
 
 pub fn build_submitted(sub: &Submission<'_>, chunk: &Chunk) -> Result<OutboundEvent, SubmitError> {
-    let data = serde_json::to_value(SubmittedData {
-        analysis_id: sub.analysis_id,
-        session_id: sub.session_id,
-        request_id: sub.request_id,
-        chunk_index: chunk.index,
-        chunk_count: chunk.count,
-        first_index: chunk.first_index,
-        variants: &chunk.variants,
+    let out_of_range = || SubmitError::ChunkOutOfRange {
+        index: chunk.index,
+        count: chunk.count,
+    };
+    let data = serde_json::to_vec(&Submitted {
+        analysis_id: sub.analysis_id.to_owned(),
+        chunk_count: u32::try_from(chunk.count).map_err(|_| out_of_range())?,
+        chunk_index: u32::try_from(chunk.index).map_err(|_| out_of_range())?,
+        first_index: Some(chunk.first_index as u64),
+        request_id: sub.request_id.to_owned(),
+        session_id: sub.session_id.to_owned(),
+        variants: chunk.variants.clone(),
     })?;
     let mut builder = EventBuilderV10::new()
         .id(uuid::Uuid::new_v4().to_string())
@@ -168,8 +163,10 @@ mod tests {
         assert_eq!(event.subject(), Some(sub.session_id));
 
         let data: Value = match event.data() {
-            Some(cloudevents::Data::Json(v)) => v.clone(),
-            other => panic!("expected JSON data, got {other:?}"),
+            Some(cloudevents::Data::Binary(bytes)) => {
+                serde_json::from_slice(bytes).expect("data is JSON")
+            }
+            other => panic!("expected JSON bytes, got {other:?}"),
         };
         let body = schema("variants-submitted.v1.json");
         let errors: Vec<String> = body.iter_errors(&data).map(|e| e.to_string()).collect();

@@ -2,12 +2,20 @@ use serde_json::json;
 
 use super::*;
 
+fn annotation(input_index: Option<u64>, allele_string: &str) -> VariantAnnotation {
+    VariantAnnotation {
+        input_index,
+        allele_string: allele_string.into(),
+        ..Default::default()
+    }
+}
+
 #[test]
 fn multi_allelic_line_counts_once_and_errors_of_annotated_inputs_do_not_count() {
     let annotations = vec![
-        json!({"input_index": 0, "allele_string": "C/T"}),
-        json!({"input_index": 0, "allele_string": "C/G"}),
-        json!({"input_index": 2}),
+        annotation(Some(0), "C/T"),
+        annotation(Some(0), "C/G"),
+        annotation(Some(2), "A/G"),
     ];
     assert_eq!(
         count_inputs(&annotations, &[1, 2]),
@@ -21,7 +29,7 @@ fn multi_allelic_line_counts_once_and_errors_of_annotated_inputs_do_not_count() 
 #[test]
 fn annotation_without_input_index_is_an_error() {
     assert_eq!(
-        count_inputs(&[json!({"input": "x"})], &[]),
+        count_inputs(&[annotation(None, "C/T")], &[]),
         Err(CountError::MissingIndex(0))
     );
 }

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(event) = EventBuilderV10::new()
         .id("fuzz")
-        .ty(vep::events::SUBMITTED_TYPE)
+        .ty(vep::events::TYPE_SUBMITTED)
         .source("urn:fuzz")
         .extension(vep::events::EXT_SESSION, "s")
         .extension(vep::events::EXT_ANALYSIS, "a")

@@ -19,11 +19,11 @@ pub use input::{Endpoint, Query, QueryError};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::config::EnsemblSettings;
-use crate::events::AnnotatorInfo;
+use crate::engine::output::VariantAnnotation;
+use crate::events::{AnnotatorInfo, Backend};
 use crate::service::{ChunkAnnotator, ChunkFuture, VariantFailure, VariantOutcome};
 
 use cache::AnswerCache;
@@ -37,6 +37,9 @@ pub mod codes {
     pub const REJECTED: &str = "backend_rejected";
     /// Ensembl answered, but without this variant.
     pub const NOT_ANNOTATED: &str = "not_annotated";
+    /// Ensembl answered with an object that is not a VEP annotation (a field every VEP
+    /// answer has is missing): nothing is guessed.
+    pub const INVALID_ANSWER: &str = "backend_invalid_answer";
 }
 
 pub(crate) fn failure(code: &str, message: &str) -> VariantFailure {
@@ -131,11 +134,14 @@ impl EnsemblAnnotator {
 }
 
 /// Ensembl echoes the normalised text it was sent; the user should see what they submitted.
-pub(crate) fn with_input(mut objects: Vec<Value>, original: &str) -> Vec<Value> {
-    for o in objects.iter_mut().filter_map(Value::as_object_mut) {
-        o.insert("input".into(), Value::from(original));
+pub(crate) fn with_input(
+    mut annotations: Vec<VariantAnnotation>,
+    original: &str,
+) -> Vec<VariantAnnotation> {
+    for a in &mut annotations {
+        original.clone_into(&mut a.input);
     }
-    objects
+    annotations
 }
 
 fn fill(answers: &mut [Option<VariantOutcome>], indexes: &[usize], answer: VariantOutcome) {
@@ -150,11 +156,11 @@ impl ChunkAnnotator for EnsemblAnnotator {
     fn info(&self) -> AnnotatorInfo {
         let host = self.settings.url.host_str().unwrap_or("?");
         AnnotatorInfo {
-            backend: "ensembl".into(),
-            version: format!("Ensembl VEP REST ({host})"),
             assembly: Some(self.settings.assembly.clone()),
+            backend: Backend::Ensembl,
             gene_models: Some(format!("Ensembl VEP REST at {host}")),
             reference: None,
+            version: format!("Ensembl VEP REST ({host})"),
         }
     }
 

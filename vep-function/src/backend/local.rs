@@ -4,7 +4,8 @@
 use crate::config::EngineData;
 use crate::engine::annotate::{AnnotateError, Engine};
 use crate::engine::notation::{parse_input, InputError};
-use crate::events::{AnnotatorInfo, ReferenceInfo};
+use crate::engine::output::VariantAnnotation;
+use crate::events::{AnnotatorInfo, Backend, ReferenceInfo};
 use crate::reference::manifest::describe;
 use crate::sequence::{annotate_sequence, looks_like_sequence, SequenceCaller};
 use crate::service::{Annotator, VariantFailure};
@@ -167,15 +168,15 @@ fn annotate_error_code(e: &AnnotateError) -> &'static str {
 impl Annotator for LocalAnnotator {
     fn info(&self) -> AnnotatorInfo {
         AnnotatorInfo {
-            backend: "local".into(),
-            version: concat!("vep-function ", env!("CARGO_PKG_VERSION")).into(),
-            assembly: Some(self.reference.assembly.clone()),
+            assembly: Some(self.engine.assembly().to_owned()),
+            backend: Backend::Local,
             gene_models: Some(self.gene_models.clone()),
             reference: Some(self.reference.clone()),
+            version: concat!("vep-function ", env!("CARGO_PKG_VERSION")).into(),
         }
     }
 
-    fn annotate(&self, input: &str) -> Result<Vec<serde_json::Value>, VariantFailure> {
+    fn annotate(&self, input: &str) -> Result<Vec<VariantAnnotation>, VariantFailure> {
         if looks_like_sequence(input) {
             return annotate_sequence(&self.engine, &self.sequence, input);
         }
@@ -186,13 +187,9 @@ impl Annotator for LocalAnnotator {
         variants
             .iter()
             .map(|v| {
-                let annotation = self.engine.annotate(v).map_err(|e| {
+                self.engine.annotate(v).map_err(|e| {
                     let no_sequence = matches!(&e, AnnotateError::ReferenceMismatch { found, .. } if unsequenced(found));
                     self.failure(annotate_error_code(&e), e.to_string(), no_sequence)
-                })?;
-                serde_json::to_value(annotation).map_err(|e| VariantFailure {
-                    code: "internal".into(),
-                    message: format!("annotation could not be serialized: {e}"),
                 })
             })
             .collect()

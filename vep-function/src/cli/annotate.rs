@@ -9,11 +9,7 @@ use std::{
 
 use anyhow::Context;
 
-use crate::engine::{
-    annotate::{Engine, ModelFile},
-    notation::parse_input,
-    variant::Variant,
-};
+use crate::engine::annotate::{Engine, ModelFile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -123,61 +119,13 @@ pub struct Summary {
     pub failed: usize,
 }
 
-/// Annotates line by line: memory stays flat however long the input is. A line that cannot
-/// be parsed or annotated yields a JSON object with `error`, so nothing is dropped silently.
+/// Annotates line by line into JSON Lines (`cli::format::json`).
 pub fn annotate_stream(
     engine: &Engine,
     reader: impl BufRead,
     out: &mut impl Write,
 ) -> anyhow::Result<Summary> {
-    let mut summary = Summary::default();
-    for (n, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("reading input line {}", n + 1))?;
-        let text = line.trim();
-        if text.is_empty() || text.starts_with('#') {
-            continue;
-        }
-        match parse_input(text, engine) {
-            Ok(variants) => {
-                for v in variants {
-                    match engine.annotate(&v) {
-                        Ok(a) => {
-                            serde_json::to_writer(&mut *out, &a)?;
-                            summary.annotated += 1;
-                        }
-                        Err(e) => {
-                            write_error(out, n + 1, text, Some(&v), &e.to_string())?;
-                            summary.failed += 1;
-                        }
-                    }
-                    out.write_all(b"\n")?;
-                }
-            }
-            Err(e) => {
-                write_error(out, n + 1, text, None, &e.to_string())?;
-                out.write_all(b"\n")?;
-                summary.failed += 1;
-            }
-        }
-    }
-    Ok(summary)
-}
-
-fn write_error(
-    out: &mut impl Write,
-    line: usize,
-    input: &str,
-    variant: Option<&Variant>,
-    message: &str,
-) -> anyhow::Result<()> {
-    let value = serde_json::json!({
-        "input": input,
-        "id": variant.and_then(|v| v.id.clone()),
-        "line": line,
-        "error": message,
-    });
-    serde_json::to_writer(out, &value)?;
-    Ok(())
+    Ok(super::format::json::annotate_stream(engine, reader, out)?)
 }
 
 #[cfg(test)]

@@ -142,6 +142,7 @@ impl<'m> Effects<'m> {
                 consequence_terms: vec![Consequence::IntergenicVariant.as_str().to_string()],
                 impact: Impact::Modifier.as_str().to_string(),
                 variant_allele,
+                ..Default::default()
             }]
         } else {
             Vec::new()
@@ -152,12 +153,13 @@ impl<'m> Effects<'m> {
             seq_region_name: chrom,
             start: allele.start,
             end: allele.end,
-            strand: 1,
+            strand: Some(1),
             allele_string: allele.allele_string(),
-            assembly_name: assembly.to_string(),
+            assembly_name: Some(assembly.to_string()),
             most_severe_consequence: self.most_severe().as_str().to_string(),
             transcript_consequences,
             intergenic_consequences,
+            ..Default::default()
         }
     }
 
@@ -201,6 +203,7 @@ impl<'m> Effects<'m> {
             mane_select: t.mane_select.then(|| t.versioned_id()),
             mane_plus_clinical: t.mane_plus_clinical.then(|| t.versioned_id()),
             flags: flags(t).map(str::to_string).collect(),
+            ..Default::default()
         }
     }
 }

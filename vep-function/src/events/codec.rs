@@ -4,16 +4,19 @@ use cloudevents::event::{Data, ExtensionValue};
 use cloudevents::{AttributesReader, Event, EventBuilder, EventBuilderV10};
 use uuid::Uuid;
 
-use super::{
-    CeOverrides, Outcome, Submitted, ANNOTATED_SCHEMA, ANNOTATED_TYPE, EXT_ANALYSIS, EXT_PARTITION,
-    EXT_SESSION, FAILED_SCHEMA, FAILED_TYPE, MAX_VARIANTS_PER_EVENT, SUBMITTED_TYPE,
+use contract::event::{
+    valid_id, EXT_ANALYSIS, EXT_PARTITION, EXT_SESSION, EXT_TRACEPARENT, EXT_TRACESTATE,
+    SCHEMA_ANNOTATED, SCHEMA_FAILED, TYPE_ANNOTATED, TYPE_FAILED, TYPE_SUBMITTED,
 };
+use contract::output::json;
+
+use super::{CeOverrides, Outcome, Submitted, MAX_VARIANTS_PER_EVENT};
 
 /// Why a submitted event cannot be processed. All of these are permanent: redelivering the
 /// same event gives the same answer.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EventError {
-    #[error("unexpected event type {0:?}: this function consumes {SUBMITTED_TYPE}")]
+    #[error("unexpected event type {0:?}: this function consumes {TYPE_SUBMITTED}")]
     WrongType(String),
     #[error("event has no data")]
     MissingData,
@@ -78,13 +81,9 @@ fn extension(event: &Event, name: &'static str) -> Option<String> {
     })
 }
 
-fn valid_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
 /// Decodes a `variants.submitted` event, checking it against the contract.
 pub fn decode_submitted(event: &Event) -> Result<Submitted, EventError> {
-    if event.ty() != SUBMITTED_TYPE {
+    if event.ty() != TYPE_SUBMITTED {
         return Err(EventError::WrongType(event.ty().to_string()));
     }
     if let Some(ct) = event.datacontenttype() {
@@ -160,7 +159,8 @@ pub fn result_id(input: &Event) -> String {
     Uuid::new_v5(&NAMESPACE, key.as_bytes()).to_string()
 }
 
-/// Builds the result event for `input`.
+/// Builds the result event for `input`. The data is written once, here, by the contract's
+/// JSON writer (the bytes serde would give: sorted keys).
 pub fn encode_result(
     input: &Event,
     outcome: &Outcome,
@@ -169,18 +169,18 @@ pub fn encode_result(
 ) -> Result<Event, serde_json::Error> {
     let (ty, schema, session, analysis, data) = match outcome {
         Outcome::Annotated(a) => (
-            ANNOTATED_TYPE,
-            ANNOTATED_SCHEMA,
+            TYPE_ANNOTATED,
+            SCHEMA_ANNOTATED,
             &a.session_id,
             &a.analysis_id,
-            serde_json::to_value(a)?,
+            json::annotated_data(a),
         ),
         Outcome::Failed(f) => (
-            FAILED_TYPE,
-            FAILED_SCHEMA,
+            TYPE_FAILED,
+            SCHEMA_FAILED,
             &f.session_id,
             &f.analysis_id,
-            serde_json::to_value(f)?,
+            serde_json::to_vec(f)?,
         ),
     };
     let mut builder = EventBuilderV10::new()
@@ -194,7 +194,7 @@ pub fn encode_result(
         .extension(EXT_ANALYSIS, analysis.as_str())
         .extension(EXT_PARTITION, analysis.as_str());
     // W3C trace context travels with the analysis (distributed tracing extension).
-    for name in ["traceparent", "tracestate"] {
+    for name in [EXT_TRACEPARENT, EXT_TRACESTATE] {
         if let Some(v) = input.extension(name) {
             builder = builder.extension(name, v.to_string());
         }
@@ -215,7 +215,7 @@ mod tests {
     fn submitted_event(data: serde_json::Value) -> Event {
         EventBuilderV10::new()
             .id("e-1")
-            .ty(SUBMITTED_TYPE)
+            .ty(TYPE_SUBMITTED)
             .source("urn:genomics:gateway")
             .data("application/json", data)
             .extension(EXT_SESSION, "s-1")

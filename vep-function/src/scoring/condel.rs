@@ -47,6 +47,16 @@ pub enum Prediction {
     Neutral,
 }
 
+impl Prediction {
+    /// The name serde gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prediction::Deleterious => "deleterious",
+            Prediction::Neutral => "neutral",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CondelScore {
     pub score: f64,

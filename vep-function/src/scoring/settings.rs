@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-use crate::config::{ConfigError, Env};
+use crate::config::{ConfigError, Source};
 
 use super::condel::Formula;
 use super::features::Feature;
@@ -112,7 +112,7 @@ fn invalid(key: &'static str, value: &str, reason: impl ToString) -> ConfigError
     }
 }
 
-fn millis(env: &dyn Env, key: &'static str, default: u64) -> Result<Duration, ConfigError> {
+fn millis(env: &dyn Source, key: &'static str, default: u64) -> Result<Duration, ConfigError> {
     match env.get(key) {
         None => Ok(Duration::from_millis(default)),
         Some(v) => match v.trim().parse::<u64>() {
@@ -124,7 +124,7 @@ fn millis(env: &dyn Env, key: &'static str, default: u64) -> Result<Duration, Co
 }
 
 impl ScoringConfig {
-    pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
+    pub fn from_env(env: &dyn Source) -> Result<Self, ConfigError> {
         let condel_formula = match env.get(CONDEL_FORMULA).as_deref() {
             None | Some("2") => Formula::Averaged,
             Some("1") => Formula::Weighted,
@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn no_models_by_default() {
-        let c = ScoringConfig::from_env(&HashMap::new()).unwrap();
+        let c = ScoringConfig::from_env(&HashMap::<&str, &str>::new()).unwrap();
         assert!(c.models.is_empty());
         assert_eq!(c.condel_formula, Formula::Averaged);
         assert!(c.first_timeout > c.timeout);

@@ -1,13 +1,13 @@
-//! Called variants through the engine: one VEP JSON object per variant, each carrying the
+//! Called variants through the engine: one annotation per variant, each carrying the
 //! submitted sequence notation as `input` and the alignment summary as `called_from_sequence`.
 
-use serde_json::Value;
+use contract::annotation::{CalledFromSequence, SequenceExcerpt, Unresolved};
 
 use crate::engine::annotate::Engine;
 use crate::engine::variant::Variant;
 use crate::service::{VariantFailure, VariantOutcome};
 
-use super::SequenceCaller;
+use super::{AlignmentSummary, CalledVariant, SequenceCaller};
 
 fn failure(code: &str, message: String) -> VariantFailure {
     VariantFailure {
@@ -43,8 +43,6 @@ pub fn annotate_sequence(engine: &Engine, caller: &SequenceCaller, input: &str) 
             ),
         ));
     }
-    let summary_json = serde_json::to_value(summary)
-        .map_err(|e| failure("internal", format!("alignment summary: {e}")))?;
     let input = input.trim();
     called
         .variants
@@ -58,7 +56,7 @@ pub fn annotate_sequence(engine: &Engine, caller: &SequenceCaller, input: &str) 
                 reference: called_variant.reference.clone(),
                 alternate: called_variant.alternate.clone(),
             };
-            let annotation = engine.annotate(&variant).map_err(|e| {
+            let mut annotation = engine.annotate(&variant).map_err(|e| {
                 failure(
                     "sequence_variant_not_annotated",
                     format!(
@@ -67,28 +65,39 @@ pub fn annotate_sequence(engine: &Engine, caller: &SequenceCaller, input: &str) 
                     ),
                 )
             })?;
-            let mut value = serde_json::to_value(annotation)
-                .map_err(|e| failure("internal", format!("annotation: {e}")))?;
-            let mut from_sequence = summary_json.clone();
-            if let Some(map) = from_sequence.as_object_mut() {
-                map.insert(
-                    "variant".into(),
-                    Value::String(format!(
-                        "{} {} . {} {}",
-                        variant.chrom, variant.pos, variant.reference, variant.alternate
-                    )),
-                );
-                if let Ok(excerpt) = serde_json::to_value(&called_variant.excerpt) {
-                    map.insert("excerpt".into(), excerpt);
-                }
-                if let Some(genotype) = called_variant.genotype {
-                    map.insert("genotype".into(), Value::String(genotype.into()));
-                }
-            }
-            if let Some(map) = value.as_object_mut() {
-                map.insert("called_from_sequence".into(), from_sequence);
-            }
-            Ok(value)
+            annotation.called_from_sequence = Some(called_from(summary, called_variant));
+            Ok(annotation)
         })
         .collect()
+}
+
+/// The alignment summary with the called variant and the alignment around it.
+fn called_from(summary: &AlignmentSummary, called: &CalledVariant) -> CalledFromSequence {
+    CalledFromSequence {
+        cigar: summary.cigar.clone(),
+        covered: summary.covered.clone(),
+        excerpt: SequenceExcerpt {
+            reference: called.excerpt.reference.clone(),
+            sequence: called.excerpt.sequence.clone(),
+            start: called.excerpt.start,
+        },
+        genotype: called.genotype.map(str::to_owned),
+        identity: summary.identity,
+        masked_columns: summary.masked_columns as u64,
+        placed_by: summary.placed_by.to_owned(),
+        query_length: summary.query_length as u64,
+        strand: summary.strand,
+        unresolved: summary
+            .unresolved
+            .iter()
+            .map(|u| Unresolved {
+                at: u.at.clone(),
+                reason: u.reason.clone(),
+            })
+            .collect(),
+        variant: format!(
+            "{} {} . {} {}",
+            called.chrom, called.pos, called.reference, called.alternate
+        ),
+    }
 }

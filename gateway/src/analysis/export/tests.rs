@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::*;
 
@@ -27,6 +27,7 @@ fn spooled() -> (Dir, SpoolMeta) {
     let chunk0 = json!({"type": "result", "analysis_id": "a", "chunk_index": 0,
         "annotations": [{"input": "21\t100\trs1\tC\tT", "input_index": 0, "id": "rs1",
             "seq_region_name": "21", "start": 100, "end": 100, "allele_string": "C/T",
+            "most_severe_consequence": "missense_variant",
             "transcript_consequences": [{"variant_allele": "T", "consequence_terms": ["missense_variant"],
                 "impact": "MODERATE", "gene_symbol": "G1", "gene_id": "ENSG1", "transcript_id": "ENST1",
                 "biotype": "protein_coding", "cds_start": 5, "cds_end": 5, "strand": -1}]}],
@@ -103,6 +104,10 @@ fn tsv_has_a_row_per_consequence_and_per_failed_variant() {
     assert_eq!(lines.len(), 4);
     assert!(
         lines[1].starts_with("rs1\t21:100\tT\tENSG1\tENST1\tTranscript\tmissense_variant\t-\t5\t")
+    );
+    assert_eq!(
+        lines[2],
+        "21_200_G/Z\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\tERROR=invalid_allele: ALT Z"
     );
     assert!(lines[3].starts_with("21_300_A/G\t-"));
 }

@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use moka::future::Cache;
-use serde_json::Value;
 
 use super::input::Endpoint;
+use crate::engine::output::VariantAnnotation;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -20,7 +20,7 @@ struct Key {
 
 pub struct AnswerCache {
     scope: Arc<str>,
-    entries: Cache<Key, Arc<Vec<Value>>>,
+    entries: Cache<Key, Arc<Vec<VariantAnnotation>>>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -36,8 +36,11 @@ impl AnswerCache {
     pub fn new(scope: String, max_bytes: u64) -> Self {
         let entries = Cache::builder()
             .max_capacity(max_bytes)
-            .weigher(|k: &Key, v: &Arc<Vec<Value>>| {
-                let bytes = k.text.len() + v.iter().map(|o| o.to_string().len()).sum::<usize>();
+            .weigher(|k: &Key, v: &Arc<Vec<VariantAnnotation>>| {
+                let bytes = k.text.len()
+                    + v.iter()
+                        .map(|a| serde_json::to_vec(a).map_or(0, |j| j.len()))
+                        .sum::<usize>();
                 u32::try_from(bytes).unwrap_or(u32::MAX)
             })
             .build();
@@ -57,7 +60,7 @@ impl AnswerCache {
         }
     }
 
-    pub async fn get(&self, endpoint: Endpoint, text: &str) -> Option<Arc<Vec<Value>>> {
+    pub async fn get(&self, endpoint: Endpoint, text: &str) -> Option<Arc<Vec<VariantAnnotation>>> {
         let found = self.entries.get(&self.key(endpoint, text)).await;
         let (counter, result) = match found {
             Some(_) => (&self.hits, "hit"),
@@ -68,7 +71,12 @@ impl AnswerCache {
         found
     }
 
-    pub async fn insert(&self, endpoint: Endpoint, text: &str, answer: Arc<Vec<Value>>) {
+    pub async fn insert(
+        &self,
+        endpoint: Endpoint,
+        text: &str,
+        answer: Arc<Vec<VariantAnnotation>>,
+    ) {
         self.entries.insert(self.key(endpoint, text), answer).await;
     }
 

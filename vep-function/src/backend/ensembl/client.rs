@@ -119,13 +119,18 @@ impl Client {
                         tracing::warn!(strays, "Ensembl answered for inputs it was not sent");
                     }
                     for text in batch {
-                        let answer = matched.remove(&text).ok_or_else(|| {
-                            failure(
+                        let answer = match matched.remove(&text) {
+                            Some(Ok(annotations)) => Ok(annotations),
+                            Some(Err(e)) => Err(failure(
+                                codes::INVALID_ANSWER,
+                                &format!("Ensembl's answer is not a VEP annotation: {e}"),
+                            )),
+                            None => Err(failure(
                                 codes::NOT_ANNOTATED,
                                 "Ensembl returned no annotation for this input (it could not \
                                  parse or place it)",
-                            )
-                        });
+                            )),
+                        };
                         answers.push((text, answer));
                     }
                 }

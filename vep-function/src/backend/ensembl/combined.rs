@@ -6,10 +6,11 @@
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use contract::annotation::AddMissing;
 
 use super::{with_input, EnsemblAnnotator, Query};
-use crate::events::AnnotatorInfo;
+use crate::engine::output::VariantAnnotation;
+use crate::events::{AnnotatorInfo, Backend};
 use crate::service::{Annotator, Blocking, ChunkAnnotator, ChunkFuture, VariantOutcome};
 
 // Engine error codes that mean "not in the loaded data", so Ensembl may know better. Others
@@ -44,15 +45,15 @@ impl ChunkAnnotator for Combined {
         let local = self.local.info();
         let ensembl = self.ensembl.info();
         AnnotatorInfo {
-            backend: "local+ensembl".into(),
-            version: format!("{} + {}", local.version, ensembl.version),
             assembly: local.assembly,
+            backend: Backend::LocalEnsembl,
             gene_models: Some(format!(
                 "{} + {}",
                 local.gene_models.unwrap_or_default(),
                 ensembl.gene_models.unwrap_or_default()
             )),
             reference: local.reference,
+            version: format!("{} + {}", local.version, ensembl.version),
         }
     }
 
@@ -109,60 +110,27 @@ fn stable_id(id: &str) -> &str {
     id.split('.').next().unwrap_or(id)
 }
 
-/// Copies into `to` the keys it lacks.
-fn add_missing(to: &mut Map<String, Value>, from: &Map<String, Value>) {
-    for (k, v) in from {
-        if !to.contains_key(k) {
-            to.insert(k.clone(), v.clone());
-        }
-    }
-}
-
 /// Adds Ensembl's fields the engine lacks: variant-level ones (colocated variants...) and, per
 /// transcript consequence, those of Ensembl's consequence for the same transcript (version
-/// ignored) and allele.
-fn merge(mut objects: Vec<Value>, extra: &[Value]) -> Vec<Value> {
-    let Some(theirs) = extra.first().and_then(Value::as_object) else {
-        return objects;
+/// ignored) and allele. The engine's own fields always win.
+fn merge(mut ours: Vec<VariantAnnotation>, extra: &[VariantAnnotation]) -> Vec<VariantAnnotation> {
+    let Some(theirs) = extra.first() else {
+        return ours;
     };
-    let their_transcripts: Vec<&Map<String, Value>> = theirs
-        .get("transcript_consequences")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_object).collect())
-        .unwrap_or_default();
-    for ours in objects.iter_mut().filter_map(Value::as_object_mut) {
-        if let Some(transcripts) = ours
-            .get_mut("transcript_consequences")
-            .and_then(Value::as_array_mut)
-        {
-            for t in transcripts.iter_mut().filter_map(Value::as_object_mut) {
-                let id = t
-                    .get("transcript_id")
-                    .and_then(Value::as_str)
-                    .map(stable_id);
-                let allele = t.get("variant_allele").cloned();
-                let same = their_transcripts.iter().find(|e| {
-                    id.is_some()
-                        && e.get("transcript_id")
-                            .and_then(Value::as_str)
-                            .map(stable_id)
-                            == id
-                        && e.get("variant_allele").cloned() == allele
-                });
-                if let Some(same) = same {
-                    add_missing(t, same);
-                }
+    for annotation in &mut ours {
+        for t in &mut annotation.transcript_consequences {
+            let id = stable_id(&t.transcript_id);
+            let same = theirs.transcript_consequences.iter().find(|e| {
+                stable_id(&e.transcript_id) == id && e.variant_allele == t.variant_allele
+            });
+            if let Some(same) = same {
+                t.add_missing(same, &[]);
             }
         }
         // Variant level: what the engine never gives (its own keys always win).
-        let variant_level: Map<String, Value> = theirs
-            .iter()
-            .filter(|(k, _)| *k != "transcript_consequences")
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        add_missing(ours, &variant_level);
+        annotation.add_missing(theirs, &["transcript_consequences"]);
     }
-    objects
+    ours
 }
 
 #[cfg(test)]
@@ -170,33 +138,58 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn annotation(v: serde_json::Value) -> VariantAnnotation {
+        VariantAnnotation::try_from(v).unwrap()
+    }
+
+    fn transcript(id: &str, allele: &str, more: serde_json::Value) -> serde_json::Value {
+        let mut t = json!({"transcript_id": id, "gene_id": "ENSG1", "biotype": "protein_coding",
+                           "strand": 1, "consequence_terms": ["missense_variant"],
+                           "impact": "MODERATE", "variant_allele": allele});
+        for (k, v) in more.as_object().into_iter().flatten() {
+            t[k] = v.clone();
+        }
+        t
+    }
+
+    fn variant(input: &str, most_severe: &str, more: serde_json::Value) -> serde_json::Value {
+        let mut a = json!({"input": input, "seq_region_name": "1", "start": 1, "end": 1,
+                           "allele_string": "C/T", "most_severe_consequence": most_severe});
+        for (k, v) in more.as_object().into_iter().flatten() {
+            a[k] = v.clone();
+        }
+        a
+    }
+
     #[test]
     fn ensembl_fields_are_added_by_transcript_and_allele_never_overriding_the_engine() {
-        let ours = vec![json!({
-            "input": "x", "most_severe_consequence": "missense_variant",
-            "transcript_consequences": [
-                {"transcript_id": "ENST1.4", "variant_allele": "T", "impact": "MODERATE"},
-                {"transcript_id": "ENST2.1", "variant_allele": "T"}
-            ]
-        })];
-        let theirs = vec![json!({
-            "input": "other", "most_severe_consequence": "stop_gained",
-            "colocated_variants": [{"id": "rs1"}],
-            "transcript_consequences": [
-                {"transcript_id": "ENST1.5", "variant_allele": "T", "impact": "HIGH",
-                 "sift_score": 0, "polyphen_prediction": "benign"},
-                {"transcript_id": "ENST2.1", "variant_allele": "G", "sift_score": 1}
-            ]
-        })];
+        let ours = vec![annotation(variant(
+            "x",
+            "missense_variant",
+            json!({"transcript_consequences": [
+                transcript("ENST1.4", "T", json!({})),
+                transcript("ENST2.1", "T", json!({"impact": "LOW"}))
+            ]}),
+        ))];
+        let theirs = vec![annotation(variant(
+            "other",
+            "stop_gained",
+            json!({"colocated_variants": [{"id": "rs1"}],
+                   "transcript_consequences": [
+                transcript("ENST1.5", "T", json!({"impact": "HIGH", "sift_score": 0,
+                                                  "polyphen_prediction": "benign"})),
+                transcript("ENST2.1", "G", json!({"sift_score": 1}))
+            ]}),
+        ))];
         let merged = merge(ours, &theirs);
         let m = &merged[0];
-        assert_eq!(m["input"], "x");
-        assert_eq!(m["most_severe_consequence"], "missense_variant");
-        assert_eq!(m["colocated_variants"][0]["id"], "rs1");
-        let t = &m["transcript_consequences"];
-        assert_eq!(t[0]["impact"], "MODERATE");
-        assert_eq!(t[0]["sift_score"], 0);
-        assert_eq!(t[0]["polyphen_prediction"], "benign");
-        assert!(t[1].get("sift_score").is_none(), "another allele's score");
+        assert_eq!(m.input, "x");
+        assert_eq!(m.most_severe_consequence, "missense_variant");
+        assert_eq!(m.extra["colocated_variants"][0]["id"], "rs1");
+        let t = &m.transcript_consequences;
+        assert_eq!(t[0].impact, "MODERATE");
+        assert_eq!(t[0].sift_score, Some(0.into()));
+        assert_eq!(t[0].polyphen_prediction.as_deref(), Some("benign"));
+        assert_eq!(t[1].sift_score, None, "another allele's score");
     }
 }

@@ -1,13 +1,15 @@
-//! Ensembl VEP REST answers: parsed leniently, matched to what was sent by their `input` echo.
-//!
-//! The objects are passed on as VEP REST JSON (our output format). Only fields whose type
-//! varies between servers and releases are normalised, so consumers see one type.
+//! Ensembl VEP REST answers: parsed leniently, matched to what was sent by their `input` echo,
+//! then typed (`contract::annotation`: every field we do not type passes through unchanged).
+//! Only fields whose type varies between servers and releases are normalised first, so
+//! consumers see one type.
 
 use std::collections::HashMap;
 
+use contract::annotation::MissingField;
 use serde_json::Value;
 
 use super::input::match_key;
+use crate::engine::output::VariantAnnotation;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
@@ -41,12 +43,15 @@ pub fn error_message(body: &[u8]) -> String {
     message
 }
 
-/// Groups the answer's objects by the sent text they echo (`input`, else `id`). Objects that
-/// echo nothing we sent are returned separately, so they are counted, never attached to a
-/// guessed input.
-pub fn match_to_inputs(items: Vec<Value>, sent: &[String]) -> (HashMap<String, Vec<Value>>, usize) {
+/// The typed answers for one sent text, or the first object that is not a VEP annotation.
+pub type Answers = Result<Vec<VariantAnnotation>, MissingField>;
+
+/// Groups the answer's objects by the sent text they echo (`input`, else `id`), typed.
+/// Objects that echo nothing we sent are counted separately, never attached to a guessed
+/// input.
+pub fn match_to_inputs(items: Vec<Value>, sent: &[String]) -> (HashMap<String, Answers>, usize) {
     let by_key: HashMap<String, &String> = sent.iter().map(|s| (match_key(s), s)).collect();
-    let mut matched: HashMap<String, Vec<Value>> = HashMap::new();
+    let mut matched: HashMap<String, Answers> = HashMap::new();
     let mut unmatched = 0;
     for mut item in items {
         let echo = ["input", "id"]
@@ -56,7 +61,13 @@ pub fn match_to_inputs(items: Vec<Value>, sent: &[String]) -> (HashMap<String, V
         match echo {
             Some(text) => {
                 normalise(&mut item);
-                matched.entry(text).or_default().push(item);
+                let typed = VariantAnnotation::try_from(item);
+                let answers = matched.entry(text).or_insert_with(|| Ok(Vec::new()));
+                match (answers, typed) {
+                    (Ok(list), Ok(a)) => list.push(a),
+                    (answers @ Ok(_), Err(e)) => *answers = Err(e),
+                    (Err(_), _) => {}
+                }
             }
             None => unmatched += 1,
         }
@@ -99,35 +110,73 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A minimal VEP answer object echoing `input` (or only `id`), with `fields` added.
+    fn answer(echo: (&str, &str), fields: Value) -> Value {
+        let mut a = json!({"seq_region_name": "1", "start": 10, "end": 10,
+                           "allele_string": "A/T", "most_severe_consequence": "x"});
+        a[echo.0] = json!(echo.1);
+        if echo.0 == "id" {
+            a["input"] = json!("as Ensembl normalised it");
+        }
+        for (k, v) in fields.as_object().into_iter().flatten() {
+            a[k] = v.clone();
+        }
+        a
+    }
+
+    fn transcript(fields: Value) -> Value {
+        let mut t = json!({"transcript_id": "ENST1", "gene_id": "ENSG1", "biotype": "b",
+                           "strand": 1, "consequence_terms": ["x"], "impact": "LOW",
+                           "variant_allele": "T"});
+        for (k, v) in fields.as_object().into_iter().flatten() {
+            t[k] = v.clone();
+        }
+        t
+    }
+
     #[test]
     fn answers_are_matched_by_their_input_echo_and_strays_are_counted() {
         let sent = vec!["1 10 . A T . . .".to_string(), "AGT:c.803T>C".to_string()];
         let items = vec![
-            json!({"input": "1  10 . A T . . .", "most_severe_consequence": "x"}),
-            json!({"id": "AGT:c.803T>C"}),
-            json!({"input": "2 20 . C G . . ."}),
+            answer(("input", "1  10 . A T . . ."), json!({})),
+            answer(("id", "AGT:c.803T>C"), json!({})),
+            answer(("input", "2 20 . C G . . ."), json!({})),
         ];
         let (matched, unmatched) = match_to_inputs(items, &sent);
-        assert_eq!(matched[&sent[0]].len(), 1);
-        assert_eq!(matched[&sent[1]].len(), 1);
+        assert_eq!(matched[&sent[0]].as_ref().unwrap().len(), 1);
+        assert_eq!(matched[&sent[1]].as_ref().unwrap().len(), 1);
         assert_eq!(unmatched, 1);
     }
 
     #[test]
+    fn an_object_that_is_no_vep_annotation_makes_its_input_an_error() {
+        let sent = vec!["a".to_string()];
+        let items = vec![answer(("input", "a"), json!({})), json!({"input": "a"})];
+        let (matched, _) = match_to_inputs(items, &sent);
+        assert_eq!(matched["a"], Err(MissingField("seq_region_name")));
+    }
+
+    #[test]
     fn canonical_and_scores_get_one_type() {
-        let items = vec![json!({"input": "a", "transcript_consequences": [
-            {"canonical": "1", "sift_score": "0.05", "polyphen_score": 1},
-            {"canonical": true},
-            {"impact": "LOW", "unknown_field": {"x": 1}}
-        ]})];
+        let items = vec![answer(
+            ("input", "a"),
+            json!({"transcript_consequences": [
+                transcript(json!({"canonical": "1", "sift_score": "0.05", "polyphen_score": 1})),
+                transcript(json!({"canonical": true})),
+                transcript(json!({"unknown_field": {"x": 1}}))
+            ]}),
+        )];
         let (matched, _) = match_to_inputs(items, &["a".to_string()]);
-        let t = &matched["a"][0]["transcript_consequences"];
-        assert_eq!(t[0]["canonical"], json!(1));
-        assert_eq!(t[0]["sift_score"], json!(0.05));
-        assert_eq!(t[0]["polyphen_score"], json!(1));
-        assert_eq!(t[1]["canonical"], json!(1));
-        assert!(t[2].get("canonical").is_none());
-        assert_eq!(t[2]["unknown_field"]["x"], json!(1));
+        let t = &matched["a"].as_ref().unwrap()[0].transcript_consequences;
+        assert_eq!(t[0].canonical, Some(1));
+        assert_eq!(
+            t[0].sift_score.as_ref().and_then(|n| n.as_f64()),
+            Some(0.05)
+        );
+        assert_eq!(t[0].polyphen_score, Some(1.into()));
+        assert_eq!(t[1].canonical, Some(1));
+        assert_eq!(t[2].canonical, None);
+        assert_eq!(t[2].extra["unknown_field"]["x"], json!(1));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use contract::output::csq::CSQ_FIELDS;
+
 use super::*;
 
 fn engine() -> &'static Engine {
@@ -112,9 +114,4 @@ fn hgvs_input_becomes_a_vcf_record_and_garbage_a_comment() {
     assert!(lines
         .iter()
         .any(|l| l.starts_with("##VEP_ERROR=<Input=\"not a variant\",Error=\"unparsable")));
-}
-
-#[test]
-fn escape_protects_the_info_syntax() {
-    assert_eq!(escape("p.(Ala=);x,y|z w"), "p.(Ala%3D)%3Bx%2Cy%7Cz%20w");
 }

@@ -5,13 +5,14 @@ use std::sync::{Arc, Mutex};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
 use super::*;
-use crate::events::{build_submitted, chunk, Submission};
+use cloudevents::{EventBuilder, EventBuilderV10};
 
 #[test]
-fn server_errors_and_429_are_retried_other_4xx_are_not() {
+fn server_errors_408_and_429_are_retried_other_4xx_are_not() {
     assert_eq!(classify(StatusCode::ACCEPTED), Verdict::Accepted);
     assert_eq!(classify(StatusCode::SERVICE_UNAVAILABLE), Verdict::Retry);
     assert_eq!(classify(StatusCode::TOO_MANY_REQUESTS), Verdict::Retry);
+    assert_eq!(classify(StatusCode::REQUEST_TIMEOUT), Verdict::Retry);
     assert_eq!(classify(StatusCode::BAD_REQUEST), Verdict::Fail);
     assert_eq!(classify(StatusCode::NOT_FOUND), Verdict::Fail);
 }
@@ -25,7 +26,7 @@ fn backoff_doubles_and_is_capped() {
     assert_eq!(backoff(u32::MAX), BACKOFF_CAP);
 }
 
-/// A broker stand-in: answers the scripted statuses in order (the last one repeats) and
+/// A destination stand-in: answers the scripted statuses in order (the last one repeats) and
 /// records the `ce-type` header of every request.
 struct Script {
     statuses: Vec<u16>,
@@ -76,15 +77,17 @@ async fn start(statuses: Vec<u16>, delay: Duration) -> (Url, Arc<Script>) {
     (url, script.into_inner())
 }
 
-fn event() -> OutboundEvent {
-    let sub = Submission {
-        source: "urn:genomics:gateway",
-        session_id: "s1",
-        analysis_id: "a1",
-        request_id: "r1",
-        traceparent: None,
-    };
-    build_submitted(&sub, &chunk(vec!["1 100 . A T".into()], 10)[0]).expect("event")
+fn event() -> Event {
+    EventBuilderV10::new()
+        .id("e-1")
+        .ty(crate::event::TYPE_SUBMITTED)
+        .source("urn:genomics:gateway")
+        .data(
+            "application/json",
+            serde_json::json!({"variants": ["1 100 . A T"]}),
+        )
+        .build()
+        .expect("event")
 }
 
 fn attempts(script: &Script) -> Vec<String> {
@@ -96,10 +99,10 @@ fn attempts(script: &Script) -> Vec<String> {
 }
 
 #[actix_rt::test]
-async fn retries_until_the_broker_accepts() {
+async fn retries_until_the_destination_accepts() {
     let (url, script) = start(vec![503, 429, 202], Duration::ZERO).await;
-    let broker = Broker::new(url, Duration::from_secs(2), 3).expect("client");
-    assert_eq!(broker.send(&event()).await, Ok(()));
+    let delivery = Delivery::new(url, Duration::from_secs(2), 3).expect("client");
+    assert_eq!(delivery.send(&event()).await, Ok(()));
     assert_eq!(
         attempts(&script),
         vec!["dev.genomics.variants.submitted.v1"; 3]
@@ -109,10 +112,10 @@ async fn retries_until_the_broker_accepts() {
 #[actix_rt::test]
 async fn gives_up_after_the_configured_retries() {
     let (url, script) = start(vec![503], Duration::ZERO).await;
-    let broker = Broker::new(url, Duration::from_secs(2), 1).expect("client");
+    let delivery = Delivery::new(url, Duration::from_secs(2), 1).expect("client");
     assert_eq!(
-        broker.send(&event()).await,
-        Err(BrokerError::Unavailable {
+        delivery.send(&event()).await,
+        Err(DeliveryError::Unavailable {
             status: 503,
             attempts: 2
         })
@@ -123,18 +126,21 @@ async fn gives_up_after_the_configured_retries() {
 #[actix_rt::test]
 async fn client_error_is_not_retried() {
     let (url, script) = start(vec![400, 202], Duration::ZERO).await;
-    let broker = Broker::new(url, Duration::from_secs(2), 3).expect("client");
-    assert_eq!(broker.send(&event()).await, Err(BrokerError::Rejected(400)));
+    let delivery = Delivery::new(url, Duration::from_secs(2), 3).expect("client");
+    assert_eq!(
+        delivery.send(&event()).await,
+        Err(DeliveryError::Rejected(400))
+    );
     assert_eq!(attempts(&script).len(), 1);
 }
 
 #[actix_rt::test]
-async fn slow_broker_times_out() {
+async fn a_slow_destination_times_out() {
     let (url, _script) = start(vec![202], Duration::from_millis(800)).await;
-    let broker = Broker::new(url, Duration::from_millis(100), 0).expect("client");
+    let delivery = Delivery::new(url, Duration::from_millis(100), 0).expect("client");
     assert_eq!(
-        broker.send(&event()).await,
-        Err(BrokerError::Timeout { attempts: 1 })
+        delivery.send(&event()).await,
+        Err(DeliveryError::Timeout { attempts: 1 })
     );
 }
 
@@ -145,9 +151,24 @@ async fn closed_port_is_unreachable() {
         l.local_addr().expect("addr").port()
     };
     let url = Url::parse(&format!("http://127.0.0.1:{port}/")).expect("url");
-    let broker = Broker::new(url, Duration::from_millis(500), 0).expect("client");
-    let err = broker.send(&event()).await.expect_err("nothing listens");
+    let delivery = Delivery::new(url, Duration::from_millis(500), 0).expect("client");
+    let err = delivery.send(&event()).await.expect_err("nothing listens");
     assert_eq!(err.code(), "broker_unreachable");
     // A refused connect proves the event never left.
     assert!(!err.may_have_been_delivered(), "{err:?}");
+}
+
+#[test]
+fn refusals_are_told_apart_from_outages() {
+    assert!(DeliveryError::Rejected(413).is_refusal());
+    assert!(DeliveryError::Encode("x".into()).is_refusal());
+    let after_a_timeout = DeliveryError::Rejected(400).after(true);
+    assert!(after_a_timeout.is_refusal() && after_a_timeout.may_have_been_delivered());
+    assert_eq!(after_a_timeout.code(), "broker_rejected");
+    assert!(!DeliveryError::Timeout { attempts: 2 }.is_refusal());
+    assert!(!DeliveryError::Unavailable {
+        status: 503,
+        attempts: 3
+    }
+    .is_refusal());
 }

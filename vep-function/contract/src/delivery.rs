@@ -1,0 +1,181 @@
+//! Delivering a CloudEvent to a Knative addressable (binary mode over HTTP): the gateway's
+//! submitted events to the Broker, the function's results to `K_SINK`. One per-attempt
+//! timeout, bounded retries with capped exponential backoff on what a retry can fix (5xx,
+//! 408, 429, timeouts, connection errors); any other answer is final.
+//!
+//! The SDK's reqwest binding is used only here; callers hand over a built event.
+
+use std::time::Duration;
+
+use cloudevents::binding::reqwest::RequestBuilderExt;
+use cloudevents::Event;
+use reqwest::StatusCode;
+use url::Url;
+
+const BACKOFF_BASE: Duration = Duration::from_millis(100);
+const BACKOFF_CAP: Duration = Duration::from_secs(2);
+
+/// Why an event was not delivered. The codes are the ones the gateway reports to users
+/// (`broker_*`: its destination is the Knative Broker); vep-function answers any of these
+/// with its own `sink_unavailable` (HTTP 502 or 503, see [`DeliveryError::is_refusal`]).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DeliveryError {
+    #[error("the destination rejected the event with HTTP {0}")]
+    Rejected(u16),
+    #[error("the destination answered HTTP {status} after {attempts} attempts")]
+    Unavailable { status: u16, attempts: u32 },
+    #[error("the destination did not answer within the timeout ({attempts} attempts)")]
+    Timeout { attempts: u32 },
+    #[error("the destination could not be reached ({attempts} attempts): {reason}")]
+    Unreachable { attempts: u32, reason: String },
+    #[error("the event could not be encoded: {0}")]
+    Encode(String),
+    /// The last attempt failed, but an earlier one (or this one) timed out or lost its
+    /// connection after the request was written: the destination may have the event.
+    #[error("{last} (an attempt may have reached the destination)")]
+    Uncertain { last: Box<DeliveryError> },
+}
+
+impl DeliveryError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Rejected(_) => "broker_rejected",
+            Self::Unavailable { .. } => "broker_unavailable",
+            Self::Timeout { .. } => "broker_timeout",
+            Self::Unreachable { .. } => "broker_unreachable",
+            Self::Encode(_) => "internal",
+            Self::Uncertain { last } => last.code(),
+        }
+    }
+
+    /// A timed-out attempt may have reached the destination (and the event its consumer):
+    /// its outcome is unknown, unlike a refusal or a failed connect.
+    pub fn may_have_been_delivered(&self) -> bool {
+        matches!(self, Self::Timeout { .. } | Self::Uncertain { .. })
+    }
+
+    /// The destination refused this event (or it could not be encoded): sending it again
+    /// gives the same answer, unlike an outage.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            Self::Rejected(_) | Self::Encode(_) => true,
+            Self::Uncertain { last } => last.is_refusal(),
+            _ => false,
+        }
+    }
+
+    /// This failure, marked uncertain when some attempt may have reached the destination.
+    fn after(self, maybe_delivered: bool) -> Self {
+        if maybe_delivered && !self.may_have_been_delivered() {
+            Self::Uncertain {
+                last: Box::new(self),
+            }
+        } else {
+            self
+        }
+    }
+}
+
+/// What to do with an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Accepted,
+    Retry,
+    Fail,
+}
+
+pub fn classify(status: StatusCode) -> Verdict {
+    if status.is_success() {
+        Verdict::Accepted
+    } else if status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+    {
+        Verdict::Retry
+    } else {
+        Verdict::Fail
+    }
+}
+
+/// Delay before retry number `attempt` (1-based): 100 ms, 200 ms, 400 ms ... capped at 2 s.
+pub fn backoff(attempt: u32) -> Duration {
+    let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+    BACKOFF_BASE.saturating_mul(factor).min(BACKOFF_CAP)
+}
+
+/// Sends events to one destination.
+#[derive(Clone)]
+pub struct Delivery {
+    client: reqwest::Client,
+    url: Url,
+    timeout: Duration,
+    retries: u32,
+}
+
+impl Delivery {
+    /// `timeout` bounds each attempt (connect included); `retries` attempts follow the first.
+    pub fn new(url: Url, timeout: Duration, retries: u32) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .build()?;
+        Ok(Self {
+            client,
+            url,
+            timeout,
+            retries,
+        })
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Sends one event; Ok only once the destination answered 2xx.
+    pub async fn send(&self, event: &Event) -> Result<(), DeliveryError> {
+        let mut attempt = 0;
+        let mut maybe_delivered = false;
+        loop {
+            attempt += 1;
+            let request = self
+                .client
+                .post(self.url.clone())
+                .timeout(self.timeout)
+                .event(event.clone())
+                .map_err(|e| DeliveryError::Encode(e.to_string()))?;
+            let failure = match request.send().await {
+                Ok(reply) => match classify(reply.status()) {
+                    Verdict::Accepted => return Ok(()),
+                    Verdict::Fail => {
+                        let e = DeliveryError::Rejected(reply.status().as_u16());
+                        return Err(e.after(maybe_delivered));
+                    }
+                    Verdict::Retry => DeliveryError::Unavailable {
+                        status: reply.status().as_u16(),
+                        attempts: attempt,
+                    },
+                },
+                Err(e) if e.is_timeout() => {
+                    maybe_delivered = true;
+                    DeliveryError::Timeout { attempts: attempt }
+                }
+                Err(e) => {
+                    // Only a failed connect proves the request never left.
+                    maybe_delivered |= !e.is_connect();
+                    DeliveryError::Unreachable {
+                        attempts: attempt,
+                        reason: e.to_string(),
+                    }
+                }
+            };
+            if attempt > self.retries {
+                return Err(failure.after(maybe_delivered));
+            }
+            tracing::warn!(attempt, error = %failure, "event delivery failed, retrying");
+            tokio::time::sleep(backoff(attempt)).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

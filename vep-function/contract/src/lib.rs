@@ -1,0 +1,15 @@
+//! The contract between the gateway and vep-function, in one place: the CloudEvents they
+//! exchange ([`event`]), the typed annotation those events carry ([`annotation`]), the output
+//! formats both write ([`output`]: VEP JSON, VCF with CSQ, VEP's TSV), how an event is
+//! delivered to the Broker or `K_SINK` ([`delivery`]), the body of every HTTP error
+//! ([`ErrorBody`]) and where settings come from ([`config`]).
+
+pub mod annotation;
+pub mod config;
+pub mod delivery;
+pub mod event;
+pub mod output;
+
+mod error_body;
+
+pub use error_body::ErrorBody;

@@ -1,0 +1,132 @@
+//! VCF records with VEP's `CSQ` INFO field: the input record passed through, its INFO
+//! gaining `CSQ=` (one entry per allele x transcript) or `VEP_ERROR=` (why it could not be
+//! annotated), and the header lines that declare both.
+
+use super::csq::{push_entries, push_escaped, separator, CSQ_FIELDS};
+use crate::annotation::VariantAnnotation;
+
+/// The column header line of a VCF without one.
+pub const COLUMNS: &str = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO";
+
+/// `##INFO` lines declaring `CSQ` and `VEP_ERROR`, written right before `#CHROM`.
+pub fn info_header_lines() -> [String; 2] {
+    [
+        format!(
+            "##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Consequence annotations from Ensembl VEP. Format: {}\">",
+            CSQ_FIELDS.join("|")
+        ),
+        "##INFO=<ID=VEP_ERROR,Number=1,Type=String,Description=\"Why vep-function could not annotate this record\">".to_owned(),
+    ]
+}
+
+/// Byte range of the 8th tab-separated column (INFO), when the line has at least 8.
+fn info_column(line: &str) -> Option<(usize, usize)> {
+    let mut tabs = line
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'\t')
+        .map(|(i, _)| i);
+    let from = tabs.nth(6)? + 1;
+    let to = tabs.next().unwrap_or(line.len());
+    Some((from, to))
+}
+
+/// Appends the input record `line` with the CSQ of `annotations` (all alleles of the record)
+/// or with `error`, and a line break. A tab-separated record keeps every column as it came;
+/// a space-separated or short one is re-split and padded to eight columns.
+pub fn push_record<'a>(
+    out: &mut String,
+    line: &str,
+    annotations: impl IntoIterator<Item = &'a VariantAnnotation>,
+    error: Option<&str>,
+) {
+    match info_column(line) {
+        Some((from, to)) => {
+            out.push_str(&line[..from]);
+            push_info(out, &line[from..to], annotations, error);
+            out.push_str(&line[to..]);
+        }
+        None => {
+            let mut cols: Vec<&str> = line.split_whitespace().collect();
+            cols.resize(cols.len().max(8), ".");
+            for col in &cols[..7] {
+                out.push_str(col);
+                out.push('\t');
+            }
+            push_info(out, cols[7], annotations, error);
+            for col in &cols[8..] {
+                out.push('\t');
+                out.push_str(col);
+            }
+        }
+    }
+    out.push('\n');
+}
+
+/// The INFO column: `existing` (unless `.`), `CSQ=...` and `VEP_ERROR=...`, `;`-separated,
+/// or `.` when all are absent.
+pub fn push_info<'a>(
+    out: &mut String,
+    existing: &str,
+    annotations: impl IntoIterator<Item = &'a VariantAnnotation>,
+    error: Option<&str>,
+) {
+    let begin = out.len();
+    if existing != "." && !existing.is_empty() {
+        out.push_str(existing);
+    }
+    let mut before_entry = separator(begin);
+    for a in annotations {
+        push_entries(out, a, &mut before_entry);
+    }
+    if let Some(error) = error {
+        if out.len() > begin {
+            out.push(';');
+        }
+        out.push_str("VEP_ERROR=");
+        push_escaped(out, error);
+    }
+    if out.len() == begin {
+        out.push('.');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::annotation::tests::engine_like;
+
+    #[test]
+    fn info_gains_csq_after_what_it_held() {
+        let a = engine_like();
+        let mut out = String::new();
+        push_record(
+            &mut out,
+            "21\t25585733\trs1\tC\tT\t.\t.\tDP=3\tGT\t0|1",
+            [&a],
+            None,
+        );
+        let info = out.split('\t').nth(7).unwrap();
+        assert!(info.starts_with("DP=3;CSQ=T|upstream_gene_variant|MODIFIER|AP000223.42|"));
+        assert_eq!(info.matches(",T|").count(), 1, "two entries: {info}");
+        assert!(out.ends_with("\tGT\t0|1\n"));
+    }
+
+    #[test]
+    fn short_or_space_separated_records_are_padded_and_errors_escaped() {
+        let mut out = String::new();
+        push_record(&mut out, "21 25585733 x C", [], Some("bad: a;b"));
+        assert_eq!(out, "21\t25585733\tx\tC\t.\t.\t.\tVEP_ERROR=bad:%20a%3Bb\n");
+        out.clear();
+        push_record(&mut out, "21\t1\t.\tC\tT\t.\t.\t.", [], None);
+        assert_eq!(out, "21\t1\t.\tC\tT\t.\t.\t.\n");
+    }
+
+    #[test]
+    fn header_declares_every_csq_field_in_order() {
+        let [csq, error] = info_header_lines();
+        assert!(csq.contains("Format: Allele|Consequence|IMPACT|SYMBOL|Gene|"));
+        assert!(csq.ends_with("|CANONICAL|MANE_SELECT\">"));
+        assert!(error.starts_with("##INFO=<ID=VEP_ERROR,"));
+    }
+}

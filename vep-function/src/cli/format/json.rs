@@ -1,0 +1,95 @@
+//! `annotate --format json`: JSON Lines, one Ensembl VEP REST object per annotated allele in
+//! the engine's field order, written by the shared JSON writer (`contract::output::json`);
+//! plain VCF records take the hot path ([`direct::DirectJson`]), which writes the same bytes
+//! straight from the engine's effects. A line that cannot be parsed or annotated yields an
+//! object with `error` (and its line number), so nothing is dropped silently.
+
+mod direct;
+
+use std::io::{self, BufRead, Write};
+
+use contract::annotation::KeyOrder;
+use contract::output::json::push_annotation;
+
+use super::read_lines;
+use crate::cli::annotate::Summary;
+use crate::engine::annotate::Engine;
+use crate::engine::notation::parse_input;
+use crate::engine::variant::Variant;
+
+/// Annotates line by line: memory stays flat however long the input is.
+pub fn annotate_stream(
+    engine: &Engine,
+    reader: impl BufRead,
+    out: &mut impl Write,
+) -> io::Result<Summary> {
+    let mut summary = Summary::default();
+    let mut direct = direct::DirectJson::new(engine);
+    // One output buffer for the objects of a line, reused.
+    let mut buf = Vec::with_capacity(1 << 14);
+    let mut n = 0;
+    read_lines(reader, |line| {
+        n += 1;
+        let text = line.trim();
+        if text.is_empty() || text.starts_with('#') {
+            return Ok(());
+        }
+        buf.clear();
+        match direct.record(text, &mut buf) {
+            Some(annotated) => summary.annotated += annotated,
+            None => general(engine, n, text, &mut buf, &mut summary)?,
+        }
+        out.write_all(&buf)
+    })?;
+    Ok(summary)
+}
+
+/// The objects of one line through the general path (any notation, errors).
+fn general(
+    engine: &Engine,
+    line: usize,
+    text: &str,
+    buf: &mut Vec<u8>,
+    summary: &mut Summary,
+) -> io::Result<()> {
+    match parse_input(text, engine) {
+        Ok(variants) => {
+            for v in variants {
+                match engine.annotate(&v) {
+                    Ok(a) => {
+                        push_annotation(buf, &a, KeyOrder::Declared);
+                        summary.annotated += 1;
+                    }
+                    Err(e) => {
+                        push_error(buf, line, text, Some(&v), &e.to_string())?;
+                        summary.failed += 1;
+                    }
+                }
+                buf.push(b'\n');
+            }
+        }
+        Err(e) => {
+            push_error(buf, line, text, None, &e.to_string())?;
+            buf.push(b'\n');
+            summary.failed += 1;
+        }
+    }
+    Ok(())
+}
+
+/// `{"error","id","input","line"}`: why line `line` gave no annotation.
+fn push_error(
+    out: &mut Vec<u8>,
+    line: usize,
+    input: &str,
+    variant: Option<&Variant>,
+    message: &str,
+) -> io::Result<()> {
+    let value = serde_json::json!({
+        "input": input,
+        "id": variant.and_then(|v| v.id.clone()),
+        "line": line,
+        "error": message,
+    });
+    serde_json::to_writer(out, &value).map_err(io::Error::other)
+}
