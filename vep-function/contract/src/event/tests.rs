@@ -33,6 +33,7 @@ fn typed_event_data_serialises_to_the_bytes_of_its_json_value() {
             assembly: Some("GRCh38".into()),
             backend: Backend::LocalEnsembl,
             gene_models: None,
+            reference: None,
             version: "test".into(),
         },
         chunk_count: 3,

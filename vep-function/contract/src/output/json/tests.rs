@@ -131,6 +131,7 @@ fn annotated_event_data_is_what_serde_gives() {
             assembly: Some("GRCh38".into()),
             backend: Backend::Local,
             gene_models: Some("bundled".into()),
+            reference: None,
             version: "vep-function 0.1.0".into(),
         },
         chunk_count: 2,
