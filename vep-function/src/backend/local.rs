@@ -65,6 +65,7 @@ fn annotate_error_code(e: &AnnotateError) -> &'static str {
         AnnotateError::NoChange(_) => "no_change",
         AnnotateError::OutOfBounds { .. } => "out_of_bounds",
         AnnotateError::Genome(_) => "reference_unavailable",
+        AnnotateError::GeneModels(_) => "gene_models_unavailable",
     }
 }
 

@@ -19,7 +19,7 @@ use super::{
     effects::Effects,
     genome::{Genome, GenomeError},
     gff3::{self, Gff3Error},
-    models::GeneModels,
+    models::{GeneModels, ModelsError},
     output::VariantAnnotation,
     transcript::Transcript,
     variant::Variant,
@@ -51,6 +51,8 @@ pub enum AnnotateError {
     },
     #[error(transparent)]
     Genome(#[from] GenomeError),
+    #[error(transparent)]
+    GeneModels(#[from] ModelsError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,14 +101,16 @@ impl Engine {
         if gff3s.is_empty() || fastas.is_empty() {
             return Err(LoadError::Empty);
         }
-        let mut models = GeneModels::default();
+        let mut transcripts = Vec::new();
         for path in gff3s {
-            let transcripts = gff3::read_path(path).map_err(|source| LoadError::GeneModels {
-                path: path.clone(),
-                source,
-            })?;
-            models.extend(transcripts);
+            transcripts.extend(
+                gff3::read_path(path).map_err(|source| LoadError::GeneModels {
+                    path: path.clone(),
+                    source,
+                })?,
+            );
         }
+        let models = GeneModels::new(transcripts);
         let mut genome = Genome::new();
         for path in fastas {
             genome.add_fasta(path)?;
@@ -156,7 +160,7 @@ impl Engine {
             chrom,
             lo.saturating_sub(UPSTREAM_DOWNSTREAM_DISTANCE),
             hi + UPSTREAM_DOWNSTREAM_DISTANCE,
-        );
+        )?;
         for (index, t) in candidates {
             if let Some(fx) = effect::transcript_effect(self, index, t, allele, &mut out.text)? {
                 if let Some(worst) = fx.terms.most_severe() {

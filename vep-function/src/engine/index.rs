@@ -1,27 +1,35 @@
 //! The prebuilt annotation index: every transcript of the gene models plus where the
 //! reference FASTA files are, in one compact binary file. Parsing a whole-genome GFF3 takes
-//! tens of seconds; decoding this takes a fraction of that, which is what a Knative
-//! scale-from-zero start needs.
+//! tens of seconds; decoding all of this takes half a second, and a start-up decodes only its
+//! directory: a contig's transcripts are read on first use, the name tables on the first
+//! look-up by name (`GeneModels::lazy`). That is what a Knative scale-from-zero start needs.
 //!
-//! Layout: `MAGIC` (8 bytes), format version (u32 little endian), then a postcard-encoded
-//! [`IndexContents`]. A file written by another format version is refused, never misread.
+//! Layout: `MAGIC` (8 bytes), format version (u32 little endian), directory length and its
+//! CRC-32 (u32 LE each), the postcard-encoded [`Directory`], then the sections it points at:
+//! one postcard `Vec<Transcript>` per contig (sorted by span, the order `GeneModels` holds)
+//! and the `Names` tables, each with its own CRC-32, checked when it is read. A file
+//! written by another format version is refused, never misread; a truncated one at load.
+
+mod file;
 
 use std::{
     fs::File,
-    io::{self, BufWriter, Read, Write},
+    io::{self, BufWriter, Write},
     path::{Path, PathBuf},
 };
 
 use serde::{Deserialize, Serialize};
 
+use self::file::{Directory, IndexFile, Section};
 use super::annotate::Engine;
 use super::genome::{Genome, GenomeError};
-use super::models::GeneModels;
+use super::models::{group_by_contig, GeneModels, ModelSource};
 use super::transcript::Transcript;
 
 pub const MAGIC: &[u8; 8] = b"VEPIDX\x00\x01";
-/// Bump on any change of [`IndexContents`] or of the types inside it.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bump on any change of the layout, of [`Directory`] or of the types inside the sections.
+/// 1: one postcard `IndexContents`, decoded whole at start-up.
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -101,73 +109,90 @@ pub fn write_index(path: &Path, contents: &IndexContents) -> Result<(), IndexErr
         path: path.to_path_buf(),
         source,
     };
-    let payload = postcard::to_stdvec(contents).map_err(|e| IndexError::Corrupt {
+    let encode_err = |e: postcard::Error| IndexError::Corrupt {
         path: path.to_path_buf(),
         reason: format!("cannot encode: {e}"),
-    })?;
+    };
+    let (contigs, names) = group_by_contig(&contents.transcripts);
+    let mut data = Vec::new();
+    let mut entries = Vec::with_capacity(contigs.len());
+    for (chrom, positions) in &contigs {
+        let sorted: Vec<&Transcript> = positions
+            .iter()
+            .map(|&i| &contents.transcripts[i])
+            .collect();
+        let bytes = postcard::to_stdvec(&sorted).map_err(encode_err)?;
+        entries.push(file::ContigEntry {
+            chrom: chrom.clone(),
+            transcripts: sorted.len() as u64,
+            section: Section::append(&mut data, &bytes),
+        });
+    }
+    let names = Section::append(&mut data, &postcard::to_stdvec(&names).map_err(encode_err)?);
+    let directory = Directory {
+        assembly: contents.assembly.clone(),
+        fastas: contents.fastas.clone(),
+        contigs: entries,
+        names,
+        data_len: data.len() as u64,
+    };
+    let directory = postcard::to_stdvec(&directory).map_err(encode_err)?;
     let tmp = path.with_extension("tmp");
     {
         let mut out = BufWriter::new(File::create(&tmp).map_err(write_err)?);
-        out.write_all(MAGIC).map_err(write_err)?;
-        out.write_all(&FORMAT_VERSION.to_le_bytes())
+        out.write_all(&file::header(&directory))
             .map_err(write_err)?;
-        out.write_all(&payload).map_err(write_err)?;
+        out.write_all(&directory).map_err(write_err)?;
+        out.write_all(&data).map_err(write_err)?;
         out.flush().map_err(write_err)?;
     }
     std::fs::rename(&tmp, path).map_err(write_err)
 }
 
-/// Reads and checks an index file.
+/// Reads and checks a whole index file (every section decoded: tools and tests; start-up
+/// uses [`load_index`]). Transcripts come contig by contig, each contig's in genomic order.
 pub fn read_index(path: &Path) -> Result<IndexContents, IndexError> {
-    let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|source| IndexError::Read {
+    let index = IndexFile::open(path)?;
+    let mut transcripts = Vec::new();
+    for i in 0..index.directory().contigs.len() {
+        transcripts.extend(index.contig(i).map_err(|e| IndexError::Corrupt {
             path: path.to_path_buf(),
-            source,
-        })?;
-    decode(path, &bytes)
+            reason: e.0,
+        })?);
+    }
+    index.names().map_err(|e| IndexError::Corrupt {
+        path: path.to_path_buf(),
+        reason: e.0,
+    })?;
+    let directory = index.directory();
+    Ok(IndexContents {
+        assembly: directory.assembly.clone(),
+        fastas: directory.fastas.clone(),
+        transcripts,
+    })
 }
 
-fn decode(path: &Path, bytes: &[u8]) -> Result<IndexContents, IndexError> {
-    let header = MAGIC.len() + 4;
-    if bytes.len() < header || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(IndexError::NotAnIndex {
-            path: path.to_path_buf(),
-        });
-    }
-    let mut version = [0u8; 4];
-    version.copy_from_slice(&bytes[MAGIC.len()..header]);
-    let found = u32::from_le_bytes(version);
-    if found != FORMAT_VERSION {
-        return Err(IndexError::Version {
-            path: path.to_path_buf(),
-            found,
-            expected: FORMAT_VERSION,
-        });
-    }
-    let (contents, rest) =
-        postcard::take_from_bytes::<IndexContents>(&bytes[header..]).map_err(|e| {
-            IndexError::Corrupt {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            }
-        })?;
-    if !rest.is_empty() {
-        return Err(IndexError::Corrupt {
-            path: path.to_path_buf(),
-            reason: format!("{} trailing bytes", rest.len()),
-        });
-    }
-    Ok(contents)
-}
-
-/// Loads an index into a ready [`Engine`]: gene models from the file, the reference opened
-/// from the recorded FASTA paths (only their `.fai`/`.gzi` are read now).
+/// Loads an index into a ready [`Engine`]: its directory now, the reference opened from the
+/// recorded FASTA paths (only their `.fai`/`.gzi` are read now), each contig's transcripts
+/// when first asked for.
 pub fn load_index(path: &Path) -> Result<Engine, IndexError> {
-    let contents = read_index(path)?;
+    let index = IndexFile::open(path)?;
+    let genome = open_reference(&index.directory().fastas)?;
+    let assembly = index.directory().assembly.clone();
+    let contigs: Vec<(String, usize)> = index
+        .directory()
+        .contigs
+        .iter()
+        .map(|c| (c.chrom.clone(), c.transcripts as usize))
+        .collect();
+    let models = GeneModels::lazy(contigs, Box::new(index));
+    Ok(Engine::new(models, genome, assembly))
+}
+
+/// The reference the index points at, each FASTA checked against the size it had.
+fn open_reference(fastas: &[FastaRef]) -> Result<Genome, IndexError> {
     let mut genome = Genome::new();
-    for fasta in &contents.fastas {
+    for fasta in fastas {
         let found = std::fs::metadata(&fasta.path)
             .map_err(|source| IndexError::Read {
                 path: fasta.path.clone(),
@@ -183,8 +208,7 @@ pub fn load_index(path: &Path) -> Result<Engine, IndexError> {
         }
         genome.add_fasta(&fasta.path)?;
     }
-    let models = GeneModels::new(contents.transcripts);
-    Ok(Engine::new(models, genome, contents.assembly))
+    Ok(genome)
 }
 
 #[cfg(test)]

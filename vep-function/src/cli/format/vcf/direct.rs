@@ -425,7 +425,7 @@ mod tests {
     /// flanks), with an existing INFO value and extra columns on some.
     fn records(engine: &Engine) -> Vec<String> {
         let mut lines = Vec::new();
-        for t in engine.models().iter().filter(|t| t.chrom == "21") {
+        for t in engine.models().all().unwrap().filter(|t| t.chrom == "21") {
             for e in &t.exons {
                 for pos in [e.start - 3, e.start, e.end, e.end + 2, e.end + 6000] {
                     let Ok(r) = engine.genome().sequence("21", pos, pos + 3) else {
