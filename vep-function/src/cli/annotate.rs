@@ -1,14 +1,20 @@
 //! `vep-function annotate`: annotate a VCF (or one notation per line) with the built-in engine,
-//! streaming one VEP REST-shaped JSON object per input variant per line.
+//! streaming one VEP REST-shaped JSON object per input variant per line (or VCF, or TSV).
+//! With `--threads N` the input is cut into parts annotated side by side (`threads`); the
+//! output is the same, byte for byte, as with one thread.
+
+mod threads;
 
 use std::{
     fs::File,
     io::{self, BufRead, BufReader, BufWriter, Write},
+    num::NonZeroUsize,
     path::PathBuf,
 };
 
 use anyhow::Context;
 
+use super::format::vcf::VcfState;
 use crate::engine::{annotate::Engine, notation::parse_input, variant::Variant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,6 +49,28 @@ pub struct AnnotateArgs {
     pub output: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
+    /// Annotating threads (default: the available cores). Output order and bytes do not
+    /// depend on it.
+    #[arg(long)]
+    pub threads: Option<NonZeroUsize>,
+}
+
+/// Where a part of the input starts, so that a part annotated on its own writes what the
+/// whole input would have written there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    /// Input lines before the part (JSON errors name the line number).
+    pub first_line: usize,
+    /// An earlier part wrote the output header (VCF, TSV).
+    pub header_written: bool,
+}
+
+impl Part {
+    /// The whole input, or its first part.
+    pub const WHOLE: Part = Part {
+        first_line: 0,
+        header_written: false,
+    };
 }
 
 fn bundled_dir(explicit: Option<PathBuf>) -> PathBuf {
@@ -79,10 +107,22 @@ pub fn run(args: AnnotateArgs) -> anyhow::Result<()> {
         None => Box::new(io::stdout().lock()),
     };
     let mut writer = BufWriter::with_capacity(1 << 16, writer);
-    let summary = match args.format {
-        OutputFormat::Json => annotate_stream(&engine, reader, &mut writer)?,
-        OutputFormat::Vcf => super::format::vcf::annotate_stream(&engine, reader, &mut writer)?,
-        OutputFormat::Tsv => super::format::tsv::annotate_stream(&engine, reader, &mut writer)?,
+    let threads = args
+        .threads
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, NonZeroUsize::get);
+    let summary = if threads == 1 {
+        let mut vcf = VcfState::new(&engine);
+        annotate_part(
+            &engine,
+            args.format,
+            &mut vcf,
+            reader,
+            &mut writer,
+            Part::WHOLE,
+        )?
+    } else {
+        threads::annotate(&engine, args.format, reader, &mut writer, threads)?
     };
     writer.flush().context("writing output")?;
     eprintln!(
@@ -98,6 +138,23 @@ pub struct Summary {
     pub failed: usize,
 }
 
+/// `part` of the input annotated into `format` on `out`; `vcf` is the state one thread keeps
+/// from part to part.
+pub fn annotate_part(
+    engine: &Engine,
+    format: OutputFormat,
+    vcf: &mut VcfState<'_>,
+    reader: impl BufRead,
+    out: &mut impl Write,
+    part: Part,
+) -> anyhow::Result<Summary> {
+    Ok(match format {
+        OutputFormat::Json => annotate_json(engine, reader, out, part)?,
+        OutputFormat::Vcf => super::format::vcf::annotate_part(engine, vcf, reader, out, part)?,
+        OutputFormat::Tsv => super::format::tsv::annotate_part(engine, reader, out, part)?,
+    })
+}
+
 /// Annotates line by line: memory stays flat however long the input is. A line that cannot
 /// be parsed or annotated yields a JSON object with `error`, so nothing is dropped silently.
 pub fn annotate_stream(
@@ -105,8 +162,17 @@ pub fn annotate_stream(
     reader: impl BufRead,
     out: &mut impl Write,
 ) -> anyhow::Result<Summary> {
+    annotate_json(engine, reader, out, Part::WHOLE)
+}
+
+fn annotate_json(
+    engine: &Engine,
+    reader: impl BufRead,
+    out: &mut impl Write,
+    part: Part,
+) -> anyhow::Result<Summary> {
     let mut summary = Summary::default();
-    for (n, line) in reader.lines().enumerate() {
+    for (n, line) in (part.first_line..).zip(reader.lines()) {
         let line = line.with_context(|| format!("reading input line {}", n + 1))?;
         let text = line.trim();
         if text.is_empty() || text.starts_with('#') {

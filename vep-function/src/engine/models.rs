@@ -42,6 +42,10 @@ struct Slot {
     base: usize,
     count: usize,
     loaded: OnceLock<ContigModels>,
+    /// Held while the contig is decoded: two threads needing it decode it once, threads
+    /// needing other contigs do not wait. Failures are not kept, so a passing I/O error is
+    /// retried at the next look-up.
+    loading: Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -52,9 +56,8 @@ pub struct GeneModels {
     names: OnceLock<Names>,
     total: usize,
     source: Option<Box<dyn ModelSource>>,
-    /// Held while a section is decoded: two threads needing it decode it once. Failures are
-    /// not kept, so a passing I/O error is retried at the next look-up.
-    loading: Mutex<()>,
+    /// Held while the name tables are decoded (as [`Slot::loading`]).
+    loading_names: Mutex<()>,
 }
 
 /// The layout [`GeneModels`] holds and the index stores: transcripts grouped by contig (in
@@ -116,6 +119,7 @@ impl GeneModels {
                 base: models.total,
                 count,
                 loaded: OnceLock::new(),
+                loading: Mutex::new(()),
             });
             models.total += count;
         }
@@ -219,7 +223,7 @@ impl GeneModels {
         if let Some(loaded) = slot.loaded.get() {
             return Ok(loaded);
         }
-        let _decoding = self.loading.lock().unwrap_or_else(|p| p.into_inner());
+        let _decoding = slot.loading.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(loaded) = slot.loaded.get() {
             return Ok(loaded);
         }
@@ -244,7 +248,7 @@ impl GeneModels {
         if let Some(names) = self.names.get() {
             return Ok(names);
         }
-        let _decoding = self.loading.lock().unwrap_or_else(|p| p.into_inner());
+        let _decoding = self.loading_names.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(names) = self.names.get() {
             return Ok(names);
         }

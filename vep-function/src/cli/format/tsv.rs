@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::io::BufRead;
 
 use super::{describe, for_each_line, transcript_fields, LineOutcome};
-use crate::cli::annotate::Summary;
+use crate::cli::annotate::{Part, Summary};
 use crate::engine::annotate::Engine;
 use crate::engine::output::VariantAnnotation;
 
@@ -31,9 +31,21 @@ const OWN_COLUMNS: [&str; 10] = [
 pub fn annotate_stream(
     engine: &Engine,
     reader: impl BufRead,
-    mut out: impl Write,
+    out: impl Write,
 ) -> io::Result<Summary> {
-    write_header(&mut out)?;
+    annotate_part(engine, reader, out, Part::WHOLE)
+}
+
+/// [`annotate_stream`] on one part of a longer input (`--threads`).
+pub fn annotate_part(
+    engine: &Engine,
+    reader: impl BufRead,
+    mut out: impl Write,
+    part: Part,
+) -> io::Result<Summary> {
+    if !part.header_written {
+        write_header(&mut out)?;
+    }
     let summary = for_each_line(engine, reader, |line, _, outcome| match outcome {
         LineOutcome::Header => Ok(()),
         LineOutcome::Unparsable(e) => write_error(&mut out, line, &describe(&e)),
