@@ -42,9 +42,13 @@ test-unit: test-setup
 	$(CARGO) test $(FUNCTION) --locked
 	$(CARGO) test --workspace --locked --lib --bins
 
+## tests/tests/genome.rs needs the genome-scale world, chr21 + chr22 (tests/genome/setup.sh: a
+## PyPI venv in .artifacts and ~110 MB under the target dir, built once: ~20 s of CPU).
+GENOME_WORLD_CI ?= $(CARGO_TARGET_DIR)/genome-world/chr21_22
 test-e2e:
 	bash scripts/setup-redis.sh
-	$(CARGO) test -p e2e --locked --tests
+	bash tests/genome/setup.sh "$(GENOME_WORLD_CI)" chr21,chr22 1000
+	GENOME_WORLD_CI="$(GENOME_WORLD_CI)" $(CARGO) test -p e2e --locked --tests
 
 ## Manifests: real kustomize render, CRD/K8s/func schemas, wiring checked against the Rust
 ## sources. The first run installs its venv from PyPI.
