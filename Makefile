@@ -87,7 +87,9 @@ clean:
 	$(CARGO) clean
 
 # Engine vs bcftools csq on >= 1M generated variants; gateway vs an actix-ws echo server; 100k
-# variants uploaded end to end vs the engine CLI; sustained pipeline load vs the function alone.
+# variants uploaded end to end vs the engine CLI; sustained pipeline load vs the function alone;
+# the genome-scale world (index, cold start, readiness, RSS, 1M variants with threads vs bcftools
+# csq; GENOME_WORLD=DIR reuses a prebuilt world, else one is built under the target dir).
 # Heavy: release builds. Figures go to BENCHMARKS.md / RELIABILITY.md by hand.
 BENCH_VARIANTS ?= 1000000
 bench:
@@ -95,3 +97,4 @@ bench:
 	bash bench/gateway.sh
 	bash bench/pipeline.sh
 	bash bench/pipeline_load.sh
+	bash bench/genome.sh

@@ -36,24 +36,15 @@ if [ ! -s "$INPUT" ]; then
 fi
 RECORDS=$(grep -vc '^#' "$INPUT")
 
-now() { date +%s.%N; }
-# Runs "$@" under /usr/bin/time -v; sets ELAPSED (wall s), CPU (user+sys s) and RSS_KB. CPU
-# time is the fairer number on a busy shared machine.
-measure() {
-  local log="$WORK/time.log" start end
-  start=$(now)
-  /usr/bin/time -v -o "$log" "$@"
-  end=$(now)
-  ELAPSED=$(echo "$end - $start" | bc -l)
-  RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
-  CPU=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
-}
+# now, measure: bench/lib.sh.
+. "$ROOT/bench/lib.sh"
 
 # Outputs of an earlier run are removed first: truncating a large file on open would be
 # charged to whichever tool opens it.
 rm -f "$WORK/engine.vcf" "$WORK/bcftools.vcf"
 echo "annotating $RECORDS records with vep-function" >&2
-measure "$BIN" annotate --gff "$GFF" --fasta "$FASTA" --input "$INPUT" --format vcf \
+# One thread, as in every figure of BENCHMARKS.md's engine table (threads: bench/genome.sh).
+measure "$BIN" annotate --threads 1 --gff "$GFF" --fasta "$FASTA" --input "$INPUT" --format vcf \
   --output "$WORK/engine.vcf" 2>"$WORK/engine.stderr"
 ENGINE_S=$ELAPSED ENGINE_RSS=$RSS_KB ENGINE_CPU=$CPU
 ENGINE_OUT=$(grep -vc '^#' "$WORK/engine.vcf")
