@@ -41,11 +41,54 @@ struct Slot {
     /// Number of the contig's first transcript (contig-major numbering).
     base: usize,
     count: usize,
-    loaded: OnceLock<ContigModels>,
-    /// Held while the contig is decoded: two threads needing it decode it once, threads
-    /// needing other contigs do not wait. Failures are not kept, so a passing I/O error is
-    /// retried at the next look-up.
+    loaded: Lazy<ContigModels>,
+}
+
+/// A value read on first use. Two threads needing it read it once; a failure is not kept,
+/// so a passing I/O error is retried at the next use.
+#[derive(Debug)]
+struct Lazy<T> {
+    value: OnceLock<T>,
+    /// Held while the value is read (one per contig: threads on other contigs do not wait).
     loading: Mutex<()>,
+}
+
+impl<T> Default for Lazy<T> {
+    fn default() -> Self {
+        Self {
+            value: OnceLock::new(),
+            loading: Mutex::new(()),
+        }
+    }
+}
+
+impl<T> Lazy<T> {
+    fn ready(value: T) -> Self {
+        Self {
+            value: OnceLock::from(value),
+            loading: Mutex::new(()),
+        }
+    }
+
+    #[cfg(test)]
+    fn is_loaded(&self) -> bool {
+        self.value.get().is_some()
+    }
+
+    fn get_or_load(
+        &self,
+        load: impl FnOnce() -> Result<T, ModelsError>,
+    ) -> Result<&T, ModelsError> {
+        if let Some(value) = self.value.get() {
+            return Ok(value);
+        }
+        let _reading = self.loading.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(value) = self.value.get() {
+            return Ok(value);
+        }
+        let value = load()?;
+        Ok(self.value.get_or_init(|| value))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -53,11 +96,9 @@ pub struct GeneModels {
     slots: Vec<Slot>,
     /// Slot by canonical chromosome name. FxHash: looked up for every variant.
     by_chrom: FxHashMap<String, usize>,
-    names: OnceLock<Names>,
+    names: Lazy<Names>,
     total: usize,
     source: Option<Box<dyn ModelSource>>,
-    /// Held while the name tables are decoded (as [`Slot::loading`]).
-    loading_names: Mutex<()>,
 }
 
 /// The layout [`GeneModels`] holds and the index stores: transcripts grouped by contig (in
@@ -89,13 +130,13 @@ impl GeneModels {
     /// All of `transcripts`, indexed now.
     pub fn new(transcripts: Vec<Transcript>) -> Self {
         let (contigs, names) = group_by_contig(&transcripts);
-        let models = Self::empty(contigs.iter().map(|(c, t)| (c.clone(), t.len())));
+        let mut models = Self::empty(contigs.iter().map(|(c, t)| (c.clone(), t.len())));
         let mut taken: Vec<Option<Transcript>> = transcripts.into_iter().map(Some).collect();
-        for ((_, positions), slot) in contigs.into_iter().zip(&models.slots) {
+        for ((_, positions), slot) in contigs.into_iter().zip(&mut models.slots) {
             let sorted = positions.iter().filter_map(|&i| taken[i].take()).collect();
-            let _ = slot.loaded.set(ContigModels::sorted(sorted));
+            slot.loaded = Lazy::ready(ContigModels::sorted(sorted));
         }
-        let _ = models.names.set(names);
+        models.names = Lazy::ready(names);
         models
     }
 
@@ -118,8 +159,7 @@ impl GeneModels {
                 chrom,
                 base: models.total,
                 count,
-                loaded: OnceLock::new(),
-                loading: Mutex::new(()),
+                loaded: Lazy::default(),
             });
             models.total += count;
         }
@@ -220,45 +260,32 @@ impl GeneModels {
 
     fn contig(&self, i: usize) -> Result<&ContigModels, ModelsError> {
         let slot = &self.slots[i];
-        if let Some(loaded) = slot.loaded.get() {
-            return Ok(loaded);
-        }
-        let _decoding = slot.loading.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(loaded) = slot.loaded.get() {
-            return Ok(loaded);
-        }
-        let source = self
-            .source
-            .as_ref()
-            .ok_or_else(|| ModelsError(format!("no transcripts of {} are loaded", slot.chrom)))?;
-        let transcripts = source.contig(i)?;
-        if transcripts.len() != slot.count {
-            return Err(ModelsError(format!(
-                "contig {} holds {} transcripts, its directory says {}",
-                slot.chrom,
-                transcripts.len(),
-                slot.count
-            )));
-        }
-        let contig = ContigModels::checked(&slot.chrom, transcripts)?;
-        Ok(slot.loaded.get_or_init(|| contig))
+        slot.loaded.get_or_load(|| {
+            let transcripts = self.source()?.contig(i)?;
+            if transcripts.len() != slot.count {
+                return Err(ModelsError(format!(
+                    "contig {} holds {} transcripts, its directory says {}",
+                    slot.chrom,
+                    transcripts.len(),
+                    slot.count
+                )));
+            }
+            ContigModels::checked(&slot.chrom, transcripts)
+        })
     }
 
     fn names(&self) -> Result<&Names, ModelsError> {
-        if let Some(names) = self.names.get() {
-            return Ok(names);
-        }
-        let _decoding = self.loading_names.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(names) = self.names.get() {
-            return Ok(names);
-        }
-        let source = self
-            .source
-            .as_ref()
-            .ok_or_else(|| ModelsError("no transcript names are loaded".into()))?;
-        let names = source.names()?;
-        names.check(self.total)?;
-        Ok(self.names.get_or_init(|| names))
+        self.names.get_or_load(|| {
+            let names = self.source()?.names()?;
+            names.check(self.total)?;
+            Ok(names)
+        })
+    }
+
+    fn source(&self) -> Result<&dyn ModelSource, ModelsError> {
+        self.source
+            .as_deref()
+            .ok_or_else(|| ModelsError("the gene models have no source to read from".into()))
     }
 }
 

@@ -165,24 +165,17 @@ impl Names {
 mod tests {
     use super::*;
 
+    /// A bundled chr21 transcript renamed.
     fn transcript(id: &str, version: u32, symbol: Option<&str>) -> Transcript {
-        Transcript {
-            id: id.into(),
-            version: Some(version),
-            gene_id: "G".into(),
-            gene_symbol: symbol.map(String::from),
-            hgnc_id: None,
-            biotype: "protein_coding".into(),
-            chrom: "1".into(),
-            strand: crate::engine::transcript::Strand::Forward,
-            exons: Vec::new(),
-            coding: None,
-            canonical: false,
-            mane_select: false,
-            mane_plus_clinical: false,
-            source: "Ensembl".into(),
-            derived: Default::default(),
-        }
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/chr21/Homo_sapiens.GRCh38.chr21_vep_test_subset.gff3.gz"
+        );
+        let mut t = crate::engine::gff3::read_path(std::path::Path::new(path)).unwrap()[0].clone();
+        t.id = id.into();
+        t.version = Some(version);
+        t.gene_symbol = symbol.map(String::from);
+        t
     }
 
     #[test]

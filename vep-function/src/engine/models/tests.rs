@@ -112,7 +112,7 @@ fn lazy_models_read_a_contig_once_and_answer_like_eager_ones() {
     transcripts.push(moved);
     let eager = GeneModels::new(transcripts.clone());
     let models = lazy(transcripts, false);
-    let served = |m: &GeneModels| m.slots.iter().filter(|s| s.loaded.get().is_some()).count();
+    let served = |m: &GeneModels| m.slots.iter().filter(|s| s.loaded.is_loaded()).count();
     assert_eq!(served(&models), 0, "nothing decoded at start");
     let ids = |m: &GeneModels| -> Vec<(usize, String)> {
         m.overlapping_indexed("21", 25_000_000, 26_000_000)
