@@ -5,9 +5,9 @@
 //! Transcripts are held per contig. Loaded from GFF3 they are all there at once; loaded from
 //! an index (`super::index`) a contig's transcripts are decoded on first use and the id and
 //! symbol tables on the first look-up by name, so start-up reads only the index's directory
-//! (all of a whole genome takes ~0.25 s of CPU to decode; one contig, a few ms to ~20). Reading a
-//! section can fail (disk, a file changed under us): look-ups return a [`ModelsError`], never
-//! an empty answer standing in for one.
+//! (a whole genome takes ~0.25 s of CPU to decode; one contig, a few ms to ~20). Reading a
+//! section can fail (disk, a file changed under us): look-ups return a [`ModelsError`],
+//! never an empty answer standing in for one.
 
 mod contig;
 mod names;
