@@ -74,16 +74,29 @@ fn work(
         // A poisoned lock only means another worker panicked; the queue is still sound.
         let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
         let Ok(mut job) = job else { return };
-        let result = annotate_part(
-            engine,
-            format,
-            &mut vcf,
-            &job.input[..],
-            &mut job.output,
-            job.part,
-        )
-        .map(|summary| (job.output, summary));
-        if done.send((job.seq, result)).is_err() {
+        // A panic is a defect; it must end the run with an error, not leave the part missing
+        // and the writer waiting for it.
+        let annotated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            annotate_part(
+                engine,
+                format,
+                &mut vcf,
+                &job.input[..],
+                &mut job.output,
+                job.part,
+            )
+        }));
+        let panicked = annotated.is_err();
+        let result = annotated
+            .unwrap_or_else(|_| {
+                Err(anyhow::anyhow!(
+                    "annotation failed on the part from input line {}",
+                    job.part.first_line + 1
+                ))
+            })
+            .map(|summary| (job.output, summary));
+        // After a panic this worker's state may be half-updated: it takes no more parts.
+        if done.send((job.seq, result)).is_err() || panicked {
             return;
         }
     }
