@@ -162,6 +162,7 @@ fn annotate_error_code(e: &AnnotateError) -> &'static str {
         AnnotateError::OutOfBounds { .. } => "out_of_bounds",
         AnnotateError::TooLarge { .. } => "too_large",
         AnnotateError::Genome(_) => "reference_unavailable",
+        AnnotateError::GeneModels(_) => "gene_models_unavailable",
     }
 }
 

@@ -20,7 +20,7 @@ use super::{
     genome::{Genome, GenomeError},
     gff3::{self, Gff3Error},
     gtf::{self, GtfError},
-    models::GeneModels,
+    models::{GeneModels, ModelsError},
     notation::DEFAULT_MAX_VARIANT_SPAN,
     output::VariantAnnotation,
     refseq::{self, RefSeqError},
@@ -56,6 +56,8 @@ pub enum AnnotateError {
     TooLarge { span: u64, limit: u64 },
     #[error(transparent)]
     Genome(#[from] GenomeError),
+    #[error(transparent)]
+    GeneModels(#[from] ModelsError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -172,10 +174,11 @@ impl Engine {
         if files.is_empty() || fastas.is_empty() {
             return Err(LoadError::Empty);
         }
-        let mut models = GeneModels::default();
+        let mut transcripts = Vec::new();
         for file in files {
-            models.extend(file.read()?);
+            transcripts.extend(file.read()?);
         }
+        let models = GeneModels::new(transcripts);
         let mut genome = Genome::new();
         for path in fastas {
             genome.add_fasta(path)?;
@@ -230,7 +233,7 @@ impl Engine {
             chrom,
             lo.saturating_sub(UPSTREAM_DOWNSTREAM_DISTANCE),
             hi + UPSTREAM_DOWNSTREAM_DISTANCE,
-        );
+        )?;
         for (index, t) in candidates {
             if let Some(fx) = effect::transcript_effect(self, index, t, allele, &mut out.text)? {
                 if let Some(worst) = fx.terms.most_severe() {
