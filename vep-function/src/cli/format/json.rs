@@ -68,6 +68,13 @@ pub fn annotate_part(
             None => general(engine, n, text, &mut buf, &mut summary)?,
         }
         out.write_all(&buf)
+    })
+    .map_err(|e| match e.kind() {
+        // Not UTF-8: say where, counting the lines of the whole input.
+        io::ErrorKind::InvalidData => {
+            io::Error::new(e.kind(), format!("reading input line {}: {e}", n + 1))
+        }
+        _ => e,
     })?;
     Ok(summary)
 }
