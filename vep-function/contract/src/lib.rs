@@ -2,10 +2,12 @@
 //! exchange ([`event`]), the typed annotation those events carry ([`annotation`]), the output
 //! formats both write ([`output`]: VEP JSON, VCF with CSQ, VEP's TSV), how an event is
 //! delivered to the Broker or `K_SINK` ([`delivery`]), the body of every HTTP error
-//! ([`ErrorBody`]) and where settings come from ([`config`]).
+//! ([`ErrorBody`]), where settings come from ([`config`]) and the custom annotation sources
+//! both are configured with ([`custom`]).
 
 pub mod annotation;
 pub mod config;
+pub mod custom;
 pub mod delivery;
 pub mod event;
 pub mod output;

@@ -163,6 +163,7 @@ fn annotate_error_code(e: &AnnotateError) -> &'static str {
         AnnotateError::TooLarge { .. } => "too_large",
         AnnotateError::Genome(_) => "reference_unavailable",
         AnnotateError::GeneModels(_) => "gene_models_unavailable",
+        AnnotateError::Custom(e) => e.code(),
     }
 }
 

@@ -4,6 +4,10 @@
 //! hot path (`vep-function`'s `cli/format/vcf/direct.rs`) writes the same fields straight
 //! from its effects, checked against this writer by its tests.
 
+mod custom;
+
+pub use custom::{custom_extra, push_custom_fields, CustomColumn, CustomColumns};
+
 use super::push_number;
 use crate::annotation::{TranscriptConsequence, VariantAnnotation};
 
@@ -231,10 +235,12 @@ pub fn separator(begin: usize) -> impl FnMut(&mut String) {
 }
 
 /// Appends each CSQ entry of `a` (one per transcript consequence, or one per intergenic
-/// consequence) to `out`, calling `before_entry` ahead of each (to write the separator).
+/// consequence) to `out`, calling `before_entry` ahead of each (to write the separator);
+/// `columns` are the custom sources' fields that follow VEP's own.
 pub fn push_entries(
     out: &mut String,
     a: &VariantAnnotation,
+    columns: &CustomColumns,
     before_entry: &mut dyn FnMut(&mut String),
 ) {
     for t in &a.transcript_consequences {
@@ -244,6 +250,7 @@ pub fn push_entries(
             out.push('|');
             push_escaped(out, value);
         });
+        push_custom_fields(out, &a.custom_annotations, &t.variant_allele, columns);
     }
     for i in &a.intergenic_consequences {
         before_entry(out);
@@ -257,14 +264,17 @@ pub fn push_entries(
         for _ in 3..CSQ_FIELDS.len() {
             out.push('|');
         }
+        push_custom_fields(out, &a.custom_annotations, &i.variant_allele, columns);
     }
 }
 
 /// The CSQ entries of one annotated allele, each as its own string.
-pub fn entries(a: &VariantAnnotation) -> Vec<String> {
+pub fn entries(a: &VariantAnnotation, columns: &CustomColumns) -> Vec<String> {
     let mut text = String::new();
     let mut starts = Vec::new();
-    push_entries(&mut text, a, &mut |out: &mut String| starts.push(out.len()));
+    push_entries(&mut text, a, columns, &mut |out: &mut String| {
+        starts.push(out.len())
+    });
     starts.push(text.len());
     starts
         .windows(2)

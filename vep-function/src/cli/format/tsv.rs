@@ -42,7 +42,7 @@ pub fn annotate_part(
             LineOutcome::Variants(results) => {
                 for (variant, result) in results {
                     match result {
-                        Ok(a) => push_annotation(&mut rows, &a),
+                        Ok(a) => push_annotation(&mut rows, &a, engine.custom().columns()),
                         Err(e) => push_error(&mut rows, &variant.input, &e),
                     }
                 }

@@ -3,7 +3,10 @@
 
 use std::io::{self, Write};
 
-use contract::output::csq::{push_escaped, push_span, separator, CSQ_FIELDS, SPECIAL};
+use contract::annotation::CustomAnnotations;
+use contract::output::csq::{
+    push_custom_fields, push_escaped, push_span, separator, CustomColumns, CSQ_FIELDS, SPECIAL,
+};
 use contract::output::push_number;
 
 use super::super::direct::{split, variant_allele, Direct, PerTranscript};
@@ -49,9 +52,18 @@ impl<'m> DirectVcf<'m> {
         }
         let mut before_entry = separator(from);
         let texts = &mut self.texts;
-        let annotated = self.direct.annotate(&columns, |_, allele, effects| {
-            push_entries(record, effects, allele, texts, &mut before_entry);
-        });
+        let custom_columns = self.direct.engine().custom().columns();
+        let annotated = self
+            .direct
+            .annotate(&columns, |_, allele, effects, custom| {
+                let entry = Entry {
+                    effects,
+                    allele,
+                    custom,
+                    columns: custom_columns,
+                };
+                push_entries(record, &entry, texts, &mut before_entry);
+            });
         let Some(annotated) = annotated else {
             return Ok(None);
         };
@@ -82,16 +94,25 @@ fn has_special(bytes: &[u8]) -> bool {
     found
 }
 
+/// One annotated allele, as the hot path has it.
+struct Entry<'a, 'm> {
+    effects: &'a Effects<'m>,
+    allele: &'a Allele,
+    /// Its custom sources' records, and their CSQ columns.
+    custom: &'a CustomAnnotations,
+    columns: &'a CustomColumns,
+}
+
 /// The CSQ entries of one allele, as `contract::output::csq::push_entries` writes them from a
 /// `VariantAnnotation`: one per transcript, or one intergenic entry.
 fn push_entries(
     out: &mut String,
-    effects: &Effects<'_>,
-    allele: &Allele,
+    entry: &Entry<'_, '_>,
     texts: &mut PerTranscript<TranscriptText>,
     before_entry: &mut dyn FnMut(&mut String),
 ) {
-    let variant_allele = variant_allele(allele);
+    let effects = entry.effects;
+    let variant_allele = variant_allele(entry.allele);
     let variant_allele = variant_allele.as_ref();
     let plain = !has_special(effects.text.as_bytes());
     for fx in &effects.transcripts {
@@ -104,6 +125,7 @@ fn push_entries(
             texts.get(fx.index, fx.transcript, TranscriptText::new),
             plain,
         );
+        push_custom_fields(out, entry.custom, variant_allele, entry.columns);
     }
     if effects.transcripts.is_empty() {
         before_entry(out);
@@ -112,6 +134,7 @@ fn push_entries(
         for _ in 3..CSQ_FIELDS.len() {
             out.push('|');
         }
+        push_custom_fields(out, entry.custom, variant_allele, entry.columns);
     }
 }
 
@@ -244,24 +267,26 @@ fn push_versioned_id(out: &mut String, t: &Transcript) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::direct::records_around_exon_edges;
+    use super::super::super::direct::{
+        engine_with_custom_sources, records_around_exon_edges, records_near_custom_records,
+    };
     use super::super::VcfWriter;
     use super::*;
     use crate::cli::annotate::Summary;
     use crate::cli::format::line_outcome;
     use std::path::Path;
 
-    #[test]
-    fn writes_the_same_records_as_the_general_path() {
-        let engine =
-            Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
-        let lines = records_around_exon_edges(&engine);
-        assert!(lines.len() > 1000, "{}", lines.len());
-        let mut direct = DirectVcf::new(&engine);
-        let (mut fast, mut general) = (VcfWriter::new(Vec::new()), VcfWriter::new(Vec::new()));
-        for line in &lines {
+    /// Every line through both paths: the same output, and every line taken by the direct one.
+    fn check_paths_agree(engine: &Engine, lines: &[String]) -> String {
+        let mut direct = DirectVcf::new(engine);
+        let columns = || engine.custom().columns().clone();
+        let (mut fast, mut general) = (
+            VcfWriter::new(Vec::new(), columns()),
+            VcfWriter::new(Vec::new(), columns()),
+        );
+        for line in lines {
             let taken = direct.record(line, &mut fast).unwrap();
-            let (is_vcf, outcome) = line_outcome(&engine, line, &mut Summary::default());
+            let (is_vcf, outcome) = line_outcome(engine, line, &mut Summary::default());
             general.write_line(line, is_vcf, outcome).unwrap();
             assert!(taken.is_some(), "the direct path declined {line}");
         }
@@ -274,6 +299,38 @@ mod tests {
             assert_eq!(f, g);
         }
         assert_eq!(fast.len(), general.len());
+        fast
+    }
+
+    #[test]
+    fn writes_the_same_records_as_the_general_path() {
+        let engine =
+            Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
+        let lines = records_around_exon_edges(&engine);
+        assert!(lines.len() > 1000, "{}", lines.len());
+        check_paths_agree(&engine, &lines);
+    }
+
+    #[test]
+    fn with_custom_sources_writes_the_same_records_as_the_general_path() {
+        let engine = engine_with_custom_sources();
+        let out = check_paths_agree(&engine, &records_near_custom_records(&engine));
+        assert!(out.contains("|MANE_SELECT|ClinVar|ClinVar_CLNSIG|ClinVar_CLNREVSTAT|ClinVar_CLNDN|gnomAD|gnomAD_AF|gnomAD_AF_nfe|dbSNP|dbSNP_VC|near\">"));
+        let record = out
+            .lines()
+            .find(|l| l.starts_with("21\t25585733\trs104894788"))
+            .unwrap();
+        // Coordinates name a record as the file spells its contig.
+        assert!(
+            record
+                .contains("|11236|Pathogenic||||||rs104894788|SNV|NC_000021.9:25585733-25585733,"),
+            "{record}"
+        );
+        let multi = out
+            .lines()
+            .find(|l| l.starts_with("17\t43047105\trs886039902"))
+            .unwrap();
+        assert!(multi.contains("|rs886039902|DEL|"), "{multi}");
     }
 
     #[test]
@@ -281,7 +338,7 @@ mod tests {
         let engine =
             Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
         let mut direct = DirectVcf::new(&engine);
-        let mut out = VcfWriter::new(Vec::new());
+        let mut out = VcfWriter::new(Vec::new(), CustomColumns::default());
         for line in [
             "21\t25585733\trs1\tG\tT\t.\t.\t.",   // reference mismatch
             "21\t25585733\trs1\tc\tT\t.\t.\t.",   // lower case
