@@ -53,11 +53,13 @@ mirror:
 ## crate, vep-function/contract), then the cross-process tests against the real binaries.
 test: build test-unit test-e2e test-manifests test-browser
 
-## What the tests need besides Rust: a venv with a real MLServer (scoring tests) and bcftools
-## (cross-checks sequence-called variants against `bcftools norm`).
+## What the tests need besides Rust: a venv with a real MLServer (scoring tests), bcftools
+## (cross-checks sequence-called variants against `bcftools norm`) and htslib's bgzip/tabix
+## (custom annotation sources).
 test-setup:
 	bash tests/mlserver/setup.sh
 	bash tests/sequence/setup.sh
+	bash tests/custom/setup.sh
 
 test-unit: test-setup
 	$(CARGO) test $(FUNCTION) --workspace --locked

@@ -166,6 +166,7 @@ impl Gateway {
             ready: ready.clone(),
             uploads: Arc::new(Semaphore::new(config.max_concurrent_uploads)),
             downloads: Arc::new(Semaphore::new(config.max_concurrent_downloads)),
+            custom_columns: config.custom_columns.clone(),
         };
         let internal_state = InternalState { store, oidc };
         let public = HttpServer::new(move || {

@@ -2,7 +2,9 @@
 //! order: JSON Lines (the annotations and typed errors), VEP-style TSV, and the input VCF
 //! with a VEP-style `CSQ` INFO field. The layouts are the shared writers of
 //! `contract::output` (the ones `vep-function annotate` uses), so a download and the CLI's
-//! output for the same file agree byte for byte. Every input variant appears exactly once:
+//! output for the same file agree byte for byte (given the same custom sources: the gateway's
+//! `VEP_CUSTOM` names the function's, for the CSQ/Extra columns). Every input variant
+//! appears exactly once:
 //! annotated, or as a typed error (its own, its chunk's, or `result_unavailable` when the
 //! chunk's result could not be spooled).
 
@@ -13,6 +15,7 @@ use std::str::FromStr;
 
 use contract::annotation::{KeyOrder, VariantAnnotation};
 use contract::event::VariantError;
+use contract::output::csq::CustomColumns;
 use contract::output::{json, tsv, vcf};
 use serde::Deserialize;
 
@@ -134,10 +137,17 @@ fn outcomes(frame: Option<&Stored>, first: u64, len: usize) -> Vec<Outcome<'_>> 
     out
 }
 
-/// Writes the whole download of a complete analysis to `out`.
-pub fn write(dir: &Path, meta: &SpoolMeta, format: Format, out: &mut impl Write) -> io::Result<()> {
+/// Writes the whole download of a complete analysis to `out`; `columns` are the custom
+/// sources' CSQ/Extra fields.
+pub fn write(
+    dir: &Path,
+    meta: &SpoolMeta,
+    format: Format,
+    columns: &CustomColumns,
+    out: &mut impl Write,
+) -> io::Result<()> {
     if format == Format::Vcf {
-        write_vcf_header(dir, out)?;
+        write_vcf_header(dir, columns, out)?;
     } else if format == Format::Tsv {
         writeln!(out, "{}", tsv::HEADER)?;
     }
@@ -162,8 +172,8 @@ pub fn write(dir: &Path, meta: &SpoolMeta, format: Format, out: &mut impl Write)
             text.clear();
             match format {
                 Format::Jsonl => push_jsonl(&mut bytes, &line, input_index, outcome)?,
-                Format::Tsv => push_tsv(&mut text, &line, outcome),
-                Format::Vcf => push_vcf_record(&mut text, &line, outcome),
+                Format::Tsv => push_tsv(&mut text, &line, outcome, columns),
+                Format::Vcf => push_vcf_record(&mut text, &line, outcome, columns),
             }
             out.write_all(&bytes)?;
             out.write_all(text.as_bytes())?;
@@ -199,11 +209,11 @@ fn push_jsonl(
     Ok(())
 }
 
-fn push_tsv(out: &mut String, line: &str, o: &Outcome<'_>) {
+fn push_tsv(out: &mut String, line: &str, o: &Outcome<'_>, columns: &CustomColumns) {
     match o {
         Outcome::Annotated(list) => {
             for a in list {
-                tsv::push_annotation(out, a);
+                tsv::push_annotation(out, a, columns);
             }
         }
         Outcome::Failed { code, message } => {
@@ -235,7 +245,7 @@ fn uploaded_name_of_line(line: &str) -> String {
 /// Streams the spooled header line by line (never whole: it may be megabytes of `##`
 /// lines, within the upload's header limits), with the CSQ/VEP_ERROR INFO lines in place
 /// of any the upload had.
-fn write_vcf_header(dir: &Path, out: &mut impl Write) -> io::Result<()> {
+fn write_vcf_header(dir: &Path, custom: &CustomColumns, out: &mut impl Write) -> io::Result<()> {
     let lines = match File::open(dir.join("header.vcf")) {
         Ok(f) => Some(BufReader::new(f).lines()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
@@ -259,7 +269,7 @@ fn write_vcf_header(dir: &Path, out: &mut impl Write) -> io::Result<()> {
     if first {
         writeln!(out, "##fileformat=VCFv4.2")?;
     }
-    for info in vcf::info_header_lines() {
+    for info in vcf::info_header_lines(custom) {
         writeln!(out, "{info}")?;
     }
     writeln!(out, "{}", columns.as_deref().unwrap_or(vcf::COLUMNS))
@@ -267,15 +277,21 @@ fn write_vcf_header(dir: &Path, out: &mut impl Write) -> io::Result<()> {
 
 /// The spooled record (tab-separated, at least CHROM..ALT) padded to the eight VCF columns,
 /// with its CSQ or its error.
-fn push_vcf_record(out: &mut String, line: &str, o: &Outcome<'_>) {
+fn push_vcf_record(out: &mut String, line: &str, o: &Outcome<'_>, columns: &CustomColumns) {
     let mut cols: Vec<&str> = line.split('\t').collect();
     cols.resize(cols.len().max(8), ".");
     let record = cols.join("\t");
     match o {
-        Outcome::Annotated(list) => vcf::push_record(out, &record, list.iter().copied(), None),
-        Outcome::Failed { code, message } => {
-            vcf::push_record(out, &record, [], Some(&format!("{code}: {message}")))
+        Outcome::Annotated(list) => {
+            vcf::push_record(out, &record, list.iter().copied(), columns, None)
         }
+        Outcome::Failed { code, message } => vcf::push_record(
+            out,
+            &record,
+            [],
+            columns,
+            Some(&format!("{code}: {message}")),
+        ),
     }
 }
 

@@ -56,6 +56,8 @@ pub struct ApiState {
     /// Slots of uploads and of downloads in progress.
     pub uploads: Arc<Semaphore>,
     pub downloads: Arc<Semaphore>,
+    /// Custom source columns of the VCF/TSV downloads (`VEP_CUSTOM`).
+    pub custom_columns: contract::output::csq::CustomColumns,
 }
 
 pub fn configure(state: ApiState) -> impl FnOnce(&mut web::ServiceConfig) {
