@@ -12,7 +12,7 @@ GATEWAY_PORT ?= 8080
 EVENTS_PORT ?= 8081
 FUNCTION_PORT ?= 8090
 
-.PHONY: all build build-release run reference mirror test test-unit test-e2e test-manifests test-browser test-setup images lint fmt clippy bench fuzz chaos clean
+.PHONY: all build build-release run reference reference-clinvar mirror test test-unit test-e2e test-manifests test-browser test-setup images lint fmt clippy bench fuzz chaos clean
 
 all: build
 
@@ -42,6 +42,15 @@ reference:
 	"$(CARGO_TARGET_DIR)/release/vep-function" reference fetch --source $(SOURCE) \
 		--assembly $(ASSEMBLY) --release $(RELEASE) --out "$(REFERENCE_OUT)" \
 		$(if $(BASE_URL),--base-url "$(BASE_URL)")
+
+## ClinVar's GRCh38 VCF + .tbi (checked against ClinVar's md5) into the reference directory
+## REFERENCE (default as above), served as the custom source ClinVar by `make run REFERENCE=DIR`.
+## CLINVAR_RELEASE: latest or YYYYMMDD. BASE_URL: a mirror of NCBI's tree.
+CLINVAR_RELEASE ?= latest
+reference-clinvar:
+	$(CARGO) build --release $(FUNCTION) --bins
+	"$(CARGO_TARGET_DIR)/release/vep-function" reference clinvar --out "$(REFERENCE_OUT)" \
+		--release $(CLINVAR_RELEASE) $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
 ## The bundled regions laid out like the Ensembl and NCBI download trees, served on loopback
 ## (offline `make reference BASE_URL=http://127.0.0.1:$(MIRROR_PORT)/ensembl/`).

@@ -226,6 +226,24 @@ impl SourceSpec {
     }
 }
 
+/// The VEP ≥ 110 form, which [`SourceSpec::from_str`] reads back.
+impl fmt::Display for SourceSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "file={},short_name={},format=vcf,type={},coords={}",
+            self.file,
+            self.short_name,
+            self.match_type,
+            u8::from(self.report_coords)
+        )?;
+        if !self.fields.is_empty() {
+            write!(f, ",fields={}", self.fields.join("%"))?;
+        }
+        Ok(())
+    }
+}
+
 /// `VEP_CUSTOM`: one source per line (blank lines and `#` comments skipped), short names
 /// unique.
 pub fn parse_list(text: &str) -> Result<Vec<SourceSpec>, SpecError> {
@@ -274,6 +292,7 @@ mod tests {
             }
         );
         assert_eq!(spec.file_name(), "clinvar.vcf.gz");
+        assert_eq!(spec.to_string().parse::<SourceSpec>().unwrap(), spec);
     }
 
     #[test]
