@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use contract::annotation::CustomAnnotations;
 use contract::custom::{check_unique, SourceSpec, SpecError};
-use contract::output::csq::CustomColumns;
+use contract::output::csq::{push_column, CustomColumns};
 
 use self::source::Source;
 use super::annotate::Allele;
@@ -122,7 +122,30 @@ impl CustomSources {
         }
         let variant_allele = allele.variant_allele();
         for source in &self.sources {
-            source.annotate(chrom, allele, &variant_allele, out)?;
+            source.visit(chrom, allele, &mut |matches| {
+                if !matches.is_empty() {
+                    let records = matches.iter().map(|m| m.to_annotation(&variant_allele));
+                    out.insert(source.short_name().to_owned(), records.collect());
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Appends the custom CSQ fields of `allele` (every source's `|names|fields...`, as
+    /// `contract::output::csq::push_custom_fields` writes them from the typed annotation)
+    /// straight from the sources' lines: the VCF hot path builds no annotation.
+    pub fn push_csq(
+        &self,
+        chrom: &str,
+        allele: &Allele,
+        out: &mut String,
+    ) -> Result<(), CustomError> {
+        let mut scratch = String::new();
+        for source in &self.sources {
+            source.visit(chrom, allele, &mut |matches| {
+                push_column(out, matches.iter(), &source.spec().fields, &mut scratch)
+            })?;
         }
         Ok(())
     }

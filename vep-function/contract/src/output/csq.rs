@@ -6,7 +6,9 @@
 
 mod custom;
 
-pub use custom::{custom_extra, push_custom_fields, CustomColumn, CustomColumns};
+pub use custom::{
+    custom_extra, push_column, push_custom_fields, CustomColumn, CustomColumns, RecordView,
+};
 
 use super::push_number;
 use crate::annotation::{TranscriptConsequence, VariantAnnotation};
@@ -243,6 +245,8 @@ pub fn push_entries(
     columns: &CustomColumns,
     before_entry: &mut dyn FnMut(&mut String),
 ) {
+    // The custom fields of an allele, written once for all its entries.
+    let (mut cached, mut suffix): (Option<&str>, String) = (None, String::new());
     for t in &a.transcript_consequences {
         before_entry(out);
         push_escaped(out, &t.variant_allele);
@@ -250,7 +254,19 @@ pub fn push_entries(
             out.push('|');
             push_escaped(out, value);
         });
-        push_custom_fields(out, &a.custom_annotations, &t.variant_allele, columns);
+        if !columns.is_empty() {
+            if cached != Some(t.variant_allele.as_str()) {
+                suffix.clear();
+                push_custom_fields(
+                    &mut suffix,
+                    &a.custom_annotations,
+                    &t.variant_allele,
+                    columns,
+                );
+                cached = Some(&t.variant_allele);
+            }
+            out.push_str(&suffix);
+        }
     }
     for i in &a.intergenic_consequences {
         before_entry(out);

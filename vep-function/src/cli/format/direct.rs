@@ -8,10 +8,8 @@
 //! (other notations, spaces, lower-case or `N` REF alleles, unknown contigs, reference
 //! mismatches, engine errors, unreadable custom source records) is declined and goes the
 //! general way, which writes the same output and the error messages. With custom sources
-//! configured, each allele's records (`custom_annotations`) are looked up here too; without
-//! them nothing more is done.
-
-use contract::annotation::CustomAnnotations;
+//! configured, each format's writer looks each allele's records up (and declines the line
+//! when they cannot be read); without them nothing more is done.
 
 use crate::engine::annotate::{Allele, Engine};
 use crate::engine::effects::Effects;
@@ -113,8 +111,6 @@ pub(super) struct Direct<'m> {
     chrom: Option<String>,
     /// The allele being annotated, its buffers reused.
     allele: Allele,
-    /// Its custom sources' records (stays empty without sources).
-    custom: CustomAnnotations,
 }
 
 impl<'m> Direct<'m> {
@@ -126,7 +122,6 @@ impl<'m> Direct<'m> {
             chrom_seen: String::new(),
             chrom: None,
             allele: Allele::from_vcf(1, b"N", b"N"),
-            custom: CustomAnnotations::new(),
         }
     }
 
@@ -135,13 +130,14 @@ impl<'m> Direct<'m> {
     }
 
     /// Annotates every ALT of the record, handing each to `each` with the contig's canonical
-    /// name and its custom sources' records. Returns how many were annotated, or `None` when
-    /// the general path has to take the record; `each` may then have been called for some
-    /// ALTs, and what it wrote must be dropped.
+    /// name; `each` answers `false` when the general path has to take the record (its
+    /// custom sources' records could not be read). Returns how many were annotated, or
+    /// `None` when the general path has to take the record; `each` may then have been called
+    /// for some ALTs, and what it wrote must be dropped.
     pub(super) fn annotate(
         &mut self,
         columns: &Columns<'_>,
-        mut each: impl FnMut(&str, &Allele, &Effects<'m>, &CustomAnnotations),
+        mut each: impl FnMut(&str, &Allele, &Effects<'m>) -> bool,
     ) -> Option<usize> {
         if !self.resolve(columns.chrom) {
             return None;
@@ -157,7 +153,7 @@ impl<'m> Direct<'m> {
         &mut self,
         chrom: &str,
         columns: &Columns<'_>,
-        each: &mut impl FnMut(&str, &Allele, &Effects<'m>, &CustomAnnotations),
+        each: &mut impl FnMut(&str, &Allele, &Effects<'m>) -> bool,
     ) -> Option<usize> {
         if !self.reference_matches(chrom, columns) {
             return None;
@@ -173,15 +169,9 @@ impl<'m> Direct<'m> {
             {
                 return None;
             }
-            let custom = self.engine.custom();
-            if !custom.is_empty()
-                && custom
-                    .annotate(chrom, &self.allele, &mut self.custom)
-                    .is_err()
-            {
+            if !each(chrom, &self.allele, &self.effects) {
                 return None;
             }
-            each(chrom, &self.allele, &self.effects, &self.custom);
             annotated += 1;
         }
         Some(annotated)

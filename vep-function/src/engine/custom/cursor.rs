@@ -87,7 +87,7 @@ impl Cursor {
         self.contig = None;
         self.exhausted = false;
         while let Some(r) = self.queue.pop_front() {
-            self.spare.push(r.line);
+            self.spare.push(r.line.into_bytes());
         }
     }
 
@@ -149,7 +149,7 @@ impl Cursor {
     fn drop_behind(&mut self, lo: u64) {
         while self.queue.front().is_some_and(|r| r.end < lo) {
             if let Some(r) = self.queue.pop_front() {
-                self.spare.push(r.line);
+                self.spare.push(r.line.into_bytes());
             }
         }
         if self.queue.len() > SWEEP_AT {
@@ -157,7 +157,7 @@ impl Cursor {
             self.queue.retain_mut(|r| {
                 let keep = r.end >= lo;
                 if !keep {
-                    spare.push(std::mem::take(&mut r.line));
+                    spare.push(std::mem::take(&mut r.line).into_bytes());
                 }
                 keep
             });
@@ -196,7 +196,7 @@ impl Cursor {
                 e
             })?;
             if record.end < lo {
-                self.spare.push(record.line);
+                self.spare.push(record.line.into_bytes());
                 continue;
             }
             self.queue.push_back(record);

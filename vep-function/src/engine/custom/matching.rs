@@ -20,16 +20,26 @@ use std::collections::BTreeMap;
 
 use contract::annotation::CustomAnnotation;
 use contract::custom::{MatchType, SourceSpec};
+use contract::output::csq::RecordView;
 
 use super::record::Record;
 use crate::engine::annotate::Allele;
 
 /// An allele pair minimised like VEP's `trim_sequences` (`-` for an emptied allele).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Minimal<'a> {
     reference: &'a [u8],
     alternate: &'a [u8],
     pos: u64,
+}
+
+impl Minimal<'_> {
+    /// A placeholder no trimmed pair equals (positions start at 1).
+    const NONE: Minimal<'static> = Minimal {
+        reference: b"",
+        alternate: b"",
+        pos: 0,
+    };
 }
 
 fn dash(bases: &[u8]) -> &[u8] {
@@ -79,17 +89,9 @@ fn forms<'a>(r: &'a [u8], a: &'a [u8], pos: u64) -> impl Iterator<Item = Minimal
         .map(move |end_first| trim(r, a, pos, end_first))
 }
 
-/// Indexes of the record's ALTs that match `allele`.
-fn matched_alternates(allele: &Allele, record: &Record) -> Vec<usize> {
-    let (vr, va) = (dash(&allele.reference), dash(&allele.alternate));
-    let ours: Vec<Minimal<'_>> = forms(vr, va, allele.start).collect();
-    let reference = record.reference().as_bytes();
-    record
-        .alternates()
-        .enumerate()
-        .filter(|(_, alt)| forms(reference, alt.as_bytes(), record.pos).any(|m| ours.contains(&m)))
-        .map(|(i, _)| i)
-        .collect()
+/// Whether record ALT `alt` matches `ours` (the allele's minimised forms).
+fn alternate_matches(ours: &[Minimal<'_>], record: &Record, alt: &str) -> bool {
+    forms(record.reference().as_bytes(), alt.as_bytes(), record.pos).any(|m| ours.contains(&m))
 }
 
 /// Whether the record's reference span overlaps the allele's (an insertion's flanks).
@@ -104,7 +106,7 @@ enum Value<'a> {
     PerAlt(Vec<&'a str>),
 }
 
-fn field_value<'a>(raw: &'a str, alt_count: usize, clinvar: bool) -> Value<'a> {
+fn field_value(raw: &str, alt_count: usize, clinvar: bool) -> Value<'_> {
     // A key without a value gets 1: "VEP needs something to write out".
     let raw = if raw.is_empty() { "1" } else { raw };
     if clinvar || !raw.contains(',') {
@@ -125,60 +127,157 @@ fn field_value<'a>(raw: &'a str, alt_count: usize, clinvar: bool) -> Value<'a> {
     }
 }
 
-/// The requested fields of `record` (and `FILTER`), for the ALT `alt` (exact) or all of
-/// them (overlap: per-ALT items joined with `,` again).
-fn fields(
-    spec: &SourceSpec,
-    record: &Record,
-    alt: Option<usize>,
-    clinvar: bool,
-) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    if spec.fields.is_empty() {
-        return out;
-    }
-    let alt_count = record.alternates().count();
-    for key in &spec.fields {
-        let Some(raw) = record.info(key) else {
-            continue;
-        };
-        let text = match (field_value(raw, alt_count, clinvar), alt) {
-            (Value::Whole(v), _) => v.to_owned(),
-            (Value::PerAlt(items), Some(i)) => items[i].to_owned(),
-            (Value::PerAlt(items), None) => items.join(","),
-        };
-        out.insert(key.clone(), text);
-    }
-    out.insert("FILTER".into(), record.filter().replace(';', ","));
-    out
+/// One record matched to an allele, borrowed from the source's line: what VEP reports of it
+/// is written from here, into a `CustomAnnotation` or straight into CSQ.
+#[derive(Clone, Copy)]
+pub(super) struct Match<'r> {
+    pub record: &'r Record,
+    /// The matched ALT (`type=exact`); `None` for an overlap.
+    pub alt: Option<usize>,
+    pub spec: &'r SourceSpec,
+    pub clinvar: bool,
+    alt_count: usize,
+    /// The INFO value of each requested field (`spec.fields` order), read in one pass, for
+    /// the first [`INLINE_FIELDS`] fields; more are looked up one by one.
+    values: [Option<&'r str>; INLINE_FIELDS],
 }
 
-/// Appends what `record` contributes for `allele` to `out` (nothing when it does not match).
-pub(super) fn annotate(
-    spec: &SourceSpec,
+/// Requested fields whose values a match holds (a source rarely asks for more).
+const INLINE_FIELDS: usize = 8;
+
+impl<'r> Match<'r> {
+    fn new(spec: &'r SourceSpec, clinvar: bool, record: &'r Record, alt: Option<usize>) -> Self {
+        let mut values = [None; INLINE_FIELDS];
+        let inline = spec.fields.len().min(INLINE_FIELDS);
+        if inline > 0 {
+            record.info_values(&spec.fields[..inline], &mut values[..inline]);
+        }
+        Self {
+            record,
+            alt,
+            spec,
+            clinvar,
+            alt_count: record.alternates().count(),
+            values,
+        }
+    }
+
+    /// Appends field `key` as VEP stores it for this match; `false` when the record has
+    /// none. `FILTER` is the record's FILTER column (`;` as `,`), after any INFO value of
+    /// that name, whenever fields are requested.
+    fn push_text(&self, key: &str, out: &mut String) -> bool {
+        let info = match self.spec.fields.iter().position(|f| f == key) {
+            Some(i) if i < INLINE_FIELDS => self.values[i],
+            Some(_) => self.record.info(key),
+            None => None,
+        };
+        if let Some(raw) = info {
+            match (field_value(raw, self.alt_count, self.clinvar), self.alt) {
+                (Value::Whole(v), _) => out.push_str(v),
+                (Value::PerAlt(items), Some(i)) => out.push_str(items[i]),
+                (Value::PerAlt(items), None) => {
+                    for (n, item) in items.iter().enumerate() {
+                        if n > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(item);
+                    }
+                }
+            }
+        }
+        if key == "FILTER" && !self.spec.fields.is_empty() {
+            for c in self.record.filter().chars() {
+                out.push(if c == ';' { ',' } else { c });
+            }
+            return true;
+        }
+        info.is_some()
+    }
+
+    /// The match as the typed annotation carries it.
+    pub fn to_annotation(&self, variant_allele: &str) -> CustomAnnotation {
+        let mut name = String::new();
+        self.record.push_name(self.spec.report_coords, &mut name);
+        let mut fields = BTreeMap::new();
+        let keys = self.spec.fields.iter().map(String::as_str);
+        for key in keys.chain((!self.spec.fields.is_empty()).then_some("FILTER")) {
+            let mut text = String::new();
+            if !fields.contains_key(key) && self.push_text(key, &mut text) {
+                fields.insert(key.to_owned(), text);
+            }
+        }
+        CustomAnnotation {
+            name,
+            allele: self.alt.map(|_| variant_allele.to_owned()),
+            fields,
+        }
+    }
+}
+
+impl RecordView for &Match<'_> {
+    fn push_name(&self, out: &mut String) {
+        self.record.push_name(self.spec.report_coords, out);
+    }
+
+    fn push_field(&self, key: &str, out: &mut String) -> bool {
+        self.push_text(key, out)
+    }
+}
+
+/// The allele's minimised forms (at most two), which exact matching compares records to.
+pub(super) struct Forms<'a> {
+    forms: [Minimal<'a>; 2],
+    n: usize,
+}
+
+impl<'a> Forms<'a> {
+    pub fn of(allele: &'a Allele) -> Self {
+        let (vr, va) = (dash(&allele.reference), dash(&allele.alternate));
+        let mut minimal = [Minimal::NONE, Minimal::NONE];
+        let mut n = 0;
+        for m in forms(vr, va, allele.start) {
+            minimal[n] = m;
+            n += 1;
+        }
+        Self { forms: minimal, n }
+    }
+}
+
+/// Appends the matches of `record` for `allele` (minimised as `ours`) to `out`: none when it
+/// does not match.
+pub(super) fn find<'r>(
+    spec: &'r SourceSpec,
     clinvar: bool,
-    record: &Record,
+    record: &'r Record,
     allele: &Allele,
-    variant_allele: &str,
-    out: &mut Vec<CustomAnnotation>,
+    ours: &Forms<'_>,
+    out: &mut Vec<Match<'r>>,
 ) {
     match spec.match_type {
         MatchType::Exact => {
-            for alt in matched_alternates(allele, record) {
-                out.push(CustomAnnotation {
-                    name: record.name(spec.report_coords),
-                    allele: Some(variant_allele.to_owned()),
-                    fields: fields(spec, record, Some(alt), clinvar),
-                });
+            // A record's trimmed alleles start within its REF or right after it: records
+            // elsewhere cannot match (most of the records near a variant).
+            let reachable = ours.forms[..ours.n]
+                .iter()
+                .any(|m| m.pos >= record.pos && m.pos <= record.end + 1);
+            if !reachable {
+                return;
+            }
+            let first = out.len();
+            for (i, alt) in record.alternates().enumerate() {
+                if alternate_matches(&ours.forms[..ours.n], record, alt) {
+                    // The INFO values are read once per record, whatever ALTs match.
+                    let found = match out.get(first) {
+                        Some(m) => Match { alt: Some(i), ..*m },
+                        None => Match::new(spec, clinvar, record, Some(i)),
+                    };
+                    out.push(found);
+                }
             }
         }
         MatchType::Overlap => {
             if overlaps(allele, record) {
-                out.push(CustomAnnotation {
-                    name: record.name(spec.report_coords),
-                    allele: None,
-                    fields: fields(spec, record, None, clinvar),
-                });
+                out.push(Match::new(spec, clinvar, record, None));
             }
         }
     }
@@ -203,16 +302,20 @@ mod tests {
         (pos, r, a): (u64, &str, &str),
     ) -> Vec<CustomAnnotation> {
         let allele = Allele::from_vcf(pos, r.as_bytes(), a.as_bytes());
-        let mut out = Vec::new();
-        annotate(
-            &spec(spec_text),
+        let (spec, record) = (spec(spec_text), record(line));
+        let mut found = Vec::new();
+        find(
+            &spec,
             clinvar,
-            &record(line),
+            &record,
             &allele,
-            &allele.variant_allele(),
-            &mut out,
+            &Forms::of(&allele),
+            &mut found,
         );
-        out
+        found
+            .iter()
+            .map(|m| m.to_annotation(&allele.variant_allele()))
+            .collect()
     }
 
     const EXACT: &str = "file=c.vcf.gz,short_name=C,format=vcf,type=exact,fields=AF%CLNSIG";

@@ -21,7 +21,8 @@ pub enum RecordError {
 /// A record's line (its buffer reused once the record is dropped) and where its columns are.
 #[derive(Debug, Default)]
 pub(super) struct Record {
-    pub line: Vec<u8>,
+    /// Checked to be UTF-8 once, when read: columns are borrowed from it.
+    pub line: String,
     columns: [Range<usize>; 8],
     /// `POS`.
     pub pos: u64,
@@ -39,15 +40,10 @@ impl Record {
         let mut columns: [Range<usize>; 8] = Default::default();
         let mut from = 0;
         let mut n = 0;
-        for (i, &b) in line.iter().enumerate() {
-            if b == b'\t' {
-                columns[n] = from..i;
-                from = i + 1;
-                n += 1;
-                if n == 8 {
-                    break;
-                }
-            }
+        for i in memchr::memchr_iter(b'\t', &line).take(8) {
+            columns[n] = from..i;
+            from = i + 1;
+            n += 1;
         }
         if n < 8 {
             columns[n] = from..line.len();
@@ -64,12 +60,16 @@ impl Record {
             }
         };
         let ref_len = columns[3].len() as u64;
-        let broken = if n < 7 {
+        let (line, text) = match String::from_utf8(line) {
+            Ok(line) => (line, true),
+            Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
+        };
+        let broken = if !text {
+            Some(RecordError::NotText)
+        } else if n < 7 {
             Some(RecordError::TooFewColumns(n + 1))
         } else if ref_len == 0 {
             Some(RecordError::NoReference)
-        } else if std::str::from_utf8(&line).is_err() {
-            Some(RecordError::NotText)
         } else {
             None
         };
@@ -83,8 +83,7 @@ impl Record {
     }
 
     fn column(&self, n: usize) -> &str {
-        // Checked to be UTF-8 in `parse`; tab boundaries are char boundaries.
-        std::str::from_utf8(&self.line[self.columns[n].clone()]).unwrap_or_default()
+        self.line.get(self.columns[n].clone()).unwrap_or_default()
     }
 
     pub fn reference(&self) -> &str {
@@ -94,7 +93,7 @@ impl Record {
     pub fn alternates(&self) -> impl Iterator<Item = &str> + Clone {
         // Perl's `split(',', ...)` of an empty ALT is no allele at all.
         let alts = self.column(4);
-        alts.split(',').filter(move |_| !alts.is_empty())
+        split(alts, b',').filter(move |_| !alts.is_empty())
     }
 
     pub fn filter(&self) -> &str {
@@ -106,18 +105,38 @@ impl Record {
     /// `split('=')`); the last of repeated keys.
     pub fn info(&self, key: &str) -> Option<&str> {
         let mut found = None;
-        for item in self.column(7).split(';') {
-            let mut parts = item.split('=');
-            if parts.next() == Some(key) {
-                found = Some(parts.next().unwrap_or(""));
+        for item in split(self.column(7), b';') {
+            let Some(rest) = item.strip_prefix(key) else {
+                continue;
+            };
+            match rest.as_bytes().first() {
+                None => found = Some(""),
+                Some(b'=') => found = split(&rest[1..], b'=').next(),
+                Some(_) => {}
             }
         }
         found
     }
 
-    /// `CHROM:START-END` as ensembl-io's VCF parser gives them: START after the anchor base of
-    /// an indel or a symbolic/SV allele, END from `END` or `SVLEN` when INFO has them.
-    fn coordinates(&self) -> String {
+    /// [`Record::info`] of each of `keys` into `values`, in one pass over INFO.
+    pub fn info_values<'a>(&'a self, keys: &[String], values: &mut [Option<&'a str>]) {
+        for item in split(self.column(7), b';') {
+            let mut parts = split(item, b'=');
+            let key = parts.next().unwrap_or_default();
+            let value = parts.next().unwrap_or_default();
+            for (k, slot) in keys.iter().zip(values.iter_mut()) {
+                if k == key {
+                    *slot = Some(value);
+                }
+            }
+        }
+    }
+
+    /// Appends `CHROM:START-END` as ensembl-io's VCF parser gives them: START after the
+    /// anchor base of an indel or a symbolic/SV allele, END from `END` or `SVLEN` when INFO
+    /// has them.
+    fn push_coordinates(&self, out: &mut String) {
+        use std::fmt::Write;
         let raw = self.pos;
         let symbolic = self.alternates().any(|a| a.contains(['<', '>', '[', ']']));
         let ref_len = self.reference().len() as u64;
@@ -127,30 +146,57 @@ impl Record {
         } else {
             raw
         };
-        let end = match (self.info("END"), self.info("SVLEN")) {
-            (Some(end), _) if !end.is_empty() => end.to_owned(),
+        let _ = write!(out, "{}:{start}-", self.column(0));
+        match (self.info("END"), self.info("SVLEN")) {
+            (Some(end), _) if !end.is_empty() => out.push_str(end),
             (_, Some(len)) if !len.is_empty() => {
                 let first = len.split(',').next().unwrap_or_default();
-                match first.parse::<i64>() {
-                    Ok(n) => (start + n.unsigned_abs()).saturating_sub(1).to_string(),
-                    // Perl's `abs` of a non-number is 0.
-                    Err(_) => start.saturating_sub(1).to_string(),
-                }
+                // Perl's `abs` of a non-number is 0.
+                let length = first.parse::<i64>().map_or(0, i64::unsigned_abs);
+                let _ = write!(out, "{}", (start + length).saturating_sub(1));
             }
-            _ => (start + ref_len - 1).to_string(),
-        };
-        format!("{}:{start}-{end}", self.column(0))
-    }
-
-    /// The record's first ID, or its coordinates when it has none or `coords` asks for them.
-    pub fn name(&self, coords: bool) -> String {
-        let id = self.column(2).split(';').next().unwrap_or_default();
-        if coords || id.is_empty() || id == "." {
-            self.coordinates()
-        } else {
-            id.to_owned()
+            _ => {
+                let _ = write!(out, "{}", start + ref_len - 1);
+            }
         }
     }
+
+    /// Appends the record's first ID, or its coordinates when it has none or `coords` asks
+    /// for them.
+    pub fn push_name(&self, coords: bool, out: &mut String) {
+        let id = split(self.column(2), b';').next().unwrap_or_default();
+        if coords || id.is_empty() || id == "." {
+            self.push_coordinates(out);
+        } else {
+            out.push_str(id);
+        }
+    }
+
+    #[cfg(test)]
+    fn name(&self, coords: bool) -> String {
+        let mut out = String::new();
+        self.push_name(coords, &mut out);
+        out
+    }
+}
+
+/// `text` split at the ASCII byte `sep` (as `str::split`, without its searcher's set-up,
+/// which dominates on the few-byte items of a VCF line).
+fn split(text: &str, sep: u8) -> impl Iterator<Item = &str> + Clone {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match memchr::memchr(sep, current.as_bytes()) {
+            Some(i) => {
+                rest = Some(&current[i + 1..]);
+                Some(&current[..i])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -170,8 +216,21 @@ mod tests {
         assert_eq!(r.info("DB"), Some(""));
         assert_eq!(r.info("X"), Some("a"));
         assert_eq!(r.info("Y"), None);
+        let keys = ["AF", "DB", "X", "Y"].map(String::from);
+        let mut values = [None; 4];
+        r.info_values(&keys, &mut values);
+        assert_eq!(values, [Some("0.3"), Some(""), Some("a"), None]);
         assert_eq!(r.name(false), "rs1");
         assert_eq!(r.name(true), "21:101-103");
+    }
+
+    #[test]
+    fn splitting_is_str_split() {
+        for text in ["", "a", "a,b", ",a,", "a,,b", "AC,ACT"] {
+            let ours: Vec<&str> = split(text, b',').collect();
+            let theirs: Vec<&str> = text.split(',').collect();
+            assert_eq!(ours, theirs, "{text:?}");
+        }
     }
 
     #[test]

@@ -6,7 +6,6 @@ use std::fs::File;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
-use contract::annotation::CustomAnnotations;
 use contract::custom::SourceSpec;
 use noodles::bgzf;
 use noodles::csi::binning_index::index::header::Format;
@@ -14,7 +13,7 @@ use noodles::csi::BinningIndex;
 use rustc_hash::FxHashMap;
 
 use super::cursor::Cursor;
-use super::matching;
+use super::matching::{self, Match};
 use super::record::Record;
 use super::CustomError;
 use crate::engine::annotate::Allele;
@@ -93,16 +92,21 @@ impl Source {
         &self.spec.short_name
     }
 
-    /// Adds this source's records for `allele` on contig `chrom` (canonical name) to `out`.
-    pub fn annotate(
+    pub fn spec(&self) -> &SourceSpec {
+        &self.spec
+    }
+
+    /// Hands this source's matches for `allele` on contig `chrom` (canonical name) to
+    /// `each`: once, possibly with none.
+    pub fn visit(
         &self,
         chrom: &str,
         allele: &Allele,
-        variant_allele: &str,
-        out: &mut CustomAnnotations,
+        each: &mut dyn FnMut(&[Match<'_>]),
     ) -> Result<(), CustomError> {
         // VEP skips contigs the source does not have (`valid_chromosomes`).
         let Some((contig, name)) = self.contigs.get(chrom) else {
+            each(&[]);
             return Ok(());
         };
         let (lo, hi) = allele.span();
@@ -123,22 +127,14 @@ impl Source {
             .overlapping(self.index.as_ref(), *contig, name, lo, hi)
             .map_err(|e| failed(e.to_string()))?;
         let mut found = Vec::new();
+        let ours = matching::Forms::of(allele);
         for record in records {
             if let Some(e) = &record.broken {
                 return Err(failed(format!("the record at {}: {e}", record.pos)));
             }
-            matching::annotate(
-                &self.spec,
-                self.clinvar,
-                record,
-                allele,
-                variant_allele,
-                &mut found,
-            );
+            matching::find(&self.spec, self.clinvar, record, allele, &ours, &mut found);
         }
-        if !found.is_empty() {
-            out.insert(self.spec.short_name.clone(), found);
-        }
+        each(&found);
         Ok(())
     }
 }

@@ -81,13 +81,62 @@ fn for_entry<'a>(
         .filter(move |r| r.allele.as_deref().is_none_or(|a| a == allele))
 }
 
-/// `items` escaped and joined with `&`.
-fn push_joined<'a>(out: &mut String, items: impl Iterator<Item = &'a str>) {
-    for (i, item) in items.enumerate() {
+/// What a CSQ column needs of a matched record: its name and its fields' text. Implemented
+/// by the typed [`CustomAnnotation`] and by the engine's borrowed matches (its VCF hot path
+/// writes straight from the source's lines), so both write through [`push_column`].
+pub trait RecordView {
+    /// Appends the record's name (unescaped).
+    fn push_name(&self, out: &mut String);
+    /// Appends field `key`'s value (unescaped); `false` when the record has none.
+    fn push_field(&self, key: &str, out: &mut String) -> bool;
+}
+
+impl RecordView for &CustomAnnotation {
+    fn push_name(&self, out: &mut String) {
+        out.push_str(&self.name);
+    }
+
+    fn push_field(&self, key: &str, out: &mut String) -> bool {
+        match self.fields.get(key) {
+            Some(v) => {
+                out.push_str(v);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Appends one source's columns, `|<names>|<field>...`, each list escaped and joined with
+/// `&`; `scratch` is a reused buffer.
+pub fn push_column<R: RecordView>(
+    out: &mut String,
+    records: impl Iterator<Item = R> + Clone,
+    fields: &[String],
+    scratch: &mut String,
+) {
+    out.push('|');
+    for (i, r) in records.clone().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        push_escaped(out, item);
+        scratch.clear();
+        r.push_name(scratch);
+        push_escaped(out, scratch);
+    }
+    for field in fields {
+        out.push('|');
+        let mut first = true;
+        for r in records.clone() {
+            scratch.clear();
+            if r.push_field(field, scratch) {
+                if !first {
+                    out.push('&');
+                }
+                first = false;
+                push_escaped(out, scratch);
+            }
+        }
     }
 }
 
@@ -98,19 +147,10 @@ pub fn push_custom_fields(
     allele: &str,
     columns: &CustomColumns,
 ) {
+    let mut scratch = String::new();
     for column in &columns.sources {
         let records = for_entry(custom, &column.short_name, allele);
-        out.push('|');
-        push_joined(out, records.clone().map(|r| r.name.as_str()));
-        for field in &column.fields {
-            out.push('|');
-            push_joined(
-                out,
-                records
-                    .clone()
-                    .filter_map(|r| r.fields.get(field).map(String::as_str)),
-            );
-        }
+        push_column(out, records, &column.fields, &mut scratch);
     }
 }
 

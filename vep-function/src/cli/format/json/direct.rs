@@ -16,6 +16,8 @@ use crate::engine::transcript::Transcript;
 /// State reused from record to record.
 pub(super) struct DirectJson<'m> {
     direct: Direct<'m>,
+    /// The custom sources' records of the allele being written (empty without sources).
+    custom: CustomAnnotations,
     /// `{"input":...,"id":...,"seq_region_name":` of the current record.
     prefix: Vec<u8>,
     texts: PerTranscript<TranscriptJson>,
@@ -26,6 +28,7 @@ impl<'m> DirectJson<'m> {
     pub(super) fn new(engine: &'m Engine) -> Self {
         Self {
             direct: Direct::new(engine),
+            custom: CustomAnnotations::new(),
             prefix: Vec::new(),
             texts: PerTranscript::default(),
             scratch: String::new(),
@@ -48,16 +51,19 @@ impl<'m> DirectJson<'m> {
         prefix.extend_from_slice(b",\"seq_region_name\":");
         let assembly = self.direct.engine().assembly();
         let start = out.len();
-        let (texts, scratch) = (&mut self.texts, &mut self.scratch);
-        let annotated = self
-            .direct
-            .annotate(&columns, |chrom, allele, effects, custom| {
-                out.extend_from_slice(prefix);
-                push_str(out, chrom);
-                push_allele(out, allele, effects, assembly, texts, scratch);
-                push_custom(out, custom);
-                out.extend_from_slice(b"}\n");
-            });
+        let (texts, scratch, custom) = (&mut self.texts, &mut self.scratch, &mut self.custom);
+        let sources = self.direct.engine().custom();
+        let annotated = self.direct.annotate(&columns, |chrom, allele, effects| {
+            if !sources.is_empty() && sources.annotate(chrom, allele, custom).is_err() {
+                return false;
+            }
+            out.extend_from_slice(prefix);
+            push_str(out, chrom);
+            push_allele(out, allele, effects, assembly, texts, scratch);
+            push_custom(out, custom);
+            out.extend_from_slice(b"}\n");
+            true
+        });
         if annotated.is_none() {
             out.truncate(start);
         }

@@ -3,10 +3,7 @@
 
 use std::io::{self, Write};
 
-use contract::annotation::CustomAnnotations;
-use contract::output::csq::{
-    push_custom_fields, push_escaped, push_span, separator, CustomColumns, CSQ_FIELDS, SPECIAL,
-};
+use contract::output::csq::{push_escaped, push_span, separator, CSQ_FIELDS, SPECIAL};
 use contract::output::push_number;
 
 use super::super::direct::{split, variant_allele, Direct, PerTranscript};
@@ -20,6 +17,8 @@ pub(super) struct DirectVcf<'m> {
     direct: Direct<'m>,
     record: String,
     texts: PerTranscript<TranscriptText>,
+    /// The custom sources' CSQ fields of the allele being written (empty without sources).
+    custom: String,
 }
 
 impl<'m> DirectVcf<'m> {
@@ -28,6 +27,7 @@ impl<'m> DirectVcf<'m> {
             direct: Direct::new(engine),
             record: String::new(),
             texts: PerTranscript::default(),
+            custom: String::new(),
         }
     }
 
@@ -51,19 +51,17 @@ impl<'m> DirectVcf<'m> {
             record.push_str(existing);
         }
         let mut before_entry = separator(from);
-        let texts = &mut self.texts;
-        let custom_columns = self.direct.engine().custom().columns();
-        let annotated = self
-            .direct
-            .annotate(&columns, |_, allele, effects, custom| {
-                let entry = Entry {
-                    effects,
-                    allele,
-                    custom,
-                    columns: custom_columns,
-                };
-                push_entries(record, &entry, texts, &mut before_entry);
-            });
+        let (texts, custom) = (&mut self.texts, &mut self.custom);
+        let sources = self.direct.engine().custom();
+        let annotated = self.direct.annotate(&columns, |chrom, allele, effects| {
+            // Once per allele, the same for each of its entries.
+            custom.clear();
+            if !sources.is_empty() && sources.push_csq(chrom, allele, custom).is_err() {
+                return false;
+            }
+            push_entries(record, effects, allele, custom, texts, &mut before_entry);
+            true
+        });
         let Some(annotated) = annotated else {
             return Ok(None);
         };
@@ -94,25 +92,18 @@ fn has_special(bytes: &[u8]) -> bool {
     found
 }
 
-/// One annotated allele, as the hot path has it.
-struct Entry<'a, 'm> {
-    effects: &'a Effects<'m>,
-    allele: &'a Allele,
-    /// Its custom sources' records, and their CSQ columns.
-    custom: &'a CustomAnnotations,
-    columns: &'a CustomColumns,
-}
-
 /// The CSQ entries of one allele, as `contract::output::csq::push_entries` writes them from a
-/// `VariantAnnotation`: one per transcript, or one intergenic entry.
+/// `VariantAnnotation`: one per transcript, or one intergenic entry; each ends with `custom`
+/// (the allele's custom source fields).
 fn push_entries(
     out: &mut String,
-    entry: &Entry<'_, '_>,
+    effects: &Effects<'_>,
+    allele: &Allele,
+    custom: &str,
     texts: &mut PerTranscript<TranscriptText>,
     before_entry: &mut dyn FnMut(&mut String),
 ) {
-    let effects = entry.effects;
-    let variant_allele = variant_allele(entry.allele);
+    let variant_allele = variant_allele(allele);
     let variant_allele = variant_allele.as_ref();
     let plain = !has_special(effects.text.as_bytes());
     for fx in &effects.transcripts {
@@ -125,7 +116,7 @@ fn push_entries(
             texts.get(fx.index, fx.transcript, TranscriptText::new),
             plain,
         );
-        push_custom_fields(out, entry.custom, variant_allele, entry.columns);
+        out.push_str(custom);
     }
     if effects.transcripts.is_empty() {
         before_entry(out);
@@ -134,7 +125,7 @@ fn push_entries(
         for _ in 3..CSQ_FIELDS.len() {
             out.push('|');
         }
-        push_custom_fields(out, entry.custom, variant_allele, entry.columns);
+        out.push_str(custom);
     }
 }
 
@@ -338,7 +329,7 @@ mod tests {
         let engine =
             Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
         let mut direct = DirectVcf::new(&engine);
-        let mut out = VcfWriter::new(Vec::new(), CustomColumns::default());
+        let mut out = VcfWriter::new(Vec::new(), contract::output::csq::CustomColumns::default());
         for line in [
             "21\t25585733\trs1\tG\tT\t.\t.\t.",   // reference mismatch
             "21\t25585733\trs1\tc\tT\t.\t.\t.",   // lower case
