@@ -6,7 +6,6 @@ use serde_json::{json, Value};
 use super::*;
 use crate::annotation::tests::engine_like;
 use crate::annotation::{CalledFromSequence, ModelScore, ScoreStatus, SequenceExcerpt};
-use crate::event::{AnnotatorInfo, Backend, VariantError};
 
 fn text(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap()
@@ -119,34 +118,5 @@ fn declared_output_holds_the_same_object() {
     assert_eq!(
         declared["transcript_consequences"][1]["hgnc_id"],
         "HGNC:14027"
-    );
-}
-
-#[test]
-fn annotated_event_data_is_what_serde_gives() {
-    let annotated = Annotated {
-        analysis_id: "a-1".into(),
-        annotations: vec![everything(), engine_like()],
-        annotator: AnnotatorInfo {
-            assembly: Some("GRCh38".into()),
-            backend: Backend::Local,
-            gene_models: Some("bundled".into()),
-            reference: None,
-            version: "vep-function 0.1.0".into(),
-        },
-        chunk_count: 2,
-        chunk_index: 1,
-        errors: vec![VariantError {
-            code: "unparsable".into(),
-            input: "x\ty".into(),
-            input_index: 13,
-            message: "cannot parse \"x\"".into(),
-        }],
-        session_id: "s-1".into(),
-        variant_count: 2,
-    };
-    assert_eq!(
-        annotated_data(&annotated),
-        serde_json::to_vec(&annotated).unwrap()
     );
 }

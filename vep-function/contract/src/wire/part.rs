@@ -1,0 +1,239 @@
+//! One part of an annotated chunk on the wire: its header, string table and entries. The
+//! function fills a [`PartWriter`] input by input (rolling back the input that would take the
+//! part over its byte budget); the gateway [`decode`]s a part into the contract's
+//! [`Annotated`].
+
+use super::codec::{varint_len, Decoder, Encoder, Mark, WireError, WireObject};
+use crate::annotation::VariantAnnotation;
+use crate::event::{Annotated, AnnotatorInfo, VariantError};
+
+/// `GVA` and the format's version.
+pub const MAGIC: [u8; 4] = *b"GVA\x02";
+
+const ANNOTATION: u8 = 0;
+const ERROR: u8 = 1;
+/// The longest varint (a u64).
+const MAX_VARINT: usize = 10;
+
+/// The facts a part's data begins with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartHeader<'a> {
+    pub analysis_id: &'a str,
+    pub session_id: &'a str,
+    pub chunk_index: u32,
+    pub chunk_count: u32,
+    /// Analysis index of the part's first input; its inputs are a contiguous range.
+    pub first_index: u64,
+    pub variant_count: u64,
+    pub part_index: u32,
+    pub part_count: u32,
+    /// The annotator's description (`AnnotatorInfo`) as JSON, written once per chunk.
+    pub annotator: String,
+}
+
+impl<'a> PartHeader<'a> {
+    pub fn annotator_json(info: &AnnotatorInfo) -> String {
+        // A plain serde derive with string keys: it cannot fail.
+        serde_json::to_string(info).unwrap_or_default()
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut e = Encoder::default();
+        e.str_inline(self.analysis_id);
+        e.str_inline(self.session_id);
+        for n in [
+            u64::from(self.chunk_index),
+            u64::from(self.chunk_count),
+            self.first_index,
+            self.variant_count,
+            u64::from(self.part_index),
+            u64::from(self.part_count),
+        ] {
+            e.u64(n);
+        }
+        e.str_inline(&self.annotator);
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&e.body);
+    }
+
+    /// The header's size whatever its numbers become (each at its longest): what a part
+    /// writer reserves for it while the part is being filled.
+    pub fn max_len(&self) -> usize {
+        let text = |s: &str| varint_len(s.len() as u64) + s.len();
+        MAGIC.len()
+            + text(self.analysis_id)
+            + text(self.session_id)
+            + text(&self.annotator)
+            + 6 * MAX_VARINT
+    }
+}
+
+/// A part being filled.
+#[derive(Default)]
+pub struct PartWriter<'a> {
+    enc: Encoder<'a>,
+    entries: u64,
+}
+
+/// A point to go back to (see [`PartWriter::rollback`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PartMark {
+    enc: Mark,
+    entries: u64,
+}
+
+impl<'a> PartWriter<'a> {
+    pub fn push_annotation(&mut self, a: &'a VariantAnnotation) {
+        self.enc.byte(ANNOTATION);
+        a.put_object(&mut self.enc);
+        self.entries += 1;
+    }
+
+    pub fn push_error(&mut self, e: &'a VariantError) {
+        self.enc.byte(ERROR);
+        self.enc.u64(e.input_index);
+        self.enc.str_ref(&e.code);
+        self.enc.str_inline(&e.input);
+        self.enc.str_ref(&e.message);
+        match &e.allele {
+            None => self.enc.byte(0),
+            Some(allele) => {
+                self.enc.byte(1);
+                self.enc.str_ref(allele);
+            }
+        }
+        self.entries += 1;
+    }
+
+    pub fn mark(&self) -> PartMark {
+        PartMark {
+            enc: self.enc.mark(),
+            entries: self.entries,
+        }
+    }
+
+    /// Forgets the entries pushed since `mark` (and the strings only they used).
+    pub fn rollback(&mut self, mark: PartMark) {
+        self.enc.rollback(mark.enc);
+        self.entries = mark.entries;
+    }
+
+    pub fn entries(&self) -> u64 {
+        self.entries
+    }
+
+    /// The size of the data so far, header excepted.
+    pub fn len(&self) -> usize {
+        self.enc.len() + varint_len(self.entries)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
+    /// The part's data: header, string table, entries.
+    pub fn finish(self, header: &PartHeader<'_>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(header.max_len() + self.len());
+        header.write(&mut out);
+        self.enc.write_table(&mut out);
+        let mut count = Encoder::default();
+        count.u64(self.entries);
+        out.extend_from_slice(&count.body);
+        out.extend_from_slice(&self.enc.body);
+        out
+    }
+}
+
+/// All of `annotated` as one part (its own part fields as they are): the function's inline
+/// reply, and tests.
+pub fn encode(annotated: &Annotated) -> Vec<u8> {
+    let mut w = PartWriter::default();
+    for a in &annotated.annotations {
+        w.push_annotation(a);
+    }
+    for e in &annotated.errors {
+        w.push_error(e);
+    }
+    w.finish(&PartHeader {
+        analysis_id: &annotated.analysis_id,
+        session_id: &annotated.session_id,
+        chunk_index: annotated.chunk_index,
+        chunk_count: annotated.chunk_count,
+        first_index: annotated.first_index,
+        variant_count: annotated.variant_count,
+        part_index: annotated.part_index,
+        part_count: annotated.part_count,
+        annotator: PartHeader::annotator_json(&annotated.annotator),
+    })
+}
+
+fn u32_at(at: usize, n: u64) -> Result<u32, WireError> {
+    u32::try_from(n).map_err(|_| WireError::Range {
+        at,
+        value: i128::from(n),
+    })
+}
+
+/// Reads one part. Annotations and errors keep their order; their indexes are not checked
+/// here (the gateway checks them against the part's range and the chunk).
+pub fn decode(bytes: &[u8]) -> Result<Annotated, WireError> {
+    let mut d = Decoder::new(bytes);
+    if d.take(MAGIC.len()).ok() != Some(&MAGIC[..]) {
+        return Err(WireError::Magic);
+    }
+    let analysis_id = d.str_inline()?.to_owned();
+    let session_id = d.str_inline()?.to_owned();
+    let mut numbers = [0u64; 6];
+    let mut at = [0usize; 6];
+    for (n, at) in numbers.iter_mut().zip(at.iter_mut()) {
+        *at = d.position();
+        *n = d.u64()?;
+    }
+    let annotator = serde_json::from_str(d.str_inline()?)
+        .map_err(|e| WireError::Json(format!("annotator: {e}")))?;
+    d.read_table()?;
+    let n = d.count()?;
+    let mut annotations = Vec::with_capacity(n);
+    let mut errors = Vec::new();
+    for _ in 0..n {
+        let at = d.position();
+        match d.byte()? {
+            ANNOTATION => annotations.push(VariantAnnotation::get_object(&mut d)?),
+            ERROR => {
+                let input_index = d.u64()?;
+                let code = d.str_ref()?.to_owned();
+                let input = d.str_inline()?.to_owned();
+                let message = d.str_ref()?.to_owned();
+                let allele = match d.byte()? {
+                    0 => None,
+                    1 => Some(d.str_ref()?.to_owned()),
+                    tag => return Err(WireError::Tag { at: d.position() - 1, tag }),
+                };
+                errors.push(VariantError {
+                    allele,
+                    code,
+                    input,
+                    input_index,
+                    message,
+                });
+            }
+            tag => return Err(WireError::Tag { at, tag }),
+        }
+    }
+    if d.remaining() > 0 {
+        return Err(WireError::Trailing(d.remaining()));
+    }
+    Ok(Annotated {
+        analysis_id,
+        annotations,
+        annotator,
+        chunk_count: u32_at(at[1], numbers[1])?,
+        chunk_index: u32_at(at[0], numbers[0])?,
+        errors,
+        first_index: numbers[2],
+        part_count: u32_at(at[5], numbers[5])?,
+        part_index: u32_at(at[4], numbers[4])?,
+        session_id,
+        variant_count: numbers[3],
+    })
+}
