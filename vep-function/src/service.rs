@@ -121,6 +121,7 @@ pub async fn process(submitted: &Submitted, annotator: &dyn ChunkAnnotator) -> A
                 }
             }
             Err(f) => errors.push(VariantError {
+                allele: None,
                 code: f.code,
                 input: input.clone(),
                 input_index: index,
@@ -135,9 +136,28 @@ pub async fn process(submitted: &Submitted, annotator: &dyn ChunkAnnotator) -> A
         chunk_count: submitted.chunk_count,
         chunk_index: submitted.chunk_index,
         errors,
+        first_index: first,
+        part_count: 1,
+        part_index: 0,
         session_id: submitted.session_id.clone(),
         variant_count: submitted.variants.len() as u64,
     }
+}
+
+/// Inputs of `annotated` without any annotation (what the user sees as failed).
+pub fn failed_inputs(annotated: &Annotated) -> u64 {
+    let with_annotation: std::collections::HashSet<u64> = annotated
+        .annotations
+        .iter()
+        .filter_map(|a| a.input_index)
+        .collect();
+    let failed: std::collections::HashSet<u64> = annotated
+        .errors
+        .iter()
+        .map(|e| e.input_index)
+        .filter(|i| !with_annotation.contains(i))
+        .collect();
+    failed.len() as u64
 }
 
 /// A chunk that failed as a whole, reported to the user rather than dropped.

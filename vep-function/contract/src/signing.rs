@@ -153,7 +153,11 @@ impl SigningKey {
     }
 
     /// Checks `signature` (the extension's value) against `signed`, in constant time.
-    pub fn verify(&self, signed: &Signed<'_>, signature: Option<&str>) -> Result<(), SignatureError> {
+    pub fn verify(
+        &self,
+        signed: &Signed<'_>,
+        signature: Option<&str>,
+    ) -> Result<(), SignatureError> {
         let signature = signature.ok_or(SignatureError::Missing)?;
         let tag = signature
             .strip_prefix(SCHEME)

@@ -31,7 +31,10 @@ fn a_signed_event_verifies_and_any_covered_change_breaks_it() {
     signing.sign(&mut ev);
     assert_eq!(signing.verify(&ev), Ok(()));
     let signature = ev.extension(EXT_SIGNATURE).unwrap().to_string();
-    assert!(signature.starts_with("v1=") && signature.len() == 67, "{signature}");
+    assert!(
+        signature.starts_with("v1=") && signature.len() == 67,
+        "{signature}"
+    );
 
     let tampered: Vec<Box<dyn Fn(&mut Event)>> = vec![
         Box::new(|e| {
@@ -102,7 +105,10 @@ fn the_key_comes_from_its_file_and_no_key_is_an_error_unless_insecure_is_asked()
     let from_file = Signing::from_source(&HashMap::from([(KEY_FILE, path.as_str())])).unwrap();
     let direct = SigningKey::from_bytes("k".repeat(40).as_bytes(), &file).unwrap();
     assert_eq!(from_file, Signing::Key(direct));
-    assert!(!format!("{from_file:?}").contains("kkkk"), "the key is never printed");
+    assert!(
+        !format!("{from_file:?}").contains("kkkk"),
+        "the key is never printed"
+    );
 
     std::fs::write(&file, "short").unwrap();
     let err = Signing::from_source(&HashMap::from([(KEY_FILE, path.as_str())])).unwrap_err();

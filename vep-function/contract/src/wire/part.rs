@@ -90,12 +90,30 @@ impl<'a> PartWriter<'a> {
     }
 
     pub fn push_error(&mut self, e: &'a VariantError) {
+        self.push_error_parts(
+            e.input_index,
+            &e.code,
+            &e.input,
+            &e.message,
+            e.allele.as_deref(),
+        );
+    }
+
+    /// An error from its fields (one the caller makes up while packing).
+    pub fn push_error_parts(
+        &mut self,
+        input_index: u64,
+        code: &'a str,
+        input: &'a str,
+        message: &'a str,
+        allele: Option<&'a str>,
+    ) {
         self.enc.byte(ERROR);
-        self.enc.u64(e.input_index);
-        self.enc.str_ref(&e.code);
-        self.enc.str_inline(&e.input);
-        self.enc.str_ref(&e.message);
-        match &e.allele {
+        self.enc.u64(input_index);
+        self.enc.str_ref(code);
+        self.enc.str_inline(input);
+        self.enc.str_ref(message);
+        match allele {
             None => self.enc.byte(0),
             Some(allele) => {
                 self.enc.byte(1);
@@ -207,7 +225,12 @@ pub fn decode(bytes: &[u8]) -> Result<Annotated, WireError> {
                 let allele = match d.byte()? {
                     0 => None,
                     1 => Some(d.str_ref()?.to_owned()),
-                    tag => return Err(WireError::Tag { at: d.position() - 1, tag }),
+                    tag => {
+                        return Err(WireError::Tag {
+                            at: d.position() - 1,
+                            tag,
+                        })
+                    }
                 };
                 errors.push(VariantError {
                     allele,
