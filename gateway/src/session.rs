@@ -27,7 +27,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::broker::Broker;
+use crate::broker::Publisher;
 use crate::credential::Secret;
 use crate::protocol::{self, ClientMessage, Limits, ServerMessage};
 use crate::registry::{Registration, Registry};
@@ -90,11 +90,11 @@ impl SessionLimits {
 pub struct SessionContext {
     pub registry: Arc<Registry>,
     pub store: Store,
-    pub broker: Broker,
+    pub publisher: Publisher,
     pub limits: Limits,
     pub session_limits: SessionLimits,
+    /// Variants per submitted event at most (events are cut by bytes too).
     pub chunk_size: usize,
-    pub ce_source: String,
     pub shutdown: watch::Receiver<bool>,
     /// Named in every `session` frame (from `REFERENCE_*`).
     pub reference: Option<protocol::Reference>,

@@ -50,6 +50,18 @@ pub fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// The bytes [`push_str`] writes for `s` (quotes included): what a string costs in an event.
+pub fn str_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match ESCAPE[usize::from(b)] {
+            0 => 1,
+            b'u' => 6,
+            _ => 2,
+        })
+        .sum::<usize>()
+}
+
 /// `"key":` appended to `out`.
 #[inline]
 pub fn push_key(out: &mut Vec<u8>, key: &str) {

@@ -1,5 +1,5 @@
-//! The streaming JSON writer against serde_json: escaping, sorted and engine key order,
-//! event data.
+//! The streaming JSON writer against serde_json: escaping (and its length), sorted and
+//! engine key order.
 
 use serde_json::{json, Value};
 
@@ -18,6 +18,7 @@ fn strings_are_escaped_exactly_as_serde_json_escapes_them() {
     for s in [every_ascii.as_str(), "", "plain", "tab\there \"q\" \\ /"] {
         let mut out = Vec::new();
         push_str(&mut out, s);
+        assert_eq!(str_len(s), out.len(), "{s:?}");
         assert_eq!(text(out), serde_json::to_string(s).unwrap());
     }
 }
