@@ -50,12 +50,13 @@ def _rust_default(crate_file: str, key: str) -> int:
 
 def gateway_submit_budget(env: dict) -> float:
     """Hop 1, the gateway's own sends to the Broker: (BROKER_RETRIES + 1) attempts of
-    BROKER_TIMEOUT_MS, backoff 100 ms doubling, capped at 2 s (gateway/src/broker.rs)."""
+    BROKER_TIMEOUT_MS, backoff 100 ms doubling, capped at 2 s (the contract's one sender,
+    vep-function/contract/src/delivery.rs, which gateway/src/broker.rs names the Broker)."""
     def setting(key):
         return int(env[key]["value"]) if key in env else _rust_default("gateway/src/config.rs", key)
 
     retries, timeout = setting("BROKER_RETRIES"), setting("BROKER_TIMEOUT_MS") / 1000
-    broker = (ROOT / "gateway/src/broker.rs").read_text()
+    broker = (ROOT / "vep-function/contract/src/delivery.rs").read_text()
     base = int(re.search(r"BACKOFF_BASE: Duration = Duration::from_millis\((\d+)\)", broker)[1]) / 1000
     cap = int(re.search(r"BACKOFF_CAP: Duration = Duration::from_secs\((\d+)\)", broker)[1])
     return (retries + 1) * timeout + sum(min(base * 2 ** (a - 1), cap) for a in range(1, retries + 1))

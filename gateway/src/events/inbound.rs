@@ -156,10 +156,11 @@ fn count_part(
     Ok((annotated, span.count - annotated))
 }
 
-fn bounded(count: u64) -> Result<u64, InboundError> {
-    if count == 0 || count > MAX_VARIANTS_PER_EVENT as u64 {
+/// `count`, when it is between `min` and the most inputs one chunk may have.
+fn bounded(count: u64, min: u64) -> Result<u64, InboundError> {
+    if count < min || count > MAX_VARIANTS_PER_EVENT as u64 {
         return Err(InboundError::Inconsistent(format!(
-            "variant_count {count} is not between 1 and {MAX_VARIANTS_PER_EVENT}"
+            "variant_count {count} is not between {min} and {MAX_VARIANTS_PER_EVENT}"
         )));
     }
     Ok(count)
@@ -193,7 +194,7 @@ fn from_event(event: &Event) -> Result<Inbound, InboundError> {
                     d.part_index, d.part_count
                 )));
             }
-            let span = Span::new(d.first_index, bounded(d.variant_count)?);
+            let span = Span::new(d.first_index, bounded(d.variant_count, 1)?);
             let (annotated, failed) = count_part(span, &d.annotations, &d.errors)?;
             let kind = InboundKind::Annotated(Annotated {
                 annotations: d.annotations,
@@ -212,10 +213,14 @@ fn from_event(event: &Event) -> Result<Inbound, InboundError> {
             )
         } else {
             let d: FailedData = data(event, "analysis-failed.v1")?;
-            let count = bounded(d.variant_count)?;
-            let covers = match d.first_index {
-                Some(first) => Covers::Range(Span::new(first, count)),
-                None => Covers::Chunk,
+            // A whole chunk may say 0 inputs (unknown: its data did not decode); a range
+            // names its inputs.
+            let (count, covers) = match d.first_index {
+                Some(first) => {
+                    let count = bounded(d.variant_count, 1)?;
+                    (count, Covers::Range(Span::new(first, count)))
+                }
+                None => (bounded(d.variant_count, 0)?, Covers::Chunk),
             };
             let kind = InboundKind::Failed(Failed {
                 variant_count: count,

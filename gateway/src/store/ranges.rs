@@ -194,9 +194,12 @@ impl Progress {
         let accepted = self.accepted.get(&index).map_or(&[][..], Vec::as_slice);
         let (filled, annotated, failed) = match covers {
             Covers::Range(_) | Covers::Chunk => {
-                let span = match covers {
-                    Covers::Range(span) => span,
-                    _ => chunk,
+                let (span, annotated, failed) = match covers {
+                    Covers::Range(span) => (span, annotated, failed),
+                    // A whole chunk's failure may not know how many inputs it had (its data
+                    // did not decode): the chunk says.
+                    _ if annotated + failed == 0 => (chunk, 0, chunk.count),
+                    _ => (chunk, annotated, failed),
                 };
                 if !span.within(chunk) {
                     return Err(ChunkError::OutsideChunk { index, span, chunk });

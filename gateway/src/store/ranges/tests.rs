@@ -122,6 +122,16 @@ fn ranges_outside_their_chunk_and_forged_counts_are_refused() {
 }
 
 #[test]
+fn a_whole_chunk_failure_that_does_not_know_its_count_fails_the_chunk() {
+    let mut p = progress();
+    match p.record(1, 3, Covers::Chunk, 0, 0) {
+        Ok(Recorded::Accepted { filled, .. }) => assert_eq!(filled, vec![Span::new(4, 2)]),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(p.totals(), (0, 2));
+}
+
+#[test]
 fn a_remainder_fails_only_the_uncovered_inputs_once() {
     let mut p = progress();
     accepted(p.record(0, 3, Covers::Range(Span::new(1, 2)), 2, 0));

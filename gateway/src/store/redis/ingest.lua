@@ -61,7 +61,12 @@ if kind == 'rest' then
   for _, r in ipairs(filled) do failed = failed + r[2] end
 else
   local first, n = cfirst, cend - cfirst
-  if kind == 'range' then first, n = tonumber(ARGV[14]), tonumber(ARGV[15]) end
+  if kind == 'range' then
+    first, n = tonumber(ARGV[14]), tonumber(ARGV[15])
+  elseif annotated + failed == 0 then
+    -- A whole chunk's failure that does not know its count (its data did not decode).
+    failed = n
+  end
   if n < 1 or first < cfirst or first + n > cend then
     return 'outside:' .. cfirst .. ':' .. (cend - cfirst)
   end
