@@ -391,10 +391,16 @@ pub fn record_of(inbound: Inbound, render: bool) -> Record {
             (message, a.annotated, a.failed, Spooled::Part(a.data))
         }
         InboundKind::Failed(f) => {
+            let range = match inbound.covers {
+                Covers::Range(span) => Some(span),
+                _ => None,
+            };
             let msg = ServerMessage::Error {
                 request_id: None,
                 analysis_id: Some(inbound.analysis_id.clone()),
                 chunk_index: Some(inbound.chunk_index),
+                first_index: range.map(|s| s.first),
+                variant_count: range.map(|s| s.count),
                 code: f.code.clone(),
                 message: f.message.clone(),
             };
@@ -445,6 +451,8 @@ pub fn unsent_chunk(meta: &AnalysisMeta, chunk_index: u64, code: &str, message: 
         request_id: None,
         analysis_id: Some(meta.analysis_id.clone()),
         chunk_index: Some(chunk_index),
+        first_index: None,
+        variant_count: None,
         code: code.to_owned(),
         message: message.to_owned(),
     };

@@ -75,3 +75,12 @@ pub fn signed_request(
     }
     req.body(body)
 }
+
+/// Signs a hand-made binary-mode event (headers and body), as the function signs results.
+pub fn sign(event: &mut crate::trigger::Event) {
+    let (name, value) = signature(
+        event.0.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &event.1,
+    );
+    event.0.insert(name, value);
+}

@@ -171,7 +171,7 @@ async fn under_knative_without_k_sink_the_function_is_not_ready_and_answers_503(
     assert_eq!(resp.status(), 503);
     assert!(resp.headers().contains_key("retry-after"));
     let problem: Value = resp.json().await.expect("typed error");
-    assert_eq!(problem["error"]["code"], "sink_missing", "{problem}");
+    assert_eq!(problem["code"], "sink_missing", "{problem}");
     // Nothing but the acceptance reached the user: the chunk is still being delivered.
     while let Next::Json(f) = client.next(QUIET).await {
         assert_eq!(f["type"], "accepted", "{f}");

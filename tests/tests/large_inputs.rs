@@ -372,14 +372,13 @@ async fn a_failed_chunk_is_reported_to_the_session_and_in_the_download() {
         ),
         ("ce-sessionid".to_owned(), client.session_id.clone()),
         ("ce-analysisid".to_owned(), id.clone()),
-        ("ce-partitionkey".to_owned(), id.clone()),
+        ("ce-partitionkey".to_owned(), format!("{id}:1")),
         ("content-type".to_owned(), "application/json".to_owned()),
     ]);
     assert_eq!(failed["analysisid"], id.as_str());
-    assert_eq!(
-        deliver(&gateway, &(headers, data.to_string().into_bytes())).await,
-        202
-    );
+    let mut event = (headers, data.to_string().into_bytes());
+    e2e::signing::sign(&mut event);
+    assert_eq!(deliver(&gateway, &event).await, 202);
 
     let frames = until_complete(&mut client, WAIT).await;
     let types: Vec<&str> = frames

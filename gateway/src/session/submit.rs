@@ -182,6 +182,8 @@ pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
                             request_id: Some(meta.request_id.clone()),
                             analysis_id: Some(analysis_id.clone()),
                             chunk_index: Some(index),
+                            first_index: None,
+                            variant_count: None,
                             code: e.code().to_owned(),
                             message: e.to_string(),
                         });
