@@ -2,6 +2,14 @@
 # inputs and the local processes they start.
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 
+# Every process a bench starts signs and verifies events with one key, as `make run` does
+# (EVENT_SIGNING_KEY_FILE, eventing/README.md "Signed events").
+mkdir -p "$target/bench"
+EVENT_SIGNING_KEY_FILE="$target/bench/event-signing-key"
+[ -s "$EVENT_SIGNING_KEY_FILE" ] || head -c 48 /dev/urandom > "$EVENT_SIGNING_KEY_FILE"
+chmod 600 "$EVENT_SIGNING_KEY_FILE"
+export EVENT_SIGNING_KEY_FILE
+
 # bench_bin BIN_DIR [-p CRATE ...]: sets $bin; with no BIN_DIR, builds the release binaries of
 # the gateway (plus the crates named) and vep-function.
 bench_bin() {

@@ -35,6 +35,8 @@ enum Command {
     Index(vep::cli::index::IndexArgs),
     /// Whole-genome references: fetch a release, print its settings.
     Reference(vep::cli::reference::ReferenceArgs),
+    /// Events: decode an annotated.v2 event's data to JSON.
+    Event(vep::cli::event::EventArgs),
 }
 
 fn init_tracing(format: LogFormat) {
@@ -55,6 +57,7 @@ fn main() -> anyhow::Result<()> {
         Command::Annotate(args) => vep::cli::annotate::run(args),
         Command::Index(args) => vep::cli::index::run(args),
         Command::Reference(args) => vep::cli::reference::run(args),
+        Command::Event(args) => vep::cli::event::run(args),
     }
 }
 
