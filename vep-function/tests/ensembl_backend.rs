@@ -97,7 +97,11 @@ fn annotator(server: &MockServer, extra: &[(&'static str, &str)]) -> EnsemblAnno
 
 async fn annotate(a: &EnsemblAnnotator, inputs: &[&str]) -> Vec<VariantOutcome> {
     let owned: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
-    a.annotate_chunk(&owned).await
+    a.annotate_chunk(&owned)
+        .await
+        .into_iter()
+        .map(|answer| answer.map(|a| a.annotations))
+        .collect()
 }
 
 fn code(answer: &VariantOutcome) -> &str {

@@ -61,9 +61,10 @@ impl Format {
     }
 }
 
-/// One input variant's outcome.
+/// One input variant's outcome: its annotations and the ALTs that failed beside them, or
+/// why it has none.
 enum Outcome<'a> {
-    Annotated(Vec<&'a VariantAnnotation>),
+    Annotated(Vec<&'a VariantAnnotation>, Vec<&'a VariantError>),
     Failed { code: String, message: String },
 }
 
@@ -122,28 +123,36 @@ fn outcomes(loaded: &Loaded, span: Span) -> Vec<Outcome<'_>> {
         }
         Loaded::Part(part) => (&part.annotations, &part.errors),
     };
-    let mut out: Vec<Outcome<'_>> = (0..len).map(|_| Outcome::Annotated(Vec::new())).collect();
+    let mut out: Vec<Outcome<'_>> = (0..len)
+        .map(|_| Outcome::Annotated(Vec::new(), Vec::new()))
+        .collect();
     let slot = |input_index: Option<u64>| -> Option<usize> {
         let i = input_index?.checked_sub(span.first)?;
         usize::try_from(i).ok().filter(|i| *i < len)
     };
     for a in annotations {
-        if let Some(Outcome::Annotated(list)) = slot(a.input_index).and_then(|i| out.get_mut(i)) {
+        if let Some(Outcome::Annotated(list, _)) = slot(a.input_index).and_then(|i| out.get_mut(i))
+        {
             list.push(a);
         }
     }
     for e in errors {
-        if let Some(i) = slot(Some(e.input_index)) {
-            if matches!(&out[i], Outcome::Annotated(l) if l.is_empty()) {
+        let Some(i) = slot(Some(e.input_index)) else {
+            continue;
+        };
+        match &mut out[i] {
+            Outcome::Annotated(list, failed) if !list.is_empty() => failed.push(e),
+            Outcome::Annotated(..) => {
                 out[i] = Outcome::Failed {
                     code: e.code.clone(),
                     message: e.message.clone(),
-                };
+                }
             }
+            Outcome::Failed { .. } => {}
         }
     }
     for o in &mut out {
-        if matches!(o, Outcome::Annotated(l) if l.is_empty()) {
+        if matches!(o, Outcome::Annotated(l, _) if l.is_empty()) {
             *o = Outcome::Failed {
                 code: "result_missing".to_owned(),
                 message: "the annotator returned nothing for this variant".to_owned(),
@@ -212,9 +221,13 @@ fn push_jsonl(
     o: &Outcome<'_>,
 ) -> io::Result<()> {
     match o {
-        Outcome::Annotated(list) => {
+        Outcome::Annotated(list, failed) => {
             for a in list {
                 json::push_annotation(bytes, a, KeyOrder::Sorted);
+                bytes.push(b'\n');
+            }
+            for e in failed {
+                serde_json::to_writer(&mut *bytes, e)?;
                 bytes.push(b'\n');
             }
         }
@@ -235,16 +248,20 @@ fn push_jsonl(
 
 fn push_tsv(out: &mut String, line: &str, o: &Outcome<'_>) {
     match o {
-        Outcome::Annotated(list) => {
+        Outcome::Annotated(list, failed) => {
             for a in list {
                 tsv::push_annotation(out, a);
+            }
+            for e in failed {
+                let allele = e.allele.as_deref().unwrap_or_default();
+                tsv::push_allele_error(out, line, allele, &e.code, &e.message);
             }
         }
         Outcome::Failed { code, message } => {
             tsv::push_error(
                 out,
                 &uploaded_name_of_line(line),
-                &format!("{code}: {message}"),
+                &vcf::error_text(code, message),
             );
         }
     }
@@ -306,9 +323,15 @@ fn push_vcf_record(out: &mut String, line: &str, o: &Outcome<'_>) {
     cols.resize(cols.len().max(8), ".");
     let record = cols.join("\t");
     match o {
-        Outcome::Annotated(list) => vcf::push_record(out, &record, list.iter().copied(), None),
+        Outcome::Annotated(list, failed) => {
+            let error = vcf::allele_errors_text(failed.iter().map(|e| {
+                let allele = e.allele.as_deref().unwrap_or_default();
+                (allele, e.code.as_str(), e.message.as_str())
+            }));
+            vcf::push_record(out, &record, list.iter().copied(), error.as_deref())
+        }
         Outcome::Failed { code, message } => {
-            vcf::push_record(out, &record, [], Some(&format!("{code}: {message}")))
+            vcf::push_record(out, &record, [], Some(&vcf::error_text(code, message)))
         }
     }
 }
