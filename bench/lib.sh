@@ -60,3 +60,14 @@ measure() {
 
 # median N...: the median of the numbers given.
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+# Background processes a bench starts (append their pids to `pids`); `stop_all` ends them (a
+# bench that wants them gone on exit says `trap stop_all EXIT`).
+pids=()
+stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
+
+# The first line of every bench's output: what ran where, so figures can be compared.
+machine_banner() {
+  commit="${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+  echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $commit, $(date -u +%FT%TZ)"
+}
