@@ -63,9 +63,13 @@ test-unit: test-setup
 	$(CARGO) test $(FUNCTION) --workspace --locked
 	$(CARGO) test --workspace --locked --lib --bins
 
+## tests/tests/genome.rs needs the genome-scale world, chr21 + chr22 (tests/genome/setup.sh: a
+## PyPI venv in .artifacts and ~110 MB under the target dir, built once: ~20 s of CPU).
+GENOME_WORLD_CI ?= $(CARGO_TARGET_DIR)/genome-world/chr21_22
 test-e2e:
 	bash scripts/setup-redis.sh
-	$(CARGO) test -p e2e --locked --tests
+	bash tests/genome/setup.sh "$(GENOME_WORLD_CI)" chr21,chr22 1000
+	GENOME_WORLD_CI="$(GENOME_WORLD_CI)" $(CARGO) test -p e2e --locked --tests
 
 ## Manifests: real kustomize render, CRD/K8s/func schemas, wiring checked against the Rust
 ## sources. The first run installs its venv from PyPI.
@@ -104,7 +108,9 @@ clean:
 	$(CARGO) clean
 
 # Engine vs bcftools csq on >= 1M generated variants; gateway vs an actix-ws echo server; 100k
-# variants uploaded end to end vs the engine CLI; sustained pipeline load vs the function alone.
+# variants uploaded end to end vs the engine CLI; sustained pipeline load vs the function alone;
+# the genome-scale world (index, cold start, readiness, RSS, 1M variants with threads vs bcftools
+# csq; GENOME_WORLD=DIR reuses a prebuilt world, else one is built under the target dir).
 # Heavy: release builds. Figures go to BENCHMARKS.md / RELIABILITY.md by hand.
 BENCH_VARIANTS ?= 1000000
 bench:
@@ -112,3 +118,4 @@ bench:
 	bash bench/gateway.sh
 	bash bench/pipeline.sh
 	bash bench/pipeline_load.sh
+	bash bench/genome.sh

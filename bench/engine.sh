@@ -37,27 +37,15 @@ if [ ! -s "$INPUT" ]; then
 fi
 RECORDS=$(grep -vc '^#' "$INPUT")
 
-now() { date +%s.%N; }
-# Runs "$@" under /usr/bin/time -v; sets ELAPSED (wall s), CPU (user+sys s) and RSS_KB. CPU
-# time is the fairer number on a busy shared machine.
-measure() {
-  local log="$WORK/time.log" start end
-  # Earlier outputs' dirty pages are written back first, so their writeback is not charged
-  # to (or throttling) the tool measured next.
-  sync
-  start=$(now)
-  /usr/bin/time -v -o "$log" "$@"
-  end=$(now)
-  ELAPSED=$(echo "$end - $start" | bc -l)
-  RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
-  CPU=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
-}
+# now, measure: bench/lib.sh.
+. "$ROOT/bench/lib.sh"
 
 # Outputs of an earlier run are removed first: truncating a large file on open would be
 # charged to whichever tool opens it.
 rm -f "$WORK/engine.vcf" "$WORK/bcftools.vcf"
 echo "annotating $RECORDS records with vep-function" >&2
-measure "$BIN" annotate --gff "$GFF" --fasta "$FASTA" --input "$INPUT" --format vcf \
+# One thread, as in every figure of BENCHMARKS.md's engine table (threads: bench/genome.sh).
+measure "$BIN" annotate --threads 1 --gff "$GFF" --fasta "$FASTA" --input "$INPUT" --format vcf \
   --output "$WORK/engine.vcf" 2>"$WORK/engine.stderr"
 ENGINE_S=$ELAPSED ENGINE_RSS=$RSS_KB ENGINE_CPU=$CPU
 ENGINE_OUT=$(grep -vc '^#' "$WORK/engine.vcf")
@@ -66,7 +54,7 @@ ENGINE_ERR=$(grep -c 'VEP_ERROR=' "$WORK/engine.vcf" || true)
 # The same input as VEP JSON Lines: the JSON writer measured against the VCF writer above.
 rm -f "$WORK/engine.json"
 echo "annotating $RECORDS records with vep-function --format json" >&2
-measure "$BIN" annotate --gff "$GFF" --fasta "$FASTA" --input "$INPUT" --format json \
+measure "$BIN" annotate --threads 1 --gff "$GFF" --fasta "$FASTA" --input "$INPUT" --format json \
   --output "$WORK/engine.json" 2>"$WORK/engine-json.stderr"
 JSON_S=$ELAPSED JSON_CPU=$CPU
 JSON_BYTES=$(stat -c %s "$WORK/engine.json")

@@ -46,3 +46,36 @@ wait_ready() {
   echo "not ready: $1" >&2
   exit 1
 }
+
+now() { date +%s.%N; }
+
+# measure CMD...: runs CMD under /usr/bin/time -v; sets ELAPSED (wall s), CPU (user+sys s),
+# RSS_KB (peak) and LOAD (1-min load average when it started). CPU time is the fairer number on
+# a busy shared machine. Needs $WORK (where time.log goes).
+measure() {
+  local log="$WORK/time.log" start end
+  LOAD=$(cut -d' ' -f1 /proc/loadavg)
+  # Earlier outputs' dirty pages are written back first, so their writeback is not charged
+  # to (or throttling) the tool measured next.
+  sync
+  start=$(now)
+  /usr/bin/time -v -o "$log" "$@"
+  end=$(now)
+  ELAPSED=$(echo "$end - $start" | bc -l)
+  RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+  CPU=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
+}
+
+# median N...: the median of the numbers given.
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+# Background processes a bench starts (append their pids to `pids`); `stop_all` ends them (a
+# bench that wants them gone on exit says `trap stop_all EXIT`).
+pids=()
+stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
+
+# The first line of every bench's output: what ran where, so figures can be compared.
+machine_banner() {
+  commit="${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+  echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $commit, $(date -u +%FT%TZ)"
+}

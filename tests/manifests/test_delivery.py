@@ -50,8 +50,8 @@ def _rust_default(crate_file: str, key: str) -> int:
 
 def gateway_submit_budget(env: dict) -> float:
     """Hop 1, the gateway's own sends to the Broker: (BROKER_RETRIES + 1) attempts of
-    BROKER_TIMEOUT_MS, backoff 100 ms doubling, capped at 2 s (the contract's one sender,
-    vep-function/contract/src/delivery.rs, which gateway/src/broker.rs names the Broker)."""
+    BROKER_TIMEOUT_MS, backoff 100 ms doubling, capped at 2 s (the shared sender,
+    vep-function/contract/src/delivery.rs)."""
     def setting(key):
         return int(env[key]["value"]) if key in env else _rust_default("gateway/src/config.rs", key)
 

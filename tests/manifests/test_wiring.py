@@ -10,8 +10,7 @@ import pytest
 from manifests import (KAFKA_BROKER_INGRESS, OVERLAYS, ROOT, container, env_of, find, ident, one, pod_spec,
                        render, rust_mentions, rust_sources)
 
-# Env names the manifests set for code being written on other branches (issue #17: events
-# port host, OIDC, HMAC key). Each entry names its
+# Env names the manifests set for code being written on other branches. Each entry names its
 # branch; test_pending_env_names_are_not_yet_read_by_the_code fails as soon as the code reads
 # one, so the list only shrinks (remove the entry then).
 PENDING_ENV: dict[str, dict[str, str]] = {

@@ -382,29 +382,33 @@ async fn a_forged_result_on_the_public_port_is_refused_and_never_reaches_the_ses
     assert!(!ledger.settled(), "the forged result was not taken");
 }
 
+/// The HTTP status a WebSocket upgrade to `url` gets (101 when taken), sent with `Origin:
+/// origin` and, when given, `Host: host` (a DNS-rebinding page sends its own name there).
+async fn upgrade_status(url: String, host: Option<String>, origin: String) -> u16 {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = url.into_client_request().expect("request");
+    if let Some(host) = host {
+        req.headers_mut()
+            .insert("host", host.parse().expect("header"));
+    }
+    req.headers_mut()
+        .insert("origin", origin.parse().expect("header"));
+    match tokio_tungstenite::connect_async(req).await {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => r.status().as_u16(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
 #[tokio::test]
 async fn a_cross_origin_upgrade_is_refused_by_default() {
     let broker = Recorder::start(202).await;
     let gateway = start_gateway(&broker.url(), &[]).await;
-    let upgrade = |origin: &'static str| {
-        let url = gateway.ws_url();
-        async move {
-            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-            let mut req = url.into_client_request().expect("request");
-            req.headers_mut()
-                .insert("origin", origin.parse().expect("header"));
-            match tokio_tungstenite::connect_async(req).await {
-                Ok(_) => 101,
-                Err(tokio_tungstenite::tungstenite::Error::Http(r)) => r.status().as_u16(),
-                Err(e) => panic!("{e}"),
-            }
-        }
-    };
+    let upgrade = |origin: &str| upgrade_status(gateway.ws_url(), None, origin.to_owned());
     assert_eq!(upgrade("https://evil.example").await, 403);
     assert_eq!(upgrade("null").await, 403);
-    let same: &'static str =
-        Box::leak(format!("http://127.0.0.1:{}", gateway.service.port).into_boxed_str());
-    assert_eq!(upgrade(same).await, 101);
+    let same = format!("http://127.0.0.1:{}", gateway.service.port);
+    assert_eq!(upgrade(&same).await, 101);
 }
 
 #[tokio::test]
@@ -886,22 +890,8 @@ async fn a_dns_rebinding_page_is_refused_although_its_origin_matches_the_host_it
     let port = gateway.service.port;
     let rebound = format!("evil.example:{port}");
     let origin = format!("http://{rebound}");
-    let upgrade = |host: String, origin: String| {
-        let url = gateway.ws_url();
-        async move {
-            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-            let mut req = url.into_client_request().expect("request");
-            req.headers_mut()
-                .insert("host", host.parse().expect("header"));
-            req.headers_mut()
-                .insert("origin", origin.parse().expect("header"));
-            match tokio_tungstenite::connect_async(req).await {
-                Ok(_) => 101,
-                Err(tokio_tungstenite::tungstenite::Error::Http(r)) => r.status().as_u16(),
-                Err(e) => panic!("{e}"),
-            }
-        }
-    };
+    let upgrade =
+        |host: String, origin: String| upgrade_status(gateway.ws_url(), Some(host), origin);
     assert_eq!(upgrade(rebound.clone(), origin.clone()).await, 403);
     let post = http()
         .post(gateway.url("/api/analyses"))
@@ -925,20 +915,7 @@ async fn a_dns_rebinding_page_is_refused_although_its_origin_matches_the_host_it
         &[("PUBLIC_ORIGINS", "https://variants.example".into())],
     )
     .await;
-    let upgrade_public = |origin: &'static str| {
-        let url = public.ws_url();
-        async move {
-            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-            let mut req = url.into_client_request().expect("request");
-            req.headers_mut()
-                .insert("origin", origin.parse().expect("header"));
-            match tokio_tungstenite::connect_async(req).await {
-                Ok(_) => 101,
-                Err(tokio_tungstenite::tungstenite::Error::Http(r)) => r.status().as_u16(),
-                Err(e) => panic!("{e}"),
-            }
-        }
-    };
+    let upgrade_public = |origin: &str| upgrade_status(public.ws_url(), None, origin.to_owned());
     assert_eq!(upgrade_public("https://variants.example").await, 101);
     assert_eq!(upgrade_public("http://localhost:8080").await, 403);
 }

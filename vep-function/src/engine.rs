@@ -10,6 +10,7 @@ pub mod gff3;
 pub mod gtf;
 pub mod hgvs;
 pub mod index;
+mod lanes;
 pub mod models;
 pub mod notation;
 pub mod output;

@@ -35,6 +35,7 @@ use serde::Serialize;
 
 use crate::engine::annotate::Engine;
 use crate::engine::genome::GenomeError;
+use crate::engine::models::ModelsError;
 
 /// Limits of sequence input; the defaults suit the bundled data and interactive use.
 #[derive(Debug, Clone)]
@@ -96,6 +97,8 @@ pub enum SequenceError {
     IndexUnavailable(String),
     #[error("reference unavailable: {0}")]
     Reference(String),
+    #[error(transparent)]
+    GeneModels(#[from] ModelsError),
 }
 
 impl SequenceError {
@@ -114,6 +117,7 @@ impl SequenceError {
             SequenceError::AlignmentFailed(_) => "alignment_failed",
             SequenceError::IndexUnavailable(_) => "hint_required",
             SequenceError::Reference(_) => "reference_unavailable",
+            SequenceError::GeneModels(_) => "gene_models_unavailable",
         }
     }
 }
@@ -185,7 +189,7 @@ impl SequenceCaller {
                 let index = self
                     .index
                     .get_or_init(|| {
-                        let windows = regions::model_windows(engine);
+                        let windows = regions::model_windows(engine).map_err(|e| e.to_string())?;
                         KmerIndex::build(engine.genome(), &windows, self.settings.max_index_bases)
                             .map_err(|e| e.to_string())
                     })

@@ -156,6 +156,7 @@ fn region_classification_sees_exon_edges() {
     let t = e
         .models()
         .transcript("NM_007294")
+        .unwrap()
         .expect("BRCA1 MANE transcript is bundled");
     let x = t.exons[3];
     assert_eq!(Region::of(t, x.start, x.start), None);

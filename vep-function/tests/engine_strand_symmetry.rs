@@ -60,11 +60,12 @@ impl Mirror {
         let t = e
             .models()
             .transcript(seed)
+            .unwrap()
             .expect("seed transcript bundled");
         let (mut w0, mut w1) = (t.start().saturating_sub(6000), t.end() + 6000);
         loop {
             let (mut lo, mut hi) = (w0, w1);
-            for u in e.models().iter().filter(|u| u.chrom == t.chrom) {
+            for u in e.models().all().unwrap().filter(|u| u.chrom == t.chrom) {
                 if u.start() <= w1 && u.end() >= w0 {
                     lo = lo.min(u.start().saturating_sub(6000));
                     hi = hi.max(u.end() + 6000);
@@ -122,7 +123,12 @@ impl Mirror {
         let gff_path = dir.join("mirror.gff3");
         fs::write(&gff_path, gff).expect("write gff3");
         let engine = Engine::load(&[gff_path], &[fasta_path]).expect("mirror loads");
-        let ids = engine.models().iter().map(|t| t.id.clone()).collect();
+        let ids = engine
+            .models()
+            .all()
+            .unwrap()
+            .map(|t| t.id.clone())
+            .collect();
         Mirror {
             chrom,
             w1,
@@ -219,7 +225,8 @@ fn check(e: &Engine, m: &Mirror, seed: u64) -> (usize, usize, Vec<String>) {
     let mut strand_named = 0;
     let members: Vec<_> = e
         .models()
-        .iter()
+        .all()
+        .unwrap()
         .filter(|t| t.chrom == m.chrom && m.ids.contains(&t.id))
         .collect();
     let near = |p: u64| {

@@ -110,6 +110,7 @@ fn edits_at_exon_boundaries_of_brca1_are_called() {
     let t = engine()
         .models()
         .transcript("NM_007294.4")
+        .unwrap()
         .expect("MANE transcript");
     // An exon in the middle of the gene: edits at both of its boundaries.
     let exon = t.exons[t.exons.len() / 2];

@@ -1,14 +1,20 @@
 //! `vep-function annotate`: annotate a VCF (or one notation per line) with the built-in engine,
-//! streaming one VEP REST-shaped JSON object per input variant per line.
+//! streaming one VEP REST-shaped JSON object per input variant per line (or VCF, or TSV).
+//! With `--threads N` the input is cut into parts annotated side by side (`threads`); the
+//! output is the same, byte for byte, as with one thread.
+
+mod threads;
 
 use std::{
     fs::File,
     io::{self, BufRead, BufReader, BufWriter, Write},
+    num::NonZeroUsize,
     path::PathBuf,
 };
 
 use anyhow::Context;
 
+use super::format::{json::JsonState, vcf::VcfState};
 use crate::engine::annotate::{Engine, ModelFile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,6 +59,28 @@ pub struct AnnotateArgs {
     /// a `too_large` error.
     #[arg(long, env = "MAX_VARIANT_SPAN", default_value_t = crate::engine::notation::DEFAULT_MAX_VARIANT_SPAN, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_variant_span: u64,
+    /// Annotating threads (default: the available cores). Output order and bytes do not
+    /// depend on it.
+    #[arg(long)]
+    pub threads: Option<NonZeroUsize>,
+}
+
+/// Where a part of the input starts, so that a part annotated on its own writes what the
+/// whole input would have written there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    /// Input lines before the part (JSON errors name the line number).
+    pub first_line: usize,
+    /// An earlier part wrote the output header (VCF, TSV).
+    pub header_written: bool,
+}
+
+impl Part {
+    /// The whole input, or its first part.
+    pub const WHOLE: Part = Part {
+        first_line: 0,
+        header_written: false,
+    };
 }
 
 fn bundled_dir(explicit: Option<PathBuf>) -> PathBuf {
@@ -100,10 +128,22 @@ pub fn run(args: AnnotateArgs) -> anyhow::Result<()> {
         None => Box::new(io::stdout().lock()),
     };
     let mut writer = BufWriter::with_capacity(1 << 16, writer);
-    let summary = match args.format {
-        OutputFormat::Json => annotate_stream(&engine, reader, &mut writer)?,
-        OutputFormat::Vcf => super::format::vcf::annotate_stream(&engine, reader, &mut writer)?,
-        OutputFormat::Tsv => super::format::tsv::annotate_stream(&engine, reader, &mut writer)?,
+    let threads = args
+        .threads
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, NonZeroUsize::get);
+    let summary = if threads == 1 {
+        let mut state = PartState::new(&engine);
+        annotate_part(
+            &engine,
+            args.format,
+            &mut state,
+            reader,
+            &mut writer,
+            Part::WHOLE,
+        )?
+    } else {
+        threads::annotate(&engine, args.format, reader, &mut writer, threads)?
     };
     writer.flush().context("writing output")?;
     eprintln!(
@@ -117,6 +157,43 @@ pub fn run(args: AnnotateArgs) -> anyhow::Result<()> {
 pub struct Summary {
     pub annotated: usize,
     pub failed: usize,
+}
+
+/// What the hot paths keep from part to part on one thread (`--threads`): buffers and
+/// per-transcript texts; the output never depends on them.
+pub struct PartState<'m> {
+    vcf: VcfState<'m>,
+    json: JsonState<'m>,
+}
+
+impl<'m> PartState<'m> {
+    pub fn new(engine: &'m Engine) -> Self {
+        Self {
+            vcf: VcfState::new(engine),
+            json: JsonState::new(engine),
+        }
+    }
+}
+
+/// `part` of the input annotated into `format` on `out`; `state` is what one thread keeps
+/// from part to part.
+pub fn annotate_part(
+    engine: &Engine,
+    format: OutputFormat,
+    state: &mut PartState<'_>,
+    reader: impl BufRead,
+    out: &mut impl Write,
+    part: Part,
+) -> anyhow::Result<Summary> {
+    Ok(match format {
+        OutputFormat::Json => {
+            super::format::json::annotate_part(engine, &mut state.json, reader, out, part)?
+        }
+        OutputFormat::Vcf => {
+            super::format::vcf::annotate_part(engine, &mut state.vcf, reader, out, part)?
+        }
+        OutputFormat::Tsv => super::format::tsv::annotate_part(engine, reader, out, part)?,
+    })
 }
 
 /// Annotates line by line into JSON Lines (`cli::format::json`).
@@ -151,6 +228,7 @@ mod tests {
             output: None,
             format: OutputFormat::Json,
             max_variant_span: crate::engine::notation::DEFAULT_MAX_VARIANT_SPAN,
+            threads: None,
         }
     }
 

@@ -20,7 +20,7 @@ use super::{
     genome::{Genome, GenomeError},
     gff3::{self, Gff3Error},
     gtf::{self, GtfError},
-    models::GeneModels,
+    models::{GeneModels, ModelsError},
     notation::DEFAULT_MAX_VARIANT_SPAN,
     output::VariantAnnotation,
     refseq::{self, RefSeqError},
@@ -56,6 +56,8 @@ pub enum AnnotateError {
     TooLarge { span: u64, limit: u64 },
     #[error(transparent)]
     Genome(#[from] GenomeError),
+    #[error(transparent)]
+    GeneModels(#[from] ModelsError),
 }
 
 impl AnnotateError {
@@ -69,6 +71,7 @@ impl AnnotateError {
             AnnotateError::OutOfBounds { .. } => "out_of_bounds",
             AnnotateError::TooLarge { .. } => "too_large",
             AnnotateError::Genome(_) => "reference_unavailable",
+            AnnotateError::GeneModels(_) => "gene_models_unavailable",
         }
     }
 }
@@ -187,10 +190,11 @@ impl Engine {
         if files.is_empty() || fastas.is_empty() {
             return Err(LoadError::Empty);
         }
-        let mut models = GeneModels::default();
+        let mut transcripts = Vec::new();
         for file in files {
-            models.extend(file.read()?);
+            transcripts.extend(file.read()?);
         }
+        let models = GeneModels::new(transcripts);
         let mut genome = Genome::new();
         for path in fastas {
             genome.add_fasta(path)?;
@@ -245,7 +249,7 @@ impl Engine {
             chrom,
             lo.saturating_sub(UPSTREAM_DOWNSTREAM_DISTANCE),
             hi + UPSTREAM_DOWNSTREAM_DISTANCE,
-        );
+        )?;
         for (index, t) in candidates {
             if let Some(fx) = effect::transcript_effect(self, index, t, allele, &mut out.text)? {
                 if let Some(worst) = fx.terms.most_severe() {

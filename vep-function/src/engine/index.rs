@@ -1,28 +1,37 @@
 //! The prebuilt annotation index: every transcript of the gene models plus where the
 //! reference FASTA files are, in one compact binary file. Parsing a whole-genome GFF3 takes
-//! tens of seconds; decoding this takes a fraction of that, which is what a Knative
-//! scale-from-zero start needs.
+//! tens of seconds; decoding all of this takes half a second, and a start-up decodes only its
+//! directory: a contig's transcripts are read on first use, the name tables on the first
+//! look-up by name (`GeneModels::lazy`). That is what a Knative scale-from-zero start needs.
 //!
-//! Layout: `MAGIC` (8 bytes), format version (u32 little endian), then a postcard-encoded
-//! [`IndexContents`]. A file written by another format version is refused, never misread.
+//! Layout: `MAGIC` (8 bytes), format version (u32 little endian), directory length and its
+//! CRC-32 (u32 LE each), the postcard-encoded [`Directory`], then the sections it points at:
+//! one postcard `Vec<Transcript>` per contig (sorted by span, the order `GeneModels` holds)
+//! and the `Names` tables, each with its own CRC-32, checked when it is read. A file
+//! written by another format version is refused, never misread; a truncated one at load.
+
+mod file;
 
 use std::{
     fs::File,
-    io::{self, BufWriter, Read, Write},
+    io::{self, BufWriter, Write},
     path::{Path, PathBuf},
 };
 
 use serde::{Deserialize, Serialize};
 
+use self::file::{Directory, IndexFile, Section};
 use super::annotate::Engine;
 use super::genome::{Genome, GenomeError};
-use super::models::GeneModels;
+use super::models::{group_by_contig, GeneModels, ModelSource};
 use super::transcript::Transcript;
 
 pub const MAGIC: &[u8; 8] = b"VEPIDX\x00\x01";
-/// Bump on any change of [`IndexContents`] or of the types inside it, or of their meaning.
-/// 2: a FASTA under the index's directory is recorded relative to it.
-pub const FORMAT_VERSION: u32 = 2;
+/// Bump on any change of the layout, of [`Directory`] or of the types inside the sections,
+/// or of their meaning. 1: one postcard `IndexContents`, decoded whole at start-up; 2: the
+/// directory and per-contig sections; 3: a FASTA under the index's directory is recorded
+/// relative to it (so a reference directory can be renamed into place).
+pub const FORMAT_VERSION: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -52,21 +61,11 @@ pub enum IndexError {
     Genome(#[from] GenomeError),
 }
 
-/// A reference FASTA the index points at, with its size to notice a replaced file. The path
-/// is relative to the index's directory when the FASTA lies under it (so a reference
-/// directory can be moved or mounted elsewhere whole), else absolute.
+/// A reference FASTA the index points at, with its size to notice a replaced file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FastaRef {
     pub path: PathBuf,
     pub size: u64,
-}
-
-/// The same layout as [`IndexContents`], borrowed, so writing does not copy the transcripts.
-#[derive(Serialize)]
-struct IndexContentsRef<'a> {
-    assembly: &'a str,
-    fastas: &'a [FastaRef],
-    transcripts: &'a [Transcript],
 }
 
 /// `fastas` with the paths under `dir` made relative to it.
@@ -135,85 +134,97 @@ pub fn write_index(path: &Path, contents: &IndexContents) -> Result<(), IndexErr
         path: path.to_path_buf(),
         source,
     };
+    let encode_err = |e: postcard::Error| IndexError::Corrupt {
+        path: path.to_path_buf(),
+        reason: format!("cannot encode: {e}"),
+    };
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let dir = std::fs::canonicalize(parent).map_err(write_err)?;
-    let fastas = relative_to(&dir, &contents.fastas);
-    let view = IndexContentsRef {
-        assembly: &contents.assembly,
-        fastas: &fastas,
-        transcripts: &contents.transcripts,
+    let (contigs, names) = group_by_contig(&contents.transcripts);
+    let mut data = Vec::new();
+    let mut entries = Vec::with_capacity(contigs.len());
+    for (chrom, positions) in &contigs {
+        let sorted: Vec<&Transcript> = positions
+            .iter()
+            .map(|&i| &contents.transcripts[i])
+            .collect();
+        let bytes = postcard::to_stdvec(&sorted).map_err(encode_err)?;
+        entries.push(file::ContigEntry {
+            chrom: chrom.clone(),
+            transcripts: sorted.len() as u64,
+            section: Section::append(&mut data, &bytes),
+        });
+    }
+    let names = Section::append(&mut data, &postcard::to_stdvec(&names).map_err(encode_err)?);
+    let directory = Directory {
+        assembly: contents.assembly.clone(),
+        fastas: relative_to(&dir, &contents.fastas),
+        contigs: entries,
+        names,
+        data_len: data.len() as u64,
     };
-    let payload = postcard::to_stdvec(&view).map_err(|e| IndexError::Corrupt {
-        path: path.to_path_buf(),
-        reason: format!("cannot encode: {e}"),
-    })?;
+    let directory = postcard::to_stdvec(&directory).map_err(encode_err)?;
     let tmp = path.with_extension("tmp");
     {
         let mut out = BufWriter::new(File::create(&tmp).map_err(write_err)?);
-        out.write_all(MAGIC).map_err(write_err)?;
-        out.write_all(&FORMAT_VERSION.to_le_bytes())
+        out.write_all(&file::header(&directory))
             .map_err(write_err)?;
-        out.write_all(&payload).map_err(write_err)?;
+        out.write_all(&directory).map_err(write_err)?;
+        out.write_all(&data).map_err(write_err)?;
         out.flush().map_err(write_err)?;
     }
     std::fs::rename(&tmp, path).map_err(write_err)
 }
 
-/// Reads and checks an index file. FASTA paths are as recorded (see [`FastaRef`]).
+/// Reads and checks a whole index file (every section decoded: tools and tests; start-up
+/// uses [`load_index`]). Transcripts come contig by contig, each contig's in genomic order.
+/// FASTA paths are as recorded (see [`FastaRef`]).
 pub fn read_index(path: &Path) -> Result<IndexContents, IndexError> {
-    let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|source| IndexError::Read {
+    let index = IndexFile::open(path)?;
+    let mut transcripts = Vec::new();
+    for i in 0..index.directory().contigs.len() {
+        transcripts.extend(index.contig(i).map_err(|e| IndexError::Corrupt {
             path: path.to_path_buf(),
-            source,
-        })?;
-    decode(path, &bytes)
+            reason: e.0,
+        })?);
+    }
+    index.names().map_err(|e| IndexError::Corrupt {
+        path: path.to_path_buf(),
+        reason: e.0,
+    })?;
+    let directory = index.directory();
+    Ok(IndexContents {
+        assembly: directory.assembly.clone(),
+        fastas: directory.fastas.clone(),
+        transcripts,
+    })
 }
 
-fn decode(path: &Path, bytes: &[u8]) -> Result<IndexContents, IndexError> {
-    let header = MAGIC.len() + 4;
-    if bytes.len() < header || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(IndexError::NotAnIndex {
-            path: path.to_path_buf(),
-        });
-    }
-    let mut version = [0u8; 4];
-    version.copy_from_slice(&bytes[MAGIC.len()..header]);
-    let found = u32::from_le_bytes(version);
-    if found != FORMAT_VERSION {
-        return Err(IndexError::Version {
-            path: path.to_path_buf(),
-            found,
-            expected: FORMAT_VERSION,
-        });
-    }
-    let (contents, rest) =
-        postcard::take_from_bytes::<IndexContents>(&bytes[header..]).map_err(|e| {
-            IndexError::Corrupt {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            }
-        })?;
-    if !rest.is_empty() {
-        return Err(IndexError::Corrupt {
-            path: path.to_path_buf(),
-            reason: format!("{} trailing bytes", rest.len()),
-        });
-    }
-    Ok(contents)
-}
-
-/// Loads an index into a ready [`Engine`]: gene models from the file, the reference opened
-/// from the recorded FASTA paths (only their `.fai`/`.gzi` are read now).
+/// Loads an index into a ready [`Engine`]: its directory now, the reference opened from the
+/// recorded FASTA paths (only their `.fai`/`.gzi` are read now), each contig's transcripts
+/// when first asked for.
 pub fn load_index(path: &Path) -> Result<Engine, IndexError> {
-    let contents = read_index(path)?;
-    let dir = index_dir(path)?;
+    let index = IndexFile::open(path)?;
+    let genome = open_reference(&index_dir(path)?, &index.directory().fastas)?;
+    let assembly = index.directory().assembly.clone();
+    let contigs: Vec<(String, usize)> = index
+        .directory()
+        .contigs
+        .iter()
+        .map(|c| (c.chrom.clone(), c.transcripts as usize))
+        .collect();
+    let models = GeneModels::lazy(contigs, Box::new(index));
+    Ok(Engine::new(models, genome, assembly))
+}
+
+/// The reference the index points at (relative paths resolved against `dir`, the index's
+/// directory), each FASTA checked against the size it had.
+fn open_reference(dir: &Path, fastas: &[FastaRef]) -> Result<Genome, IndexError> {
     let mut genome = Genome::new();
-    for fasta in &contents.fastas {
+    for fasta in fastas {
         let fasta_path = dir.join(&fasta.path);
         let found = std::fs::metadata(&fasta_path)
             .map_err(|source| IndexError::Read {
@@ -230,8 +241,7 @@ pub fn load_index(path: &Path) -> Result<Engine, IndexError> {
         }
         genome.add_fasta(&fasta_path)?;
     }
-    let models = GeneModels::new(contents.transcripts);
-    Ok(Engine::new(models, genome, contents.assembly))
+    Ok(genome)
 }
 
 #[cfg(test)]

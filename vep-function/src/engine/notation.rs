@@ -13,6 +13,7 @@ mod hgvs;
 mod projection;
 mod vcf_line;
 
+use super::models::ModelsError;
 use super::transcript::Transcript;
 use super::variant::Variant;
 
@@ -21,10 +22,10 @@ pub trait InputContext {
     /// Canonical chromosome name for a submitted one (`chr21`, `NC_000021.9` -> `21`).
     fn canonical_chrom(&self, name: &str) -> Option<String>;
     /// A transcript by stable id without version (`ENST00000352957`, `NM_007294`); the parser
-    /// checks a submitted version itself.
-    fn transcript(&self, id: &str) -> Option<&Transcript>;
+    /// checks a submitted version itself. An error when the gene models cannot be read.
+    fn transcript(&self, id: &str) -> Result<Option<&Transcript>, InputError>;
     /// The transcript chosen for a gene symbol (MANE Select, else canonical).
-    fn gene_transcript(&self, symbol: &str) -> Option<&Transcript>;
+    fn gene_transcript(&self, symbol: &str) -> Result<Option<&Transcript>, InputError>;
     /// Reference bases `[start, end]` (1-based, inclusive) of a canonical chromosome, upper
     /// case; `None` when the range is not in the reference.
     fn reference(&self, chrom: &str, start: u64, end: u64) -> Option<Vec<u8>>;
@@ -52,6 +53,8 @@ pub enum InputError {
     UnsupportedNotation { reason: String },
     #[error("unknown contig: {name}")]
     UnknownContig { name: String },
+    #[error("{0}")]
+    GeneModels(#[from] ModelsError),
     #[error("unknown transcript: {id}")]
     UnknownTranscript { id: String },
     #[error("transcript version mismatch: {requested} requested, {loaded} loaded")]
@@ -96,6 +99,7 @@ impl InputError {
             InputError::Unparsable { .. } => "unparsable",
             InputError::UnsupportedNotation { .. } => "unsupported_notation",
             InputError::UnknownContig { .. } => "unknown_contig",
+            InputError::GeneModels(_) => "gene_models_unavailable",
             InputError::UnknownTranscript { .. } => "unknown_transcript",
             InputError::TranscriptVersionMismatch { .. } => "transcript_version_mismatch",
             InputError::UnknownGene { .. } => "unknown_gene",

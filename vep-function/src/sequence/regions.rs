@@ -29,10 +29,10 @@ pub const HINT_FLANK: u64 = 10_000;
 pub const MAX_HINT_SPAN: u64 = 5_000_000;
 
 /// Transcript spans plus [`MODEL_FLANK`], merged per contig, clipped to the contig.
-pub fn model_windows(engine: &Engine) -> Vec<Window> {
+pub fn model_windows(engine: &Engine) -> Result<Vec<Window>, SequenceError> {
     let mut spans: Vec<(String, u64, u64)> = engine
         .models()
-        .iter()
+        .all()?
         .filter_map(|t| {
             let length = engine.genome().contig_length(&t.chrom)?;
             Some((
@@ -52,7 +52,7 @@ pub fn model_windows(engine: &Engine) -> Vec<Window> {
             _ => windows.push(Window { chrom, start, end }),
         }
     }
-    windows
+    Ok(windows)
 }
 
 /// The window a hint names, widened so a sequence of `query_len` reaching past it still fits.
@@ -60,14 +60,17 @@ pub fn hint_window(engine: &Engine, hint: &str, query_len: usize) -> Result<Wind
     let margin = HINT_FLANK.max(query_len as u64);
     let (chrom, start, end) = if let Some(region) = parse_region(hint)? {
         region
-    } else if let Some(t) = engine
-        .models()
-        .transcript(hint)
-        .or_else(|| engine.models().transcript(unversioned(hint)))
-    {
+    } else if let Some(t) = match engine.models().transcript(hint)? {
+        Some(t) => Some(t),
+        None => engine.models().transcript(unversioned(hint))?,
+    } {
         (t.chrom.clone(), t.start(), t.end())
     } else {
-        let mut gene = engine.models().transcripts_of_gene(hint).peekable();
+        let mut gene = engine
+            .models()
+            .transcripts_of_gene(hint)?
+            .into_iter()
+            .peekable();
         let first = gene
             .peek()
             .ok_or_else(|| SequenceError::UnknownHint(hint.to_string()))?;

@@ -95,7 +95,7 @@ fn repeat_after(e: &Engine, chrom: &str, p: u64) -> Option<u64> {
 /// indels dropped into repeats found in exons and introns.
 pub fn generate(e: &Engine, rng: &mut Lcg) -> Vec<Variant> {
     let mut out = Vec::new();
-    for t in e.models().iter() {
+    for t in e.models().all().unwrap() {
         let mut points: Vec<u64> = Vec::new();
         for x in &t.exons {
             points.extend([x.start, x.end, x.start.saturating_sub(3), x.end + 3]);
@@ -295,6 +295,8 @@ pub fn padded_substitution(e: &Engine, transcript_id: &str, v: &Variant) -> bool
         && t.alt.len() == 1
         && e.models()
             .transcript(transcript_id)
+            .ok()
+            .flatten()
             .is_some_and(|t| t.cds_padding() > 0)
 }
 
@@ -435,7 +437,7 @@ pub fn compare_shifted(
     }
     for tc1 in &a1.transcript_consequences {
         let id = &tc1.transcript_id;
-        let Some(t) = e.models().transcript(id) else {
+        let Ok(Some(t)) = e.models().transcript(id) else {
             tally.fail(v1, &format!("{label}: unknown transcript {id}"));
             continue;
         };

@@ -242,7 +242,11 @@ impl<T> PerTranscript<T> {
 #[cfg(test)]
 pub(super) fn records_around_exon_edges(engine: &Engine) -> Vec<String> {
     let mut lines = Vec::new();
-    for t in engine.models().iter() {
+    for t in engine
+        .models()
+        .all()
+        .expect("the bundled models are loaded")
+    {
         let chrom = t.chrom.as_str();
         for e in &t.exons {
             for pos in [e.start - 3, e.start, e.end, e.end + 2, e.end + 6000] {

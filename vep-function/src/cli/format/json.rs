@@ -12,7 +12,7 @@ use contract::annotation::KeyOrder;
 use contract::output::json::push_annotation;
 
 use super::read_lines;
-use crate::cli::annotate::Summary;
+use crate::cli::annotate::{Part, Summary};
 use crate::engine::annotate::Engine;
 use crate::engine::notation::parse_alleles;
 use crate::engine::variant::Variant;
@@ -23,11 +23,39 @@ pub fn annotate_stream(
     reader: impl BufRead,
     out: &mut impl Write,
 ) -> io::Result<Summary> {
+    annotate_part(
+        engine,
+        &mut JsonState::new(engine),
+        reader,
+        out,
+        Part::WHOLE,
+    )
+}
+
+/// The hot path's buffers and per-transcript texts, kept from part to part by one thread
+/// (`--threads`): the output never depends on them.
+pub struct JsonState<'m>(direct::DirectJson<'m>);
+
+impl<'m> JsonState<'m> {
+    pub fn new(engine: &'m Engine) -> Self {
+        Self(direct::DirectJson::new(engine))
+    }
+}
+
+/// [`annotate_stream`] on one part of a longer input (`--threads`): error objects name the
+/// line numbers of the whole input.
+pub fn annotate_part(
+    engine: &Engine,
+    state: &mut JsonState<'_>,
+    reader: impl BufRead,
+    out: &mut impl Write,
+    part: Part,
+) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    let mut direct = direct::DirectJson::new(engine);
+    let direct = &mut state.0;
     // One output buffer for the objects of a line, reused.
     let mut buf = Vec::with_capacity(1 << 14);
-    let mut n = 0;
+    let mut n = part.first_line;
     read_lines(reader, |line| {
         n += 1;
         let text = line.trim();
@@ -40,6 +68,13 @@ pub fn annotate_stream(
             None => general(engine, n, text, &mut buf, &mut summary)?,
         }
         out.write_all(&buf)
+    })
+    .map_err(|e| match e.kind() {
+        // Not UTF-8: say where, counting the lines of the whole input.
+        io::ErrorKind::InvalidData => {
+            io::Error::new(e.kind(), format!("reading input line {}: {e}", n + 1))
+        }
+        _ => e,
     })?;
     Ok(summary)
 }

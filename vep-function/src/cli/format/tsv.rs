@@ -10,16 +10,29 @@ use contract::output::tsv::{push_allele_error, push_annotation, push_error};
 use contract::output::vcf::error_text;
 
 use super::{describe, for_each_line, LineOutcome};
-use crate::cli::annotate::Summary;
+use crate::cli::annotate::{Part, Summary};
 use crate::engine::annotate::Engine;
 
 /// Annotates `reader` line by line into VEP's tab format on `out`.
 pub fn annotate_stream(
     engine: &Engine,
     reader: impl BufRead,
-    mut out: impl Write,
+    out: impl Write,
 ) -> io::Result<Summary> {
-    writeln!(out, "{HEADER}")?;
+    annotate_part(engine, reader, out, Part::WHOLE)
+}
+
+/// [`annotate_stream`] on one part of a longer input (`--threads`): the header only when no
+/// earlier part wrote it.
+pub fn annotate_part(
+    engine: &Engine,
+    reader: impl BufRead,
+    mut out: impl Write,
+    part: Part,
+) -> io::Result<Summary> {
+    if !part.header_written {
+        writeln!(out, "{HEADER}")?;
+    }
     // One buffer for the rows of a line, reused.
     let mut rows = String::new();
     let summary = for_each_line(engine, reader, |line, _, outcome| {

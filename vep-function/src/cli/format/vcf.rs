@@ -11,7 +11,7 @@ use contract::output::vcf::{
 };
 
 use super::{describe, is_header, line_outcome, read_lines, Failure, LineOutcome};
-use crate::cli::annotate::Summary;
+use crate::cli::annotate::{Part, Summary};
 use crate::engine::annotate::Engine;
 use crate::engine::output::VariantAnnotation;
 use crate::engine::variant::Variant;
@@ -24,8 +24,30 @@ pub fn annotate_stream(
     reader: impl BufRead,
     out: impl Write,
 ) -> io::Result<Summary> {
+    annotate_part(engine, &mut VcfState::new(engine), reader, out, Part::WHOLE)
+}
+
+/// The hot path's buffers and per-transcript texts, kept from part to part by one thread
+/// (`--threads`): the output never depends on them.
+pub struct VcfState<'m>(direct::DirectVcf<'m>);
+
+impl<'m> VcfState<'m> {
+    pub fn new(engine: &'m Engine) -> Self {
+        Self(direct::DirectVcf::new(engine))
+    }
+}
+
+/// [`annotate_stream`] on one part of a longer input (`--threads`).
+pub fn annotate_part(
+    engine: &Engine,
+    state: &mut VcfState<'_>,
+    reader: impl BufRead,
+    out: impl Write,
+    part: Part,
+) -> io::Result<Summary> {
     let mut writer = VcfWriter::new(out);
-    let mut direct = direct::DirectVcf::new(engine);
+    writer.header_done = part.header_written;
+    let direct = &mut state.0;
     let mut summary = Summary::default();
     read_lines(reader, |line| {
         if is_header(line) {

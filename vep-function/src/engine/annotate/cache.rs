@@ -1,6 +1,10 @@
-//! A small, bounded, thread-safe cache of transcript sequences (least recently used out).
+//! A small, bounded, thread-safe cache of transcript sequences (least recently used out), one
+//! per core (`Lanes`): threads annotating side by side do not share one list.
 
-use std::sync::{Arc, Mutex};
+use std::convert::Infallible;
+use std::sync::{Arc, MutexGuard};
+
+use crate::engine::lanes::Lanes;
 
 /// (transcript id, transcript start) and its sequence.
 type Entry = ((String, u64), Arc<Vec<u8>>);
@@ -9,20 +13,27 @@ type Entry = ((String, u64), Arc<Vec<u8>>);
 pub(super) struct SequenceCache {
     capacity: usize,
     /// Most recently used last; a linear scan is cheap at this size.
-    entries: Mutex<Vec<Entry>>,
+    entries: Lanes<Vec<Entry>>,
 }
 
 impl SequenceCache {
     pub(super) fn new(capacity: usize) -> Self {
         Self {
             capacity: capacity.max(1),
-            entries: Mutex::new(Vec::new()),
+            entries: Lanes::new(Vec::new()),
+        }
+    }
+
+    /// The calling thread's entries (a lane is an empty list when first used).
+    fn entries(&self) -> MutexGuard<'_, Vec<Entry>> {
+        match self.entries.lock(|| Ok::<_, Infallible>(Vec::new())) {
+            Ok(entries) => entries,
+            Err(never) => match never {},
         }
     }
 
     pub(super) fn get(&self, key: (&str, u64)) -> Option<Arc<Vec<u8>>> {
-        // A poisoned lock only means a panic elsewhere mid-update; entries stay valid.
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut entries = self.entries();
         let i = entries
             .iter()
             .rposition(|((id, start), _)| id == key.0 && *start == key.1)?;
@@ -33,7 +44,7 @@ impl SequenceCache {
     }
 
     pub(super) fn insert(&self, key: (&str, u64), seq: Arc<Vec<u8>>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut entries = self.entries();
         if entries.len() >= self.capacity {
             entries.remove(0);
         }

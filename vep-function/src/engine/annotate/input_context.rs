@@ -1,19 +1,22 @@
 //! The engine answers the input parser's questions (contig names, transcripts, reference).
 
 use super::Engine;
-use crate::engine::{notation::InputContext, transcript::Transcript};
+use crate::engine::{
+    notation::{InputContext, InputError},
+    transcript::Transcript,
+};
 
 impl InputContext for Engine {
     fn canonical_chrom(&self, name: &str) -> Option<String> {
         self.genome.resolve(name)
     }
 
-    fn transcript(&self, id: &str) -> Option<&Transcript> {
-        self.models.transcript(id)
+    fn transcript(&self, id: &str) -> Result<Option<&Transcript>, InputError> {
+        Ok(self.models.transcript(id)?)
     }
 
-    fn gene_transcript(&self, symbol: &str) -> Option<&Transcript> {
-        self.models.gene_transcript(symbol)
+    fn gene_transcript(&self, symbol: &str) -> Result<Option<&Transcript>, InputError> {
+        Ok(self.models.gene_transcript(symbol)?)
     }
 
     fn reference(&self, chrom: &str, start: u64, end: u64) -> Option<Vec<u8>> {

@@ -122,7 +122,7 @@ mod tests {
     fn a_deletion_from_the_5prime_utr_into_the_start_codon_loses_the_start() {
         let e = engine();
         // MRPL39 (reverse strand): the start codon's A is the highest CDS coordinate.
-        let t = e.models().transcript("ENST00000352957").unwrap();
+        let t = e.models().transcript("ENST00000352957").unwrap().unwrap();
         let a_of_atg = t.coding.as_ref().unwrap().segments[0].end;
         assert_eq!(
             e.genome().sequence("21", a_of_atg - 2, a_of_atg).unwrap(),
@@ -152,7 +152,7 @@ mod tests {
         let e = engine();
         // MRPL39 ENST00000352957 (reverse strand): the stop codon's last base is the lowest
         // CDS coordinate; delete the whole stop codon and the two 3' UTR bases after it.
-        let t = e.models().transcript("ENST00000352957").unwrap();
+        let t = e.models().transcript("ENST00000352957").unwrap().unwrap();
         let segments = &t.coding.as_ref().unwrap().segments;
         let stop_last = segments[segments.len() - 1].start;
         let anchor = stop_last - 3;

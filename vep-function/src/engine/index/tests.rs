@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::engine::annotate::{Allele, AnnotateError};
+use crate::engine::effects::Effects;
 use crate::engine::gff3;
 
 fn data() -> PathBuf {
@@ -32,7 +34,10 @@ fn round_trip_keeps_every_transcript_and_the_reference() {
     let path = dir.join("chr21.vepidx");
     let contents = chr21_contents();
     write_index(&path, &contents).unwrap();
-    assert_eq!(read_index(&path).unwrap(), contents);
+    // The file holds the transcripts contig by contig in genomic order.
+    let mut sorted = contents.clone();
+    sorted.transcripts.sort_by_key(|t| (t.start(), t.end()));
+    assert_eq!(read_index(&path).unwrap(), sorted);
 
     let engine = load_index(&path).unwrap();
     assert_eq!(engine.models().len(), 122);
@@ -75,8 +80,15 @@ fn foreign_and_truncated_files_are_typed_errors() {
     let path = dir.join("cut.vepidx");
     write_index(&path, &chr21_contents()).unwrap();
     let bytes = std::fs::read(&path).unwrap();
-    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-    assert!(matches!(read_index(&path), Err(IndexError::Corrupt { .. })));
+    // Inside a section, inside the directory, inside the header: refused at load already.
+    for keep in [bytes.len() - 1, bytes.len() / 2, 30, 14] {
+        std::fs::write(&path, &bytes[..keep]).unwrap();
+        assert!(matches!(read_index(&path), Err(IndexError::Corrupt { .. })));
+        match load_index(&path) {
+            Err(IndexError::Corrupt { .. }) => {}
+            other => panic!("{keep} bytes: expected a corrupt index, got {other:?}"),
+        }
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -101,6 +113,63 @@ fn a_replaced_reference_is_noticed_at_load() {
         load_index(&path),
         Err(IndexError::StaleReference { .. })
     ));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn load_reads_only_the_directory_and_a_damaged_section_fails_when_first_used() {
+    let dir = scratch("damaged");
+    let path = dir.join("chr21.vepidx");
+    write_index(&path, &chr21_contents()).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    // The middle of the chr21 section: after the directory, before the name tables.
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x55;
+    std::fs::write(&path, &bytes).unwrap();
+
+    let engine = load_index(&path).expect("the directory is intact");
+    assert_eq!(engine.models().len(), 122);
+    let allele = Allele::from_vcf(25585733, b"C", b"T");
+    let mut effects = Effects::default();
+    match engine.annotate_allele("21", &allele, &mut effects) {
+        Err(AnnotateError::GeneModels(e)) => assert!(e.0.contains("checksum"), "{e}"),
+        other => panic!("expected a gene models error, got {other:?}"),
+    }
+    assert!(matches!(read_index(&path), Err(IndexError::Corrupt { .. })));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn annotations_from_the_index_equal_those_from_the_gff3() {
+    let dir = scratch("same-answers");
+    let path = dir.join("chr21.vepidx");
+    write_index(&path, &chr21_contents()).unwrap();
+    let indexed = load_index(&path).unwrap();
+    let parsed = Engine::load(
+        &[data().join("Homo_sapiens.GRCh38.chr21_vep_test_subset.gff3.gz")],
+        &[data().join("GRCh38.chr21.vep_test_region.fa.gz")],
+    )
+    .unwrap();
+    let mut compared = 0;
+    for pos in (25_000_000..25_600_000).step_by(997) {
+        let reference = parsed.genome().sequence("21", pos, pos).unwrap();
+        let alternate = if reference == b"A" { "C" } else { "A" };
+        let variant = crate::engine::variant::Variant {
+            chrom: "21".into(),
+            pos,
+            id: None,
+            reference: String::from_utf8(reference).unwrap(),
+            alternate: alternate.into(),
+            input: format!("21:{pos}"),
+        };
+        let (a, b) = (indexed.annotate(&variant), parsed.annotate(&variant));
+        assert_eq!(
+            serde_json::to_string(&a.unwrap()).unwrap(),
+            serde_json::to_string(&b.unwrap()).unwrap()
+        );
+        compared += 1;
+    }
+    assert!(compared > 500);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -104,7 +104,7 @@ fn find_transcript<'a>(
         }
         _ => (name, None),
     };
-    if let Some(transcript) = ctx.transcript(stable) {
+    if let Some(transcript) = ctx.transcript(stable)? {
         return match (version, transcript.version) {
             (Some(asked), Some(loaded)) if asked != loaded => {
                 Err(InputError::TranscriptVersionMismatch {
@@ -116,7 +116,7 @@ fn find_transcript<'a>(
         };
     }
     if stable == name {
-        if let Some(transcript) = ctx.gene_transcript(name) {
+        if let Some(transcript) = ctx.gene_transcript(name)? {
             return Ok(transcript);
         }
     }

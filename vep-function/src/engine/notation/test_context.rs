@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use noodles::core::{Position, Region};
 use noodles::fasta;
 
-use super::InputContext;
+use super::{InputContext, InputError};
 use crate::engine::transcript::{Coding, Interval, Strand, Transcript};
 
 type Reader = fasta::io::IndexedReader<fasta::io::BufReader<std::fs::File>>;
@@ -165,14 +165,15 @@ impl InputContext for TestContext {
         (bare == self.chrom || name == alias).then(|| self.chrom.clone())
     }
 
-    fn transcript(&self, id: &str) -> Option<&Transcript> {
-        self.transcripts.get(id)
+    fn transcript(&self, id: &str) -> Result<Option<&Transcript>, InputError> {
+        Ok(self.transcripts.get(id))
     }
 
-    fn gene_transcript(&self, symbol: &str) -> Option<&Transcript> {
-        self.genes
+    fn gene_transcript(&self, symbol: &str) -> Result<Option<&Transcript>, InputError> {
+        Ok(self
+            .genes
             .get(symbol)
-            .and_then(|id| self.transcripts.get(id))
+            .and_then(|id| self.transcripts.get(id)))
     }
 
     fn reference(&self, chrom: &str, start: u64, end: u64) -> Option<Vec<u8>> {

@@ -1,0 +1,121 @@
+//! Threaded annotation writes what one thread writes, on the bundled chr21 data.
+
+use std::path::Path;
+
+use super::*;
+
+fn engine() -> Engine {
+    Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap()
+}
+
+/// A VCF of several parts: SNVs and indels on the bundled region (reference read from it),
+/// with lines of every other outcome among them: reference mismatches, HGVS, unparsable
+/// text, unknown contigs, blank lines and a comment after the first record.
+fn mixed_input(engine: &Engine) -> String {
+    let mut text = String::from(
+        "##fileformat=VCFv4.2\n##source=test\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+    );
+    for (n, pos) in (25_000_000..25_600_000u64).step_by(127).enumerate() {
+        let r = engine.genome().sequence("21", pos, pos + 2).unwrap();
+        let r = String::from_utf8(r).unwrap();
+        let first = &r[..1];
+        let alt = if first == "A" { "G" } else { "A" };
+        let line = match n % 13 {
+            0 => format!("21\t{pos}\tv{n}\t{r}\t{first}\t.\t.\tDP=3"),
+            1 => format!("21\t{pos}\tv{n}\t{first}\t{first}TT,{alt}\t.\t.\t."),
+            2 => format!("21\t{pos}\tv{n}\tT\tTTT\t.\t.\t."),
+            3 => format!("21:g.{pos}{first}>{alt}"),
+            4 => "not a variant at all".to_string(),
+            5 => format!("7\t{pos}\tv{n}\tA\tC\t.\t.\t."),
+            6 => String::new(),
+            7 => "# a comment among the records".to_string(),
+            _ => format!("21\t{pos}\tv{n}\t{first}\t{alt}\t.\t.\t."),
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
+}
+
+fn one_thread(engine: &Engine, format: OutputFormat, input: &str) -> (Vec<u8>, Summary) {
+    let mut out = Vec::new();
+    let mut state = PartState::new(engine);
+    let summary = annotate_part(
+        engine,
+        format,
+        &mut state,
+        input.as_bytes(),
+        &mut out,
+        Part::WHOLE,
+    )
+    .unwrap();
+    (out, summary)
+}
+
+fn threaded(engine: &Engine, format: OutputFormat, input: &str, n: usize) -> (Vec<u8>, Summary) {
+    let mut out = Vec::new();
+    let summary = annotate(engine, format, input.as_bytes(), &mut out, n).unwrap();
+    (out, summary)
+}
+
+#[test]
+fn every_format_is_byte_identical_to_one_thread_across_parts() {
+    let engine = engine();
+    let input = mixed_input(&engine);
+    assert!(input.lines().count() > 3 * PART_LINES, "several parts");
+    for format in [OutputFormat::Vcf, OutputFormat::Json, OutputFormat::Tsv] {
+        let (want, want_summary) = one_thread(&engine, format, &input);
+        assert!(want_summary.failed > 0 && want_summary.annotated > 1000);
+        for n in [2, 3] {
+            let (got, summary) = threaded(&engine, format, &input, n);
+            assert_eq!(summary, want_summary, "{format:?} with {n} threads");
+            assert!(got == want, "{format:?} with {n} threads: output differs");
+        }
+    }
+}
+
+#[test]
+fn header_only_and_headerless_inputs_match_one_thread() {
+    let engine = engine();
+    let headerless: String = mixed_input(&engine)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for input in [
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\n",
+        "",
+        headerless.as_str(),
+    ] {
+        for format in [OutputFormat::Vcf, OutputFormat::Json, OutputFormat::Tsv] {
+            assert!(
+                threaded(&engine, format, input, 2) == one_thread(&engine, format, input),
+                "{format:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unreadable_line_stops_the_run_naming_its_line() {
+    let engine = engine();
+    let mut input = mixed_input(&engine).into_bytes();
+    let lines_before = 2 * PART_LINES + 10;
+    let at = input
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .nth(lines_before - 1)
+        .map(|(i, _)| i + 1)
+        .unwrap();
+    input.insert(at, 0xff);
+    let mut out = Vec::new();
+    let err = annotate(&engine, OutputFormat::Json, &input[..], &mut out, 2).unwrap_err();
+    assert!(
+        format!("{err:#}").contains(&format!("line {}", lines_before + 1)),
+        "{err:#}"
+    );
+    // The parts before the failing one are written whole, in order.
+    let written = String::from_utf8(out).unwrap();
+    assert!(written.lines().count() >= PART_LINES);
+}
