@@ -295,9 +295,16 @@ async fn a_1000_variant_genome_chunk_reaches_k_sink_in_parts_within_the_budget_e
         let (mut largest, mut total) = (0, 0);
         for (i, r) in events.iter().enumerate() {
             // What the event takes as HTTP headers (`name: value` + CRLF) and body.
-            let bytes: usize = r.headers.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>()
+            let bytes: usize = r
+                .headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 4)
+                .sum::<usize>()
                 + r.body.len();
-            assert!(bytes <= budget, "budget {budget}: event {i} is {bytes} bytes");
+            assert!(
+                bytes <= budget,
+                "budget {budget}: event {i} is {bytes} bytes"
+            );
             largest = largest.max(bytes);
             total += r.body.len();
             let event = r.event();
@@ -307,16 +314,28 @@ async fn a_1000_variant_genome_chunk_reaches_k_sink_in_parts_within_the_budget_e
             let first = d["first_index"].as_u64().unwrap();
             let count = d["variant_count"].as_u64().unwrap();
             let mut in_part = std::collections::BTreeSet::new();
-            for entry in d["annotations"].as_array().unwrap().iter().chain(d["errors"].as_array().unwrap()) {
+            for entry in d["annotations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(d["errors"].as_array().unwrap())
+            {
                 in_part.insert(entry["input_index"].as_u64().unwrap());
             }
-            assert_eq!(in_part, (first..first + count).collect(), "part {i} answers its range");
+            assert_eq!(
+                in_part,
+                (first..first + count).collect(),
+                "part {i} answers its range"
+            );
             for index in in_part {
                 answered[index as usize] += 1;
             }
             annotations.extend(d["annotations"].as_array().unwrap().iter().cloned());
         }
-        assert!(answered.iter().all(|&n| n == 1), "budget {budget}: every input in one part");
+        assert!(
+            answered.iter().all(|&n| n == 1),
+            "budget {budget}: every input in one part"
+        );
         println!(
             "GENOME-PARTS\tbudget {budget}: {} parts, largest event {largest} bytes, {total} bytes of data for 1000 variants",
             events.len()
@@ -326,6 +345,9 @@ async fn a_1000_variant_genome_chunk_reaches_k_sink_in_parts_within_the_budget_e
         }
         seen_annotations.push(annotations);
     }
-    assert_eq!(seen_annotations[0], seen_annotations[1], "however split, the same annotations");
+    assert_eq!(
+        seen_annotations[0], seen_annotations[1],
+        "however split, the same annotations"
+    );
     std::fs::remove_dir_all(scratch).ok();
 }
