@@ -110,7 +110,8 @@ clean:
 # Engine vs bcftools csq on >= 1M generated variants; gateway vs an actix-ws echo server; 100k
 # variants uploaded end to end vs the engine CLI; sustained pipeline load vs the function alone;
 # the genome-scale world (index, cold start, readiness, RSS, 1M variants with threads vs bcftools
-# csq; GENOME_WORLD=DIR reuses a prebuilt world, else one is built under the target dir).
+# csq; 100k of its variants uploaded end to end vs the engine CLI on the same index;
+# GENOME_WORLD=DIR reuses a prebuilt world, else one is built under the target dir).
 # Heavy: release builds. Figures go to BENCHMARKS.md / RELIABILITY.md by hand.
 BENCH_VARIANTS ?= 1000000
 bench:
@@ -119,3 +120,4 @@ bench:
 	bash bench/pipeline.sh
 	bash bench/pipeline_load.sh
 	bash bench/genome.sh
+	bash bench/pipeline_genome.sh

@@ -369,24 +369,23 @@ impl Store {
     }
 }
 
-/// Turns a validated inbound event into the record to append. `render`: whether its frame
-/// is needed (the analysis streams result frames); JSON is written only then.
-pub fn record_of(inbound: Inbound, render: bool) -> Record {
+/// Turns a validated inbound event into the record to append. A part's `result` frame is
+/// written only when the part was decoded for it (its analysis shows results).
+pub fn record_of(inbound: Inbound) -> Record {
     let dedup_key = format!("{}\u{1f}{}", inbound.source, inbound.id);
     let result = matches!(inbound.kind, InboundKind::Annotated(_));
     let (message, annotated, failed, spooled) = match inbound.kind {
         InboundKind::Annotated(a) => {
-            let message = if render {
-                ServerMessage::Result {
+            let message = match a.decoded {
+                Some((annotations, errors)) => ServerMessage::Result {
                     analysis_id: inbound.analysis_id.clone(),
                     request_id: None,
                     chunk_index: inbound.chunk_index,
-                    annotations: a.annotations,
-                    errors: a.errors,
+                    annotations,
+                    errors,
                 }
-                .to_json()
-            } else {
-                String::new()
+                .to_json(),
+                None => String::new(),
             };
             (message, a.annotated, a.failed, Spooled::Part(a.data))
         }

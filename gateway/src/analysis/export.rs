@@ -68,9 +68,10 @@ enum Outcome<'a> {
     Failed { code: String, message: String },
 }
 
-/// What one spooled file holds: a part's annotations and errors, or the error of a range.
-enum Loaded {
-    Part(Annotated),
+/// What one spooled file holds: a part (decoded into the writer's reused buffer), or the
+/// error of a range.
+enum Loaded<'p> {
+    Part(&'p Annotated),
     Error {
         code: String,
         message: String,
@@ -85,12 +86,24 @@ struct SpooledError {
     message: String,
 }
 
-fn load(path: &Path, is_part: bool) -> Loaded {
+/// Reads a spooled file; a part is decoded into `buffer` (one set of strings and lists for
+/// the whole download, not one per part).
+fn load<'p>(path: &Path, is_part: bool, buffer: &'p mut Option<Annotated>) -> Loaded<'p> {
     let Ok(bytes) = std::fs::read(path) else {
         return Loaded::Unreadable;
     };
     if is_part {
-        contract::wire::decode(&bytes).map_or(Loaded::Unreadable, Loaded::Part)
+        let decoded = match buffer {
+            Some(part) => contract::wire::decode_into(&bytes, part).is_ok(),
+            None => contract::wire::decode(&bytes)
+                .map(|part| *buffer = Some(part))
+                .is_ok(),
+        };
+        if !decoded {
+            // A half-decoded buffer must not serve the next part.
+            *buffer = None;
+        }
+        buffer.as_ref().map_or(Loaded::Unreadable, Loaded::Part)
     } else {
         serde_json::from_slice::<SpooledError>(&bytes).map_or(Loaded::Unreadable, |e| {
             Loaded::Error {
@@ -109,7 +122,7 @@ fn unavailable<'a>() -> Outcome<'a> {
 }
 
 /// The outcome of each input of `span` from what its file holds.
-fn outcomes(loaded: &Loaded, span: Span) -> Vec<Outcome<'_>> {
+fn outcomes<'p>(loaded: &Loaded<'p>, span: Span) -> Vec<Outcome<'p>> {
     let len = span.count as usize;
     let (annotations, errors) = match loaded {
         Loaded::Unreadable => return (0..len).map(|_| unavailable()).collect(),
@@ -123,7 +136,7 @@ fn outcomes(loaded: &Loaded, span: Span) -> Vec<Outcome<'_>> {
         }
         Loaded::Part(part) => (&part.annotations, &part.errors),
     };
-    let mut out: Vec<Outcome<'_>> = (0..len)
+    let mut out: Vec<Outcome<'p>> = (0..len)
         .map(|_| Outcome::Annotated(Vec::new(), Vec::new()))
         .collect();
     let slot = |input_index: Option<u64>| -> Option<usize> {
@@ -175,13 +188,14 @@ pub fn write(dir: &Path, meta: &SpoolMeta, format: Format, out: &mut impl Write)
     // One buffer for a variant's output, reused (JSON is written as bytes, the text formats
     // as text).
     let (mut bytes, mut text) = (Vec::new(), String::new());
+    let mut buffer = None;
     let mut input_index = 0;
     while input_index < meta.variant_count {
         // Files that end before this input were for inputs already written (or overlap
         // them: never, the store accepts disjoint ranges only).
         while ranges.next_if(|(s, _, _)| s.end() <= input_index).is_some() {}
         let (span, loaded) = match ranges.next_if(|(s, _, _)| s.first <= input_index) {
-            Some((span, path, is_part)) => (span, load(&path, is_part)),
+            Some((span, path, is_part)) => (span, load(&path, is_part, &mut buffer)),
             None => {
                 // No file for this input: up to the next file, or the end.
                 let next = ranges

@@ -39,8 +39,9 @@ pub enum InboundKind {
 /// One part of a chunk's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Annotated {
-    pub annotations: Vec<VariantAnnotation>,
-    pub errors: Vec<VariantError>,
+    /// Its annotations and errors, decoded only when a `result` frame will show them
+    /// (counting needs the input indexes only: `contract::wire::scan`).
+    pub decoded: Option<(Vec<VariantAnnotation>, Vec<VariantError>)>,
     /// Distinct input indexes annotated (a multi-allelic line has several annotations).
     pub annotated: u64,
     /// Distinct input indexes without any annotation.
@@ -103,24 +104,26 @@ impl InboundError {
     }
 }
 
-/// Decodes a binary- or structured-mode HTTP CloudEvent and checks its signature.
+/// Decodes a binary- or structured-mode HTTP CloudEvent and checks its signature; an
+/// annotated part is decoded whole only when `render` says its analysis shows `result`
+/// frames (else only scanned for its input indexes).
 pub fn decode_inbound(
     headers: &actix_web::http::header::HeaderMap,
     body: Vec<u8>,
     signing: &Signing,
+    render: impl FnOnce(&str) -> bool,
 ) -> Result<Inbound, InboundError> {
     let event = cloudevents::binding::http_0_2::to_event(headers, body)
         .map_err(|e| InboundError::NotACloudEvent(e.to_string()))?;
     signing.verify(&event)?;
-    from_event(&event)
+    from_event(&event, render)
 }
 
-/// Which inputs of `span` the entries answer, checked: each index inside the span, every
-/// index of it answered. (annotated, failed) distinct inputs.
+/// Which inputs of `span` the entries (input index, annotation?) answer, checked: each index
+/// inside the span, every index of it answered. (annotated, failed) distinct inputs.
 fn count_part(
     span: Span,
-    annotations: &[VariantAnnotation],
-    errors: &[VariantError],
+    entries: impl Iterator<Item = (Option<u64>, bool)>,
 ) -> Result<(u64, u64), InboundError> {
     const NONE: u8 = 0;
     const ERROR: u8 = 1;
@@ -128,23 +131,15 @@ fn count_part(
     let inconsistent = |m: String| InboundError::Inconsistent(m);
     let len = span.count as usize;
     let mut state = vec![NONE; len];
-    let offset = |index: u64| {
-        index
+    for (i, (index, annotation)) in entries.enumerate() {
+        let index =
+            index.ok_or_else(|| inconsistent(format!("annotation {i} has no input_index")))?;
+        let o = index
             .checked_sub(span.first)
             .map(|o| o as usize)
             .filter(|&o| o < len)
-            .ok_or_else(|| inconsistent(format!("input {index} is outside the part")))
-    };
-    for (i, a) in annotations.iter().enumerate() {
-        let index = a
-            .input_index
-            .ok_or_else(|| inconsistent(format!("annotation {i} has no input_index")))?;
-        let o = offset(index)?;
-        state[o] = ANNOTATED;
-    }
-    for e in errors {
-        let o = offset(e.input_index)?;
-        state[o] = state[o].max(ERROR);
+            .ok_or_else(|| inconsistent(format!("input {index} is outside the part")))?;
+        state[o] = state[o].max(if annotation { ANNOTATED } else { ERROR });
     }
     if let Some(o) = state.iter().position(|&s| s == NONE) {
         return Err(inconsistent(format!(
@@ -166,7 +161,7 @@ fn bounded(count: u64, min: u64) -> Result<u64, InboundError> {
     Ok(count)
 }
 
-fn from_event(event: &Event) -> Result<Inbound, InboundError> {
+fn from_event(event: &Event, render: impl FnOnce(&str) -> bool) -> Result<Inbound, InboundError> {
     let ty = event.ty();
     if ty != TYPE_ANNOTATED && ty != TYPE_FAILED {
         return Err(InboundError::UnknownType(ty.to_owned()));
@@ -184,10 +179,11 @@ fn from_event(event: &Event) -> Result<Inbound, InboundError> {
                 Some(Data::Binary(b)) => b.as_slice(),
                 Some(_) => return Err(InboundError::WrongContentType(content_type.to_owned())),
             };
-            let d = contract::wire::decode(bytes).map_err(|e| InboundError::InvalidData {
+            let invalid = |e: contract::wire::WireError| InboundError::InvalidData {
                 schema: "variants-annotated.v2",
                 reason: e.to_string(),
-            })?;
+            };
+            let d = contract::wire::scan(bytes).map_err(invalid)?;
             if d.part_index >= d.part_count {
                 return Err(InboundError::Inconsistent(format!(
                     "part_index {} is outside part_count {}",
@@ -195,10 +191,15 @@ fn from_event(event: &Event) -> Result<Inbound, InboundError> {
                 )));
             }
             let span = Span::new(d.first_index, bounded(d.variant_count, 1)?);
-            let (annotated, failed) = count_part(span, &d.annotations, &d.errors)?;
+            let (annotated, failed) = count_part(span, d.entries.into_iter())?;
+            let decoded = if render(&analysis_id) {
+                let whole = contract::wire::decode(bytes).map_err(invalid)?;
+                Some((whole.annotations, whole.errors))
+            } else {
+                None
+            };
             let kind = InboundKind::Annotated(Annotated {
-                annotations: d.annotations,
-                errors: d.errors,
+                decoded,
                 annotated,
                 failed,
                 data: Arc::from(bytes),

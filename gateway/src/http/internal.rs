@@ -100,7 +100,10 @@ async fn receive(
     state: web::Data<InternalState>,
 ) -> HttpResponse {
     let started = Instant::now();
-    let inbound = match decode_inbound(req.headers(), body.to_vec(), &state.signing) {
+    // Uploads whose session shows only progress never need a part's `result` frame.
+    let spool = state.store.spool();
+    let render = |analysis: &str| spool.is_none_or(|s| s.wants_result_frames(analysis));
+    let inbound = match decode_inbound(req.headers(), body.to_vec(), &state.signing, render) {
         Ok(inbound) => inbound,
         Err(e @ InboundError::Unauthenticated(_)) => {
             // Unsigned or forged: nothing of it is read, nothing changes.
@@ -126,12 +129,7 @@ async fn receive(
         redact(&inbound.id).to_string(),
         redact(&inbound.analysis_id).to_string(),
     );
-    // Uploads whose session shows only progress never need a part's JSON frame.
-    let render = state
-        .store
-        .spool()
-        .is_none_or(|spool| spool.wants_result_frames(&inbound.analysis_id));
-    let record = record_of(inbound, render);
+    let record = record_of(inbound);
     let ingested = state.store.ingest(&record).await;
     metrics::histogram!(telemetry::INGEST_SECONDS).record(started.elapsed().as_secs_f64());
     match ingested {

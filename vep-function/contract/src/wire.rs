@@ -34,9 +34,9 @@ mod codec;
 mod part;
 
 pub use codec::{Decoder, Encoder, WireError};
-pub use part::{decode, encode, PartHeader, PartWriter};
+pub use part::{decode, decode_into, encode, scan, PartHeader, PartWriter, Scanned};
 
-pub(crate) use codec::{text_policy, Text, Wire, WireObject};
+pub(crate) use codec::{skip_field, text_policy, Text, Wire, WireObject};
 
 #[cfg(test)]
 mod tests;

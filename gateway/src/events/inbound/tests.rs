@@ -102,10 +102,11 @@ fn http(ty: &str, content_type: &str, body: &[u8], key: Option<&SigningKey>) -> 
     h
 }
 
+/// A part as received for an analysis that shows `result` frames (decoded whole).
 fn annotated(p: &Part, key: Option<&SigningKey>) -> Result<Inbound, InboundError> {
     let body = contract::wire::encode(p);
     let h = http(TYPE_ANNOTATED, CONTENT_TYPE_ANNOTATED, &body, key);
-    decode_inbound(&h, body, &signing())
+    decode_inbound(&h, body, &signing(), |_| true)
 }
 
 #[test]
@@ -116,9 +117,28 @@ fn a_signed_part_decodes_with_its_range_and_distinct_input_counts() {
     match inbound.kind {
         InboundKind::Annotated(a) => {
             // Input 10: two ALTs annotated and one allele error: annotated, counted once.
-            assert_eq!((a.annotations.len(), a.annotated, a.failed), (3, 2, 1));
-            assert_eq!(a.errors[0].allele.as_deref(), Some("<script>"));
+            assert_eq!((a.annotated, a.failed), (2, 1));
+            let (annotations, errors) = a.decoded.expect("decoded for its frame");
+            assert_eq!(annotations.len(), 3);
+            assert_eq!(errors[0].allele.as_deref(), Some("<script>"));
             assert_eq!(&a.data[..], &contract::wire::encode(&part())[..]);
+        }
+        other => panic!("expected a part, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_part_nobody_shows_is_counted_from_a_scan_and_not_decoded() {
+    let body = contract::wire::encode(&part());
+    let h = http(TYPE_ANNOTATED, CONTENT_TYPE_ANNOTATED, &body, Some(&key()));
+    let inbound = decode_inbound(&h, body, &signing(), |analysis| {
+        assert_eq!(analysis, "a1");
+        false
+    })
+    .expect("valid");
+    match inbound.kind {
+        InboundKind::Annotated(a) => {
+            assert_eq!((a.annotated, a.failed, a.decoded), (2, 1, None));
         }
         other => panic!("expected a part, got {other:?}"),
     }
@@ -137,7 +157,7 @@ fn unsigned_forged_and_tampered_events_are_refused_before_their_data_counts() {
     let mut tampered = body.clone();
     let last = tampered.len() - 1;
     tampered[last] ^= 1;
-    let err = decode_inbound(&h, tampered, &signing()).expect_err("tampered");
+    let err = decode_inbound(&h, tampered, &signing(), |_| true).expect_err("tampered");
     assert_eq!(err.status(), 403);
 }
 
@@ -179,7 +199,7 @@ fn failed_events_cover_their_range_or_the_whole_chunk() {
     ] {
         let body = data(first);
         let h = http(TYPE_FAILED, CONTENT_TYPE_JSON, &body, Some(&key()));
-        let inbound = decode_inbound(&h, body, &signing()).expect("valid");
+        let inbound = decode_inbound(&h, body, &signing(), |_| true).expect("valid");
         assert_eq!(inbound.covers, covers);
         assert_eq!(
             inbound.kind,
@@ -197,7 +217,7 @@ fn a_v2_type_with_json_data_or_an_unknown_type_is_refused() {
     let body = b"{}".to_vec();
     let h = http(TYPE_ANNOTATED, CONTENT_TYPE_JSON, &body, Some(&key()));
     assert_eq!(
-        decode_inbound(&h, body.clone(), &signing())
+        decode_inbound(&h, body.clone(), &signing(), |_| true)
             .expect_err("json")
             .code(),
         "wrong_content_type"
@@ -209,7 +229,9 @@ fn a_v2_type_with_json_data_or_an_unknown_type_is_refused() {
         Some(&key()),
     );
     assert_eq!(
-        decode_inbound(&h, body, &signing()).expect_err("v1").code(),
+        decode_inbound(&h, body, &signing(), |_| true)
+            .expect_err("v1")
+            .code(),
         "unknown_event_type"
     );
 }
@@ -231,6 +253,6 @@ fn plain_json_without_ce_headers_is_not_a_cloudevent() {
         HeaderName::from_static("content-type"),
         HeaderValue::from_static("application/json"),
     );
-    let err = decode_inbound(&h, b"{}".to_vec(), &signing()).expect_err("not an event");
+    let err = decode_inbound(&h, b"{}".to_vec(), &signing(), |_| true).expect_err("not an event");
     assert_eq!(err.code(), "not_a_cloudevent");
 }

@@ -236,6 +236,64 @@ macro_rules! json_fields {
                 }
                 Ok(out)
             }
+
+            #[allow(unused_assignments)]
+            fn get_object_into(
+                &mut self,
+                d: &mut crate::wire::Decoder<'_>,
+            ) -> Result<(), crate::wire::WireError> {
+                let at = d.position();
+                let bits = d.u64()?;
+                let known = (1u64 << <Self as Fields>::NAMES.len()) - 1;
+                if bits & !(known | EXTRA_BIT) != 0 {
+                    return Err(crate::wire::WireError::UnknownFields { at, bits });
+                }
+                let mut k = 0;
+                $(
+                    if bits & (1 << k) != 0 {
+                        const TEXT: crate::wire::Text = crate::wire::text_policy(stringify!($name));
+                        crate::wire::Wire::get_into(&mut self.$name, d, TEXT)?;
+                    } else {
+                        crate::wire::Wire::reset(&mut self.$name);
+                    }
+                    k += 1;
+                )*
+                if bits & EXTRA_BIT != 0 {
+                    self.extra = crate::wire::Wire::get(d, crate::wire::Text::Inline)?;
+                } else {
+                    self.extra.clear();
+                }
+                Ok(())
+            }
+
+            #[allow(unused_assignments)]
+            fn skip_object(
+                d: &mut crate::wire::Decoder<'_>,
+            ) -> Result<Option<u64>, crate::wire::WireError> {
+                let at = d.position();
+                let bits = d.u64()?;
+                let known = (1u64 << <Self as Fields>::NAMES.len()) - 1;
+                if bits & !(known | EXTRA_BIT) != 0 {
+                    return Err(crate::wire::WireError::UnknownFields { at, bits });
+                }
+                let mut index = None;
+                let mut k = 0;
+                $(
+                    if bits & (1 << k) != 0 {
+                        const TEXT: crate::wire::Text = crate::wire::text_policy(stringify!($name));
+                        if stringify!($name) == "input_index" {
+                            index = Some(d.u64()?);
+                        } else {
+                            crate::wire::skip_field(|s: &$ty| &s.$name, d, TEXT)?;
+                        }
+                    }
+                    k += 1;
+                )*
+                if bits & EXTRA_BIT != 0 {
+                    d.skip_inline()?;
+                }
+                Ok(index)
+            }
         }
 
         impl Lenient for $ty {

@@ -309,6 +309,43 @@ impl<'d> Decoder<'d> {
         }
     }
 
+    /// Passes over a field's text without copying it (references are still checked).
+    pub(crate) fn skip_text(&mut self, policy: Text) -> Result<(), WireError> {
+        match policy {
+            Text::Table => self.str_ref().map(drop),
+            Text::Inline => self.skip_inline(),
+            Text::Prefix => {
+                let tagged = self.u64()?;
+                self.table(tagged >> 1)?;
+                self.skip_inline()
+            }
+        }
+    }
+
+    /// Passes over an inline string (its UTF-8 is checked when it is read).
+    pub(crate) fn skip_inline(&mut self) -> Result<(), WireError> {
+        let len = self.count()?;
+        self.take(len).map(drop)
+    }
+
+    /// [`Decoder::string`] into `out`, reusing its allocation.
+    pub(crate) fn string_into(&mut self, policy: Text, out: &mut String) -> Result<(), WireError> {
+        out.clear();
+        match policy {
+            Text::Table => out.push_str(self.str_ref()?),
+            Text::Inline => out.push_str(self.str_inline()?),
+            Text::Prefix => {
+                let tagged = self.u64()?;
+                out.push_str(self.table(tagged >> 1)?);
+                if tagged & 1 == 1 {
+                    out.push(':');
+                }
+                out.push_str(self.str_inline()?);
+            }
+        }
+        Ok(())
+    }
+
     /// Reads the string table (count, strings).
     pub(crate) fn read_table(&mut self) -> Result<(), WireError> {
         let n = self.count()?;
@@ -329,12 +366,43 @@ impl<'d> Decoder<'d> {
 pub(crate) trait Wire<'a>: Sized {
     fn put(&'a self, e: &mut Encoder<'a>, policy: Text);
     fn get(d: &mut Decoder<'_>, policy: Text) -> Result<Self, WireError>;
+    /// Passes over a value (what [`crate::wire::scan`] does with every field but the input
+    /// index); reading and dropping it unless the type knows better.
+    fn skip(d: &mut Decoder<'_>, policy: Text) -> Result<(), WireError> {
+        Self::get(d, policy).map(drop)
+    }
+    /// [`Wire::get`] into `self`, reusing what it holds where the type can (the downloads
+    /// decode part after part into the same buffers).
+    fn get_into(&mut self, d: &mut Decoder<'_>, policy: Text) -> Result<(), WireError> {
+        *self = Self::get(d, policy)?;
+        Ok(())
+    }
+    /// The value of an absent field.
+    fn reset(&mut self)
+    where
+        Self: Default,
+    {
+        *self = Self::default();
+    }
+}
+
+/// Skips a value of the type the field `field` projects to (the type is all it reads).
+pub(crate) fn skip_field<'a, S, T: Wire<'a>>(
+    _field: impl Fn(&S) -> &T,
+    d: &mut Decoder<'_>,
+    policy: Text,
+) -> Result<(), WireError> {
+    T::skip(d, policy)
 }
 
 /// An object of the annotation types: implemented from their field list (`json_fields!`).
 pub(crate) trait WireObject<'a>: Sized {
     fn put_object(&'a self, e: &mut Encoder<'a>);
     fn get_object(d: &mut Decoder<'_>) -> Result<Self, WireError>;
+    /// [`WireObject::get_object`] into `self`, reusing its strings and lists.
+    fn get_object_into(&mut self, d: &mut Decoder<'_>) -> Result<(), WireError>;
+    /// Passes over an object; its `input_index` when it has one.
+    fn skip_object(d: &mut Decoder<'_>) -> Result<Option<u64>, WireError>;
 }
 
 impl<'a> Wire<'a> for String {
@@ -343,6 +411,15 @@ impl<'a> Wire<'a> for String {
     }
     fn get(d: &mut Decoder<'_>, policy: Text) -> Result<Self, WireError> {
         d.string(policy)
+    }
+    fn skip(d: &mut Decoder<'_>, policy: Text) -> Result<(), WireError> {
+        d.skip_text(policy)
+    }
+    fn get_into(&mut self, d: &mut Decoder<'_>, policy: Text) -> Result<(), WireError> {
+        d.string_into(policy, self)
+    }
+    fn reset(&mut self) {
+        self.clear();
     }
 }
 
@@ -355,6 +432,18 @@ impl<'a, T: Wire<'a>> Wire<'a> for Option<T> {
     }
     fn get(d: &mut Decoder<'_>, policy: Text) -> Result<Self, WireError> {
         T::get(d, policy).map(Some)
+    }
+    fn skip(d: &mut Decoder<'_>, policy: Text) -> Result<(), WireError> {
+        T::skip(d, policy)
+    }
+    fn get_into(&mut self, d: &mut Decoder<'_>, policy: Text) -> Result<(), WireError> {
+        match self {
+            Some(v) => v.get_into(d, policy),
+            None => {
+                *self = Some(T::get(d, policy)?);
+                Ok(())
+            }
+        }
     }
 }
 
@@ -405,6 +494,24 @@ impl<'a> Wire<'a> for Vec<String> {
         let n = d.count()?;
         (0..n).map(|_| d.string(policy)).collect()
     }
+    fn skip(d: &mut Decoder<'_>, policy: Text) -> Result<(), WireError> {
+        let n = d.count()?;
+        (0..n).try_for_each(|_| d.skip_text(policy))
+    }
+    fn get_into(&mut self, d: &mut Decoder<'_>, policy: Text) -> Result<(), WireError> {
+        let n = d.count()?;
+        self.truncate(n);
+        for i in 0..n {
+            match self.get_mut(i) {
+                Some(s) => d.string_into(policy, s)?,
+                None => self.push(d.string(policy)?),
+            }
+        }
+        Ok(())
+    }
+    fn reset(&mut self) {
+        self.clear();
+    }
 }
 
 macro_rules! object_list {
@@ -424,6 +531,21 @@ macro_rules! object_list {
                 }
                 Ok(out)
             }
+            fn skip(d: &mut Decoder<'_>, _: Text) -> Result<(), WireError> {
+                let n = d.count()?;
+                (0..n).try_for_each(|_| <$t>::skip_object(d).map(drop))
+            }
+            fn get_into(&mut self, d: &mut Decoder<'_>, _: Text) -> Result<(), WireError> {
+                let n = d.count()?;
+                self.truncate(n);
+                for i in 0..n {
+                    match self.get_mut(i) {
+                        Some(item) => item.get_object_into(d)?,
+                        None => self.push(<$t>::get_object(d)?),
+                    }
+                }
+                Ok(())
+            }
         }
     )*};
 }
@@ -439,6 +561,9 @@ macro_rules! as_json {
             }
             fn get(d: &mut Decoder<'_>, _: Text) -> Result<Self, WireError> {
                 serde_json::from_str(d.str_inline()?).map_err(|e| WireError::Json(e.to_string()))
+            }
+            fn skip(d: &mut Decoder<'_>, _: Text) -> Result<(), WireError> {
+                d.skip_inline()
             }
         }
     )*};

@@ -192,24 +192,79 @@ fn u32_at(at: usize, n: u64) -> Result<u32, WireError> {
     })
 }
 
-/// Reads one part. Annotations and errors keep their order; their indexes are not checked
-/// here (the gateway checks them against the part's range and the chunk).
-pub fn decode(bytes: &[u8]) -> Result<Annotated, WireError> {
-    let mut d = Decoder::new(bytes);
+/// The header of a part as read: ids, the six numbers, and the annotator's JSON.
+struct Head<'d> {
+    analysis_id: &'d str,
+    session_id: &'d str,
+    chunk_index: u32,
+    chunk_count: u32,
+    first_index: u64,
+    variant_count: u64,
+    part_index: u32,
+    part_count: u32,
+    annotator: &'d str,
+}
+
+/// Magic, header and string table; the decoder then stands at the entries.
+fn read_head<'d>(d: &mut Decoder<'d>) -> Result<Head<'d>, WireError> {
     if d.take(MAGIC.len()).ok() != Some(&MAGIC[..]) {
         return Err(WireError::Magic);
     }
-    let analysis_id = d.str_inline()?.to_owned();
-    let session_id = d.str_inline()?.to_owned();
+    let analysis_id = d.str_inline()?;
+    let session_id = d.str_inline()?;
     let mut numbers = [0u64; 6];
     let mut at = [0usize; 6];
     for (n, at) in numbers.iter_mut().zip(at.iter_mut()) {
         *at = d.position();
         *n = d.u64()?;
     }
-    let annotator = serde_json::from_str(d.str_inline()?)
-        .map_err(|e| WireError::Json(format!("annotator: {e}")))?;
+    let annotator = d.str_inline()?;
     d.read_table()?;
+    Ok(Head {
+        analysis_id,
+        session_id,
+        chunk_index: u32_at(at[0], numbers[0])?,
+        chunk_count: u32_at(at[1], numbers[1])?,
+        first_index: numbers[2],
+        variant_count: numbers[3],
+        part_index: u32_at(at[4], numbers[4])?,
+        part_count: u32_at(at[5], numbers[5])?,
+        annotator,
+    })
+}
+
+/// An error entry's fields.
+fn read_error(d: &mut Decoder<'_>) -> Result<VariantError, WireError> {
+    let input_index = d.u64()?;
+    let code = d.str_ref()?.to_owned();
+    let input = d.str_inline()?.to_owned();
+    let message = d.str_ref()?.to_owned();
+    let allele = match d.byte()? {
+        0 => None,
+        1 => Some(d.str_ref()?.to_owned()),
+        tag => {
+            return Err(WireError::Tag {
+                at: d.position() - 1,
+                tag,
+            })
+        }
+    };
+    Ok(VariantError {
+        allele,
+        code,
+        input,
+        input_index,
+        message,
+    })
+}
+
+/// Reads one part. Annotations and errors keep their order; their indexes are not checked
+/// here (the gateway checks them against the part's range and the chunk).
+pub fn decode(bytes: &[u8]) -> Result<Annotated, WireError> {
+    let mut d = Decoder::new(bytes);
+    let head = read_head(&mut d)?;
+    let annotator = serde_json::from_str(head.annotator)
+        .map_err(|e| WireError::Json(format!("annotator: {e}")))?;
     let n = d.count()?;
     let mut annotations = Vec::with_capacity(n);
     let mut errors = Vec::new();
@@ -217,29 +272,7 @@ pub fn decode(bytes: &[u8]) -> Result<Annotated, WireError> {
         let at = d.position();
         match d.byte()? {
             ANNOTATION => annotations.push(VariantAnnotation::get_object(&mut d)?),
-            ERROR => {
-                let input_index = d.u64()?;
-                let code = d.str_ref()?.to_owned();
-                let input = d.str_inline()?.to_owned();
-                let message = d.str_ref()?.to_owned();
-                let allele = match d.byte()? {
-                    0 => None,
-                    1 => Some(d.str_ref()?.to_owned()),
-                    tag => {
-                        return Err(WireError::Tag {
-                            at: d.position() - 1,
-                            tag,
-                        })
-                    }
-                };
-                errors.push(VariantError {
-                    allele,
-                    code,
-                    input,
-                    input_index,
-                    message,
-                });
-            }
+            ERROR => errors.push(read_error(&mut d)?),
             tag => return Err(WireError::Tag { at, tag }),
         }
     }
@@ -247,16 +280,119 @@ pub fn decode(bytes: &[u8]) -> Result<Annotated, WireError> {
         return Err(WireError::Trailing(d.remaining()));
     }
     Ok(Annotated {
-        analysis_id,
+        analysis_id: head.analysis_id.to_owned(),
         annotations,
         annotator,
-        chunk_count: u32_at(at[1], numbers[1])?,
-        chunk_index: u32_at(at[0], numbers[0])?,
+        chunk_count: head.chunk_count,
+        chunk_index: head.chunk_index,
         errors,
-        first_index: numbers[2],
-        part_count: u32_at(at[5], numbers[5])?,
-        part_index: u32_at(at[4], numbers[4])?,
-        session_id,
-        variant_count: numbers[3],
+        first_index: head.first_index,
+        part_count: head.part_count,
+        part_index: head.part_index,
+        session_id: head.session_id.to_owned(),
+        variant_count: head.variant_count,
+    })
+}
+
+/// [`decode`] into `into`, reusing its annotations' strings and lists (a download renders
+/// part after part through one buffer); on an error `into` holds a partial part.
+pub fn decode_into(bytes: &[u8], into: &mut Annotated) -> Result<(), WireError> {
+    let mut d = Decoder::new(bytes);
+    let head = read_head(&mut d)?;
+    into.annotator = serde_json::from_str(head.annotator)
+        .map_err(|e| WireError::Json(format!("annotator: {e}")))?;
+    head.analysis_id.clone_into(&mut into.analysis_id);
+    head.session_id.clone_into(&mut into.session_id);
+    (into.chunk_index, into.chunk_count) = (head.chunk_index, head.chunk_count);
+    (into.first_index, into.variant_count) = (head.first_index, head.variant_count);
+    (into.part_index, into.part_count) = (head.part_index, head.part_count);
+    into.errors.clear();
+    let n = d.count()?;
+    let mut used = 0;
+    for _ in 0..n {
+        let at = d.position();
+        match d.byte()? {
+            ANNOTATION => {
+                match into.annotations.get_mut(used) {
+                    Some(a) => a.get_object_into(&mut d)?,
+                    None => into
+                        .annotations
+                        .push(VariantAnnotation::get_object(&mut d)?),
+                }
+                used += 1;
+            }
+            ERROR => into.errors.push(read_error(&mut d)?),
+            tag => return Err(WireError::Tag { at, tag }),
+        }
+    }
+    into.annotations.truncate(used);
+    if d.remaining() > 0 {
+        return Err(WireError::Trailing(d.remaining()));
+    }
+    Ok(())
+}
+
+/// What the gateway counts a part by, read without building its annotations: the header and,
+/// per entry in order, its input index and whether it is an annotation (else an error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scanned {
+    pub analysis_id: String,
+    pub session_id: String,
+    pub chunk_index: u32,
+    pub chunk_count: u32,
+    pub first_index: u64,
+    pub variant_count: u64,
+    pub part_index: u32,
+    pub part_count: u32,
+    /// (input index, annotation?) of each entry; an annotation without an index has `None`.
+    pub entries: Vec<(Option<u64>, bool)>,
+}
+
+/// Passes over a part as [`decode`] reads it (the same checks of structure and references),
+/// keeping only what [`Scanned`] holds.
+pub fn scan(bytes: &[u8]) -> Result<Scanned, WireError> {
+    let mut d = Decoder::new(bytes);
+    let head = read_head(&mut d)?;
+    let n = d.count()?;
+    let mut entries = Vec::with_capacity(n);
+    for _ in 0..n {
+        let at = d.position();
+        match d.byte()? {
+            ANNOTATION => entries.push((VariantAnnotation::skip_object(&mut d)?, true)),
+            ERROR => {
+                let index = d.u64()?;
+                d.str_ref()?;
+                d.skip_inline()?;
+                d.str_ref()?;
+                match d.byte()? {
+                    0 => {}
+                    1 => {
+                        d.str_ref()?;
+                    }
+                    tag => {
+                        return Err(WireError::Tag {
+                            at: d.position() - 1,
+                            tag,
+                        })
+                    }
+                }
+                entries.push((Some(index), false));
+            }
+            tag => return Err(WireError::Tag { at, tag }),
+        }
+    }
+    if d.remaining() > 0 {
+        return Err(WireError::Trailing(d.remaining()));
+    }
+    Ok(Scanned {
+        analysis_id: head.analysis_id.to_owned(),
+        session_id: head.session_id.to_owned(),
+        chunk_index: head.chunk_index,
+        chunk_count: head.chunk_count,
+        first_index: head.first_index,
+        variant_count: head.variant_count,
+        part_index: head.part_index,
+        part_count: head.part_count,
+        entries,
     })
 }

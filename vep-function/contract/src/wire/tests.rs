@@ -190,3 +190,66 @@ fn forged_bytes_are_typed_errors_never_panics() {
         let _ = decode(&bad);
     }
 }
+
+#[test]
+fn a_scan_reads_the_header_and_each_entrys_index_like_a_decode() {
+    let mut a = engine_like();
+    a.input_index = Some(500);
+    let mut b = engine_like();
+    b.input_index = Some(501);
+    b.extra
+        .insert("colocated_variants".into(), json!([{"id": "rs1"}]));
+    let p = part(
+        vec![a, b],
+        vec![error(501, Some("<script>")), error(502, None)],
+    );
+    let bytes = encode(&p);
+    let scanned = scan(&bytes).unwrap();
+    assert_eq!(
+        (
+            scanned.first_index,
+            scanned.variant_count,
+            scanned.part_index,
+            scanned.part_count
+        ),
+        (500, 2, 1, 3)
+    );
+    assert_eq!(scanned.analysis_id, "a-1");
+    assert_eq!(
+        scanned.entries,
+        vec![
+            (Some(500), true),
+            (Some(501), true),
+            (Some(501), false),
+            (Some(502), false)
+        ]
+    );
+    // As strict as a decode about structure: truncations and trailing bytes fail.
+    for cut in 0..bytes.len() {
+        assert!(scan(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    assert!(scan(&[bytes.as_slice(), b"x"].concat()).is_err());
+}
+
+#[test]
+fn decoding_into_a_used_buffer_gives_what_a_fresh_decode_gives() {
+    let mut a = engine_like();
+    a.input_index = Some(500);
+    let mut b = engine_like();
+    b.input_index = Some(501);
+    b.transcript_consequences.truncate(1);
+    b.transcript_consequences[0].gene_symbol = None;
+    b.id = None;
+    b.extra
+        .insert("colocated_variants".into(), json!([{"id": "rs1"}]));
+    let big = part(
+        vec![a.clone(), a.clone(), b.clone()],
+        vec![error(502, None)],
+    );
+    let small = part(vec![b, a], vec![]);
+    let mut buffer = decode(&encode(&big)).unwrap();
+    for p in [&small, &big, &small] {
+        decode_into(&encode(p), &mut buffer).unwrap();
+        assert_eq!(&buffer, p);
+    }
+}
