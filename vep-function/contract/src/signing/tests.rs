@@ -36,32 +36,32 @@ fn a_signed_event_verifies_and_any_covered_change_breaks_it() {
         "{signature}"
     );
 
-    let tampered: Vec<Box<dyn Fn(&mut Event)>> = vec![
-        Box::new(|e| {
+    let tampered: Vec<fn(&mut Event)> = vec![
+        |e| {
             e.set_data("application/octet-stream", b"datA".to_vec());
-        }),
-        Box::new(|e| {
+        },
+        |e| {
             e.set_id("e-2");
-        }),
-        Box::new(|e| {
+        },
+        |e| {
             e.set_source("urn:other");
-        }),
-        Box::new(|e| {
+        },
+        |e| {
             e.set_extension(EXT_SESSION, "s-2");
-        }),
-        Box::new(|e| {
+        },
+        |e| {
             e.set_extension(EXT_ANALYSIS, "a-2");
-        }),
-        Box::new(|e| {
+        },
+        |e| {
             e.set_extension(EXT_PARTITION, "a-1:1");
-        }),
-        Box::new(|e| {
+        },
+        |e| {
             e.set_datacontenttype(Some("application/json"));
-        }),
+        },
         // Domain separation: the same content signed as one type is no signature of another.
-        Box::new(|e| {
+        |e| {
             e.set_type(TYPE_SUBMITTED);
-        }),
+        },
     ];
     for change in tampered {
         let mut copy = ev.clone();

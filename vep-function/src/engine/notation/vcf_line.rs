@@ -57,28 +57,16 @@ pub(super) fn parse(
         reference: reference.clone(),
         alternate,
     };
-    let alleles: Vec<Result<Variant, Rejected>> = alternates
-        .split(',')
-        .map(|alt| {
-            let checked = bases(alt).and_then(|alternate| {
-                if alternate == reference {
-                    return Err(InputError::UnsupportedAllele {
-                        allele: alternate,
-                        reason: "the alternate allele equals the reference".to_string(),
-                    });
-                }
-                check_span(
-                    ctx,
-                    Allele::vcf_length(reference.as_bytes(), alternate.as_bytes()),
-                )?;
-                Ok(alternate)
-            });
-            checked.map(variant).map_err(|error| Rejected {
+    let mut alleles: Vec<Result<Variant, Rejected>> = Vec::new();
+    for alt in alternates.split(',') {
+        alleles.push(match alternate(ctx, &reference, alt) {
+            Ok(alternate) => Ok(variant(alternate)),
+            Err(error) => Err(Rejected {
                 variant: variant(alt.to_string()),
                 error,
-            })
-        })
-        .collect();
+            }),
+        });
+    }
     // A line none of whose ALTs is usable fails as a whole, with its first ALT's reason.
     if alleles.iter().all(Result::is_err) {
         if let Some(Err(first)) = alleles.into_iter().next() {
@@ -87,4 +75,20 @@ pub(super) fn parse(
         return Err(InputError::unparsable("a VCF line needs an ALT"));
     }
     Ok(alleles)
+}
+
+/// One ALT checked on its own: bases, not the REF again, a span the engine takes.
+fn alternate(ctx: &dyn InputContext, reference: &str, alt: &str) -> Result<String, InputError> {
+    let alternate = bases(alt)?;
+    if alternate == reference {
+        return Err(InputError::UnsupportedAllele {
+            allele: alternate,
+            reason: "the alternate allele equals the reference".to_string(),
+        });
+    }
+    check_span(
+        ctx,
+        Allele::vcf_length(reference.as_bytes(), alternate.as_bytes()),
+    )?;
+    Ok(alternate)
 }
