@@ -121,8 +121,9 @@ clean:
 # Engine vs bcftools csq on >= 1M generated variants; gateway vs an actix-ws echo server; 100k
 # variants uploaded end to end vs the engine CLI; sustained pipeline load vs the function alone;
 # the genome-scale world (index, cold start, readiness, RSS, 1M variants with threads vs bcftools
-# csq; GENOME_WORLD=DIR reuses a prebuilt world, else one is built under the target dir); 1M
-# variants with a custom (ClinVar-style) source vs without, on both worlds.
+# csq; 100k of its variants uploaded end to end vs the engine CLI on the same index; 1M
+# variants with a custom (ClinVar-style) source vs without, on both worlds; GENOME_WORLD=DIR
+# reuses a prebuilt world, else one is built under the target dir).
 # Heavy: release builds. Figures go to BENCHMARKS.md / RELIABILITY.md by hand.
 BENCH_VARIANTS ?= 1000000
 bench:
@@ -131,4 +132,5 @@ bench:
 	bash bench/pipeline.sh
 	bash bench/pipeline_load.sh
 	bash bench/genome.sh
+	bash bench/pipeline_genome.sh
 	bash bench/custom.sh

@@ -15,8 +15,7 @@ bench_bin "${1:-}" -p loadgen
 # Each session is a socket on both ends.
 ulimit -n "$(( sessions * 2 + 1024 ))" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
+trap stop_all EXIT
 
 gw_port=$(free_port); ev_port=$(free_port); fn_port=$(free_port); echo_port=$(free_port)
 PORT="$fn_port" K_SINK="http://127.0.0.1:${ev_port}/" RUST_LOG=warn "$bin/vep-function" serve &

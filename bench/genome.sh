@@ -48,8 +48,7 @@ cargo build --release --manifest-path vep-function/Cargo.toml --bins >&2
 BIN="$target/release/vep-function"
 RECORDS=$(grep -vc '^#' "$INPUT")
 
-commit="${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
-echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $commit, $(date -u +%FT%TZ)"
+machine_banner
 echo "== world: $WORLD, $RECORDS records"
 
 # Inputs: the VCF header alone (index load), plus its first record (cold start); the

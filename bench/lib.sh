@@ -2,6 +2,14 @@
 # inputs and the local processes they start.
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 
+# Every process a bench starts signs and verifies events with one key, as `make run` does
+# (EVENT_SIGNING_KEY_FILE, eventing/README.md "Signed events").
+mkdir -p "$target/bench"
+EVENT_SIGNING_KEY_FILE="$target/bench/event-signing-key"
+[ -s "$EVENT_SIGNING_KEY_FILE" ] || head -c 48 /dev/urandom > "$EVENT_SIGNING_KEY_FILE"
+chmod 600 "$EVENT_SIGNING_KEY_FILE"
+export EVENT_SIGNING_KEY_FILE
+
 # bench_bin BIN_DIR [-p CRATE ...]: sets $bin; with no BIN_DIR, builds the release binaries of
 # the gateway (plus the crates named) and vep-function.
 bench_bin() {
@@ -60,3 +68,14 @@ measure() {
 
 # median N...: the median of the numbers given.
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+# Background processes a bench starts (append their pids to `pids`); `stop_all` ends them (a
+# bench that wants them gone on exit says `trap stop_all EXIT`).
+pids=()
+stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
+
+# The first line of every bench's output: what ran where, so figures can be compared.
+machine_banner() {
+  commit="${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+  echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $commit, $(date -u +%FT%TZ)"
+}

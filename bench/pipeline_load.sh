@@ -19,12 +19,9 @@ ulimit -n "$(( sessions * 4 + 1024 ))" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 input="$(generated_vcf 20000 20261128)"
 work="$target/bench"
 
-pids=()
-stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
 trap stop_all EXIT
 
-commit="${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
-echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $commit, $(date -u +%FT%TZ)"
+machine_banner
 
 gw_port=$(free_port); ev_port=$(free_port); fn_port=$(free_port)
 PORT="$fn_port" K_SINK="http://127.0.0.1:${ev_port}/" RUST_LOG=warn "$bin/vep-function" serve &

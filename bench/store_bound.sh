@@ -18,15 +18,12 @@ ulimit -n "$(( sessions * 4 + 1024 ))" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 input="$(generated_vcf 20000 20261128)"
 work="$target/bench"
-pids=()
-stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
 trap stop_all EXIT
 peak_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 # user+sys CPU seconds of a process so far (fields 14 and 15 of /proc/PID/stat, in ticks).
 cpu_secs() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 
-commit="${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
-echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $commit, $(date -u +%FT%TZ)"
+machine_banner
 
 # run LABEL BUDGET_BYTES: one gateway + function pair under the load; prints its peak RSS.
 run() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts vep-function and the gateway wired as in the cluster, minus Kafka:
-# gateway BROKER_URL -> function; function K_SINK -> gateway's internal events port.
+# gateway BROKER_URL -> function; function K_SINK -> gateway's internal events port; both
+# sign and verify events with a key made for this run.
 # REFERENCE=DIR serves a reference directory (`make reference`); without it the function
 # serves VEP_INDEX if set (a reference directory or an index file), else the bundled regions.
 # The gateway is told which reference that is (REFERENCE_* from `vep-function reference env`);
@@ -33,11 +34,19 @@ if [[ -n "$custom_line" ]]; then
   eval "export VEP_CUSTOM=$custom_line"
 fi
 
+# One event signing key for this run, shared by both processes (in the cluster: the Secret
+# event-signing-key). Removed when the run ends.
+keydir="$(mktemp -d)"
+head -c 48 /dev/urandom > "$keydir/event-signing-key"
+chmod 600 "$keydir/event-signing-key"
+export EVENT_SIGNING_KEY_FILE="$keydir/event-signing-key"
+
 pids=()
 stop() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  rm -rf "$keydir"
 }
 trap stop INT TERM EXIT
 

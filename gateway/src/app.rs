@@ -14,7 +14,7 @@ use tokio::sync::{watch, Semaphore};
 
 use crate::analysis::spool::Spool;
 use crate::analysis::upload::UploadLimits;
-use crate::broker::Broker;
+use crate::broker::{Broker, Publisher};
 use crate::config::Config;
 use crate::http::api::{self, ApiState, BodyTimeouts};
 use crate::http::auth::AuthPolicy;
@@ -109,18 +109,27 @@ impl Gateway {
             store.clone(),
             config.chunk_timeout,
         ));
-        let broker = Broker::new(
-            config.broker_url.clone(),
-            config.broker_timeout,
-            config.broker_retries,
-        )?;
+        let signing = Arc::new(config.signing.clone());
+        if signing.is_insecure() {
+            tracing::warn!("EVENT_SIGNING_INSECURE: submissions are not signed and results are not verified; anyone who can reach the events port can put results in front of users");
+        }
+        let publisher = Publisher {
+            broker: Broker::new(
+                config.broker_url.clone(),
+                config.broker_timeout,
+                config.broker_retries,
+            )?,
+            source: config.ce_source.clone(),
+            signing: signing.clone(),
+            budget: config.event_budget,
+        };
         let (shutdown, shutdown_rx) = watch::channel(false);
         let ready = Arc::new(AtomicBool::new(true));
         let public_state = PublicState {
             session: SessionContext {
                 registry: registry.clone(),
                 store: store.clone(),
-                broker,
+                publisher: publisher.clone(),
                 limits: Limits {
                     max_variants: config.max_variants_per_request,
                     max_frame_bytes: config.max_frame_bytes,
@@ -135,7 +144,6 @@ impl Gateway {
                     secret_refresh: (config.stream_ttl + config.chunk_timeout) / 2,
                 },
                 chunk_size: config.chunk_size,
-                ce_source: config.ce_source.clone(),
                 shutdown: shutdown_rx,
                 reference: config.reference.clone(),
             },
@@ -149,9 +157,8 @@ impl Gateway {
         let api_state = ApiState {
             spool: Spool::new(config.results_dir.clone(), config.stream_ttl),
             store: store.clone(),
-            broker: public_state.session.broker.clone(),
+            publisher,
             chunk_size: config.upload_chunk_size,
-            ce_source: config.ce_source.clone(),
             limits: UploadLimits {
                 max_bytes: config.max_upload_bytes,
                 max_variants: config.max_upload_variants,
@@ -168,7 +175,12 @@ impl Gateway {
             downloads: Arc::new(Semaphore::new(config.max_concurrent_downloads)),
             custom_columns: config.custom_columns.clone(),
         };
-        let internal_state = InternalState { store, oidc };
+        let internal_state = InternalState {
+            store,
+            oidc,
+            signing,
+            budget: config.event_budget,
+        };
         let public = HttpServer::new(move || {
             let auth = auth.clone();
             App::new()

@@ -3,4 +3,19 @@
 //! Binary mode, a per-attempt timeout, bounded backed-off retries on 5xx, 408, 429, timeouts
 //! and connection errors; its error codes are the `broker_*` codes users see.
 
+use std::sync::Arc;
+
+use contract::budget::Budget;
+use contract::signing::Signing;
+
 pub use contract::delivery::{Delivery as Broker, DeliveryError as BrokerError};
+
+/// What every submission leaves the gateway with: the Broker it goes to, the CloudEvents
+/// `source` it names, the key it is signed with and the byte budget its events keep to.
+#[derive(Clone)]
+pub struct Publisher {
+    pub broker: Broker,
+    pub source: String,
+    pub signing: Arc<Signing>,
+    pub budget: Budget,
+}

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use contract::budget::{Budget, BudgetError};
+use contract::signing::{KeyError, Signing};
 use url::Url;
 
 pub const PORT: &str = "PORT";
@@ -75,6 +77,11 @@ pub use contract::config::{ProcessEnv, Source};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
+    /// No `EVENT_SIGNING_KEY_FILE` (and no explicit insecure flag), or an unusable key.
+    #[error(transparent)]
+    Signing(#[from] KeyError),
     #[error(
         "neither {BROKER_URL} nor {K_SINK} is set: the gateway needs a broker to send events to"
     )]
@@ -178,6 +185,12 @@ pub struct Config {
     /// The custom columns downloads add to CSQ and `Extra` (`VEP_CUSTOM`, as the function
     /// is configured); none by default.
     pub custom_columns: contract::output::csq::CustomColumns,
+    /// The most bytes one event may take, headers included (`EVENT_MAX_BYTES`): submitted
+    /// events are cut to fit, and no result is larger.
+    pub event_budget: Budget,
+    /// Submissions are signed and results verified with this key (`EVENT_SIGNING_KEY_FILE`),
+    /// unless `EVENT_SIGNING_INSECURE=true` says to do neither.
+    pub signing: Signing,
 }
 
 impl Config {
@@ -254,6 +267,8 @@ impl Config {
             oidc: oidc(src)?,
             log_id_key: value(src, LOG_ID_KEY),
             custom_columns: custom_columns(src)?,
+            event_budget: Budget::from_source(src)?,
+            signing: Signing::from_source(src)?,
             trusted_identity_header: match value(src, TRUSTED_IDENTITY_HEADER) {
                 None => None,
                 Some(h) => Some(
@@ -431,11 +446,40 @@ mod tests {
 
     use super::*;
 
+    /// `pairs`, run without a signing key (every test but the ones about the key).
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
+        let mut map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+            .collect();
+        if !map.contains_key(contract::signing::KEY_FILE) {
+            map.entry(contract::signing::INSECURE.to_owned())
+                .or_insert_with(|| "true".to_owned());
+        }
+        map
+    }
+
+    #[test]
+    fn without_a_signing_key_the_gateway_refuses_to_start_unless_told_it_is_insecure() {
+        let err = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (contract::signing::INSECURE, "false"),
+        ]))
+        .expect_err("no key");
+        assert!(
+            matches!(err, ConfigError::Signing(KeyError::Missing)),
+            "{err}"
+        );
+        assert!(err.to_string().contains("EVENT_SIGNING_KEY_FILE"), "{err}");
+        let c = Config::from_source(&env(&[(BROKER_URL, "http://b/")])).expect("insecure");
+        assert!(c.signing.is_insecure());
+        assert_eq!(c.event_budget.bytes(), 1_000_000);
+        let err = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (contract::signing::KEY_FILE, "/nonexistent/key"),
+        ]))
+        .expect_err("unreadable");
+        assert!(err.to_string().contains("/nonexistent/key"), "{err}");
     }
 
     #[test]

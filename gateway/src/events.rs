@@ -6,7 +6,9 @@ mod inbound;
 mod submitted;
 
 pub use inbound::{decode_inbound, Annotated, Failed, Inbound, InboundError, InboundKind};
-pub use submitted::{build_submitted, chunk, Chunk, Submission, SubmitError};
+pub use submitted::{
+    build_submitted, build_within, chunk, variant_bytes, Chunk, Chunker, Submission, SubmitError,
+};
 
 /// What the broker accepts: an opaque, ready-to-send event.
 pub type OutboundEvent = cloudevents::Event;

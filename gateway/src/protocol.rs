@@ -81,9 +81,14 @@ pub enum ServerMessage {
         request_id: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         analysis_id: Option<String>,
-        /// Set when a whole chunk failed; its variants count as failed.
+        /// Set when inputs of a chunk failed: the range `first_index .. first_index +
+        /// variant_count` when given, else every input of the chunk no `result` answered.
         #[serde(skip_serializing_if = "Option::is_none")]
         chunk_index: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        first_index: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        variant_count: Option<u64>,
         code: String,
         message: String,
     },
@@ -117,6 +122,8 @@ impl ServerMessage {
             request_id,
             analysis_id: None,
             chunk_index: None,
+            first_index: None,
+            variant_count: None,
             code: code.to_owned(),
             message,
         }

@@ -27,7 +27,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::broker::Broker;
+use crate::broker::Publisher;
 use crate::credential::Secret;
 use crate::protocol::{self, ClientMessage, Limits, ServerMessage};
 use crate::registry::{Registration, Registry};
@@ -90,11 +90,11 @@ impl SessionLimits {
 pub struct SessionContext {
     pub registry: Arc<Registry>,
     pub store: Store,
-    pub broker: Broker,
+    pub publisher: Publisher,
     pub limits: Limits,
     pub session_limits: SessionLimits,
+    /// Variants per submitted event at most (events are cut by bytes too).
     pub chunk_size: usize,
-    pub ce_source: String,
     pub shutdown: watch::Receiver<bool>,
     /// Named in every `session` frame (from `REFERENCE_*`).
     pub reference: Option<protocol::Reference>,
@@ -439,9 +439,10 @@ async fn on_frame(
     sent.err().and_then(on_send_error)
 }
 
-fn refuse(request_id: Option<String>, code: &'static str, message: String) -> ServerMessage {
+/// Boxed: the refusal travels as an `Err` and the reply is large next to `()`.
+fn refuse(request_id: Option<String>, code: &'static str, message: String) -> Box<ServerMessage> {
     metrics::counter!(telemetry::LIMIT_REJECTIONS, "code" => code).increment(1);
-    ServerMessage::request_error(request_id, code, message)
+    Box::new(ServerMessage::request_error(request_id, code, message))
 }
 
 async fn on_text(ctx: &SessionContext, conn: &mut Conn, text: &str, out: &mut Writer) -> Close {
@@ -481,7 +482,7 @@ async fn on_text(ctx: &SessionContext, conn: &mut Conn, text: &str, out: &mut Wr
         }) => {
             metrics::counter!(telemetry::MESSAGES_IN, "type" => "analyze").increment(1);
             match admit(ctx, conn, &request_id, variants.len()) {
-                Err(refusal) => refusal,
+                Err(refusal) => *refusal,
                 Ok(()) => {
                     let count = variants.len();
                     match submit::start(
@@ -514,7 +515,7 @@ fn admit(
     conn: &mut Conn,
     request_id: &str,
     count: usize,
-) -> Result<(), ServerMessage> {
+) -> Result<(), Box<ServerMessage>> {
     let id = || Some(request_id.to_owned());
     let rate = ctx.session_limits.rate();
     if let Err(wait) = conn.rate.take(rate, std::time::Instant::now()) {

@@ -1,6 +1,7 @@
 //! Where results live until their session has read them: a per-session, bounded, expiring
-//! stream of server frames, plus the shared bookkeeping of every analysis (chunks seen,
-//! counts, dedup of redelivered events) so `complete` is appended exactly once.
+//! stream of server frames, plus the shared bookkeeping of every analysis (the input ranges
+//! of each chunk answered, counts, dedup of redelivered events: [`ranges`]) so every input
+//! is counted once and `complete` is appended exactly once.
 //!
 //! Two back ends with one behaviour: [`memory`] (one replica, the local default) and
 //! [`redis`] (any number of replicas). Any replica may ingest an event; the replica holding
@@ -8,13 +9,12 @@
 //! that reconnects anywhere resumes where it left off.
 
 pub mod memory;
+pub mod ranges;
 pub mod redis;
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use contract::annotation::VariantAnnotation;
 use serde_json::{Map, Value};
 
 use crate::analysis::spool::Spool;
@@ -22,7 +22,7 @@ use crate::credential::SecretHash;
 use crate::events::{Inbound, InboundKind};
 use crate::protocol::ServerMessage;
 use crate::registry::Registry;
-pub use memory::{ChunkError, Progress, Step};
+pub use ranges::{ChunkError, ChunkStarts, Covers, Progress, Recorded, Span, Step};
 
 /// The cursor of a stream's beginning: "nothing seen yet".
 pub const START: &str = "0";
@@ -61,12 +61,11 @@ pub struct AnalysisMeta {
     pub session_id: String,
     pub analysis_id: String,
     pub request_id: String,
-    pub chunk_count: u64,
     pub traceparent: Option<String>,
-    /// Variants submitted; with `chunk_size` it tells how many variants a chunk holds, which
-    /// is what a chunk that never comes back fails.
+    /// Variants submitted.
     pub variant_count: u64,
-    pub chunk_size: u64,
+    /// Where each chunk starts: what a part or a failure of a chunk is checked against.
+    pub chunks: ChunkStarts,
     /// Which of its frames enter the session's stream.
     pub frames: Frames,
 }
@@ -113,12 +112,13 @@ impl Frames {
 }
 
 impl AnalysisMeta {
-    /// Variants in chunk `index` (every chunk is full but the last).
+    pub fn chunk_count(&self) -> u64 {
+        self.chunks.count()
+    }
+
+    /// Variants in chunk `index`.
     pub fn chunk_variants(&self, index: u64) -> u64 {
-        let start = index.saturating_mul(self.chunk_size);
-        self.variant_count
-            .saturating_sub(start)
-            .min(self.chunk_size)
+        self.chunks.span(index).map_or(0, |s| s.count)
     }
 }
 
@@ -126,11 +126,19 @@ impl AnalysisMeta {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Overdue {
     pub meta: AnalysisMeta,
-    /// Indexes of the chunks that neither returned nor failed.
+    /// Indexes of the chunks not wholly answered.
     pub missing: Vec<u64>,
 }
 
-/// One chunk's outcome, ready to be appended.
+/// What the spool keeps of an accepted record (REST analyses): the part's data as it came,
+/// or the error its inputs got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spooled {
+    Part(Arc<[u8]>),
+    Error { code: String, message: String },
+}
+
+/// One outcome of (part of) a chunk, ready to be appended.
 #[derive(Debug, Clone)]
 pub struct Record {
     /// (source, id) of the event, for redelivery detection.
@@ -139,12 +147,16 @@ pub struct Record {
     pub analysis_id: String,
     pub chunk_index: u64,
     pub chunk_count: u64,
+    /// Which inputs of the chunk it answers.
+    pub covers: Covers,
     pub annotated: u64,
     pub failed: u64,
-    /// The `result` or `error` frame, without `request_id`/`cursor` (added on read).
+    /// The `result` or `error` frame, without `request_id`/`cursor` (added on read); empty
+    /// when the analysis keeps no result frames (`Frames`), which then never need it.
     pub message: String,
-    /// True for a `result` frame, false for a chunk `error`.
+    /// True for a `result` frame, false for an `error`.
     pub result: bool,
+    pub spooled: Spooled,
 }
 
 /// How an ingested record was handled. The HTTP layer maps it to a status code.
@@ -152,11 +164,14 @@ pub struct Record {
 pub enum Ingested {
     Appended {
         completed: bool,
-        /// The analysis' distinct variants annotated and failed so far, this chunk included.
+        /// The analysis' distinct variants annotated and failed so far, this record included.
         annotated: u64,
         failed: u64,
+        /// The inputs this record answered (a remainder may be several ranges).
+        filled: Vec<Span>,
     },
-    /// (source, id) was ingested before.
+    /// The event (source, id) or exactly its range was ingested before, or nothing was left
+    /// for a remainder: nothing changed.
     Duplicate,
     /// No such analysis (finished, abandoned, expired, or never ours).
     UnknownAnalysis,
@@ -354,74 +369,45 @@ impl Store {
     }
 }
 
-/// Distinct-input-index counts of an annotated chunk: a multi-allelic line yields one
-/// annotation per allele under one `input_index`, yet it is one submitted variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Counts {
-    pub annotated: u64,
-    pub failed: u64,
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum CountError {
-    #[error("annotation {0} has no integer input_index")]
-    MissingIndex(usize),
-}
-
-pub fn count_inputs(
-    annotations: &[VariantAnnotation],
-    errors: &[u64],
-) -> Result<Counts, CountError> {
-    let mut annotated = BTreeSet::new();
-    for (i, a) in annotations.iter().enumerate() {
-        let index = a.input_index.ok_or(CountError::MissingIndex(i))?;
-        annotated.insert(index);
-    }
-    let failed: BTreeSet<u64> = errors
-        .iter()
-        .copied()
-        .filter(|i| !annotated.contains(i))
-        .collect();
-    Ok(Counts {
-        annotated: annotated.len() as u64,
-        failed: failed.len() as u64,
-    })
-}
-
-/// Turns a validated inbound event into the record to append.
+/// Turns a validated inbound event into the record to append. A part's `result` frame is
+/// written only when the part was decoded for it (its analysis shows results).
 pub fn record_of(inbound: Inbound) -> Record {
     let dedup_key = format!("{}\u{1f}{}", inbound.source, inbound.id);
     let result = matches!(inbound.kind, InboundKind::Annotated(_));
-    let (message, counts) = match inbound.kind {
+    let (message, annotated, failed, spooled) = match inbound.kind {
         InboundKind::Annotated(a) => {
-            let counts = Counts {
-                annotated: a.annotated,
-                failed: a.failed,
+            let message = match a.decoded {
+                Some((annotations, errors)) => ServerMessage::Result {
+                    analysis_id: inbound.analysis_id.clone(),
+                    request_id: None,
+                    chunk_index: inbound.chunk_index,
+                    annotations,
+                    errors,
+                }
+                .to_json(),
+                None => String::new(),
             };
-            let msg = ServerMessage::Result {
-                analysis_id: inbound.analysis_id.clone(),
-                request_id: None,
-                chunk_index: inbound.chunk_index,
-                annotations: a.annotations,
-                errors: a.errors,
-            };
-            (msg, counts)
+            (message, a.annotated, a.failed, Spooled::Part(a.data))
         }
         InboundKind::Failed(f) => {
+            let range = match inbound.covers {
+                Covers::Range(span) => Some(span),
+                _ => None,
+            };
             let msg = ServerMessage::Error {
                 request_id: None,
                 analysis_id: Some(inbound.analysis_id.clone()),
                 chunk_index: Some(inbound.chunk_index),
+                first_index: range.map(|s| s.first),
+                variant_count: range.map(|s| s.count),
+                code: f.code.clone(),
+                message: f.message.clone(),
+            };
+            let spooled = Spooled::Error {
                 code: f.code,
                 message: f.message,
             };
-            (
-                msg,
-                Counts {
-                    annotated: 0,
-                    failed: f.variant_count,
-                },
-            )
+            (msg.to_json(), 0, f.variant_count, spooled)
         }
     };
     Record {
@@ -430,44 +416,42 @@ pub fn record_of(inbound: Inbound) -> Record {
         analysis_id: inbound.analysis_id,
         chunk_index: inbound.chunk_index,
         chunk_count: inbound.chunk_count,
-        annotated: counts.annotated,
-        failed: counts.failed,
-        message: message.to_json(),
+        covers: inbound.covers,
+        annotated,
+        failed,
+        message,
         result,
+        spooled,
     }
 }
 
 /// Error code of the variants of a chunk that did not come back in time.
 pub const CHUNK_TIMEOUT: &str = "chunk_timeout";
 
-/// A record for a chunk that got no result within the chunk timeout: it fails as a whole.
-/// Its dedup key is the one of [`unsent_chunk`]: a chunk fails on the gateway's side once.
+/// A record for the inputs of a chunk that got no result within the chunk timeout: they
+/// fail, whatever parts of the chunk came back before. Its dedup key is the one of
+/// [`unsent_chunk`]: a chunk fails on the gateway's side once.
 pub fn timed_out_chunk(meta: &AnalysisMeta, chunk_index: u64, timeout: Duration) -> Record {
-    let count = meta.chunk_variants(chunk_index);
     unsent_chunk(
         meta,
         chunk_index,
-        count,
         CHUNK_TIMEOUT,
         &format!(
-            "no result for chunk {chunk_index} ({count} variants) within {} s",
+            "no result for (the rest of) chunk {chunk_index} within {} s",
             timeout.as_secs()
         ),
     )
 }
 
-/// A record for a chunk that never reached the broker: it fails as a whole.
-pub fn unsent_chunk(
-    meta: &AnalysisMeta,
-    chunk_index: u64,
-    variant_count: u64,
-    code: &str,
-    message: &str,
-) -> Record {
+/// A record that fails whatever the chunk has not answered yet (all of it, for a chunk that
+/// never reached the broker).
+pub fn unsent_chunk(meta: &AnalysisMeta, chunk_index: u64, code: &str, message: &str) -> Record {
     let msg = ServerMessage::Error {
         request_id: None,
         analysis_id: Some(meta.analysis_id.clone()),
         chunk_index: Some(chunk_index),
+        first_index: None,
+        variant_count: None,
         code: code.to_owned(),
         message: message.to_owned(),
     };
@@ -476,11 +460,16 @@ pub fn unsent_chunk(
         session_id: meta.session_id.clone(),
         analysis_id: meta.analysis_id.clone(),
         chunk_index,
-        chunk_count: meta.chunk_count,
+        chunk_count: meta.chunk_count(),
+        covers: Covers::Remainder,
         annotated: 0,
-        failed: variant_count,
+        failed: 0,
         message: msg.to_json(),
         result: false,
+        spooled: Spooled::Error {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        },
     }
 }
 

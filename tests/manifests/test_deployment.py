@@ -337,6 +337,6 @@ def test_eventing_readme_names_every_hop():
     for kind in ("Trigger", "KafkaSource", "SinkBinding", "KafkaSink", "Broker"):
         for o in find(objs, kind):
             assert o["metadata"]["name"] in readme, f"README does not mention {ident(o)}"
-    for t in ("dev.genomics.variants.submitted.v1", "dev.genomics.variants.annotated.v1",
+    for t in ("dev.genomics.variants.submitted.v1", "dev.genomics.variants.annotated.v2",
               "dev.genomics.analysis.failed.v1"):
         assert t in readme

@@ -10,13 +10,12 @@ import pytest
 from manifests import (KAFKA_BROKER_INGRESS, OVERLAYS, ROOT, container, env_of, find, ident, one, pod_spec,
                        render, rust_mentions, rust_sources)
 
-# Env names the manifests set for code being written on other branches (issue #17: the
-# HMAC key of signed events). Each entry names its
+# Env names the manifests set for code being written on other branches. Each entry names its
 # branch; test_pending_env_names_are_not_yet_read_by_the_code fails as soon as the code reads
 # one, so the list only shrinks (remove the entry then).
-PENDING_ENV = {
-    "gateway": {"EVENT_SIGNING_KEY_FILE": "events"},
-    "vep-function": {"EVENT_SIGNING_KEY_FILE": "events"},
+PENDING_ENV: dict[str, dict[str, str]] = {
+    "gateway": {},
+    "vep-function": {},
 }
 
 
@@ -45,7 +44,7 @@ def code_types(crate: str) -> set[str]:
 
 
 SUBMITTED = "dev.genomics.variants.submitted.v1"
-ANNOTATED = "dev.genomics.variants.annotated.v1"
+ANNOTATED = "dev.genomics.variants.annotated.v2"
 FAILED = "dev.genomics.analysis.failed.v1"
 
 # What each workload does with the events it receives (the architecture, from the issue):
@@ -401,11 +400,20 @@ def test_vep_function_is_scale_to_zero_with_kebab_case_autoscaling(target):
     assert 0 < pod_spec(ksvc)["timeoutSeconds"] <= 600
 
 
-def test_both_binaries_set_the_partitionkey_the_kafka_sinks_key_records_by():
-    """KafkaSinks key each record by the `partitionkey` extension: without it an analysis would
-    be spread over partitions and lose its order."""
-    for crate in ("gateway", "vep-function"):
+def test_both_binaries_key_every_event_by_its_chunk_and_the_sinks_keep_binary_mode():
+    """KafkaSinks key each record by the `partitionkey` extension. Both services set it to
+    `<analysis id>:<chunk index>` (contract::event::partition_key): the chunks of one upload
+    spread over partitions and function pods instead of queueing behind each other on one
+    partition; the gateway's bookkeeping takes chunks and parts in any order (eventing/README.md,
+    "Order"). Binary content mode keeps attributes in record headers and the signed data bytes
+    as the record value, unchanged."""
+    contract = (ROOT / "vep-function/contract/src/event.rs").read_text()
+    assert re.search(r'fn partition_key\(analysis_id: &str, chunk_index: u32\) -> String \{\s*'
+                     r'format!\("\{analysis_id\}:\{chunk_index\}"\)', contract), "key by chunk"
+    for crate, src in (("gateway", "gateway/src"), ("vep-function", "vep-function/src")):
         assert rust_mentions(crate, "partitionkey"), f"{crate} never sets partitionkey"
+        own = "\n".join(f.read_text() for f in (ROOT / src).rglob("*.rs"))
+        assert re.search(r"EXT_PARTITION,\s*partition_key\(", own), f"{crate} does not key by chunk"
     for s in find(render("eventing"), "KafkaSink"):
         assert s["spec"]["contentMode"] == "binary", f"{ident(s)}: extensions as record headers"
 
@@ -430,8 +438,8 @@ def test_both_cloudevents_receivers_accept_post_on_the_path_eventing_delivers_to
     trigger = one(render("eventing"), "Trigger", "analysis-results-to-gateway")
     path = urlparse(trigger["spec"]["subscriber"]["uri"]).path
     for crate in ("gateway", "vep-function"):
-        # `route("/", web::post()...)`, or `resource("/")` with a POST route (the gateway's
-        # events port wraps its receiver in the OIDC check).
+        # `.route("/", web::post()...)`, or a `web::resource("/")` (with middleware) whose
+        # route is `web::post()`.
         pattern = (rf'route\(\s*"{re.escape(path)}"\s*,\s*web::post\(\)'
-                   rf'|resource\(\s*"{re.escape(path)}"\s*\)[^;]*?\.route\(\s*web::post\(\)')
-        assert re.search(pattern, rust_sources(crate)), f"{crate} does not accept POST {path}"
+                   rf'|web::resource\(\s*"{re.escape(path)}"\s*\)[^;]*?\.route\(\s*web::post\(\)')
+        assert re.search(pattern, rust_sources(crate), re.S), f"{crate} does not accept POST {path}"

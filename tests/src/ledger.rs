@@ -1,7 +1,7 @@
 //! The count check of the fault tests: every submitted variant ends exactly once, as a
-//! result (an annotation) or as a typed error (a per-variant error, a failed chunk, or the
-//! refusal of the whole request); no chunk result is delivered twice; every accepted
-//! analysis gets exactly one `complete` whose counts add up.
+//! result (an annotation) or as a typed error (a per-variant error, a failed range or chunk,
+//! or the refusal of the whole request), whichever part of its chunk it came in; every
+//! accepted analysis gets exactly one `complete` whose counts add up.
 //!
 //! A [`Ledger`] is told what was submitted and fed every frame the client received; its
 //! [`Tally`] says what ended how.
@@ -17,8 +17,6 @@ struct Request {
     chunk_size: usize,
     /// How many times each input index ended: (as a result, as a typed error).
     endings: BTreeMap<u64, (usize, usize)>,
-    /// Result/chunk-error frames per chunk index.
-    chunk_frames: BTreeMap<u64, usize>,
     accepted: usize,
     refused: usize,
     completes: Vec<(u64, u64)>,
@@ -106,8 +104,6 @@ impl Ledger {
         match kind {
             "accepted" => req.accepted += 1,
             "result" => {
-                let chunk = frame["chunk_index"].as_u64().unwrap_or(u64::MAX);
-                *req.chunk_frames.entry(chunk).or_default() += 1;
                 let indices = |field: &str| -> Vec<u64> {
                     frame[field]
                         .as_array()
@@ -129,12 +125,24 @@ impl Ledger {
                 }
             }
             "error" => match frame["chunk_index"].as_u64() {
-                Some(chunk) => {
-                    *req.chunk_frames.entry(chunk).or_default() += 1;
-                    for i in req.chunk_range(chunk) {
-                        req.end(i, false);
+                // A failed range, or what of the chunk no result answered before.
+                Some(chunk) => match (
+                    frame["first_index"].as_u64(),
+                    frame["variant_count"].as_u64(),
+                ) {
+                    (Some(first), Some(count)) => {
+                        for i in first..first + count {
+                            req.end(i, false);
+                        }
                     }
-                }
+                    _ => {
+                        for i in req.chunk_range(chunk) {
+                            if !req.endings.contains_key(&i) {
+                                req.end(i, false);
+                            }
+                        }
+                    }
+                },
                 None if frame["analysis_id"].is_null() => {
                     req.refused += 1;
                     for i in 0..req.variants as u64 {
@@ -208,11 +216,6 @@ impl Ledger {
                     ));
                 }
             }
-            for (chunk, n) in &req.chunk_frames {
-                if *n > 1 {
-                    problems.push(format!("{id}: chunk {chunk} delivered {n} times"));
-                }
-            }
         }
         let mut unique = self.cursors.clone();
         unique.sort();
@@ -252,10 +255,32 @@ mod tests {
         );
         l.see(
             &json!({"type": "error", "request_id": "r", "analysis_id": "a",
-                      "chunk_index": 0, "code": "x", "cursor": "0-2"}),
+                      "chunk_index": 0, "first_index": 0, "variant_count": 1, "code": "x",
+                      "cursor": "0-2"}),
         );
         let t = l.tally();
         assert_eq!((t.duplicated, t.lost), (1, 1));
+    }
+
+    #[test]
+    fn a_chunk_error_after_a_part_fails_only_what_no_result_answered() {
+        let mut l = Ledger::default();
+        l.submit("r", 3, 3);
+        l.see(&json!({"type": "accepted", "request_id": "r", "analysis_id": "a"}));
+        l.see(
+            &json!({"type": "result", "request_id": "r", "chunk_index": 0,
+                      "annotations": [{"input_index": 1}], "errors": [], "cursor": "0-1"}),
+        );
+        l.see(
+            &json!({"type": "error", "request_id": "r", "analysis_id": "a",
+                      "chunk_index": 0, "code": "chunk_timeout", "cursor": "0-2"}),
+        );
+        l.see(
+            &json!({"type": "complete", "request_id": "r", "annotated": 1, "failed": 2,
+                      "cursor": "0-3"}),
+        );
+        assert_eq!((l.tally().results, l.tally().errors), (1, 2));
+        l.assert_exactly_once();
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod recorder;
 pub mod rest;
 pub mod schema;
 pub mod signal;
+pub mod signing;
 pub mod trigger;
 pub mod variants;
 pub mod ws;

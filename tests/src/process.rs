@@ -60,6 +60,11 @@ fn command(binary: &str, env: &[(&str, String)]) -> Command {
     let mut cmd = Command::new(path);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        // Both services of a test share one key (a test may override it in `env`).
+        .env(
+            contract::signing::KEY_FILE,
+            crate::signing::key_file().as_os_str(),
+        )
         .env(
             "RUST_LOG",
             std::env::var("E2E_RUST_LOG").unwrap_or_else(|_| "warn".into()),

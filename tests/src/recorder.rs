@@ -2,7 +2,7 @@
 //! chosen by the test: a stand-in for a Knative sink or broker endpoint.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,8 @@ pub struct Received {
 }
 
 impl Received {
-    /// The event as a structured-mode JSON object: attributes plus `data`.
+    /// The event as a structured-mode JSON object: attributes plus `data` (an annotated
+    /// part's compact data decoded).
     pub fn event(&self) -> Value {
         let mut obj = Map::new();
         for (k, v) in &self.headers {
@@ -31,8 +32,18 @@ impl Received {
         if let Some(ct) = self.headers.get("content-type") {
             obj.insert("datacontenttype".into(), Value::String(ct.clone()));
         }
-        let data = serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&self.body).into()));
+        let compact = self.headers.get("content-type").map(String::as_str)
+            == Some(contract::event::CONTENT_TYPE_ANNOTATED);
+        let data = if compact {
+            // The compact encoding, decoded: the form the v2 schema describes.
+            contract::wire::decode(&self.body)
+                .ok()
+                .and_then(|d| serde_json::to_value(d).ok())
+                .unwrap_or(Value::Null)
+        } else {
+            serde_json::from_slice(&self.body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&self.body).into()))
+        };
         obj.insert("data".into(), data);
         Value::Object(obj)
     }
@@ -42,6 +53,9 @@ impl Received {
 pub struct Recorder {
     pub port: u16,
     status: Arc<AtomicU16>,
+    /// A body larger than this many bytes gets `large_status` (0: no limit).
+    large_limit: Arc<AtomicUsize>,
+    large_status: Arc<AtomicU16>,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
@@ -55,6 +69,8 @@ impl Recorder {
         let rec = Recorder {
             port,
             status: Arc::new(AtomicU16::new(status)),
+            large_limit: Arc::default(),
+            large_status: Arc::default(),
             received: Arc::default(),
         };
         let r = rec.clone();
@@ -75,6 +91,13 @@ impl Recorder {
 
     pub fn set_status(&self, status: u16) {
         self.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Answers `status` to every request whose body is over `limit` bytes (as a sink with a
+    /// smaller record limit answers 413).
+    pub fn refuse_larger_than(&self, limit: usize, status: u16) {
+        self.large_status.store(status, Ordering::SeqCst);
+        self.large_limit.store(limit, Ordering::SeqCst);
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -108,6 +131,8 @@ impl Recorder {
                 .unwrap_or(0);
             let mut body = vec![0; len];
             reader.read_exact(&mut body).await?;
+            let limit = self.large_limit.load(Ordering::SeqCst);
+            let too_large = limit > 0 && body.len() > limit;
             if let Ok(mut v) = self.received.lock() {
                 v.push(Received {
                     method: head.method,
@@ -116,7 +141,11 @@ impl Recorder {
                     body,
                 });
             }
-            let status = self.status.load(Ordering::SeqCst);
+            let status = if too_large {
+                self.large_status.load(Ordering::SeqCst)
+            } else {
+                self.status.load(Ordering::SeqCst)
+            };
             let reply = format!("HTTP/1.1 {status} Recorded\r\ncontent-length: 0\r\n\r\n");
             reader.get_mut().write_all(reply.as_bytes()).await?;
         }

@@ -31,14 +31,24 @@ pub fn assert_conforms(event: &Value) {
     check("cloudevent-envelope.v1.json", event);
     let data_schema = match event["dataschema"].as_str() {
         Some("urn:genomics:schemas:variants-submitted:v1") => "variants-submitted.v1.json",
-        Some("urn:genomics:schemas:variants-annotated:v1") => "variants-annotated.v1.json",
+        Some("urn:genomics:schemas:variants-annotated:v2") => "variants-annotated.v2.json",
         Some("urn:genomics:schemas:analysis-failed:v1") => "analysis-failed.v1.json",
         other => panic!("unknown dataschema {other:?} in {event}"),
     };
     check(data_schema, &event["data"]);
+    let chunk = event["data"]["chunk_index"]
+        .as_u64()
+        .expect("every event names its chunk");
     assert_eq!(
-        event["partitionkey"], event["analysisid"],
-        "partitionkey must equal analysisid"
+        event["partitionkey"].as_str(),
+        Some(
+            format!(
+                "{}:{chunk}",
+                event["analysisid"].as_str().unwrap_or_default()
+            )
+            .as_str()
+        ),
+        "partitionkey is analysisid:chunk_index"
     );
     assert_eq!(
         event["subject"], event["sessionid"],

@@ -44,6 +44,19 @@ pub async fn annotate(function: &Service, submitted: &Received) -> Event {
     (headers, resp.bytes().await.expect("body").to_vec())
 }
 
+/// POSTs a recorded submission to a function (with K_SINK: its results go there); the
+/// status it answers.
+pub async fn deliver_to(function: &Service, submitted: &Received) -> u16 {
+    let req = reqwest::Client::new()
+        .post(function.url("/"))
+        .timeout(TIMEOUT);
+    with_event_headers(req, &submitted.headers)
+        .body(submitted.body.clone())
+        .send()
+        .await
+        .map_or(0, |r| r.status().as_u16())
+}
+
 /// POSTs an event to a replica's internal port, as a Trigger delivers it. The status code,
 /// or 0 when the request itself failed (e.g. the replica is down).
 pub async fn deliver(gateway: &Gateway, event: &Event) -> u16 {

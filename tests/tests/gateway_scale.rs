@@ -364,18 +364,20 @@ fn big_result(submitted: &Received, size: usize) -> (BTreeMap<String, String>, V
                    "most_severe_consequence": "intron_variant", "note": filler})
         })
         .collect();
-    let body = json!({
+    let part: contract::event::Annotated = serde_json::from_value(json!({
         "analysis_id": data["analysis_id"], "session_id": data["session_id"],
         "chunk_index": data["chunk_index"], "chunk_count": data["chunk_count"],
-        "variant_count": 1, "annotations": annotations, "errors": [],
+        "first_index": data["first_index"], "variant_count": 1,
+        "part_index": 0, "part_count": 1, "annotations": annotations, "errors": [],
         "annotator": {"backend": "local", "version": "0"}
-    });
+    }))
+    .expect("a part");
     let mut headers = BTreeMap::new();
     for (k, v) in [
         ("ce-specversion", "1.0".to_owned()),
         ("ce-id", format!("big-{}", data["chunk_index"])),
         ("ce-source", "urn:test:slow-consumer".to_owned()),
-        ("ce-type", "dev.genomics.variants.annotated.v1".to_owned()),
+        ("ce-type", contract::event::TYPE_ANNOTATED.to_owned()),
         (
             "ce-sessionid",
             data["session_id"].as_str().unwrap_or_default().to_owned(),
@@ -384,11 +386,16 @@ fn big_result(submitted: &Received, size: usize) -> (BTreeMap<String, String>, V
             "ce-analysisid",
             data["analysis_id"].as_str().unwrap_or_default().to_owned(),
         ),
-        ("content-type", "application/json".to_owned()),
+        (
+            "content-type",
+            contract::event::CONTENT_TYPE_ANNOTATED.to_owned(),
+        ),
     ] {
         headers.insert(k.to_owned(), v);
     }
-    (headers, body.to_string().into_bytes())
+    let mut event = (headers, contract::wire::encode(&part));
+    e2e::signing::sign(&mut event);
+    event
 }
 
 #[tokio::test]
@@ -601,7 +608,7 @@ async fn metrics_and_events_are_served_on_the_internal_port_only() {
     assert_eq!(public_metrics.status(), 404);
     let public_post = http
         .post(gateway.url("/"))
-        .header("ce-type", "dev.genomics.variants.annotated.v1")
+        .header("ce-type", "dev.genomics.variants.annotated.v2")
         .body("{}")
         .send()
         .await

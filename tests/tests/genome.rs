@@ -97,6 +97,7 @@ fn hgvs_on_a_transcript(world: &Path) -> String {
     format!("{transcript}:n.1{reference}>{alternate}")
 }
 
+/// A submitted event of `variants` as the gateway sends it (signed with the test key).
 fn submitted(variants: &[String]) -> Received {
     let headers = [
         ("ce-specversion", "1.0"),
@@ -106,7 +107,7 @@ fn submitted(variants: &[String]) -> Received {
         ("ce-subject", "s-1"),
         ("ce-sessionid", "s-1"),
         ("ce-analysisid", "a-1"),
-        ("ce-partitionkey", "a-1"),
+        ("ce-partitionkey", "a-1:0"),
         (
             "ce-dataschema",
             "urn:genomics:schemas:variants-submitted:v1",
@@ -117,15 +118,38 @@ fn submitted(variants: &[String]) -> Received {
         "analysis_id": "a-1", "session_id": "s-1", "request_id": "r-1",
         "chunk_index": 0, "chunk_count": 1, "variants": variants
     });
-    Received {
-        method: "POST".into(),
-        path: "/".into(),
-        headers: headers
+    let mut event = (
+        headers
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
-        body: data.to_string().into_bytes(),
+        data.to_string().into_bytes(),
+    );
+    e2e::signing::sign(&mut event);
+    Received {
+        method: "POST".into(),
+        path: "/".into(),
+        headers: event.0,
+        body: event.1,
     }
+}
+
+/// The world indexed by the real CLI into `scratch`.
+fn index(world: &Path, scratch: &Path) -> PathBuf {
+    std::fs::create_dir_all(scratch).unwrap();
+    let index = scratch.join("world.vepidx");
+    let built = vep_function(&[
+        "index",
+        "--gff",
+        world.join("genes.gff3").to_str().unwrap(),
+        "--fasta",
+        world.join("genome.fa").to_str().unwrap(),
+        "--output",
+        index.to_str().unwrap(),
+    ]);
+    let note = String::from_utf8_lossy(&built.stderr);
+    assert!(note.contains("indexed 8636 transcript(s)"), "{note}");
+    index
 }
 
 /// Whether `got` has every field of `want` with the same value (the function's scoring stage
@@ -146,19 +170,7 @@ fn holds(got: &Value, want: &Value) -> bool {
 async fn the_function_serves_an_indexed_genome_world_like_the_cli() {
     let Some(world) = world() else { return };
     let scratch = std::env::temp_dir().join(format!("e2e-genome-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).unwrap();
-    let index = scratch.join("world.vepidx");
-    let built = vep_function(&[
-        "index",
-        "--gff",
-        world.join("genes.gff3").to_str().unwrap(),
-        "--fasta",
-        world.join("genome.fa").to_str().unwrap(),
-        "--output",
-        index.to_str().unwrap(),
-    ]);
-    let note = String::from_utf8_lossy(&built.stderr);
-    assert!(note.contains("indexed 8636 transcript(s)"), "{note}");
+    let index = index(&world, &scratch);
 
     // Every 40th record of the world's VCF (both chromosomes), a variant on a chromosome the
     // world lacks, and HGVS on a transcript of the index.
@@ -182,10 +194,10 @@ async fn the_function_serves_an_indexed_genome_world_like_the_cli() {
         .filter_map(|(k, v)| Some((k.strip_prefix("ce-")?.to_string(), json!(v))))
         .collect();
     event.insert("datacontenttype".into(), json!(headers["content-type"]));
-    let data: Value = serde_json::from_slice(&body).unwrap();
+    let data = serde_json::to_value(contract::wire::decode(&body).expect("a v2 part")).unwrap();
     event.insert("data".into(), data.clone());
     assert_conforms(&json!(event));
-    assert_eq!(event["type"], "dev.genomics.variants.annotated.v1");
+    assert_eq!(event["type"], "dev.genomics.variants.annotated.v2");
 
     let errors: Vec<(u64, &str)> = data["errors"]
         .as_array()
@@ -243,6 +255,99 @@ async fn the_function_serves_an_indexed_genome_world_like_the_cli() {
             .iter()
             .any(|t| t["transcript_id"] == transcript),
         "{hgvs}"
+    );
+    std::fs::remove_dir_all(scratch).ok();
+}
+
+/// Issue #16.1 with genome-scale results: the world's 1000 variants as one chunk (the size
+/// the gateway cuts), through the real function to a K_SINK that records every event. Every
+/// event is within the byte budget, headers included, and every input is answered in
+/// exactly one part; with a budget five times smaller the same chunk comes in more parts,
+/// still each within it, still every input once, and the same annotations.
+#[tokio::test]
+async fn a_1000_variant_genome_chunk_reaches_k_sink_in_parts_within_the_budget_each_input_once() {
+    let Some(world) = world() else { return };
+    let scratch = std::env::temp_dir().join(format!("e2e-genome-parts-{}", std::process::id()));
+    let index = index(&world, &scratch);
+    let vcf = std::fs::read_to_string(world.join("variants_1000.vcf")).unwrap();
+    let variants: Vec<String> = vcf
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(String::from)
+        .collect();
+    assert_eq!(variants.len(), 1000);
+    let mut seen_annotations = Vec::new();
+    for budget in [1_000_000usize, 200_000] {
+        let sink = e2e::recorder::Recorder::start(202).await;
+        let function = start_function(
+            Some(&sink.url()),
+            &[
+                ("VEP_INDEX", index.to_string_lossy().into_owned()),
+                ("EVENT_MAX_BYTES", budget.to_string()),
+            ],
+        )
+        .await;
+        let status = e2e::trigger::deliver_to(&function, &submitted(&variants)).await;
+        assert_eq!(status, 202, "budget {budget}");
+        let events = sink.received();
+        let mut answered = vec![0u32; variants.len()];
+        let mut annotations = Vec::new();
+        let (mut largest, mut total) = (0, 0);
+        for (i, r) in events.iter().enumerate() {
+            // What the event takes as HTTP headers (`name: value` + CRLF) and body.
+            let bytes: usize = r
+                .headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 4)
+                .sum::<usize>()
+                + r.body.len();
+            assert!(
+                bytes <= budget,
+                "budget {budget}: event {i} is {bytes} bytes"
+            );
+            largest = largest.max(bytes);
+            total += r.body.len();
+            let event = r.event();
+            assert_conforms(&event);
+            let d = &event["data"];
+            assert_eq!(d["part_count"].as_u64(), Some(events.len() as u64));
+            let first = d["first_index"].as_u64().unwrap();
+            let count = d["variant_count"].as_u64().unwrap();
+            let mut in_part = std::collections::BTreeSet::new();
+            for entry in d["annotations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(d["errors"].as_array().unwrap())
+            {
+                in_part.insert(entry["input_index"].as_u64().unwrap());
+            }
+            assert_eq!(
+                in_part,
+                (first..first + count).collect(),
+                "part {i} answers its range"
+            );
+            for index in in_part {
+                answered[index as usize] += 1;
+            }
+            annotations.extend(d["annotations"].as_array().unwrap().iter().cloned());
+        }
+        assert!(
+            answered.iter().all(|&n| n == 1),
+            "budget {budget}: every input in one part"
+        );
+        println!(
+            "GENOME-PARTS\tbudget {budget}: {} parts, largest event {largest} bytes, {total} bytes of data for 1000 variants",
+            events.len()
+        );
+        if budget == 200_000 {
+            assert!(events.len() >= 3, "{} parts", events.len());
+        }
+        seen_annotations.push(annotations);
+    }
+    assert_eq!(
+        seen_annotations[0], seen_annotations[1],
+        "however split, the same annotations"
     );
     std::fs::remove_dir_all(scratch).ok();
 }

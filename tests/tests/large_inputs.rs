@@ -206,7 +206,10 @@ async fn a_100k_variant_vcf_uploaded_over_rest_is_annotated_once_per_variant_wit
 /// CSQ header alike (the layouts live in two crates that do not link each other).
 #[tokio::test]
 async fn downloads_match_what_the_engine_cli_writes_for_the_same_file() {
-    let vcf = generate_vcf(3_000, 11);
+    let mut vcf = generate_vcf(3_000, 11);
+    // Issue #17.6: a multi-allelic record with a bad ALT between good ones: the CSQ of the
+    // good ones and the bad one's error, the same in both.
+    vcf.extend_from_slice(b"21\t25585733\trs9\tC\tT,<script>,G\t.\t.\t.\n");
     let input = std::env::temp_dir().join(format!("e2e-cli-compare-{}.vcf", std::process::id()));
     std::fs::write(&input, &vcf).expect("write input");
     let (gateway, _function) = start_pipeline().await;
@@ -236,6 +239,14 @@ async fn downloads_match_what_the_engine_cli_writes_for_the_same_file() {
                 .collect()
         };
         let (cli, served) = (comparable(&cli), comparable(&served));
+        let partial = served
+            .iter()
+            .filter(|l| {
+                l.contains("<script>: unsupported_allele")
+                    || l.contains("<script>:%20unsupported_allele")
+            })
+            .count();
+        assert_eq!(partial, 1, "{format}: the bad ALT is reported once");
         assert!(
             cli.len() > 3_000,
             "{format}: {} lines from the CLI",
@@ -372,14 +383,13 @@ async fn a_failed_chunk_is_reported_to_the_session_and_in_the_download() {
         ),
         ("ce-sessionid".to_owned(), client.session_id.clone()),
         ("ce-analysisid".to_owned(), id.clone()),
-        ("ce-partitionkey".to_owned(), id.clone()),
+        ("ce-partitionkey".to_owned(), format!("{id}:1")),
         ("content-type".to_owned(), "application/json".to_owned()),
     ]);
     assert_eq!(failed["analysisid"], id.as_str());
-    assert_eq!(
-        deliver(&gateway, &(headers, data.to_string().into_bytes())).await,
-        202
-    );
+    let mut event = (headers, data.to_string().into_bytes());
+    e2e::signing::sign(&mut event);
+    assert_eq!(deliver(&gateway, &event).await, 202);
 
     let frames = until_complete(&mut client, WAIT).await;
     let types: Vec<&str> = frames

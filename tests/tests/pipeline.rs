@@ -6,6 +6,7 @@ use std::time::Duration;
 use e2e::process::{start_function, start_gateway, start_pipeline};
 use e2e::recorder::{Received, Recorder};
 use e2e::schema::assert_conforms;
+use e2e::signing::signed_request;
 use e2e::ws::Client;
 use serde_json::{json, Value};
 
@@ -159,21 +160,34 @@ async fn a_duplicate_annotated_event_reaches_the_browser_once() {
 }
 
 #[tokio::test]
-async fn a_malformed_event_on_the_internal_port_is_a_400() {
+async fn a_malformed_event_on_the_internal_port_is_a_400_once_signed_and_a_401_unsigned() {
     let broker = Recorder::start(202).await;
     let gateway = start_gateway(&broker.url(), &[]).await;
-    let resp = reqwest::Client::new()
-        .post(gateway.events_url())
-        .header("ce-specversion", "1.0")
-        .header("ce-id", "x")
-        .header("ce-type", "dev.genomics.variants.annotated.v1")
-        .header("ce-source", "urn:test")
-        .header("content-type", "application/json")
-        .body("{\"broken\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 400);
+    let headers = [
+        ("ce-specversion", "1.0"),
+        ("ce-id", "x"),
+        ("ce-type", "dev.genomics.variants.annotated.v2"),
+        ("ce-source", "urn:test"),
+        ("ce-sessionid", "s"),
+        ("ce-analysisid", "a"),
+        ("ce-partitionkey", "a:0"),
+        (
+            "content-type",
+            "application/vnd.genomics.variants-annotated.v2",
+        ),
+    ];
+    let body = b"GVA\x02 broken".to_vec();
+    let signed = signed_request(
+        reqwest::Client::new().post(gateway.events_url()),
+        &headers,
+        body.clone(),
+    );
+    assert_eq!(signed.send().await.unwrap().status(), 400);
+    let mut unsigned = reqwest::Client::new().post(gateway.events_url());
+    for (k, v) in headers {
+        unsigned = unsigned.header(k, v);
+    }
+    assert_eq!(unsigned.body(body).send().await.unwrap().status(), 401);
 }
 
 #[tokio::test]
@@ -184,7 +198,7 @@ async fn the_public_port_does_not_accept_cloudevents() {
         .post(gateway.url("/"))
         .header("ce-specversion", "1.0")
         .header("ce-id", "forged")
-        .header("ce-type", "dev.genomics.variants.annotated.v1")
+        .header("ce-type", "dev.genomics.variants.annotated.v2")
         .header("ce-source", "urn:attacker")
         .header("content-type", "application/json")
         .body("{}")

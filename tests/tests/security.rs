@@ -145,22 +145,25 @@ async fn deeply_nested_json_in_a_frame_is_malformed_json_not_a_crash() {
 }
 
 /// A CloudEvent whose data is 100 000 nested `[`, with the routing attributes present so the
-/// data itself is what gets decoded.
-async fn post_nested(url: &str, ty: &str) -> reqwest::Response {
-    reqwest::Client::builder()
+/// data itself is what gets decoded: signed with the key of the processes under test (a
+/// defective sender, not an attacker: an unsigned one is refused before its data is read).
+async fn post_nested(url: &str, ty: &str, content_type: &str) -> reqwest::Response {
+    let req = reqwest::Client::builder()
         .timeout(WAIT)
         .build()
         .expect("client")
-        .post(url)
-        .header("ce-specversion", "1.0")
-        .header("ce-id", "nested")
-        .header("ce-type", ty)
-        .header("ce-source", "urn:attacker")
-        .header("ce-sessionid", "s-1")
-        .header("ce-analysisid", "a-1")
-        .header("ce-partitionkey", "a-1")
-        .header("content-type", "application/json")
-        .body("[".repeat(100_000))
+        .post(url);
+    let headers = [
+        ("ce-specversion", "1.0"),
+        ("ce-id", "nested"),
+        ("ce-type", ty),
+        ("ce-source", "urn:attacker"),
+        ("ce-sessionid", "s-1"),
+        ("ce-analysisid", "a-1"),
+        ("ce-partitionkey", "a-1:0"),
+        ("content-type", content_type),
+    ];
+    e2e::signing::signed_request(req, &headers, "[".repeat(100_000).into_bytes())
         .send()
         .await
         .expect("answer")
@@ -169,12 +172,25 @@ async fn post_nested(url: &str, ty: &str) -> reqwest::Response {
 #[tokio::test]
 async fn deeply_nested_event_data_is_refused_by_the_gateway_and_failed_by_the_function() {
     let (gateway, _pipeline_function) = start_pipeline().await;
-    let resp = post_nested(&gateway.events_url(), "dev.genomics.variants.annotated.v1").await;
-    assert_eq!(resp.status(), 400);
+    for (ty, content_type) in [
+        (
+            "dev.genomics.variants.annotated.v2",
+            "application/vnd.genomics.variants-annotated.v2",
+        ),
+        ("dev.genomics.analysis.failed.v1", "application/json"),
+    ] {
+        let resp = post_nested(&gateway.events_url(), ty, content_type).await;
+        assert_eq!(resp.status(), 400, "{ty}");
+    }
     // The function turns a poison event that names its session into a typed failure for
     // that session (here its inline reply), instead of crashing or dropping it.
     let function = start_function(None, &[]).await;
-    let resp = post_nested(&function.url("/"), "dev.genomics.variants.submitted.v1").await;
+    let resp = post_nested(
+        &function.url("/"),
+        "dev.genomics.variants.submitted.v1",
+        "application/json",
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.headers()["ce-type"],
@@ -190,13 +206,15 @@ async fn deeply_nested_event_data_is_refused_by_the_gateway_and_failed_by_the_fu
 async fn oversize_http_bodies_are_refused_with_413() {
     let broker = Recorder::start(202).await;
     let gateway = start_gateway(&broker.url(), &[]).await;
-    let function = start_function(None, &[("MAX_BODY_BYTES", "100000".into())]).await;
+    let function = start_function(None, &[("EVENT_MAX_BYTES", "100000".into())]).await;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    // The gateway's internal port takes up to 32 MiB; the function its MAX_BODY_BYTES.
+    // Both take events up to EVENT_MAX_BYTES (1,000,000 by default): no bigger one can come
+    // through the Kafka hops, and none is read, signed or not.
     for (url, size) in [
+        (gateway.events_url(), 1_000_001),
         (gateway.events_url(), 32 * 1024 * 1024 + 1),
         (function.url("/"), 100_001),
     ] {
@@ -337,7 +355,7 @@ async fn a_forged_result_on_the_public_port_is_refused_and_never_reaches_the_ses
                 .post(gateway.url(path))
                 .header("ce-specversion", "1.0")
                 .header("ce-id", "forged")
-                .header("ce-type", "dev.genomics.variants.annotated.v1")
+                .header("ce-type", "dev.genomics.variants.annotated.v2")
                 .header("ce-source", "urn:attacker")
                 .header("ce-sessionid", client.session_id.as_str())
                 .header(
@@ -347,7 +365,7 @@ async fn a_forged_result_on_the_public_port_is_refused_and_never_reaches_the_ses
             let body = if structured {
                 req = req.header("content-type", "application/cloudevents+json");
                 json!({"specversion": "1.0", "id": "forged2", "source": "urn:attacker",
-                       "type": "dev.genomics.variants.annotated.v1", "data": data})
+                       "type": "dev.genomics.variants.annotated.v2", "data": data})
                 .to_string()
             } else {
                 req = req.header("content-type", "application/json");
@@ -364,29 +382,33 @@ async fn a_forged_result_on_the_public_port_is_refused_and_never_reaches_the_ses
     assert!(!ledger.settled(), "the forged result was not taken");
 }
 
+/// The HTTP status a WebSocket upgrade to `url` gets (101 when taken), sent with `Origin:
+/// origin` and, when given, `Host: host` (a DNS-rebinding page sends its own name there).
+async fn upgrade_status(url: String, host: Option<String>, origin: String) -> u16 {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = url.into_client_request().expect("request");
+    if let Some(host) = host {
+        req.headers_mut()
+            .insert("host", host.parse().expect("header"));
+    }
+    req.headers_mut()
+        .insert("origin", origin.parse().expect("header"));
+    match tokio_tungstenite::connect_async(req).await {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => r.status().as_u16(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
 #[tokio::test]
 async fn a_cross_origin_upgrade_is_refused_by_default() {
     let broker = Recorder::start(202).await;
     let gateway = start_gateway(&broker.url(), &[]).await;
-    let upgrade = |origin: &'static str| {
-        let url = gateway.ws_url();
-        async move {
-            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-            let mut req = url.into_client_request().expect("request");
-            req.headers_mut()
-                .insert("origin", origin.parse().expect("header"));
-            match tokio_tungstenite::connect_async(req).await {
-                Ok(_) => 101,
-                Err(tokio_tungstenite::tungstenite::Error::Http(r)) => r.status().as_u16(),
-                Err(e) => panic!("{e}"),
-            }
-        }
-    };
+    let upgrade = |origin: &str| upgrade_status(gateway.ws_url(), None, origin.to_owned());
     assert_eq!(upgrade("https://evil.example").await, 403);
     assert_eq!(upgrade("null").await, 403);
-    let same: &'static str =
-        Box::leak(format!("http://127.0.0.1:{}", gateway.service.port).into_boxed_str());
-    assert_eq!(upgrade(same).await, 101);
+    let same = format!("http://127.0.0.1:{}", gateway.service.port);
+    assert_eq!(upgrade(&same).await, 101);
 }
 
 #[tokio::test]
@@ -868,22 +890,8 @@ async fn a_dns_rebinding_page_is_refused_although_its_origin_matches_the_host_it
     let port = gateway.service.port;
     let rebound = format!("evil.example:{port}");
     let origin = format!("http://{rebound}");
-    let upgrade = |host: String, origin: String| {
-        let url = gateway.ws_url();
-        async move {
-            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-            let mut req = url.into_client_request().expect("request");
-            req.headers_mut()
-                .insert("host", host.parse().expect("header"));
-            req.headers_mut()
-                .insert("origin", origin.parse().expect("header"));
-            match tokio_tungstenite::connect_async(req).await {
-                Ok(_) => 101,
-                Err(tokio_tungstenite::tungstenite::Error::Http(r)) => r.status().as_u16(),
-                Err(e) => panic!("{e}"),
-            }
-        }
-    };
+    let upgrade =
+        |host: String, origin: String| upgrade_status(gateway.ws_url(), Some(host), origin);
     assert_eq!(upgrade(rebound.clone(), origin.clone()).await, 403);
     let post = http()
         .post(gateway.url("/api/analyses"))
@@ -907,20 +915,7 @@ async fn a_dns_rebinding_page_is_refused_although_its_origin_matches_the_host_it
         &[("PUBLIC_ORIGINS", "https://variants.example".into())],
     )
     .await;
-    let upgrade_public = |origin: &'static str| {
-        let url = public.ws_url();
-        async move {
-            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-            let mut req = url.into_client_request().expect("request");
-            req.headers_mut()
-                .insert("origin", origin.parse().expect("header"));
-            match tokio_tungstenite::connect_async(req).await {
-                Ok(_) => 101,
-                Err(tokio_tungstenite::tungstenite::Error::Http(r)) => r.status().as_u16(),
-                Err(e) => panic!("{e}"),
-            }
-        }
-    };
+    let upgrade_public = |origin: &str| upgrade_status(public.ws_url(), None, origin.to_owned());
     assert_eq!(upgrade_public("https://variants.example").await, 101);
     assert_eq!(upgrade_public("http://localhost:8080").await, 403);
 }
@@ -1092,20 +1087,24 @@ async fn the_functions_warnings_never_quote_the_variants() {
     let secret = "21 25585733 . C PATIENT-SECRET-ALLELE";
     let data = json!({"analysis_id": "a-1", "session_id": "s-1", "request_id": "r-1",
                       "chunk_index": 0, "chunk_count": 1, "variants": secret});
-    let resp = http()
-        .post(function.url("/"))
-        .header("ce-specversion", "1.0")
-        .header("ce-id", "poison")
-        .header("ce-type", "dev.genomics.variants.submitted.v1")
-        .header("ce-source", "urn:test")
-        .header("ce-sessionid", "s-1")
-        .header("ce-analysisid", "a-1")
-        .header("ce-partitionkey", "a-1")
-        .header("content-type", "application/json")
-        .body(data.to_string())
-        .send()
-        .await
-        .expect("answer");
+    let headers = [
+        ("ce-specversion", "1.0"),
+        ("ce-id", "poison"),
+        ("ce-type", "dev.genomics.variants.submitted.v1"),
+        ("ce-source", "urn:test"),
+        ("ce-sessionid", "s-1"),
+        ("ce-analysisid", "a-1"),
+        ("ce-partitionkey", "a-1:0"),
+        ("content-type", "application/json"),
+    ];
+    let resp = e2e::signing::signed_request(
+        http().post(function.url("/")),
+        &headers,
+        data.to_string().into_bytes(),
+    )
+    .send()
+    .await
+    .expect("answer");
     assert_eq!(resp.status(), 200, "failed inline for its session");
     drop(function);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -1214,26 +1213,31 @@ async fn a_frame_of_900_kb_deletions_gets_too_large_errors_in_bounded_memory() {
         "analysis_id": "a-big", "session_id": "s-big", "request_id": "r-big",
         "chunk_index": 0, "chunk_count": 1, "variants": variants
     });
-    let resp = reqwest::Client::new()
+    let headers = [
+        ("ce-specversion", "1.0"),
+        ("ce-id", "big-deletions"),
+        ("ce-type", "dev.genomics.variants.submitted.v1"),
+        ("ce-source", "urn:attacker"),
+        ("ce-sessionid", "s-big"),
+        ("ce-analysisid", "a-big"),
+        ("ce-partitionkey", "a-big:0"),
+        ("content-type", "application/json"),
+    ];
+    let req = reqwest::Client::new()
         .post(function.url("/"))
-        .timeout(Duration::from_secs(120))
-        .header("ce-specversion", "1.0")
-        .header("ce-id", "big-deletions")
-        .header("ce-type", "dev.genomics.variants.submitted.v1")
-        .header("ce-source", "urn:attacker")
-        .header("ce-sessionid", "s-big")
-        .header("ce-analysisid", "a-big")
-        .header("content-type", "application/json")
-        .body(data.to_string())
+        .timeout(Duration::from_secs(120));
+    let resp = e2e::signing::signed_request(req, &headers, data.to_string().into_bytes())
         .send()
         .await
         .expect("function answers");
     assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.headers()["ce-type"],
-        "dev.genomics.variants.annotated.v1"
+        "dev.genomics.variants.annotated.v2"
     );
-    let result: serde_json::Value = resp.json().await.expect("annotated event data");
+    let bytes = resp.bytes().await.expect("annotated event data");
+    let decoded = contract::wire::decode(&bytes).expect("a v2 part");
+    let result = serde_json::to_value(decoded).expect("json");
     let mut answered = vec![0; variants.len()];
     for annotation in result["annotations"].as_array().expect("annotations") {
         answered[annotation["input_index"].as_u64().expect("input_index") as usize] += 1;
@@ -1255,4 +1259,136 @@ async fn a_frame_of_900_kb_deletions_gets_too_large_errors_in_bounded_memory() {
     let peak = peak_rss(&function);
     assert!(peak < 256 * 1024 * 1024, "peak RSS {} MiB", peak >> 20);
     still_serves_function(&function).await;
+}
+
+/// Issue #17.2 at the events port: a result for a live session and analysis, as an attacker
+/// who can reach the port (or post to the Broker) would send it. Unsigned: 401. Signed with
+/// another key, or a genuine event with its data changed, or a forged count (10^15) signed
+/// with another key: 403. None of them reaches the session or the counts; the genuine
+/// event then does, once, and its replay changes nothing.
+#[tokio::test]
+async fn forged_unsigned_tampered_and_replayed_results_on_the_events_port_change_nothing() {
+    let broker = Recorder::start(202).await;
+    let function = start_function(None, &[]).await;
+    let gateway = start_gateway(&broker.url(), &[]).await;
+    let mut client = Observer::connect(&gateway.ws_url()).await;
+    let mut ledger = Ledger::default();
+    client
+        .analyze(&mut ledger, "victim", &variants(3), 1000)
+        .await;
+    let submitted = broker.wait_for(1, WAIT).await;
+    let genuine = annotate(&function, &submitted[0]).await;
+    let attacker =
+        contract::signing::SigningKey::from_bytes(&[0x5a; 48], std::path::Path::new("attacker"))
+            .expect("key");
+    let resign = |event: &e2e::trigger::Event, key: Option<&contract::signing::SigningKey>| {
+        let mut e = event.clone();
+        e.0.retain(|k, _| k != "ce-signature");
+        if let Some(key) = key {
+            let (k, v) = e2e::signing::signature_with(
+                key,
+                e.0.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                &e.1,
+            );
+            e.0.insert(k, v);
+        }
+        e
+    };
+    let mut tampered = genuine.clone();
+    let last = tampered.1.len() - 1;
+    tampered.1[last] ^= 1;
+    // The attacker's own part: 10^15 inputs for the victim's chunk.
+    let mut forged_part = contract::wire::decode(&genuine.1).expect("genuine part");
+    forged_part.variant_count = 1_000_000_000_000_000;
+    let mut forged_count = genuine.clone();
+    forged_count.1 = contract::wire::encode(&forged_part);
+    let attempts = [
+        ("unsigned", resign(&genuine, None), 401),
+        ("another key", resign(&genuine, Some(&attacker)), 403),
+        ("tampered data", tampered, 403),
+        ("forged count", resign(&forged_count, Some(&attacker)), 403),
+    ];
+    for (what, event, status) in &attempts {
+        assert_eq!(
+            e2e::trigger::deliver(&gateway, event).await,
+            *status,
+            "{what}"
+        );
+    }
+    // Nothing reached the session but its acceptance.
+    while let Next::Json(f) = client.next(Duration::from_millis(500)).await {
+        assert_eq!(f["type"], "accepted", "{what}: {f}", what = "forgery");
+        ledger.see(&f);
+    }
+    assert!(!ledger.settled());
+    assert_eq!(e2e::trigger::deliver(&gateway, &genuine).await, 202);
+    client.settle(&mut ledger, WAIT, Duration::ZERO).await;
+    // Replayed, whole or after a forgery attempt: accepted as a duplicate, nothing new.
+    assert_eq!(e2e::trigger::deliver(&gateway, &genuine).await, 202);
+    client
+        .settle(&mut ledger, WAIT, Duration::from_secs(1))
+        .await;
+    ledger.assert_exactly_once();
+    figure(
+        "forged result on the events port",
+        &format!(
+            "{} forged/unsigned/tampered deliveries refused (401/403), nothing counted; the genuine result once, its replay a no-op",
+            attempts.len()
+        ),
+    );
+}
+
+/// Issue #17.3: a 15 MB submitted event used to take the function from ~200 MB to ~900 MB.
+/// Over `EVENT_MAX_BYTES` it is refused (413 `event_too_large`) before it is read, so its
+/// size costs nothing.
+#[tokio::test]
+async fn a_15_mb_submitted_event_is_refused_unread_in_flat_memory() {
+    let function = start_function(None, &[]).await;
+    let before = peak_rss(&function);
+    let variants: Vec<String> = (0..15_000)
+        .map(|i| format!("21 {} . {} T", 25_000_000 + i, "C".repeat(990)))
+        .collect();
+    let data = json!({"analysis_id": "a-15", "session_id": "s-15", "request_id": "r",
+                      "chunk_index": 0, "chunk_count": 1, "variants": variants})
+    .to_string()
+    .into_bytes();
+    assert!(data.len() > 15_000_000);
+    let headers = [
+        ("ce-specversion", "1.0"),
+        ("ce-id", "fifteen"),
+        ("ce-type", "dev.genomics.variants.submitted.v1"),
+        ("ce-source", "urn:genomics:gateway"),
+        ("ce-sessionid", "s-15"),
+        ("ce-analysisid", "a-15"),
+        ("ce-partitionkey", "a-15:0"),
+        ("content-type", "application/json"),
+    ];
+    let started = Instant::now();
+    let sent = e2e::signing::signed_request(http().post(function.url("/")), &headers, data)
+        .send()
+        .await;
+    let took = started.elapsed();
+    // Refused with 413, or the connection cut while the rest was still being sent.
+    if let Ok(resp) = sent {
+        assert_eq!(resp.status(), 413);
+        let body: Value = resp.json().await.expect("typed error");
+        assert_eq!(body["code"], "event_too_large");
+    }
+    still_serves_function(&function).await;
+    let peak = peak_rss(&function);
+    assert!(
+        peak < before + 32 * 1024 * 1024,
+        "peak RSS {} MiB from {} MiB",
+        peak >> 20,
+        before >> 20
+    );
+    figure(
+        "15 MB submitted event",
+        &format!(
+            "413 event_too_large in {} ms; function peak RSS {} MiB before, {} MiB after (limit EVENT_MAX_BYTES 1,000,000)",
+            took.as_millis(),
+            before >> 20,
+            peak >> 20
+        ),
+    );
 }

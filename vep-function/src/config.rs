@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use contract::budget::{Budget, BudgetError};
+use contract::signing::{KeyError, Signing};
 use url::Url;
 
 use crate::events::{CeOverrides, OverridesError};
@@ -23,7 +25,6 @@ pub const VEP_FASTA: &str = "VEP_FASTA";
 pub const VEP_INDEX: &str = "VEP_INDEX";
 /// Custom annotation sources: one VEP `--custom` setting per line (`contract::custom`).
 pub const VEP_CUSTOM: &str = "VEP_CUSTOM";
-pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
 pub const MAX_VARIANT_SPAN: &str = "MAX_VARIANT_SPAN";
 pub const LOG_FORMAT: &str = "LOG_FORMAT";
 pub const SEQUENCE_MAX_LENGTH: &str = "SEQUENCE_MAX_LENGTH";
@@ -132,7 +133,12 @@ pub struct Config {
     pub backend: Backend,
     pub data: EngineData,
     pub ensembl: EnsemblSettings,
-    pub max_body_bytes: usize,
+    /// The most bytes an event may take, received or sent, headers included
+    /// (`EVENT_MAX_BYTES`, `contract::budget`).
+    pub event_budget: Budget,
+    /// The key events are signed and verified with (`EVENT_SIGNING_KEY_FILE`), or the
+    /// explicit insecure mode (`contract::signing`).
+    pub signing: Signing,
     /// The most bases one variant may span in the built-in engine (`MAX_VARIANT_SPAN`).
     pub max_variant_span: u64,
     pub log_format: LogFormat,
@@ -154,6 +160,10 @@ pub enum ConfigError {
     },
     #[error(transparent)]
     Overrides(#[from] OverridesError),
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
+    #[error(transparent)]
+    Signing(#[from] KeyError),
 }
 
 fn parse<T: std::str::FromStr>(
@@ -313,7 +323,8 @@ impl Config {
             backend,
             data,
             ensembl: ensembl_settings(env)?,
-            max_body_bytes: parse(env, MAX_BODY_BYTES, 16 * 1024 * 1024)?,
+            event_budget: Budget::from_source(env)?,
+            signing: Signing::from_source(env)?,
             max_variant_span: max_variant_span(env)?,
             log_format,
             scoring: ScoringConfig::from_env(env)?,
@@ -370,9 +381,27 @@ mod tests {
 
     use super::*;
 
+    /// Settings for a run without a signing key (every test but the one about the key).
+    fn insecure<const N: usize>(
+        pairs: [(&'static str, &'static str); N],
+    ) -> HashMap<&'static str, &'static str> {
+        let mut map = HashMap::from(pairs);
+        map.insert(contract::signing::INSECURE, "true");
+        map
+    }
+
+    #[test]
+    fn without_a_signing_key_the_function_refuses_to_start_unless_told_it_is_insecure() {
+        let err = Config::from_env(&HashMap::<&str, &str>::new(), "d".into()).unwrap_err();
+        assert!(err.to_string().contains("EVENT_SIGNING_KEY_FILE"), "{err}");
+        let c = Config::from_env(&insecure([]), "d".into()).unwrap();
+        assert!(c.signing.is_insecure());
+        assert_eq!(c.event_budget.bytes(), 1_000_000);
+    }
+
     #[test]
     fn defaults_suit_a_local_run() {
-        let c = Config::from_env(&HashMap::<&str, &str>::new(), "data".into()).unwrap();
+        let c = Config::from_env(&insecure([]), "data".into()).unwrap();
         assert_eq!(c.port, 8080);
         assert!(c.sink.is_none());
         assert!(c.knative_service.is_none());
@@ -386,7 +415,7 @@ mod tests {
 
     #[test]
     fn ensembl_backends_and_limits_are_read_and_checked() {
-        let env = HashMap::from([
+        let env = insecure([
             (VEP_BACKEND, "local+ensembl"),
             (VEP_API_URL, "http://127.0.0.1:9/"),
             (VEP_API_BATCH_SIZE, "200"),
@@ -394,16 +423,16 @@ mod tests {
         let c = Config::from_env(&env, "d".into()).unwrap();
         assert_eq!(c.backend, Backend::LocalEnsembl);
         assert_eq!(c.ensembl.batch_size, 200);
-        let too_big = HashMap::from([(VEP_BACKEND, "ensembl"), (VEP_API_BATCH_SIZE, "201")]);
+        let too_big = insecure([(VEP_BACKEND, "ensembl"), (VEP_API_BATCH_SIZE, "201")]);
         let err = Config::from_env(&too_big, "d".into()).unwrap_err();
         assert!(err.to_string().contains("VEP_API_BATCH_SIZE"), "{err}");
-        let err = Config::from_env(&HashMap::from([(VEP_API_RATE, "0")]), "d".into()).unwrap_err();
+        let err = Config::from_env(&insecure([(VEP_API_RATE, "0")]), "d".into()).unwrap_err();
         assert!(err.to_string().contains("VEP_API_RATE"), "{err}");
     }
 
     #[test]
     fn reads_knative_sink_and_overrides() {
-        let env = HashMap::from([
+        let env = insecure([
             (K_SINK, "http://sink.local:8081/"),
             (K_CE_OVERRIDES, r#"{"extensions":{"team":"genomics"}}"#),
             (PORT, "9000"),
@@ -413,21 +442,20 @@ mod tests {
         assert_eq!(c.sink.unwrap().as_str(), "http://sink.local:8081/");
         assert!(c.knative_service.is_none());
         assert_eq!(c.overrides.extensions["team"], "genomics");
-        let knative = HashMap::from([(K_SERVICE, "vep-function")]);
+        let knative = insecure([(K_SERVICE, "vep-function")]);
         let c = Config::from_env(&knative, "data".into()).unwrap();
         assert_eq!(c.knative_service.as_deref(), Some("vep-function"));
     }
 
     #[test]
     fn the_variant_span_limit_defaults_to_10_kb_and_is_configurable() {
-        let c = Config::from_env(&HashMap::<&str, &str>::new(), "d".into()).unwrap();
+        let c = Config::from_env(&insecure([]), "d".into()).unwrap();
         assert_eq!(c.max_variant_span, 10_000);
-        let c =
-            Config::from_env(&HashMap::from([(MAX_VARIANT_SPAN, "50000")]), "d".into()).unwrap();
+        let c = Config::from_env(&insecure([(MAX_VARIANT_SPAN, "50000")]), "d".into()).unwrap();
         assert_eq!(c.max_variant_span, 50_000);
         for bad in ["0", "-1", "ten"] {
-            let err = Config::from_env(&HashMap::from([(MAX_VARIANT_SPAN, bad)]), "d".into())
-                .unwrap_err();
+            let err =
+                Config::from_env(&insecure([(MAX_VARIANT_SPAN, bad)]), "d".into()).unwrap_err();
             assert!(err.to_string().contains("MAX_VARIANT_SPAN"), "{err}");
         }
     }
@@ -435,7 +463,7 @@ mod tests {
     #[test]
     fn sequence_limits_are_configurable_and_checked() {
         let c = Config::from_env(
-            &HashMap::from([
+            &insecure([
                 (SEQUENCE_MAX_LENGTH, "5000"),
                 (SEQUENCE_MIN_IDENTITY, "0.95"),
             ]),
@@ -444,17 +472,17 @@ mod tests {
         .unwrap();
         assert_eq!(c.sequence.max_length, 5000);
         assert_eq!(c.sequence.min_identity, 0.95);
-        let err = Config::from_env(&HashMap::from([(SEQUENCE_MIN_IDENTITY, "1.5")]), "d".into())
-            .unwrap_err();
+        let err =
+            Config::from_env(&insecure([(SEQUENCE_MIN_IDENTITY, "1.5")]), "d".into()).unwrap_err();
         assert!(err.to_string().contains("SEQUENCE_MIN_IDENTITY"), "{err}");
     }
 
     #[test]
     fn custom_sources_are_one_per_line_and_checked() {
-        let c = Config::from_env(&HashMap::<&str, &str>::new(), "d".into()).unwrap();
+        let c = Config::from_env(&insecure([]), "d".into()).unwrap();
         assert!(c.custom.is_empty());
         let c = Config::from_env(
-            &HashMap::from([(
+            &insecure([(
                 VEP_CUSTOM,
                 "file=/srv/clinvar.vcf.gz,short_name=ClinVar,format=vcf,type=exact,fields=CLNSIG\n\nfile=/srv/gnomad.vcf.gz,short_name=gnomAD,format=vcf,fields=AF",
             )]),
@@ -463,17 +491,16 @@ mod tests {
         .unwrap();
         assert_eq!(c.custom.len(), 2);
         assert_eq!(c.custom[1].fields, ["AF"]);
-        let err = Config::from_env(&HashMap::from([(VEP_CUSTOM, "file=x.vcf.gz")]), "d".into())
-            .unwrap_err();
+        let err =
+            Config::from_env(&insecure([(VEP_CUSTOM, "file=x.vcf.gz")]), "d".into()).unwrap_err();
         assert!(err.to_string().starts_with("VEP_CUSTOM="), "{err}");
     }
 
     #[test]
     fn invalid_values_name_the_variable() {
-        let err = Config::from_env(&HashMap::from([(PORT, "eighty")]), "d".into()).unwrap_err();
+        let err = Config::from_env(&insecure([(PORT, "eighty")]), "d".into()).unwrap_err();
         assert!(err.to_string().starts_with("PORT=\"eighty\""), "{err}");
-        let err =
-            Config::from_env(&HashMap::from([(K_SINK, "not a url")]), "d".into()).unwrap_err();
+        let err = Config::from_env(&insecure([(K_SINK, "not a url")]), "d".into()).unwrap_err();
         assert!(err.to_string().contains("K_SINK"), "{err}");
     }
 }

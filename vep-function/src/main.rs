@@ -35,6 +35,8 @@ enum Command {
     Index(vep::cli::index::IndexArgs),
     /// Whole-genome references: fetch a release, print its settings.
     Reference(vep::cli::reference::ReferenceArgs),
+    /// Events: decode an annotated.v2 event's data to JSON.
+    Event(vep::cli::event::EventArgs),
 }
 
 fn init_tracing(format: LogFormat) {
@@ -55,6 +57,7 @@ fn main() -> anyhow::Result<()> {
         Command::Annotate(args) => vep::cli::annotate::run(args),
         Command::Index(args) => vep::cli::index::run(args),
         Command::Reference(args) => vep::cli::reference::run(args),
+        Command::Event(args) => vep::cli::event::run(args),
     }
 }
 
@@ -110,10 +113,14 @@ fn serve() -> anyhow::Result<()> {
         workers: tokio::sync::Semaphore::new(workers * 2),
         metrics: Some(metrics),
         scoring: scoring.clone(),
+        signing: config.signing.clone(),
+        budget: config.event_budget,
     });
     let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.port));
-    let max_body = config.max_body_bytes;
-    tracing::info!(%addr, "vep-function listening");
+    if config.signing.is_insecure() {
+        tracing::warn!("EVENT_SIGNING_INSECURE: submitted events are not verified and results are not signed; anyone who can reach this port can have variants annotated for any session");
+    }
+    tracing::info!(%addr, event_max_bytes = config.event_budget.bytes(), "vep-function listening");
     actix_web::rt::System::new().block_on(async move {
         // Readiness is only reported: a model that is not ready yet may scale from zero.
         for model in scoring.models().iter().cloned() {
@@ -131,7 +138,6 @@ fn serve() -> anyhow::Result<()> {
         HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(web::PayloadConfig::new(max_body))
                 .configure(vep::http::routes)
         })
         .bind(addr)

@@ -16,18 +16,47 @@ pub struct VariantFailure {
     pub message: String,
 }
 
-/// The answer for one submitted string: one annotation per allele it describes, or why it
-/// could not be annotated.
+/// A remote backend's answer for one submitted string: one annotation per allele it
+/// describes, or why it could not be annotated.
 pub type VariantOutcome = Result<Vec<VariantAnnotation>, VariantFailure>;
 
+/// One ALT of a multi-allelic input that could not be annotated while others were (issue
+/// #17.6): reported as an error of that allele, the input counting as annotated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlleleFailure {
+    /// The ALT as submitted.
+    pub allele: String,
+    pub failure: VariantFailure,
+}
+
+/// What the annotator made of one submitted string: at least one annotation, and the ALTs
+/// that failed beside them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answer {
+    pub annotations: Vec<VariantAnnotation>,
+    pub failed_alleles: Vec<AlleleFailure>,
+}
+
+impl From<Vec<VariantAnnotation>> for Answer {
+    fn from(annotations: Vec<VariantAnnotation>) -> Self {
+        Self {
+            annotations,
+            failed_alleles: Vec::new(),
+        }
+    }
+}
+
+/// The answer for one submitted string, or why it could not be annotated at all.
+pub type AnswerOutcome = Result<Answer, VariantFailure>;
+
 /// A chunk's answers, in input order (one per input).
-pub type ChunkFuture<'a> = Pin<Box<dyn Future<Output = Vec<VariantOutcome>> + Send + 'a>>;
+pub type ChunkFuture<'a> = Pin<Box<dyn Future<Output = Vec<AnswerOutcome>> + Send + 'a>>;
 
 /// A CPU-bound backend that answers one submitted string at a time (the built-in engine).
 /// Served through [`Blocking`].
 pub trait Annotator: Send + Sync {
     fn info(&self) -> AnnotatorInfo;
-    fn annotate(&self, input: &str) -> VariantOutcome;
+    fn annotate(&self, input: &str) -> AnswerOutcome;
 }
 
 /// The seam `process` uses: a whole chunk at once, asynchronously, because remote backends
@@ -70,7 +99,7 @@ impl ChunkAnnotator for Blocking {
 }
 
 /// A panic on one variant is a defect; it must not take the chunk's other variants with it.
-fn annotate_guarded(annotator: &dyn Annotator, input: &str) -> VariantOutcome {
+fn annotate_guarded(annotator: &dyn Annotator, input: &str) -> AnswerOutcome {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| annotator.annotate(input)))
         .unwrap_or_else(|_| Err(internal("the annotator failed on this variant")))
 }
@@ -102,25 +131,41 @@ pub async fn process(submitted: &Submitted, annotator: &dyn ChunkAnnotator) -> A
         let answer = answers
             .next()
             .unwrap_or_else(|| Err(internal("the annotator gave no answer for this variant")));
-        let outcome = answer.and_then(|objects| {
-            if objects.is_empty() {
-                // A backend that answers nothing must not make the variant vanish.
-                Err(VariantFailure {
-                    code: "not_annotated".into(),
-                    message: "the annotator returned no annotation for this variant".into(),
-                })
+        let outcome = answer.and_then(|answer| {
+            if answer.annotations.is_empty() {
+                // A backend that answers nothing must not make the variant vanish; its
+                // failed ALTs, if any, say why.
+                Err(answer
+                    .failed_alleles
+                    .into_iter()
+                    .next()
+                    .map(|a| a.failure)
+                    .unwrap_or_else(|| VariantFailure {
+                        code: "not_annotated".into(),
+                        message: "the annotator returned no annotation for this variant".into(),
+                    }))
             } else {
-                Ok(objects)
+                Ok(answer)
             }
         });
         match outcome {
-            Ok(objects) => {
-                for mut annotation in objects {
+            Ok(answer) => {
+                for mut annotation in answer.annotations {
                     annotation.input_index = Some(index);
                     annotations.push(annotation);
                 }
+                for failed in answer.failed_alleles {
+                    errors.push(VariantError {
+                        allele: Some(failed.allele),
+                        code: failed.failure.code,
+                        input: input.clone(),
+                        input_index: index,
+                        message: failed.failure.message,
+                    });
+                }
             }
             Err(f) => errors.push(VariantError {
+                allele: None,
                 code: f.code,
                 input: input.clone(),
                 input_index: index,
@@ -135,9 +180,28 @@ pub async fn process(submitted: &Submitted, annotator: &dyn ChunkAnnotator) -> A
         chunk_count: submitted.chunk_count,
         chunk_index: submitted.chunk_index,
         errors,
+        first_index: first,
+        part_count: 1,
+        part_index: 0,
         session_id: submitted.session_id.clone(),
         variant_count: submitted.variants.len() as u64,
     }
+}
+
+/// Inputs of `annotated` without any annotation (what the user sees as failed).
+pub fn failed_inputs(annotated: &Annotated) -> u64 {
+    let with_annotation: std::collections::HashSet<u64> = annotated
+        .annotations
+        .iter()
+        .filter_map(|a| a.input_index)
+        .collect();
+    let failed: std::collections::HashSet<u64> = annotated
+        .errors
+        .iter()
+        .map(|e| e.input_index)
+        .filter(|i| !with_annotation.contains(i))
+        .collect();
+    failed.len() as u64
 }
 
 /// A chunk that failed as a whole, reported to the user rather than dropped.
@@ -170,12 +234,22 @@ mod tests {
                 reference: None,
             }
         }
-        fn annotate(&self, input: &str) -> VariantOutcome {
+        fn annotate(&self, input: &str) -> AnswerOutcome {
             match input {
                 "panic" => panic!("a defect on one variant"),
-                "multi" => Ok(vec![allele("C/T"), allele("C/G")]),
-                "none" => Ok(vec![]),
-                "ok" => Ok(vec![allele("C/T")]),
+                "multi" => Ok(vec![allele("C/T"), allele("C/G")].into()),
+                "none" => Ok(Answer::default()),
+                "ok" => Ok(vec![allele("C/T")].into()),
+                "one-bad-alt" => Ok(Answer {
+                    annotations: vec![allele("C/T")],
+                    failed_alleles: vec![AlleleFailure {
+                        allele: "<script>".into(),
+                        failure: VariantFailure {
+                            code: "unsupported_allele".into(),
+                            message: "symbolic".into(),
+                        },
+                    }],
+                }),
                 _ => Err(VariantFailure {
                     code: "unparsable".into(),
                     message: format!("cannot parse {input}"),
@@ -194,6 +268,23 @@ mod tests {
             session_id: "s".into(),
             variants: variants.iter().map(|s| s.to_string()).collect(),
         }
+    }
+
+    #[tokio::test]
+    async fn a_bad_alt_beside_good_ones_is_an_allele_error_and_the_input_counts_as_annotated() {
+        let out = process(
+            &submitted(&["one-bad-alt", "bad"], Some(0)),
+            &Blocking(Arc::new(Literal)),
+        )
+        .await;
+        assert_eq!(out.annotations.len(), 1);
+        let allele_errors: Vec<(u64, Option<&str>)> = out
+            .errors
+            .iter()
+            .map(|e| (e.input_index, e.allele.as_deref()))
+            .collect();
+        assert_eq!(allele_errors, vec![(0, Some("<script>")), (1, None)]);
+        assert_eq!(failed_inputs(&out), 1, "input 0 is annotated");
     }
 
     #[tokio::test]

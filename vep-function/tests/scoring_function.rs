@@ -39,16 +39,21 @@ async fn start_function(mlserver: &url::Url) -> (Function, String) {
         .env("SCORING_TIMEOUT_MS", "5000")
         .env("SCORING_FIRST_TIMEOUT_MS", "20000")
         .env_remove("K_SINK")
+        // Scoring is under test here, not event signing (tests/tests/security.rs covers that).
+        .env("EVENT_SIGNING_INSECURE", "true")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("vep-function starts");
-    let function = Function(child);
+    let mut function = Function(child);
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(120) {
+        if let Ok(Some(status)) = function.0.try_wait() {
+            panic!("vep-function exited before it was ready: {status}");
+        }
         let ready = http
             .get(format!("{base}/health/readiness"))
             .timeout(Duration::from_secs(2))
@@ -82,7 +87,10 @@ async fn annotate(base: &str, id: &str) -> Value {
         .await
         .expect("vep-function answers");
     assert!(response.status().is_success(), "{}", response.status());
-    response.json().await.expect("annotated event data")
+    // The inline reply is an annotated.v2 part (its compact encoding), read as consumers read it.
+    let bytes = response.bytes().await.expect("annotated event data");
+    let part = contract::wire::decode(&bytes).expect("an annotated.v2 part");
+    serde_json::to_value(part).expect("the part as JSON")
 }
 
 fn missense_consequence(result: &Value) -> &Value {

@@ -14,8 +14,9 @@ use vep::service::{Annotator, VariantFailure};
 
 /// The annotations as the event carries them (JSON).
 fn annotate(text: &str) -> Result<Vec<Value>, VariantFailure> {
-    annotator().annotate(text).map(|annotations| {
-        annotations
+    annotator().annotate(text).map(|answer| {
+        answer
+            .annotations
             .iter()
             .map(|a| serde_json::to_value(a).expect("annotations serialise"))
             .collect()

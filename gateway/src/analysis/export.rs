@@ -1,12 +1,12 @@
-//! Downloads of a finished REST analysis, written chunk by chunk from its spool in input
+//! Downloads of a finished REST analysis, written part by part from its spool in input
 //! order: JSON Lines (the annotations and typed errors), VEP-style TSV, and the input VCF
-//! with a VEP-style `CSQ` INFO field. The layouts are the shared writers of
-//! `contract::output` (the ones `vep-function annotate` uses), so a download and the CLI's
-//! output for the same file agree byte for byte (given the same custom sources: the gateway's
-//! `VEP_CUSTOM` names the function's, for the CSQ/Extra columns). Every input variant
-//! appears exactly once:
-//! annotated, or as a typed error (its own, its chunk's, or `result_unavailable` when the
-//! chunk's result could not be spooled).
+//! with a VEP-style `CSQ` INFO field. Parts are spooled in the compact encoding the
+//! function sent and rendered here, once, by the shared writers of `contract::output` (the
+//! ones `vep-function annotate` uses), so a download and the CLI's output for the same file
+//! agree byte for byte (given the same custom sources: the gateway's `VEP_CUSTOM` names the
+//! function's, for the CSQ/Extra columns). Every input variant appears exactly once:
+//! annotated, or as a typed error (its own, its range's, or `result_unavailable` when no
+//! spooled range holds it).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
@@ -14,13 +14,14 @@ use std::path::Path;
 use std::str::FromStr;
 
 use contract::annotation::{KeyOrder, VariantAnnotation};
-use contract::event::VariantError;
+use contract::event::{Annotated, VariantError};
 use contract::output::csq::CustomColumns;
 use contract::output::{json, tsv, vcf};
 use serde::Deserialize;
 
-use super::spool::SpoolMeta;
+use super::spool::{spooled_ranges, SpoolMeta};
 use super::upload::variant_of;
+use crate::store::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -63,82 +64,123 @@ impl Format {
     }
 }
 
-/// One input variant's outcome.
+/// One input variant's outcome: its annotations and the ALTs that failed beside them, or
+/// why it has none.
 enum Outcome<'a> {
-    Annotated(Vec<&'a VariantAnnotation>),
+    Annotated(Vec<&'a VariantAnnotation>, Vec<&'a VariantError>),
     Failed { code: String, message: String },
 }
 
-/// A chunk's spooled frame (`protocol::ServerMessage` as stored): its result, or the error
-/// that failed it as a whole.
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Stored {
-    Result {
-        annotations: Vec<VariantAnnotation>,
-        errors: Vec<VariantError>,
-    },
+/// What one spooled file holds: a part (decoded into the writer's reused buffer), or the
+/// error of a range.
+enum Loaded<'p> {
+    Part(&'p Annotated),
     Error {
         code: String,
         message: String,
     },
+    /// The file could not be read back: its inputs get `result_unavailable`.
+    Unreadable,
 }
 
-/// A chunk's spooled frame, indexed by the position of each variant within the chunk.
-fn outcomes(frame: Option<&Stored>, first: u64, len: usize) -> Vec<Outcome<'_>> {
-    let failed = |code: &str, message: &str| Outcome::Failed {
-        code: code.to_owned(),
-        message: message.to_owned(),
+#[derive(Deserialize)]
+struct SpooledError {
+    code: String,
+    message: String,
+}
+
+/// Reads a spooled file; a part is decoded into `buffer` (one set of strings and lists for
+/// the whole download, not one per part).
+fn load<'p>(path: &Path, is_part: bool, buffer: &'p mut Option<Annotated>) -> Loaded<'p> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Loaded::Unreadable;
     };
-    let (annotations, errors) = match frame {
-        None => {
+    if is_part {
+        let decoded = match buffer {
+            Some(part) => contract::wire::decode_into(&bytes, part).is_ok(),
+            None => contract::wire::decode(&bytes)
+                .map(|part| *buffer = Some(part))
+                .is_ok(),
+        };
+        if !decoded {
+            // A half-decoded buffer must not serve the next part.
+            *buffer = None;
+        }
+        buffer.as_ref().map_or(Loaded::Unreadable, Loaded::Part)
+    } else {
+        serde_json::from_slice::<SpooledError>(&bytes).map_or(Loaded::Unreadable, |e| {
+            Loaded::Error {
+                code: e.code,
+                message: e.message,
+            }
+        })
+    }
+}
+
+fn unavailable<'a>() -> Outcome<'a> {
+    Outcome::Failed {
+        code: "result_unavailable".to_owned(),
+        message: "the result could not be stored for download".to_owned(),
+    }
+}
+
+/// The outcome of each input of `span` from what its file holds.
+fn outcomes<'p>(loaded: &Loaded<'p>, span: Span) -> Vec<Outcome<'p>> {
+    let len = span.count as usize;
+    let (annotations, errors) = match loaded {
+        Loaded::Unreadable => return (0..len).map(|_| unavailable()).collect(),
+        Loaded::Error { code, message } => {
             return (0..len)
-                .map(|_| {
-                    failed(
-                        "result_unavailable",
-                        "the chunk's result could not be stored for download",
-                    )
+                .map(|_| Outcome::Failed {
+                    code: code.clone(),
+                    message: message.clone(),
                 })
                 .collect()
         }
-        Some(Stored::Error { code, message }) => {
-            return (0..len).map(|_| failed(code, message)).collect()
-        }
-        Some(Stored::Result {
-            annotations,
-            errors,
-        }) => (annotations, errors),
+        Loaded::Part(part) => (&part.annotations, &part.errors),
     };
-    let mut out: Vec<Outcome<'_>> = (0..len).map(|_| Outcome::Annotated(Vec::new())).collect();
+    let mut out: Vec<Outcome<'p>> = (0..len)
+        .map(|_| Outcome::Annotated(Vec::new(), Vec::new()))
+        .collect();
     let slot = |input_index: Option<u64>| -> Option<usize> {
-        let i = input_index?.checked_sub(first)?;
+        let i = input_index?.checked_sub(span.first)?;
         usize::try_from(i).ok().filter(|i| *i < len)
     };
     for a in annotations {
-        if let Some(Outcome::Annotated(list)) = slot(a.input_index).and_then(|i| out.get_mut(i)) {
+        if let Some(Outcome::Annotated(list, _)) = slot(a.input_index).and_then(|i| out.get_mut(i))
+        {
             list.push(a);
         }
     }
     for e in errors {
-        if let Some(i) = slot(Some(e.input_index)) {
-            if matches!(&out[i], Outcome::Annotated(l) if l.is_empty()) {
-                out[i] = failed(&e.code, &e.message);
+        let Some(i) = slot(Some(e.input_index)) else {
+            continue;
+        };
+        match &mut out[i] {
+            Outcome::Annotated(list, failed) if !list.is_empty() => failed.push(e),
+            Outcome::Annotated(..) => {
+                out[i] = Outcome::Failed {
+                    code: e.code.clone(),
+                    message: e.message.clone(),
+                }
             }
+            Outcome::Failed { .. } => {}
         }
     }
     for o in &mut out {
-        if matches!(o, Outcome::Annotated(l) if l.is_empty()) {
-            *o = failed(
-                "result_missing",
-                "the annotator returned nothing for this variant",
-            );
+        if matches!(o, Outcome::Annotated(l, _) if l.is_empty()) {
+            *o = Outcome::Failed {
+                code: "result_missing".to_owned(),
+                message: "the annotator returned nothing for this variant".to_owned(),
+            };
         }
     }
     out
 }
 
-/// Writes the whole download of a complete analysis to `out`; `columns` are the custom
-/// sources' CSQ/Extra fields.
+/// Writes the whole download of a complete analysis to `out`: each input in order, from
+/// the spooled range that holds it (`result_unavailable` where none does); `columns` are
+/// the custom sources' CSQ/Extra fields.
 pub fn write(
     dir: &Path,
     meta: &SpoolMeta,
@@ -152,22 +194,35 @@ pub fn write(
         writeln!(out, "{}", tsv::HEADER)?;
     }
     let mut records = BufReader::new(File::open(dir.join("records.vcf"))?).lines();
-    let size = meta.chunk_size.max(1);
+    let mut ranges = spooled_ranges(dir)?.into_iter().peekable();
     // One buffer for a variant's output, reused (JSON is written as bytes, the text formats
     // as text).
     let (mut bytes, mut text) = (Vec::new(), String::new());
-    for index in 0..meta.chunk_count {
-        let first = index * size;
-        let len = meta.variant_count.saturating_sub(first).min(size) as usize;
-        let frame: Option<Stored> = std::fs::read(dir.join("chunks").join(format!("{index}.json")))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        let outcomes = outcomes(frame.as_ref(), first, len);
-        for (offset, outcome) in outcomes.iter().enumerate() {
+    let mut buffer = None;
+    let mut input_index = 0;
+    while input_index < meta.variant_count {
+        // Files that end before this input were for inputs already written (or overlap
+        // them: never, the store accepts disjoint ranges only).
+        while ranges.next_if(|(s, _, _)| s.end() <= input_index).is_some() {}
+        let (span, loaded) = match ranges.next_if(|(s, _, _)| s.first <= input_index) {
+            Some((span, path, is_part)) => (span, load(&path, is_part, &mut buffer)),
+            None => {
+                // No file for this input: up to the next file, or the end.
+                let next = ranges
+                    .peek()
+                    .map_or(meta.variant_count, |(s, _, _)| s.first);
+                let span = Span::new(input_index, next.min(meta.variant_count) - input_index);
+                (span, Loaded::Unreadable)
+            }
+        };
+        let skip = (input_index - span.first) as usize;
+        for (offset, outcome) in outcomes(&loaded, span).iter().enumerate().skip(skip) {
+            if span.first + offset as u64 >= meta.variant_count {
+                break;
+            }
             let line = records.next().unwrap_or_else(|| {
                 Err(io::Error::other("records.vcf is shorter than the analysis"))
             })?;
-            let input_index = first + offset as u64;
             bytes.clear();
             text.clear();
             match format {
@@ -177,6 +232,7 @@ pub fn write(
             }
             out.write_all(&bytes)?;
             out.write_all(text.as_bytes())?;
+            input_index += 1;
         }
     }
     out.flush()
@@ -189,14 +245,19 @@ fn push_jsonl(
     o: &Outcome<'_>,
 ) -> io::Result<()> {
     match o {
-        Outcome::Annotated(list) => {
+        Outcome::Annotated(list, failed) => {
             for a in list {
                 json::push_annotation(bytes, a, KeyOrder::Sorted);
+                bytes.push(b'\n');
+            }
+            for e in failed {
+                serde_json::to_writer(&mut *bytes, e)?;
                 bytes.push(b'\n');
             }
         }
         Outcome::Failed { code, message } => {
             let e = VariantError {
+                allele: None,
                 code: code.clone(),
                 input: variant_of(line).to_owned(),
                 input_index,
@@ -211,16 +272,20 @@ fn push_jsonl(
 
 fn push_tsv(out: &mut String, line: &str, o: &Outcome<'_>, columns: &CustomColumns) {
     match o {
-        Outcome::Annotated(list) => {
+        Outcome::Annotated(list, failed) => {
             for a in list {
                 tsv::push_annotation(out, a, columns);
+            }
+            for e in failed {
+                let allele = e.allele.as_deref().unwrap_or_default();
+                tsv::push_allele_error(out, line, allele, &e.code, &e.message);
             }
         }
         Outcome::Failed { code, message } => {
             tsv::push_error(
                 out,
                 &uploaded_name_of_line(line),
-                &format!("{code}: {message}"),
+                &vcf::error_text(code, message),
             );
         }
     }
@@ -282,15 +347,25 @@ fn push_vcf_record(out: &mut String, line: &str, o: &Outcome<'_>, columns: &Cust
     cols.resize(cols.len().max(8), ".");
     let record = cols.join("\t");
     match o {
-        Outcome::Annotated(list) => {
-            vcf::push_record(out, &record, list.iter().copied(), columns, None)
+        Outcome::Annotated(list, failed) => {
+            let error = vcf::allele_errors_text(failed.iter().map(|e| {
+                let allele = e.allele.as_deref().unwrap_or_default();
+                (allele, e.code.as_str(), e.message.as_str())
+            }));
+            vcf::push_record(
+                out,
+                &record,
+                list.iter().copied(),
+                columns,
+                error.as_deref(),
+            )
         }
         Outcome::Failed { code, message } => vcf::push_record(
             out,
             &record,
             [],
             columns,
-            Some(&format!("{code}: {message}")),
+            Some(&vcf::error_text(code, message)),
         ),
     }
 }

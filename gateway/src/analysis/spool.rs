@@ -2,9 +2,11 @@
 //! variant analysis' results wait on disk for their download, not in gateway RAM.
 //!
 //! `<root>/<analysis_id>/`: `header.vcf` (the upload's header lines), `records.vcf` (its data
-//! lines, in order), `meta.json` ([`SpoolMeta`]), `chunks/<index>.json` (each chunk's stored
-//! frame, written once the store accepted it), `complete.json` (final counts). Directories
-//! older than the stream TTL are removed on the next upload.
+//! lines, in order), `meta.json` ([`SpoolMeta`]), `parts/<first>-<count>.part` (an accepted
+//! part's data as the function sent it, compact, never re-encoded) or `.err` (the error
+//! `{code, message}` its inputs got), each written once the store accepted the range: ranges
+//! never overlap, so every input is in at most one file; `complete.json` (final counts).
+//! Directories older than the stream TTL are removed on the next upload.
 //!
 //! With several replicas, results arrive at any replica: `RESULTS_DIR` must then be a volume
 //! all replicas share (see API.md); each file is written whole and renamed into place.
@@ -16,7 +18,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Ingested, Record};
+use crate::store::{Frames, Ingested, Record, Span, Spooled};
 use crate::telemetry::redact;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,13 +27,47 @@ pub struct SpoolMeta {
     pub request_id: String,
     pub variant_count: u64,
     pub chunk_count: u64,
-    pub chunk_size: u64,
     /// SHA-256 (hex) of the analysis' download token; absent: nobody may read it.
     #[serde(default)]
     pub token_sha256: Option<String>,
     /// The WebSocket session the upload was attached to: its secret also grants reading.
     #[serde(default)]
     pub session_id: Option<String>,
+    /// Which frames its session gets (`Frames::as_str`).
+    #[serde(default)]
+    pub frames: String,
+}
+
+/// Where a range's outcome is spooled: `parts/<first, 20 digits>-<count>.<part|err>`, so a
+/// directory listing sorts by first input.
+fn part_file(dir: &Path, span: Span, kind: &str) -> PathBuf {
+    dir.join("parts")
+        .join(format!("{:020}-{}.{kind}", span.first, span.count))
+}
+
+/// The ranges spooled in `dir`, sorted by first input: (range, file, whether it is a part).
+pub fn spooled_ranges(dir: &Path) -> io::Result<Vec<(Span, PathBuf, bool)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir.join("parts"))? {
+        let path = entry?.path();
+        let (Some(stem), Some(ext)) = (
+            path.file_stem().and_then(|s| s.to_str()),
+            path.extension().and_then(|s| s.to_str()),
+        ) else {
+            continue;
+        };
+        let Some((first, count)) = stem.split_once('-') else {
+            continue;
+        };
+        let (Ok(first), Ok(count)) = (first.parse(), count.parse()) else {
+            continue;
+        };
+        if matches!(ext, "part" | "err") {
+            out.push((Span::new(first, count), path.clone(), ext == "part"));
+        }
+    }
+    out.sort_unstable_by_key(|(span, _, _)| span.first);
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,12 +105,12 @@ impl Spool {
         valid_id(analysis_id).then(|| self.root.join(analysis_id))
     }
 
-    /// Creates the directory of a new analysis (and its `chunks/`).
+    /// Creates the directory of a new analysis (and its `parts/`).
     pub fn create(&self, analysis_id: &str) -> io::Result<PathBuf> {
         let dir = self
             .dir(analysis_id)
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "invalid analysis id"))?;
-        std::fs::create_dir_all(dir.join("chunks"))?;
+        std::fs::create_dir_all(dir.join("parts"))?;
         Ok(dir)
     }
 
@@ -101,9 +137,19 @@ impl Spool {
         serde_json::from_slice(&bytes).ok()
     }
 
-    /// Spools an accepted chunk record if its analysis has a spool (a REST analysis).
-    /// A write that fails is logged; the download then reports the chunk's variants as
-    /// `result_unavailable` instead of dropping them.
+    /// Whether the analysis' session gets `result` frames (so an accepted part's frame is
+    /// worth writing): any analysis without a spool (WebSocket ones), and uploads whose
+    /// session asked for every frame.
+    pub fn wants_result_frames(&self, analysis_id: &str) -> bool {
+        match self.meta(analysis_id) {
+            None => true,
+            Some(meta) => Frames::parse(Some(&meta.frames)) == Frames::All,
+        }
+    }
+
+    /// Spools an accepted record if its analysis has a spool (a REST analysis): one file per
+    /// range it filled. A write that fails is logged; the download then reports those
+    /// variants as `result_unavailable` instead of dropping them.
     pub async fn chunk(&self, record: &Record, ingested: &Ingested) {
         let Some(dir) = self.dir(&record.analysis_id) else {
             return;
@@ -113,24 +159,42 @@ impl Spool {
         if !dir.join("meta.json").exists() {
             return;
         }
-        let message = record.message.clone();
-        let index = record.chunk_index;
-        let completed = match ingested {
-            Ingested::Appended {
-                completed: true,
-                annotated,
-                failed,
-            } => Some(Completed {
-                annotated: *annotated,
-                failed: *failed,
-            }),
-            _ => None,
+        let Ingested::Appended {
+            completed,
+            annotated,
+            failed,
+            filled,
+        } = ingested
+        else {
+            return;
         };
+        let files: Vec<(PathBuf, Arc<[u8]>)> = match &record.spooled {
+            Spooled::Part(data) => filled
+                .iter()
+                .map(|span| (part_file(&dir, *span, "part"), data.clone()))
+                .collect(),
+            Spooled::Error { code, message } => {
+                let body: Arc<[u8]> = serde_json::to_vec(&serde_json::json!({
+                    "code": code,
+                    "message": message,
+                }))
+                .unwrap_or_default()
+                .into();
+                filled
+                    .iter()
+                    .map(|span| (part_file(&dir, *span, "err"), body.clone()))
+                    .collect()
+            }
+        };
+        let completed = completed.then_some(Completed {
+            annotated: *annotated,
+            failed: *failed,
+        });
+        let index = record.chunk_index;
         let written = tokio::task::spawn_blocking(move || -> io::Result<()> {
-            write_whole(
-                &dir.join("chunks").join(format!("{index}.json")),
-                message.as_bytes(),
-            )?;
+            for (path, bytes) in files {
+                write_whole(&path, &bytes)?;
+            }
             if let Some(c) = completed {
                 let bytes = serde_json::to_vec(&c).map_err(io::Error::other)?;
                 write_whole(&dir.join("complete.json"), &bytes)?;

@@ -1,5 +1,6 @@
 //! Submitting a spooled upload: `records.vcf` is read back one chunk at a time (a blocking
-//! reader feeding a bounded channel) and each chunk is sent as one CloudEvent, a few in
+//! reader feeding a bounded channel; chunk boundaries as the upload's parser cut them, by
+//! count and bytes) and each chunk is sent as one signed CloudEvent, a few in
 //! flight so function instances work in parallel. Every chunk ends sent, or recorded in the
 //! store as failed (with the broker's typed error), so the analysis always completes.
 
@@ -11,9 +12,9 @@ use futures_util::stream::{self, StreamExt};
 use tokio::sync::mpsc;
 
 use super::upload::variant_of;
-use crate::broker::Broker;
-use crate::events::{build_submitted, Chunk, Submission};
-use crate::store::{unsent_chunk, AnalysisMeta, Ingested, Store};
+use crate::broker::Publisher;
+use crate::events::{build_within, Chunk, Submission};
+use crate::store::{unsent_chunk, AnalysisMeta, Ingested, Span, Store};
 use crate::telemetry::{self, redact};
 
 /// Chunks sent at once: enough to keep several function instances busy, few enough that a
@@ -24,8 +25,7 @@ pub const IN_FLIGHT: usize = 4;
 type Read = Result<Chunk, String>;
 
 fn read_chunks(records: PathBuf, meta: AnalysisMeta, tx: mpsc::Sender<Read>) {
-    let size = meta.chunk_size.max(1) as usize;
-    let count = meta.chunk_count as usize;
+    let count = meta.chunk_count() as usize;
     let file = match File::open(&records) {
         Ok(f) => f,
         Err(e) => {
@@ -35,6 +35,8 @@ fn read_chunks(records: PathBuf, meta: AnalysisMeta, tx: mpsc::Sender<Read>) {
     };
     let mut lines = BufReader::new(file).lines();
     for index in 0..count {
+        let span = meta.chunks.span(index as u64).unwrap_or(Span::new(0, 0));
+        let size = span.count as usize;
         let mut variants = Vec::with_capacity(size);
         for line in lines.by_ref().take(size) {
             match line {
@@ -48,7 +50,7 @@ fn read_chunks(records: PathBuf, meta: AnalysisMeta, tx: mpsc::Sender<Read>) {
         let chunk = Chunk {
             index,
             count,
-            first_index: index * size,
+            first_index: span.first as usize,
             variants,
         };
         // The receiver is gone only if the submitting task ended: nothing left to do.
@@ -60,9 +62,8 @@ fn read_chunks(records: PathBuf, meta: AnalysisMeta, tx: mpsc::Sender<Read>) {
 
 /// Sends every chunk of a spooled analysis; returns how many the broker accepted.
 pub async fn submit(
-    broker: Broker,
+    publisher: Publisher,
     store: Store,
-    source: String,
     meta: AnalysisMeta,
     records: PathBuf,
 ) -> usize {
@@ -74,9 +75,8 @@ pub async fn submit(
     let chunks = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
     let outcomes: Vec<(u64, Option<(&'static str, String)>)> = chunks
         .map(|read| {
-            let broker = broker.clone();
+            let publisher = publisher.clone();
             let meta = meta.clone();
-            let source = source.clone();
             async move {
                 let chunk = match read {
                     Ok(c) => c,
@@ -84,17 +84,17 @@ pub async fn submit(
                 };
                 let index = chunk.index as u64;
                 let sub = Submission {
-                    source: &source,
+                    source: &publisher.source,
                     session_id: &meta.session_id,
                     analysis_id: &meta.analysis_id,
                     request_id: &meta.request_id,
                     traceparent: meta.traceparent.as_deref(),
                 };
-                let event = match build_submitted(&sub, &chunk) {
+                let event = match build_within(&sub, &chunk, &publisher.signing, publisher.budget) {
                     Ok(e) => e,
                     Err(e) => return (index, Some(("internal", e.to_string()))),
                 };
-                match broker.send(&event).await {
+                match publisher.broker.send(&event).await {
                     Ok(()) => {
                         metrics::counter!(telemetry::EVENTS_SENT).increment(1);
                         (index, None)
@@ -113,7 +113,7 @@ pub async fn submit(
     if let Err(e) = reader.await {
         tracing::error!(analysis = %redact(&meta.analysis_id), error = %e, "chunk reader failed");
     }
-    let mut sent = vec![false; meta.chunk_count as usize];
+    let mut sent = vec![false; meta.chunk_count() as usize];
     let mut failures = Vec::new();
     let mut read_error = None;
     for (index, failure) in outcomes {
@@ -138,7 +138,7 @@ pub async fn submit(
     let accepted = sent.iter().filter(|s| **s).count();
     for (index, (code, message)) in failures {
         tracing::warn!(analysis = %redact(&meta.analysis_id), chunk_index = index, code, "chunk not submitted");
-        let record = unsent_chunk(&meta, index, meta.chunk_variants(index), code, &message);
+        let record = unsent_chunk(&meta, index, code, &message);
         match store.ingest(&record).await {
             Ok(Ingested::Appended { .. } | Ingested::Duplicate) => {}
             // The deadline watcher fails it later if it stays missing.

@@ -7,6 +7,9 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
+use crate::events::Chunker;
+use crate::store::ChunkStarts;
+
 /// Longest line accepted (a VCF line with many samples can be long; the variant itself
 /// is its first five columns).
 pub const MAX_LINE_BYTES: u64 = 16 * 1024 * 1024;
@@ -82,10 +85,12 @@ pub struct UploadLimits {
 }
 
 /// What a parsed upload holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {
     pub variants: u64,
     pub header_lines: u64,
+    /// How its variants are cut into submitted events (by count and bytes).
+    pub chunks: ChunkStarts,
 }
 
 /// The variant string the annotator gets for a data line: its first five columns.
@@ -139,8 +144,14 @@ fn open<'a>(mut source: impl Read + 'a) -> io::Result<Box<dyn BufRead + 'a>> {
     })
 }
 
-/// Parses an upload as it arrives into `dir/header.vcf` and `dir/records.vcf`.
-pub fn parse(source: impl Read, dir: &Path, limits: UploadLimits) -> Result<Parsed, UploadError> {
+/// Parses an upload as it arrives into `dir/header.vcf` and `dir/records.vcf`, cutting its
+/// variants into chunks with `chunker` on the way.
+pub fn parse(
+    source: impl Read,
+    dir: &Path,
+    limits: UploadLimits,
+    mut chunker: Chunker,
+) -> Result<Parsed, UploadError> {
     let spool = |e: io::Error| UploadError::Spool(e.to_string());
     let mut input = open(source).map_err(|e| UploadError::Unreadable {
         line: 1,
@@ -148,10 +159,7 @@ pub fn parse(source: impl Read, dir: &Path, limits: UploadLimits) -> Result<Pars
     })?;
     let mut header = BufWriter::new(File::create(dir.join("header.vcf")).map_err(spool)?);
     let mut records = BufWriter::new(File::create(dir.join("records.vcf")).map_err(spool)?);
-    let mut parsed = Parsed {
-        variants: 0,
-        header_lines: 0,
-    };
+    let (mut variants, mut header_lines) = (0u64, 0u64);
     let mut header_bytes = 0u64;
     let mut buf = Vec::new();
     let mut line_no = 0u64;
@@ -186,12 +194,12 @@ pub fn parse(source: impl Read, dir: &Path, limits: UploadLimits) -> Result<Pars
             continue;
         }
         if line.starts_with('#') {
-            if parsed.variants > 0 {
+            if variants > 0 {
                 return Err(invalid(LineError::LateHeader));
             }
-            parsed.header_lines += 1;
+            header_lines += 1;
             header_bytes += line.len() as u64 + 1;
-            if parsed.header_lines > limits.max_header_lines {
+            if header_lines > limits.max_header_lines {
                 return Err(UploadError::HeaderTooManyLines(limits.max_header_lines));
             }
             if header_bytes > limits.max_header_bytes {
@@ -201,18 +209,23 @@ pub fn parse(source: impl Read, dir: &Path, limits: UploadLimits) -> Result<Pars
             continue;
         }
         check_record(line).map_err(invalid)?;
-        parsed.variants += 1;
-        if parsed.variants > limits.max_variants {
+        variants += 1;
+        if variants > limits.max_variants {
             return Err(UploadError::TooManyVariants(limits.max_variants));
         }
+        chunker.push(variant_of(line));
         writeln!(records, "{line}").map_err(spool)?;
     }
-    if parsed.variants == 0 {
+    if variants == 0 {
         return Err(UploadError::Empty);
     }
     header.flush().map_err(spool)?;
     records.flush().map_err(spool)?;
-    Ok(parsed)
+    Ok(Parsed {
+        variants,
+        header_lines,
+        chunks: chunker.finish(),
+    })
 }
 
 #[cfg(test)]

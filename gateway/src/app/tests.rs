@@ -9,9 +9,22 @@ use std::time::Duration;
 use super::{Gateway, Stopper};
 use crate::config::Config;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use contract::event::{
+    Annotated as Part, CONTENT_TYPE_ANNOTATED, CONTENT_TYPE_JSON, TYPE_ANNOTATED, TYPE_FAILED,
+};
+use contract::signing::{Signed, SigningKey, EXT_SIGNATURE, KEY_FILE};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
+
+/// The key both the gateway under test and the function stand-in (these tests) sign with.
+const KEY: [u8; 32] = [9; 32];
+
+fn key_file() -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("gw-app-key-{}", std::process::id()));
+    std::fs::write(&path, KEY).expect("key file");
+    path
+}
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -83,6 +96,7 @@ async fn start(broker_status: u16, extra: &[(&str, &str)]) -> Harness {
         ),
         ("BROKER_RETRIES".into(), "0".into()),
         ("BROKER_TIMEOUT_MS".into(), "2000".into()),
+        (KEY_FILE.into(), key_file().to_string_lossy().into_owned()),
     ]);
     for (k, v) in extra {
         env.insert((*k).into(), (*v).into());
@@ -134,15 +148,18 @@ async fn send(ws: &mut Ws, v: Value) {
     ws.send(Message::text(v.to_string())).await.expect("send");
 }
 
-async fn post_event(
+/// Posts a binary-mode event to the events port, signed as the function signs, and returns
+/// the status. `key`: `None` sends it unsigned.
+async fn post_signed(
     h: &Harness,
     id: &str,
-    ty: &str,
-    session: &str,
-    analysis: &str,
-    data: Value,
+    (ty, content_type): (&str, &str),
+    (session, analysis): (&str, &str),
+    body: Vec<u8>,
+    key: Option<&SigningKey>,
 ) -> u16 {
-    reqwest::Client::new()
+    let partition = format!("{analysis}:0");
+    let mut req = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{}/", h.events_port))
         .header("ce-specversion", "1.0")
         .header("ce-id", id)
@@ -151,13 +168,22 @@ async fn post_event(
         .header("ce-subject", session)
         .header("ce-sessionid", session)
         .header("ce-analysisid", analysis)
-        .header("ce-partitionkey", analysis)
-        .header(
-            "ce-dataschema",
-            "urn:genomics:schemas:variants-annotated:v1",
-        )
-        .header("content-type", "application/json")
-        .body(data.to_string())
+        .header("ce-partitionkey", &partition)
+        .header("content-type", content_type);
+    if let Some(key) = key {
+        let signature = key.sign(&Signed {
+            ty,
+            id,
+            source: "urn:genomics:vep-function",
+            session,
+            analysis,
+            partition: &partition,
+            content_type,
+            data: &body,
+        });
+        req = req.header(format!("ce-{EXT_SIGNATURE}"), signature);
+    }
+    req.body(body)
         .send()
         .await
         .expect("events port answers")
@@ -165,17 +191,49 @@ async fn post_event(
         .as_u16()
 }
 
-fn annotated(session: &str, analysis: &str) -> Value {
-    json!({
+fn the_key() -> SigningKey {
+    SigningKey::from_bytes(&KEY, std::path::Path::new("test")).expect("key")
+}
+
+/// A signed annotated part.
+async fn post_part(h: &Harness, id: &str, part: &Part) -> u16 {
+    post_signed(
+        h,
+        id,
+        (TYPE_ANNOTATED, CONTENT_TYPE_ANNOTATED),
+        (&part.session_id, &part.analysis_id),
+        contract::wire::encode(part),
+        Some(&the_key()),
+    )
+    .await
+}
+
+/// A signed failure.
+async fn post_failed(h: &Harness, id: &str, session: &str, analysis: &str, data: Value) -> u16 {
+    post_signed(
+        h,
+        id,
+        (TYPE_FAILED, CONTENT_TYPE_JSON),
+        (session, analysis),
+        data.to_string().into_bytes(),
+        Some(&the_key()),
+    )
+    .await
+}
+
+/// The whole result of a one-chunk analysis of two variants: one annotated, one failed.
+fn annotated(session: &str, analysis: &str) -> Part {
+    serde_json::from_value(json!({
         "analysis_id": analysis, "session_id": session, "chunk_index": 0, "chunk_count": 1,
-        "variant_count": 2,
+        "first_index": 0, "variant_count": 2, "part_index": 0, "part_count": 1,
         "annotations": [{"input": "21 25585733 . C T", "input_index": 0, "seq_region_name": "21",
             "start": 25585733, "end": 25585733, "allele_string": "C/T",
             "most_severe_consequence": "missense_variant"}],
         "errors": [{"input": "17:g.43094077C>T", "input_index": 1, "code": "outside_gene_models",
             "message": "no gene model covers 17:43094077"}],
         "annotator": {"backend": "local", "version": "test"}
-    })
+    }))
+    .expect("a part")
 }
 
 #[actix_rt::test]
@@ -200,18 +258,27 @@ async fn submission_is_sent_as_a_cloudevent_and_results_reach_the_session_once()
     assert_eq!(headers["ce-sessionid"], sid);
     assert_eq!(headers["ce-subject"], sid);
     assert_eq!(headers["ce-analysisid"], aid);
-    assert_eq!(headers["ce-partitionkey"], aid);
+    assert_eq!(headers["ce-partitionkey"], format!("{aid}:0"));
+    assert!(headers[&format!("ce-{EXT_SIGNATURE}")].starts_with("v1="));
     assert_eq!(body["variants"][1], "17:g.43094077C>T");
 
-    let status = post_event(
-        &h,
-        "e1",
-        "dev.genomics.variants.annotated.v1",
-        &sid,
-        &aid,
-        annotated(&sid, &aid),
-    )
-    .await;
+    // Unsigned, or signed with another key: refused, and nothing reaches the session.
+    let part = annotated(&sid, &aid);
+    let forged = SigningKey::from_bytes(&[1; 32], std::path::Path::new("x")).expect("key");
+    for (key, status) in [(None, 401), (Some(&forged), 403)] {
+        let got = post_signed(
+            &h,
+            "forged",
+            (TYPE_ANNOTATED, CONTENT_TYPE_ANNOTATED),
+            (&sid, &aid),
+            contract::wire::encode(&part),
+            key,
+        )
+        .await;
+        assert_eq!(got, status);
+    }
+
+    let status = post_part(&h, "e1", &part).await;
     assert_eq!(status, 202);
     let result = next_json(&mut ws).await;
     assert_eq!(result["type"], "result");
@@ -233,15 +300,7 @@ async fn submission_is_sent_as_a_cloudevent_and_results_reach_the_session_once()
     );
 
     // Redelivery of the same (source, id): accepted, nothing sent again.
-    let again = post_event(
-        &h,
-        "e1",
-        "dev.genomics.variants.annotated.v1",
-        &sid,
-        &aid,
-        annotated(&sid, &aid),
-    )
-    .await;
+    let again = post_part(&h, "e1", &part).await;
     assert_eq!(again, 202);
     send(&mut ws, json!({"type":"ping"})).await;
     assert_eq!(next_json(&mut ws).await, json!({"type":"pong"}));
@@ -264,15 +323,7 @@ async fn failed_chunk_is_reported_and_counted_in_complete() {
     let failed = json!({"analysis_id": aid, "session_id": sid, "chunk_index": 0, "chunk_count": 1,
         "variant_count": 3, "code": "backend_unavailable", "message": "annotation backend down",
         "retryable": false});
-    let status = post_event(
-        &h,
-        "f1",
-        "dev.genomics.analysis.failed.v1",
-        &sid,
-        &aid,
-        failed,
-    )
-    .await;
+    let status = post_failed(&h, "f1", &sid, &aid, failed).await;
     assert_eq!(status, 202);
     let error = next_json(&mut ws).await;
     assert_eq!(
@@ -327,32 +378,10 @@ async fn requests_split_into_chunks_complete_after_the_last_one() {
         "chunk_index": index, "chunk_count": 2, "variant_count": count, "code": "poison",
         "message": "x", "retryable": false})
     };
-    assert_eq!(
-        post_event(
-            &h,
-            "c1",
-            "dev.genomics.analysis.failed.v1",
-            &sid,
-            &aid,
-            failed(1, 1)
-        )
-        .await,
-        202
-    );
+    assert_eq!(post_failed(&h, "c1", &sid, &aid, failed(1, 1)).await, 202);
     assert_eq!(next_json(&mut ws).await["chunk_index"], 1);
     assert_eq!(next_json(&mut ws).await["type"], "progress");
-    assert_eq!(
-        post_event(
-            &h,
-            "c0",
-            "dev.genomics.analysis.failed.v1",
-            &sid,
-            &aid,
-            failed(0, 2)
-        )
-        .await,
-        202
-    );
+    assert_eq!(post_failed(&h, "c0", &sid, &aid, failed(0, 2)).await, 202);
     assert_eq!(next_json(&mut ws).await["chunk_index"], 0);
     let complete = next_json(&mut ws).await;
     assert_eq!(
@@ -423,36 +452,28 @@ async fn broker_failure_is_reported_to_the_client_not_accepted() {
 async fn malformed_and_unknown_events_get_400() {
     let h = start(202, &[]).await;
     let (_ws, sid) = connect(&h).await;
-    let unknown = post_event(
+    let unknown = post_signed(
         &h,
         "e1",
-        "dev.genomics.other.v1",
-        &sid,
-        "a1",
-        annotated(&sid, "a1"),
+        ("dev.genomics.other.v1", CONTENT_TYPE_ANNOTATED),
+        (&sid, "a1"),
+        contract::wire::encode(&annotated(&sid, "a1")),
+        Some(&the_key()),
     )
     .await;
     assert_eq!(unknown, 400);
-    let bad = post_event(
+    let bad = post_signed(
         &h,
         "e2",
-        "dev.genomics.variants.annotated.v1",
-        &sid,
-        "a1",
-        json!({"x": 1}),
+        (TYPE_ANNOTATED, CONTENT_TYPE_ANNOTATED),
+        (&sid, "a1"),
+        b"{\"x\": 1}".to_vec(),
+        Some(&the_key()),
     )
     .await;
     assert_eq!(bad, 400);
     // Well-formed but for a session this replica does not hold: accepted, not an error.
-    let elsewhere = post_event(
-        &h,
-        "e3",
-        "dev.genomics.variants.annotated.v1",
-        "other",
-        "a1",
-        annotated("other", "a1"),
-    )
-    .await;
+    let elsewhere = post_part(&h, "e3", &annotated("other", "a1")).await;
     assert_eq!(elsewhere, 202);
 }
 

@@ -1,12 +1,20 @@
-//! Decoding the annotated/failed CloudEvents the function sends back.
+//! Decoding the annotated/failed CloudEvents the function sends back: signature first (a
+//! forged or tampered event is refused before its data is read), then the data (annotated
+//! parts in the compact encoding, `contract::wire`; failures as JSON), checked against
+//! themselves: every input of a part's range answered, nothing outside it.
+
+use std::sync::Arc;
 
 use cloudevents::event::ExtensionValue;
 use cloudevents::{AttributesReader, Data, Event};
 use contract::annotation::VariantAnnotation;
-use contract::event::{Annotated as AnnotatedData, Failed as FailedData, VariantError};
-use serde::de::DeserializeOwned;
+use contract::event::{
+    Failed as FailedData, VariantError, CONTENT_TYPE_ANNOTATED, MAX_VARIANTS_PER_EVENT,
+};
+use contract::signing::{SignatureError, Signing};
 
 use super::{EXT_ANALYSIS, EXT_SESSION, TYPE_ANNOTATED, TYPE_FAILED};
+use crate::store::{Covers, Span};
 
 /// A validated inbound event, ready to route to its session.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +25,8 @@ pub struct Inbound {
     pub analysis_id: String,
     pub chunk_index: u64,
     pub chunk_count: u64,
+    /// Which inputs of the chunk it answers.
+    pub covers: Covers,
     pub kind: InboundKind,
 }
 
@@ -26,14 +36,18 @@ pub enum InboundKind {
     Failed(Failed),
 }
 
+/// One part of a chunk's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Annotated {
-    pub annotations: Vec<VariantAnnotation>,
-    pub errors: Vec<VariantError>,
+    /// Its annotations and errors, decoded only when a `result` frame will show them
+    /// (counting needs the input indexes only: `contract::wire::scan`).
+    pub decoded: Option<(Vec<VariantAnnotation>, Vec<VariantError>)>,
     /// Distinct input indexes annotated (a multi-allelic line has several annotations).
     pub annotated: u64,
-    /// Distinct input indexes only in `errors`.
+    /// Distinct input indexes without any annotation.
     pub failed: u64,
+    /// The data as received (what an upload's spool keeps, not re-encoded).
+    pub data: Arc<[u8]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,17 +57,21 @@ pub struct Failed {
     pub message: String,
 }
 
-/// Every variant is non-retryable: the same bytes would fail the same way.
+/// Every variant but `Unauthenticated` is a 400: the same bytes would fail the same way.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum InboundError {
     #[error("not a CloudEvent: {0}")]
     NotACloudEvent(String),
+    #[error(transparent)]
+    Unauthenticated(#[from] SignatureError),
     #[error("unknown event type {0:?}")]
     UnknownType(String),
     #[error("missing or non-string extension {0:?}")]
     MissingExtension(&'static str),
     #[error("event has no data")]
     MissingData,
+    #[error("datacontenttype {0:?} is not the one of this event type")]
+    WrongContentType(String),
     #[error("data does not match the {schema} schema: {reason}")]
     InvalidData {
         schema: &'static str,
@@ -67,74 +85,158 @@ impl InboundError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotACloudEvent(_) => "not_a_cloudevent",
+            Self::Unauthenticated(e) => e.code(),
             Self::UnknownType(_) => "unknown_event_type",
             Self::MissingExtension(_) => "missing_extension",
             Self::MissingData => "missing_data",
+            Self::WrongContentType(_) => "wrong_content_type",
             Self::InvalidData { .. } => "invalid_data",
             Self::Inconsistent(_) => "inconsistent_event",
         }
     }
+
+    /// The HTTP status the events port answers.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Unauthenticated(e) => e.status(),
+            _ => 400,
+        }
+    }
 }
 
-/// Decodes a binary- or structured-mode HTTP CloudEvent.
+/// Decodes a binary- or structured-mode HTTP CloudEvent and checks its signature; an
+/// annotated part is decoded whole only when `render` says its analysis shows `result`
+/// frames (else only scanned for its input indexes).
 pub fn decode_inbound(
     headers: &actix_web::http::header::HeaderMap,
     body: Vec<u8>,
+    signing: &Signing,
+    render: impl FnOnce(&str) -> bool,
 ) -> Result<Inbound, InboundError> {
     let event = cloudevents::binding::http_0_2::to_event(headers, body)
         .map_err(|e| InboundError::NotACloudEvent(e.to_string()))?;
-    from_event(&event)
+    signing.verify(&event)?;
+    from_event(&event, render)
 }
 
-fn from_event(event: &Event) -> Result<Inbound, InboundError> {
+/// Which inputs of `span` the entries (input index, annotation?) answer, checked: each index
+/// inside the span, every index of it answered. (annotated, failed) distinct inputs.
+fn count_part(
+    span: Span,
+    entries: impl Iterator<Item = (Option<u64>, bool)>,
+) -> Result<(u64, u64), InboundError> {
+    const NONE: u8 = 0;
+    const ERROR: u8 = 1;
+    const ANNOTATED: u8 = 2;
+    let inconsistent = |m: String| InboundError::Inconsistent(m);
+    let len = span.count as usize;
+    let mut state = vec![NONE; len];
+    for (i, (index, annotation)) in entries.enumerate() {
+        let index =
+            index.ok_or_else(|| inconsistent(format!("annotation {i} has no input_index")))?;
+        let o = index
+            .checked_sub(span.first)
+            .map(|o| o as usize)
+            .filter(|&o| o < len)
+            .ok_or_else(|| inconsistent(format!("input {index} is outside the part")))?;
+        state[o] = state[o].max(if annotation { ANNOTATED } else { ERROR });
+    }
+    if let Some(o) = state.iter().position(|&s| s == NONE) {
+        return Err(inconsistent(format!(
+            "input {} has no annotation or error",
+            span.first + o as u64
+        )));
+    }
+    let annotated = state.iter().filter(|&&s| s == ANNOTATED).count() as u64;
+    Ok((annotated, span.count - annotated))
+}
+
+/// `count`, when it is between `min` and the most inputs one chunk may have.
+fn bounded(count: u64, min: u64) -> Result<u64, InboundError> {
+    if count < min || count > MAX_VARIANTS_PER_EVENT as u64 {
+        return Err(InboundError::Inconsistent(format!(
+            "variant_count {count} is not between {min} and {MAX_VARIANTS_PER_EVENT}"
+        )));
+    }
+    Ok(count)
+}
+
+fn from_event(event: &Event, render: impl FnOnce(&str) -> bool) -> Result<Inbound, InboundError> {
     let ty = event.ty();
     if ty != TYPE_ANNOTATED && ty != TYPE_FAILED {
         return Err(InboundError::UnknownType(ty.to_owned()));
     }
     let session_id = extension(event, EXT_SESSION)?;
     let analysis_id = extension(event, EXT_ANALYSIS)?;
-    let (data_session, data_analysis, chunk_index, chunk_count, kind) = if ty == TYPE_ANNOTATED {
-        let d: AnnotatedData = data(event, "variants-annotated.v1")?;
-        let error_indexes: Vec<u64> = d.errors.iter().map(|e| e.input_index).collect();
-        let counts = crate::store::count_inputs(&d.annotations, &error_indexes)
-            .map_err(|e| InboundError::Inconsistent(e.to_string()))?;
-        // One submitted variant may yield several annotations (one per ALT allele), all with
-        // its input_index: count variants, not objects.
-        let reported = counts.annotated + counts.failed;
-        if reported != d.variant_count {
-            return Err(InboundError::Inconsistent(format!(
-                "variant_count is {} but {} distinct inputs were annotated or failed",
-                d.variant_count, reported
-            )));
-        }
-        let kind = InboundKind::Annotated(Annotated {
-            annotations: d.annotations,
-            errors: d.errors,
-            annotated: counts.annotated,
-            failed: counts.failed,
-        });
-        (
-            d.session_id,
-            d.analysis_id,
-            u64::from(d.chunk_index),
-            u64::from(d.chunk_count),
-            kind,
-        )
-    } else {
-        let d: FailedData = data(event, "analysis-failed.v1")?;
-        let kind = InboundKind::Failed(Failed {
-            variant_count: d.variant_count,
-            code: d.code,
-            message: d.message,
-        });
-        (
-            d.session_id,
-            d.analysis_id,
-            u64::from(d.chunk_index),
-            u64::from(d.chunk_count),
-            kind,
-        )
-    };
+    let (data_session, data_analysis, chunk_index, chunk_count, covers, kind) =
+        if ty == TYPE_ANNOTATED {
+            let content_type = event.datacontenttype().unwrap_or_default();
+            if content_type != CONTENT_TYPE_ANNOTATED {
+                return Err(InboundError::WrongContentType(content_type.to_owned()));
+            }
+            let bytes = match event.data() {
+                None => return Err(InboundError::MissingData),
+                Some(Data::Binary(b)) => b.as_slice(),
+                Some(_) => return Err(InboundError::WrongContentType(content_type.to_owned())),
+            };
+            let invalid = |e: contract::wire::WireError| InboundError::InvalidData {
+                schema: "variants-annotated.v2",
+                reason: e.to_string(),
+            };
+            let d = contract::wire::scan(bytes).map_err(invalid)?;
+            if d.part_index >= d.part_count {
+                return Err(InboundError::Inconsistent(format!(
+                    "part_index {} is outside part_count {}",
+                    d.part_index, d.part_count
+                )));
+            }
+            let span = Span::new(d.first_index, bounded(d.variant_count, 1)?);
+            let (annotated, failed) = count_part(span, d.entries.into_iter())?;
+            let decoded = if render(&analysis_id) {
+                let whole = contract::wire::decode(bytes).map_err(invalid)?;
+                Some((whole.annotations, whole.errors))
+            } else {
+                None
+            };
+            let kind = InboundKind::Annotated(Annotated {
+                decoded,
+                annotated,
+                failed,
+                data: Arc::from(bytes),
+            });
+            (
+                d.session_id,
+                d.analysis_id,
+                u64::from(d.chunk_index),
+                u64::from(d.chunk_count),
+                Covers::Range(span),
+                kind,
+            )
+        } else {
+            let d: FailedData = data(event, "analysis-failed.v1")?;
+            // A whole chunk may say 0 inputs (unknown: its data did not decode); a range
+            // names its inputs.
+            let (count, covers) = match d.first_index {
+                Some(first) => {
+                    let count = bounded(d.variant_count, 1)?;
+                    (count, Covers::Range(Span::new(first, count)))
+                }
+                None => (bounded(d.variant_count, 0)?, Covers::Chunk),
+            };
+            let kind = InboundKind::Failed(Failed {
+                variant_count: count,
+                code: d.code,
+                message: d.message,
+            });
+            (
+                d.session_id,
+                d.analysis_id,
+                u64::from(d.chunk_index),
+                u64::from(d.chunk_count),
+                covers,
+                kind,
+            )
+        };
     if data_session != session_id || data_analysis != analysis_id {
         return Err(InboundError::Inconsistent(
             "sessionid/analysisid extensions differ from the data".to_owned(),
@@ -152,6 +254,7 @@ fn from_event(event: &Event) -> Result<Inbound, InboundError> {
         analysis_id,
         chunk_index,
         chunk_count,
+        covers,
         kind,
     })
 }
@@ -163,7 +266,10 @@ fn extension(event: &Event, name: &'static str) -> Result<String, InboundError> 
     }
 }
 
-fn data<T: DeserializeOwned>(event: &Event, schema: &'static str) -> Result<T, InboundError> {
+fn data<T: serde::de::DeserializeOwned>(
+    event: &Event,
+    schema: &'static str,
+) -> Result<T, InboundError> {
     let invalid = |e: serde_json::Error| InboundError::InvalidData {
         schema,
         reason: e.to_string(),
@@ -177,169 +283,4 @@ fn data<T: DeserializeOwned>(event: &Event, schema: &'static str) -> Result<T, I
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
-    use serde_json::{json, Value};
-
-    fn headers(ty: &str, session: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in [
-            ("ce-specversion", "1.0"),
-            ("ce-id", "evt-1"),
-            ("ce-source", "urn:genomics:vep-function"),
-            ("ce-type", ty),
-            ("ce-subject", session),
-            ("ce-sessionid", session),
-            ("ce-analysisid", "a1"),
-            ("ce-partitionkey", "a1"),
-            ("content-type", "application/json"),
-        ] {
-            h.insert(
-                HeaderName::from_static(k),
-                HeaderValue::from_str(v).expect("valid header"),
-            );
-        }
-        h
-    }
-
-    fn annotated_body(variant_count: u64) -> Vec<u8> {
-        json!({
-            "analysis_id": "a1", "session_id": "s1", "chunk_index": 0, "chunk_count": 1,
-            "variant_count": variant_count,
-            "annotations": [{"input": "21 25585733 . C T", "input_index": 0, "seq_region_name": "21",
-                             "start": 25585733, "end": 25585733, "allele_string": "C/T",
-                             "most_severe_consequence": "missense_variant"}],
-            "errors": [{"input": "zz", "input_index": 1, "code": "unparseable", "message": "not a variant"}],
-            "annotator": {"backend": "local", "version": "0.1.0"}
-        })
-        .to_string()
-        .into_bytes()
-    }
-
-    #[test]
-    fn binary_mode_annotated_event_decodes() {
-        let inbound =
-            decode_inbound(&headers(TYPE_ANNOTATED, "s1"), annotated_body(2)).expect("valid");
-        assert_eq!(
-            (inbound.source.as_str(), inbound.id.as_str()),
-            ("urn:genomics:vep-function", "evt-1")
-        );
-        assert_eq!(inbound.session_id, "s1");
-        match inbound.kind {
-            InboundKind::Annotated(a) => {
-                assert_eq!(a.annotations.len(), 1);
-                assert_eq!(a.errors[0].code, "unparseable");
-            }
-            other => panic!("expected annotated, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn failed_event_decodes_with_its_variant_count() {
-        let body = json!({"analysis_id": "a1", "session_id": "s1", "chunk_index": 0, "chunk_count": 1,
-            "variant_count": 7, "code": "backend_unavailable", "message": "down", "retryable": true});
-        let inbound = decode_inbound(&headers(TYPE_FAILED, "s1"), body.to_string().into_bytes())
-            .expect("valid");
-        assert_eq!(
-            inbound.kind,
-            InboundKind::Failed(Failed {
-                variant_count: 7,
-                code: "backend_unavailable".into(),
-                message: "down".into()
-            })
-        );
-    }
-
-    #[test]
-    fn structured_mode_event_decodes() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            HeaderName::from_static("content-type"),
-            HeaderValue::from_static("application/cloudevents+json"),
-        );
-        let data: Value = serde_json::from_slice(&annotated_body(2)).expect("json");
-        let body = json!({
-            "specversion": "1.0", "id": "evt-9", "source": "urn:genomics:vep-function",
-            "type": TYPE_ANNOTATED, "subject": "s1", "sessionid": "s1", "analysisid": "a1",
-            "partitionkey": "a1", "datacontenttype": "application/json", "data": data
-        });
-        let inbound = decode_inbound(&h, body.to_string().into_bytes()).expect("valid");
-        assert_eq!((inbound.id.as_str(), inbound.chunk_count), ("evt-9", 1));
-        assert!(matches!(inbound.kind, InboundKind::Annotated(ref a) if a.errors.len() == 1));
-    }
-
-    #[test]
-    fn unknown_type_is_rejected() {
-        let err = decode_inbound(&headers("dev.genomics.other.v1", "s1"), annotated_body(2))
-            .expect_err("unknown");
-        assert_eq!(
-            err,
-            InboundError::UnknownType("dev.genomics.other.v1".into())
-        );
-    }
-
-    #[test]
-    fn plain_json_without_ce_headers_is_not_a_cloudevent() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            HeaderName::from_static("content-type"),
-            HeaderValue::from_static("application/json"),
-        );
-        let err = decode_inbound(&h, b"{}".to_vec()).expect_err("not an event");
-        assert_eq!(err.code(), "not_a_cloudevent");
-    }
-
-    /// `21 25585733 . C T,G`: one submitted variant, two annotations with one input_index.
-    #[test]
-    fn multi_allelic_annotations_count_as_one_variant() {
-        let body = json!({
-            "analysis_id": "a1", "session_id": "s1", "chunk_index": 0, "chunk_count": 1,
-            "variant_count": 2,
-            "annotations": [
-                {"input": "21 25585733 . C T,G", "input_index": 0, "seq_region_name": "21",
-                 "start": 25585733, "end": 25585733, "allele_string": "C/T",
-                 "most_severe_consequence": "missense_variant"},
-                {"input": "21 25585733 . C T,G", "input_index": 0, "seq_region_name": "21",
-                 "start": 25585733, "end": 25585733, "allele_string": "C/G",
-                 "most_severe_consequence": "missense_variant"}],
-            "errors": [{"input": "zz", "input_index": 1, "code": "unparseable", "message": "not a variant"}],
-            "annotator": {"backend": "local", "version": "0.1.0"}
-        });
-        let inbound = decode_inbound(
-            &headers(TYPE_ANNOTATED, "s1"),
-            body.to_string().into_bytes(),
-        )
-        .expect("two variants, three objects");
-        match inbound.kind {
-            InboundKind::Annotated(a) => {
-                assert_eq!((a.annotations.len(), a.annotated, a.failed), (2, 1, 1));
-            }
-            other => panic!("expected annotated, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn miscounted_chunk_is_inconsistent() {
-        let err =
-            decode_inbound(&headers(TYPE_ANNOTATED, "s1"), annotated_body(3)).expect_err("count");
-        assert_eq!(err.code(), "inconsistent_event");
-    }
-
-    #[test]
-    fn session_mismatch_between_extension_and_data_is_inconsistent() {
-        let err = decode_inbound(&headers(TYPE_ANNOTATED, "other"), annotated_body(2))
-            .expect_err("mismatch");
-        assert_eq!(err.code(), "inconsistent_event");
-    }
-
-    #[test]
-    fn data_missing_required_fields_is_invalid() {
-        let err = decode_inbound(
-            &headers(TYPE_ANNOTATED, "s1"),
-            br#"{"analysis_id":"a1"}"#.to_vec(),
-        )
-        .expect_err("invalid");
-        assert_eq!(err.code(), "invalid_data");
-    }
-}
+mod tests;

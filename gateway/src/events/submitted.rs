@@ -1,12 +1,18 @@
-//! Building `dev.genomics.variants.submitted.v1` events from an accepted request.
+//! Building `dev.genomics.variants.submitted.v1` events from an accepted request: chunks cut
+//! by count and by bytes (issue #16.1: one variant may be 10 kB, and every event must fit
+//! `EVENT_MAX_BYTES` with its headers), signed, keyed by chunk.
 
 use cloudevents::{EventBuilder, EventBuilderV10};
-use contract::event::Submitted;
+use contract::budget::{event_bytes, Budget};
+use contract::event::{partition_key, Submitted, CONTENT_TYPE_JSON};
+use contract::output::json;
+use contract::signing::Signing;
 
 use super::{
     OutboundEvent, EXT_ANALYSIS, EXT_PARTITION, EXT_SESSION, EXT_TRACEPARENT, SCHEMA_SUBMITTED,
     TYPE_SUBMITTED,
 };
+use crate::store::ChunkStarts;
 
 /// One slice of a submission's variants, in submission order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,22 +24,72 @@ pub struct Chunk {
     pub variants: Vec<String>,
 }
 
-/// Splits variants into chunks of at most `chunk_size` (0 is treated as 1).
-pub fn chunk(variants: Vec<String>, chunk_size: usize) -> Vec<Chunk> {
-    let size = chunk_size.max(1);
-    let count = variants.len().div_ceil(size);
-    let mut out = Vec::with_capacity(count);
-    let mut rest = variants.into_iter().peekable();
-    let mut index = 0;
-    while rest.peek().is_some() {
-        let variants: Vec<String> = rest.by_ref().take(size).collect();
-        out.push(Chunk {
-            index,
-            count,
-            first_index: index * size,
-            variants,
-        });
-        index += 1;
+/// Cuts a stream of variants into chunks of at most `max_variants` variants and at most
+/// `max_bytes` of variant text as the event's JSON writes it.
+#[derive(Debug, Clone)]
+pub struct Chunker {
+    max_variants: usize,
+    max_bytes: usize,
+    count: usize,
+    bytes: usize,
+    starts: Vec<u64>,
+    next: u64,
+}
+
+impl Chunker {
+    pub fn new(max_variants: usize, max_bytes: usize) -> Self {
+        Self {
+            max_variants: max_variants.max(1),
+            max_bytes,
+            count: 0,
+            bytes: 0,
+            starts: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// Places the next variant; true when it starts a chunk.
+    pub fn push(&mut self, variant: &str) -> bool {
+        // Its JSON string and the comma before the next.
+        let cost = json::str_len(variant) + 1;
+        let starts =
+            self.next == 0 || self.count >= self.max_variants || self.bytes + cost > self.max_bytes;
+        if starts {
+            self.starts.push(self.next);
+            (self.count, self.bytes) = (0, 0);
+        }
+        self.count += 1;
+        self.bytes += cost;
+        self.next += 1;
+        starts
+    }
+
+    /// Where each chunk of the variants pushed so far starts.
+    pub fn finish(self) -> ChunkStarts {
+        ChunkStarts::new(self.starts, self.next)
+            .unwrap_or_else(|| unreachable!("chunk starts increase from 0"))
+    }
+}
+
+/// Splits variants into chunks as `chunker` cuts them.
+pub fn chunk(variants: Vec<String>, mut chunker: Chunker) -> Vec<Chunk> {
+    let mut out: Vec<Chunk> = Vec::new();
+    for (i, v) in variants.into_iter().enumerate() {
+        if chunker.push(&v) {
+            out.push(Chunk {
+                index: out.len(),
+                count: 0,
+                first_index: i,
+                variants: Vec::new(),
+            });
+        }
+        if let Some(last) = out.last_mut() {
+            last.variants.push(v);
+        }
+    }
+    let count = out.len();
+    for c in &mut out {
+        c.count = count;
     }
     out
 }
@@ -57,17 +113,44 @@ pub enum SubmitError {
     Encode(#[from] serde_json::Error),
     #[error("chunk {index} of {count} is beyond the contract's chunk numbers (u32)")]
     ChunkOutOfRange { index: usize, count: usize },
+    #[error("chunk {index}'s event is {bytes} bytes, over EVENT_MAX_BYTES ({limit})")]
+    TooLarge {
+        index: usize,
+        bytes: usize,
+        limit: usize,
+    },
 }
 
-pub fn build_submitted(sub: &Submission<'_>, chunk: &Chunk) -> Result<OutboundEvent, SubmitError> {
+/// Headroom for what the template below cannot know: the `time` attribute's digits.
+const SLACK: usize = 64;
+
+/// Bytes of variant text (as [`Chunker`] counts it) one event of `sub` can carry within
+/// `budget`: the budget less the headers and the data's other fields at their longest.
+pub fn variant_bytes(sub: &Submission<'_>, signing: &Signing, budget: Budget) -> usize {
+    let widest = Chunk {
+        index: u32::MAX as usize,
+        count: u32::MAX as usize,
+        first_index: u64::MAX as usize,
+        variants: Vec::new(),
+    };
+    let fixed = build_submitted(sub, &widest, signing).map_or(budget.bytes(), |e| event_bytes(&e));
+    budget.bytes().saturating_sub(fixed + SLACK)
+}
+
+pub fn build_submitted(
+    sub: &Submission<'_>,
+    chunk: &Chunk,
+    signing: &Signing,
+) -> Result<OutboundEvent, SubmitError> {
     let out_of_range = || SubmitError::ChunkOutOfRange {
         index: chunk.index,
         count: chunk.count,
     };
+    let chunk_index = u32::try_from(chunk.index).map_err(|_| out_of_range())?;
     let data = serde_json::to_vec(&Submitted {
         analysis_id: sub.analysis_id.to_owned(),
         chunk_count: u32::try_from(chunk.count).map_err(|_| out_of_range())?,
-        chunk_index: u32::try_from(chunk.index).map_err(|_| out_of_range())?,
+        chunk_index,
         first_index: Some(chunk.first_index as u64),
         request_id: sub.request_id.to_owned(),
         session_id: sub.session_id.to_owned(),
@@ -81,118 +164,36 @@ pub fn build_submitted(sub: &Submission<'_>, chunk: &Chunk) -> Result<OutboundEv
         .time(chrono::Utc::now())
         .extension(EXT_SESSION, sub.session_id)
         .extension(EXT_ANALYSIS, sub.analysis_id)
-        .extension(EXT_PARTITION, sub.analysis_id)
-        .data_with_schema("application/json", SCHEMA_SUBMITTED, data);
+        // Keyed by chunk: the chunks of one analysis spread over partitions and pods.
+        .extension(EXT_PARTITION, partition_key(sub.analysis_id, chunk_index))
+        .data_with_schema(CONTENT_TYPE_JSON, SCHEMA_SUBMITTED, data);
     if let Some(t) = sub.traceparent {
         builder = builder.extension(EXT_TRACEPARENT, t);
     }
-    Ok(builder.build()?)
+    let mut event = builder.build()?;
+    signing.sign(&mut event);
+    Ok(event)
+}
+
+/// [`build_submitted`], refusing an event over `budget` (a defect of the chunking: the
+/// function would refuse it with 413).
+pub fn build_within(
+    sub: &Submission<'_>,
+    chunk: &Chunk,
+    signing: &Signing,
+    budget: Budget,
+) -> Result<OutboundEvent, SubmitError> {
+    let event = build_submitted(sub, chunk, signing)?;
+    let bytes = event_bytes(&event);
+    if bytes > budget.bytes() {
+        return Err(SubmitError::TooLarge {
+            index: chunk.index,
+            bytes,
+            limit: budget.bytes(),
+        });
+    }
+    Ok(event)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use cloudevents::AttributesReader;
-    use serde_json::{json, Value};
-
-    fn schema(name: &str) -> jsonschema::Validator {
-        let path = format!("{}/../eventing/schemas/{name}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).expect("schema file readable");
-        let value: Value = serde_json::from_str(&text).expect("schema is JSON");
-        jsonschema::validator_for(&value).expect("schema compiles")
-    }
-
-    /// The attributes as they appear in structured mode, the shape the envelope schema checks.
-    fn attributes(event: &OutboundEvent) -> Value {
-        let mut v = serde_json::to_value(event).expect("event serialises");
-        if let Some(map) = v.as_object_mut() {
-            map.remove("data");
-        }
-        v
-    }
-
-    fn variants(n: usize) -> Vec<String> {
-        (0..n).map(|i| format!("1 {} . A T", 1000 + i)).collect()
-    }
-
-    #[test]
-    fn chunking_keeps_order_and_indexes() {
-        let chunks = chunk(variants(5), 2);
-        assert_eq!(chunks.len(), 3);
-        assert_eq!(
-            chunks
-                .iter()
-                .map(|c| (c.index, c.count, c.first_index, c.variants.len()))
-                .collect::<Vec<_>>(),
-            vec![(0, 3, 0, 2), (1, 3, 2, 2), (2, 3, 4, 1)]
-        );
-        assert_eq!(chunks[2].variants, vec!["1 1004 . A T".to_owned()]);
-    }
-
-    #[test]
-    fn chunk_larger_than_input_gives_one_chunk() {
-        let chunks = chunk(variants(3), 1000);
-        assert_eq!(chunks.len(), 1);
-        assert_eq!((chunks[0].index, chunks[0].count), (0, 1));
-    }
-
-    #[test]
-    fn built_event_matches_envelope_and_data_schemas() {
-        let sub = Submission {
-            source: "urn:genomics:gateway",
-            session_id: "0b8f6c1e-aaaa-4bbb-8ccc-123456789abc",
-            analysis_id: "5d1c9a2e-aaaa-4bbb-8ccc-123456789abc",
-            request_id: "req-1",
-            traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
-        };
-        let chunks = chunk(
-            vec!["21 25585733 . C T".into(), "17:g.43094077C>T".into()],
-            1000,
-        );
-        let event = build_submitted(&sub, &chunks[0]).expect("event builds");
-
-        let envelope = schema("cloudevent-envelope.v1.json");
-        let attrs = attributes(&event);
-        let errors: Vec<String> = envelope
-            .iter_errors(&attrs)
-            .map(|e| e.to_string())
-            .collect();
-        assert!(errors.is_empty(), "envelope: {errors:?} in {attrs}");
-        assert_eq!(attrs["type"], TYPE_SUBMITTED);
-        assert_eq!(attrs["partitionkey"], sub.analysis_id);
-        assert_eq!(event.subject(), Some(sub.session_id));
-
-        let data: Value = match event.data() {
-            Some(cloudevents::Data::Binary(bytes)) => {
-                serde_json::from_slice(bytes).expect("data is JSON")
-            }
-            other => panic!("expected JSON bytes, got {other:?}"),
-        };
-        let body = schema("variants-submitted.v1.json");
-        let errors: Vec<String> = body.iter_errors(&data).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "data: {errors:?} in {data}");
-        assert_eq!(
-            data["variants"],
-            json!(["21 25585733 . C T", "17:g.43094077C>T"])
-        );
-        assert_eq!(
-            (data["chunk_index"].clone(), data["chunk_count"].clone()),
-            (json!(0), json!(1))
-        );
-    }
-
-    #[test]
-    fn every_event_gets_a_fresh_id() {
-        let sub = Submission {
-            source: "s",
-            session_id: "s1",
-            analysis_id: "a1",
-            request_id: "r1",
-            traceparent: None,
-        };
-        let c = &chunk(variants(1), 10)[0];
-        let a = build_submitted(&sub, c).expect("builds");
-        let b = build_submitted(&sub, c).expect("builds");
-        assert_ne!(a.id(), b.id());
-    }
-}
+mod tests;

@@ -26,8 +26,9 @@ use super::error_reply;
 use crate::analysis::spool::{valid_id, SpoolMeta};
 use crate::analysis::upload::{self, ChannelReader, UploadError, UploadLimits};
 use crate::analysis::{spool::Spool, submit};
-use crate::broker::Broker;
+use crate::broker::Publisher;
 use crate::credential::Secret;
+use crate::events::{variant_bytes, Chunker, Submission};
 use crate::session::secret::{self as session_secret, SESSION_SECRET_HEADER};
 use crate::store::{AnalysisMeta, Frames, Store};
 use crate::telemetry::{self, redact};
@@ -45,9 +46,9 @@ const RETRY_AFTER_SECS: &str = "2";
 pub struct ApiState {
     pub store: Store,
     pub spool: Spool,
-    pub broker: Broker,
+    pub publisher: Publisher,
+    /// Variants per submitted event at most (events are cut by bytes too).
     pub chunk_size: usize,
-    pub ce_source: String,
     pub limits: UploadLimits,
     pub timeouts: BodyTimeouts,
     /// Origins whose pages may POST uploads (`Config::public_origins`).
@@ -207,11 +208,30 @@ async fn create(
         }
     };
 
+    let session_id = session
+        .clone()
+        .unwrap_or_else(|| format!("api-{analysis_id}"));
+    let chunker = {
+        let publisher = &state.publisher;
+        let sub = Submission {
+            source: &publisher.source,
+            session_id: &session_id,
+            analysis_id: &analysis_id,
+            request_id: &request_id,
+            traceparent: None,
+        };
+        Chunker::new(
+            state.chunk_size,
+            variant_bytes(&sub, &publisher.signing, publisher.budget),
+        )
+    };
     let (tx, rx) = mpsc::channel(UPLOAD_QUEUE);
     let limits = state.limits;
     let parser = {
         let dir = dir.clone();
-        tokio::task::spawn_blocking(move || upload::parse(ChannelReader::new(rx), &dir, limits))
+        tokio::task::spawn_blocking(move || {
+            upload::parse(ChannelReader::new(rx), &dir, limits, chunker)
+        })
     };
     let end = body::pump(payload, tx, limits.max_bytes, state.timeouts).await;
     // The parser has its end of input now (the sender is gone); its thread ends with it.
@@ -241,32 +261,29 @@ async fn create(
         }
     };
 
-    let chunk_size = state.chunk_size.max(1) as u64;
-    let chunk_count = parsed.variants.div_ceil(chunk_size);
+    let chunk_count = parsed.chunks.count();
+    let frames = match (&session, query_frames) {
+        (None, _) => Frames::None,
+        (Some(_), Some(FramesParam::Progress)) => Frames::Summary,
+        (Some(_), _) => Frames::All,
+    };
     let meta = AnalysisMeta {
-        session_id: session
-            .clone()
-            .unwrap_or_else(|| format!("api-{analysis_id}")),
+        session_id,
         analysis_id: analysis_id.clone(),
         request_id: request_id.clone(),
-        chunk_count,
         traceparent: None,
         variant_count: parsed.variants,
-        chunk_size,
-        frames: match (&session, query_frames) {
-            (None, _) => Frames::None,
-            (Some(_), Some(FramesParam::Progress)) => Frames::Summary,
-            (Some(_), _) => Frames::All,
-        },
+        chunks: parsed.chunks,
+        frames,
     };
     let spool_meta = SpoolMeta {
         analysis_id: analysis_id.clone(),
         request_id: request_id.clone(),
         variant_count: parsed.variants,
         chunk_count,
-        chunk_size,
         token_sha256: Some(token.hash().to_hex()),
         session_id: session.clone(),
+        frames: frames.as_str().to_owned(),
     };
     if let Err(e) = spool.write_meta(&dir, &spool_meta) {
         spool.remove(&analysis_id);
@@ -278,9 +295,8 @@ async fn create(
     }
     tracing::info!(analysis = %redact(&analysis_id), variants = parsed.variants, chunk_count, session = session.is_some(), "upload accepted");
     actix_web::rt::spawn(submit::submit(
-        state.broker.clone(),
+        state.publisher.clone(),
         state.store.clone(),
-        state.ce_source.clone(),
         meta,
         dir.join("records.vcf"),
     ));

@@ -2,7 +2,8 @@
 //! Prometheus metrics and liveness. Never exposed to browsers. It binds `EVENTS_HOST`
 //! (loopback unless the cluster manifests say otherwise), and with `EVENTS_OIDC_ISSUER` set
 //! a delivery needs a valid Knative OIDC token (`super::oidc`), checked before its body is
-//! read.
+//! read. Every result must carry the function's signature (401 unsigned, 403 forged or
+//! tampered) before it counts; a replayed one changes nothing (`store::ranges`).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,14 +14,14 @@ use actix_web::http::header;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use contract::budget::Budget;
+use contract::signing::Signing;
+
 use super::error_reply;
 use super::oidc::Verifier;
-use crate::events::decode_inbound;
+use crate::events::{decode_inbound, InboundError};
 use crate::store::{record_of, Ingested, Store};
 use crate::telemetry::{self, redact};
-
-/// Annotated chunks carry full VEP JSON: far above actix's 256 KiB default.
-pub const MAX_EVENT_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct InternalState {
@@ -28,12 +29,17 @@ pub struct InternalState {
     /// When set, every delivery needs a valid OIDC token (one verifier, so one key cache,
     /// for every worker).
     pub oidc: Option<Arc<Verifier>>,
+    /// Every result must carry the function's signature (`contract::signing`).
+    pub signing: Arc<Signing>,
+    /// No event the function sends is larger (`EVENT_MAX_BYTES`): the body limit.
+    pub budget: Budget,
 }
 
 pub fn configure(state: InternalState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
+        let limit = state.budget.bytes();
         cfg.app_data(web::Data::new(state))
-            .app_data(web::PayloadConfig::new(MAX_EVENT_BYTES))
+            .app_data(web::PayloadConfig::new(limit))
             .service(
                 web::resource("/")
                     .wrap(from_fn(authenticate))
@@ -44,7 +50,8 @@ pub fn configure(state: InternalState) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-/// Refuses a delivery without a valid token before its body (up to 32 MiB) is read.
+/// Refuses a delivery without a valid token before its body (up to `EVENT_MAX_BYTES`) is
+/// read.
 async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -93,8 +100,20 @@ async fn receive(
     state: web::Data<InternalState>,
 ) -> HttpResponse {
     let started = Instant::now();
-    let inbound = match decode_inbound(req.headers(), body.to_vec()) {
+    // Uploads whose session shows only progress never need a part's `result` frame.
+    let spool = state.store.spool();
+    let render = |analysis: &str| spool.is_none_or(|s| s.wants_result_frames(analysis));
+    let inbound = match decode_inbound(req.headers(), body.to_vec(), &state.signing, render) {
         Ok(inbound) => inbound,
+        Err(e @ InboundError::Unauthenticated(_)) => {
+            // Unsigned or forged: nothing of it is read, nothing changes.
+            received("unauthenticated");
+            metrics::counter!(telemetry::AUTH_FAILURES, "code" => e.code()).increment(1);
+            tracing::warn!(code = e.code(), "delivery refused: {e}");
+            let status = actix_web::http::StatusCode::from_u16(e.status())
+                .unwrap_or(actix_web::http::StatusCode::FORBIDDEN);
+            return error_reply(HttpResponse::build(status), e.code(), &e.to_string());
+        }
         Err(e) => {
             received("invalid");
             // The detail may quote event data (patient variants): debug only.
@@ -121,7 +140,7 @@ async fn receive(
         }
         Ok(Ingested::Duplicate) => {
             received("duplicate");
-            tracing::debug!(%source, event = %id, "duplicate event ignored");
+            tracing::debug!(%source, event = %id, "duplicate event or range ignored");
             HttpResponse::Accepted().finish()
         }
         Ok(Ingested::UnknownAnalysis) => {

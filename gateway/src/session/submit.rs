@@ -6,9 +6,9 @@ use futures_util::future::{FutureExt, LocalBoxFuture};
 
 use super::SessionContext;
 use crate::broker::BrokerError;
-use crate::events::{build_submitted, chunk, Submission, SubmitError};
+use crate::events::{build_within, chunk, variant_bytes, Chunker, Submission, SubmitError};
 use crate::protocol::ServerMessage;
-use crate::store::{unsent_chunk, AnalysisMeta, ChunkError, Ingested, Store, StoreError};
+use crate::store::{unsent_chunk, AnalysisMeta, ChunkStarts, Ingested, Store, StoreError};
 use crate::telemetry::{self, redact};
 
 pub type Pending = LocalBoxFuture<'static, SubmitOutcome>;
@@ -38,8 +38,8 @@ impl SubmitFailure {
 pub struct SubmitOutcome {
     pub meta: AnalysisMeta,
     pub variant_count: usize,
-    /// (chunk index, variant count) of every chunk, in order.
-    pub chunks: Vec<(u64, u64)>,
+    /// Index of every chunk, in order.
+    pub chunks: Vec<u64>,
     /// How many chunks the broker accepted before `failure` (all of them when `None`).
     pub sent: usize,
     pub failure: Option<SubmitFailure>,
@@ -56,41 +56,49 @@ pub fn start(
 ) -> Result<Pending, SubmitError> {
     let analysis_id = uuid::Uuid::new_v4().to_string();
     let variant_count = variants.len();
-    let chunks = chunk(variants, ctx.chunk_size);
+    let publisher = &ctx.publisher;
     let sub = Submission {
-        source: &ctx.ce_source,
+        source: &publisher.source,
         session_id,
         analysis_id: &analysis_id,
         request_id: &request_id,
         traceparent: traceparent.as_deref(),
     };
+    let chunker = Chunker::new(
+        ctx.chunk_size,
+        variant_bytes(&sub, &publisher.signing, publisher.budget),
+    );
+    let chunks = chunk(variants, chunker);
     let events = chunks
         .iter()
-        .map(|c| build_submitted(&sub, c))
+        .map(|c| build_within(&sub, c, &publisher.signing, publisher.budget))
         .collect::<Result<Vec<_>, _>>()?;
-    let sizes: Vec<(u64, u64)> = chunks
-        .iter()
-        .map(|c| (c.index as u64, c.variants.len() as u64))
-        .collect();
+    let starts = chunks.iter().map(|c| c.first_index as u64).collect();
+    let chunk_count = chunks.len() as u64;
+    drop(chunks);
     let meta = AnalysisMeta {
         session_id: session_id.to_owned(),
         analysis_id,
         request_id,
-        chunk_count: sizes.len() as u64,
         traceparent,
         variant_count: variant_count as u64,
-        chunk_size: ctx.chunk_size as u64,
+        chunks: ChunkStarts::new(starts, variant_count as u64).ok_or(
+            SubmitError::ChunkOutOfRange {
+                index: 0,
+                count: chunk_count as usize,
+            },
+        )?,
         frames: crate::store::Frames::All,
     };
-    tracing::info!(session = %redact(session_id), analysis = %redact(&meta.analysis_id), variant_count, chunk_count = sizes.len(), "submitting analysis");
+    tracing::info!(session = %redact(session_id), analysis = %redact(&meta.analysis_id), variant_count, chunk_count, "submitting analysis");
 
-    let broker = ctx.broker.clone();
+    let broker = publisher.broker.clone();
     let store = ctx.store.clone();
     Ok(async move {
         let mut outcome = SubmitOutcome {
             meta,
             variant_count,
-            chunks: sizes,
+            chunks: (0..chunk_count).collect(),
             sent: 0,
             failure: None,
         };
@@ -158,16 +166,15 @@ pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
         Some(e) => {
             tracing::warn!(analysis = %redact(&analysis_id), sent, code = e.code(), error = %e, "submission partly failed");
             let mut msgs = vec![accepted];
-            for &(index, count) in chunks.get(sent..).unwrap_or_default() {
-                let record = unsent_chunk(&meta, index, count, e.code(), &e.to_string());
+            for &index in chunks.get(sent..).unwrap_or_default() {
+                let record = unsent_chunk(&meta, index, e.code(), &e.to_string());
                 match store.ingest(&record).await {
-                    // Duplicate chunk, or the analysis already complete: the chunk's own
-                    // result arrived first (the broker took it despite the error), so it
-                    // has its one outcome already.
+                    // Nothing left of the chunk, or the analysis already complete: the
+                    // chunk's own result arrived first (the broker took it despite the
+                    // error), so it has its one outcome already.
                     Ok(Ingested::Appended { .. })
                     | Ok(Ingested::Duplicate)
-                    | Ok(Ingested::UnknownAnalysis)
-                    | Ok(Ingested::Rejected(ChunkError::Duplicate(_))) => {}
+                    | Ok(Ingested::UnknownAnalysis) => {}
                     other => {
                         // The store cannot carry it: tell the client directly, uncursored.
                         tracing::warn!(analysis = %redact(&analysis_id), ?other, "could not record an unsent chunk");
@@ -175,6 +182,8 @@ pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
                             request_id: Some(meta.request_id.clone()),
                             analysis_id: Some(analysis_id.clone()),
                             chunk_index: Some(index),
+                            first_index: None,
+                            variant_count: None,
                             code: e.code().to_owned(),
                             message: e.to_string(),
                         });

@@ -8,7 +8,6 @@
 //! cursor is before an evicted entry gets [`Read::Expired`] instead of a stream with a hole.
 
 mod dedup;
-mod progress;
 mod sessions;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -16,7 +15,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use dedup::DedupWindow;
-pub use progress::{ChunkError, Progress, Step};
 use sessions::SessionKeys;
 use uuid::Uuid;
 
@@ -24,7 +22,7 @@ use crate::credential::SecretHash;
 
 use super::{
     complete_message, frame, progress_message, AnalysisMeta, Entry, Frames, Ingested, Overdue,
-    Read, Record, StreamLimits,
+    Progress, Read, Record, Recorded, Step, StreamLimits,
 };
 use crate::registry::Registry;
 
@@ -164,7 +162,7 @@ impl MemoryStore {
             meta.analysis_id.clone(),
             Analysis {
                 meta: meta.clone(),
-                progress: Progress::new(meta.chunk_count),
+                progress: Progress::new(meta.chunks.clone()),
                 touched: Instant::now(),
             },
         );
@@ -200,13 +198,15 @@ impl MemoryStore {
         if analysis.meta.session_id != record.session_id {
             return Ingested::UnknownAnalysis;
         }
-        let step = match analysis.progress.record(
+        let (step, filled) = match analysis.progress.record(
             record.chunk_index,
             record.chunk_count,
+            record.covers,
             record.annotated,
             record.failed,
         ) {
-            Ok(step) => step,
+            Ok(Recorded::Accepted { step, filled }) => (step, filled),
+            Ok(Recorded::Duplicate) => return Ingested::Duplicate,
             Err(e) => return Ingested::Rejected(e),
         };
         analysis.touched = Instant::now();
@@ -222,6 +222,7 @@ impl MemoryStore {
                 completed,
                 annotated,
                 failed,
+                filled,
             };
         }
         let stream = state.streams.entry(meta.session_id.clone()).or_default();
@@ -242,7 +243,7 @@ impl MemoryStore {
                 }
             }
         };
-        if meta.frames.keeps(record.result) {
+        if meta.frames.keeps(record.result) && !record.message.is_empty() {
             append(record.message.clone());
         }
         let completed = if let Step::Complete { annotated, failed } = step {
@@ -264,6 +265,7 @@ impl MemoryStore {
             completed,
             annotated,
             failed,
+            filled,
         }
     }
 
@@ -326,7 +328,7 @@ impl MemoryStore {
             .take(max)
             .map(|a| Overdue {
                 meta: a.meta.clone(),
-                missing: a.progress.missing(),
+                missing: a.progress.missing().into_iter().map(|(i, _)| i).collect(),
             })
             .collect()
     }

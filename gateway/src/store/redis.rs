@@ -13,8 +13,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{PushInfo, PushKind, Value};
 
 use super::{
-    frame, AnalysisMeta, ChunkError, Entry, Frames, Ingested, Overdue, Read, Record, StoreError,
-    StreamLimits,
+    frame, AnalysisMeta, ChunkError, ChunkStarts, Covers, Entry, Frames, Ingested, Overdue, Read,
+    Record, Span, StoreError, StreamLimits,
 };
 use crate::credential::SecretHash;
 use crate::registry::Registry;
@@ -59,8 +59,13 @@ fn config() -> ConnectionManagerConfig {
 fn analysis_key(id: &str) -> String {
     format!("gw:a:{id}")
 }
-fn chunks_key(id: &str) -> String {
-    format!("gw:a:{id}:chunks")
+/// Accepted input ranges per chunk (`store::ranges`, kept by `ingest.lua`).
+fn ranges_key(id: &str) -> String {
+    format!("gw:a:{id}:ranges")
+}
+/// Where each chunk starts (and, at index `chunk_count`, the variant count).
+fn starts_key(id: &str) -> String {
+    format!("gw:a:{id}:starts")
 }
 fn stream_key(session: &str) -> String {
     format!("gw:s:{session}")
@@ -131,12 +136,16 @@ impl RedisStore {
                 &[
                     ("session", meta.session_id.as_str()),
                     ("request", meta.request_id.as_str()),
-                    ("chunks", &meta.chunk_count.to_string()),
+                    ("chunks", &meta.chunk_count().to_string()),
                     ("variants", &meta.variant_count.to_string()),
-                    ("chunk_size", &meta.chunk_size.to_string()),
                 ],
             )
             .ignore();
+        let starts_key = starts_key(&meta.analysis_id);
+        let starts: Vec<(usize, u64)> =
+            meta.chunks.as_slice().iter().copied().enumerate().collect();
+        cmd.hset_multiple(&starts_key, &starts).ignore();
+        cmd.expire(&starts_key, self.ttl_secs()).ignore();
         cmd.zadd(DEADLINES, &meta.analysis_id, self.deadline_ms())
             .ignore();
         if let Some(t) = &meta.traceparent {
@@ -154,7 +163,11 @@ impl RedisStore {
         let mut con = self.commands.clone();
         redis::pipe()
             .atomic()
-            .del(&[analysis_key(analysis_id), chunks_key(analysis_id)])
+            .del(&[
+                analysis_key(analysis_id),
+                ranges_key(analysis_id),
+                starts_key(analysis_id),
+            ])
             .ignore()
             .zrem(DEADLINES, analysis_id)
             .ignore()
@@ -201,7 +214,12 @@ impl RedisStore {
             .map_err(unavailable)?;
         let mut out = Vec::new();
         for id in ids {
-            let (fields, received): (Vec<Option<String>>, Vec<u64>) = redis::pipe()
+            type Fields = (
+                Vec<Option<String>>,
+                std::collections::HashMap<u64, u64>,
+                std::collections::HashMap<u64, String>,
+            );
+            let (fields, starts, ranges): Fields = redis::pipe()
                 .hmget(
                     analysis_key(&id),
                     &[
@@ -210,11 +228,11 @@ impl RedisStore {
                         "chunks",
                         "traceparent",
                         "variants",
-                        "chunk_size",
                         "frames",
                     ],
                 )
-                .smembers(chunks_key(&id))
+                .hgetall(starts_key(&id))
+                .hgetall(ranges_key(&id))
                 .query_async(&mut con)
                 .await
                 .map_err(unavailable)?;
@@ -232,17 +250,34 @@ impl RedisStore {
                     .map_err(unavailable)?;
                 continue;
             };
-            let missing = (0..chunk_count).filter(|i| !received.contains(i)).collect();
+            let variant_count = number(4).unwrap_or(0);
+            let starts: Vec<u64> = (0..chunk_count)
+                .map(|i| starts.get(&i).copied().unwrap_or(u64::MAX))
+                .collect();
+            let Some(chunks) = ChunkStarts::new(starts, variant_count) else {
+                return Err(StoreError::Protocol(format!(
+                    "analysis {} has no valid chunk starts",
+                    crate::telemetry::redact(&id)
+                )));
+            };
+            let missing = (0..chunk_count)
+                .filter(|i| {
+                    let covered: u64 = ranges
+                        .get(i)
+                        .map(|r| parse_spans(r).iter().map(|s| s.count).sum())
+                        .unwrap_or(0);
+                    covered < chunks.span(*i).map_or(0, |s| s.count)
+                })
+                .collect();
             out.push(Overdue {
                 meta: AnalysisMeta {
                     session_id,
                     analysis_id: id,
                     request_id,
-                    chunk_count,
                     traceparent: field(3),
-                    variant_count: number(4).unwrap_or(0),
-                    chunk_size: number(5).unwrap_or(0),
-                    frames: Frames::parse(field(6).as_deref()),
+                    variant_count,
+                    chunks,
+                    frames: Frames::parse(field(5).as_deref()),
                 },
                 missing,
             });
@@ -271,14 +306,20 @@ impl RedisStore {
 
     async fn try_ingest(&self, record: &Record) -> Result<String, redis::RedisError> {
         let mut con = self.commands.clone();
+        let (kind, span) = match record.covers {
+            Covers::Range(span) => ("range", span),
+            Covers::Chunk => ("chunk", Span::new(0, 0)),
+            Covers::Remainder => ("rest", Span::new(0, 0)),
+        };
         let reply: String = self
             .ingest
             .key(dedup_key(&record.dedup_key))
             .key(analysis_key(&record.analysis_id))
-            .key(chunks_key(&record.analysis_id))
+            .key(ranges_key(&record.analysis_id))
             .key(stream_key(&record.session_id))
             .key(seq_key(&record.session_id))
             .key(DEADLINES)
+            .key(starts_key(&record.analysis_id))
             .arg(&record.session_id)
             .arg(record.chunk_index)
             .arg(record.chunk_count)
@@ -291,6 +332,9 @@ impl RedisStore {
             .arg(WAKE_CHANNEL)
             .arg(self.deadline_ms())
             .arg(if record.result { "1" } else { "0" })
+            .arg(kind)
+            .arg(span.first)
+            .arg(span.count)
             .invoke_async(&mut con)
             .await?;
         Ok(reply)
@@ -431,30 +475,42 @@ fn seq_of(id: &redis::streams::StreamId) -> Option<u64> {
     id.get::<u64>("n")
 }
 
+/// `f+n,f+n` (the Lua script's form of ranges).
+fn parse_spans(text: &str) -> Vec<Span> {
+    text.split(',')
+        .filter_map(|r| {
+            let (first, count) = r.split_once('+')?;
+            Some(Span::new(first.parse().ok()?, count.parse().ok()?))
+        })
+        .collect()
+}
+
 fn parse_ingest_reply(reply: &str, record: &Record) -> Result<Ingested, StoreError> {
-    let (status, n) = reply.split_once(':').unwrap_or((reply, ""));
-    let number = || {
-        n.parse::<u64>()
-            .map_err(|_| StoreError::Protocol(format!("unexpected ingest reply {reply:?}")))
+    let unexpected = || StoreError::Protocol(format!("unexpected ingest reply {reply:?}"));
+    let mut fields = reply.split(':');
+    let status = fields.next().unwrap_or_default();
+    let mut number = || {
+        fields
+            .next()
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(unexpected)
+    };
+    let span = match record.covers {
+        Covers::Range(span) => span,
+        _ => Span::new(0, 0),
     };
     Ok(match status {
         "duplicate" => Ingested::Duplicate,
         "unknown" => Ingested::UnknownAnalysis,
         "appended" => {
-            let mut parts = n.split(':');
-            let completed = parts.next() == Some("1");
-            let mut total = || {
-                parts
-                    .next()
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .ok_or_else(|| {
-                        StoreError::Protocol(format!("unexpected ingest reply {reply:?}"))
-                    })
-            };
+            let completed = number()? == 1;
+            let (annotated, failed) = (number()?, number()?);
+            let filled = parse_spans(reply.rsplit(':').next().unwrap_or_default());
             Ingested::Appended {
                 completed,
-                annotated: total()?,
-                failed: total()?,
+                annotated,
+                failed,
+                filled,
             }
         }
         "count_mismatch" => Ingested::Rejected(ChunkError::CountMismatch {
@@ -465,12 +521,23 @@ fn parse_ingest_reply(reply: &str, record: &Record) -> Result<Ingested, StoreErr
             index: record.chunk_index,
             count: number()?,
         }),
-        "duplicate_chunk" => Ingested::Rejected(ChunkError::Duplicate(number()?)),
-        _ => {
-            return Err(StoreError::Protocol(format!(
-                "unexpected ingest reply {reply:?}"
-            )))
+        "outside" => {
+            let chunk = Span::new(number()?, number()?);
+            Ingested::Rejected(ChunkError::OutsideChunk {
+                index: record.chunk_index,
+                span: if span.count == 0 { chunk } else { span },
+                chunk,
+            })
         }
+        "overlap" => Ingested::Rejected(ChunkError::Overlap {
+            index: record.chunk_index,
+            span,
+        }),
+        "miscounted" => Ingested::Rejected(ChunkError::Miscounted {
+            span,
+            counted: number()?,
+        }),
+        _ => return Err(unexpected()),
     })
 }
 

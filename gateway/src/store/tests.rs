@@ -2,38 +2,6 @@ use serde_json::json;
 
 use super::*;
 
-fn annotation(input_index: Option<u64>, allele_string: &str) -> VariantAnnotation {
-    VariantAnnotation {
-        input_index,
-        allele_string: allele_string.into(),
-        ..Default::default()
-    }
-}
-
-#[test]
-fn multi_allelic_line_counts_once_and_errors_of_annotated_inputs_do_not_count() {
-    let annotations = vec![
-        annotation(Some(0), "C/T"),
-        annotation(Some(0), "C/G"),
-        annotation(Some(2), "A/G"),
-    ];
-    assert_eq!(
-        count_inputs(&annotations, &[1, 2]),
-        Ok(Counts {
-            annotated: 2,
-            failed: 1
-        })
-    );
-}
-
-#[test]
-fn annotation_without_input_index_is_an_error() {
-    assert_eq!(
-        count_inputs(&[annotation(None, "C/T")], &[]),
-        Err(CountError::MissingIndex(0))
-    );
-}
-
 #[test]
 fn frame_adds_request_id_trace_context_and_cursor() {
     let stored = complete_message("a1", 2, 1);

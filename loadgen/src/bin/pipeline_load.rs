@@ -187,13 +187,15 @@ async fn gateway_session(
     out
 }
 
-/// The reference: the same chunks straight to the function, inline replies.
+/// The reference: the same chunks straight to the function, inline replies; signed with
+/// `key` (the function's `EVENT_SIGNING_KEY_FILE`) unless it runs insecure.
 async fn function_session(
     http: reqwest::Client,
     url: String,
     id: usize,
     batches: Vec<Vec<String>>,
     deadline: Instant,
+    key: Option<std::sync::Arc<contract::signing::SigningKey>>,
 ) -> Outcome {
     let mut out = Outcome::default();
     for (a, variants) in batches.iter().enumerate() {
@@ -204,7 +206,9 @@ async fn function_session(
         let started = Instant::now();
         let mut ends = vec![(0u32, 0u32); variants.len()];
         let left = deadline.saturating_duration_since(Instant::now());
-        let sent = http
+        let body = data.to_string().into_bytes();
+        let partition = format!("{analysis}:0");
+        let mut req = http
             .post(&url)
             .timeout(left.max(Duration::from_millis(1)))
             .header("ce-specversion", "1.0")
@@ -217,11 +221,25 @@ async fn function_session(
             )
             .header("ce-sessionid", session.as_str())
             .header("ce-analysisid", analysis.as_str())
-            .header("ce-partitionkey", analysis.as_str())
-            .header("content-type", "application/json")
-            .body(data.to_string())
-            .send()
-            .await;
+            .header("ce-partitionkey", partition.as_str())
+            .header("content-type", "application/json");
+        if let Some(key) = &key {
+            let signature = key.sign(&contract::signing::Signed {
+                ty: "dev.genomics.variants.submitted.v1",
+                id: &analysis,
+                source: "urn:pipeline-load",
+                session: &session,
+                analysis: &analysis,
+                partition: &partition,
+                content_type: "application/json",
+                data: &body,
+            });
+            req = req.header(
+                format!("ce-{}", contract::signing::EXT_SIGNATURE),
+                signature,
+            );
+        }
+        let sent = req.body(body).send().await;
         let body = match sent {
             Ok(r) if r.status().as_u16() == 200 => r.bytes().await.ok(),
             Ok(r) => {
@@ -233,7 +251,12 @@ async fn function_session(
                 None
             }
         };
-        if let Some(v) = body.and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
+        // An annotated part (the compact encoding) or a failure (JSON).
+        let decoded = body.and_then(|b| match contract::wire::decode(&b) {
+            Ok(part) => serde_json::to_value(part).ok(),
+            Err(_) => serde_json::from_slice::<Value>(&b).ok(),
+        });
+        if let Some(v) = decoded {
             if v["annotations"].is_array() {
                 mark_result(&v, &mut ends);
                 out.latencies.push(started.elapsed());
@@ -270,6 +293,14 @@ async fn main() -> anyhow::Result<()> {
         bail!("{} holds no variants", args[7]);
     }
     let pids: Vec<u32> = args[8..].iter().filter_map(|p| p.parse().ok()).collect();
+    // The key the function verifies submissions with (bench/lib.sh exports it).
+    let key = match std::env::var_os(contract::signing::KEY_FILE) {
+        Some(path) => Some(std::sync::Arc::new(
+            contract::signing::SigningKey::from_file(std::path::Path::new(&path))
+                .context("the event signing key")?,
+        )),
+        None => None,
+    };
     let rss_before: Vec<Option<u64>> = pids.iter().map(|p| rss_kib(*p)).collect();
 
     let http = reqwest::Client::builder()
@@ -297,6 +328,7 @@ async fn main() -> anyhow::Result<()> {
                 s,
                 batches,
                 deadline,
+                key.clone(),
             )),
             other => bail!("unknown mode {other}"),
         };

@@ -1,7 +1,18 @@
 // Sits between the function's K_SINK and the gateway's events port, keeping a copy of every
 // CloudEvent the function sends. Tests compare what the page shows with the function's own
 // JSON instead of with values written into the test.
+import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
+import { join } from "node:path";
+
+const ANNOTATED_V2 = "application/vnd.genomics.variants-annotated.v2";
+
+/** An annotated.v2 part's compact data as JSON, decoded by the function's own CLI. */
+function decodePart(body) {
+  const out = spawnSync(join(process.env.BIN_DIR, "vep-function"), ["event", "decode"], { input: body });
+  if (out.status !== 0) return null;
+  return JSON.parse(out.stdout.toString("utf8"));
+}
 
 // Hop-by-hop headers belong to each connection, not to the event.
 const HOP = new Set(["host", "connection", "keep-alive", "transfer-encoding", "content-length"]);
@@ -16,7 +27,7 @@ export async function startEventsTap(targetPort) {
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !HOP.has(k)));
       let data = null;
       try {
-        data = JSON.parse(body.toString("utf8"));
+        data = headers["content-type"] === ANNOTATED_V2 ? decodePart(body) : JSON.parse(body.toString("utf8"));
       } catch {
         // kept as null: a test looking for this event fails on it
       }

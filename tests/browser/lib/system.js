@@ -2,7 +2,8 @@
 // wired as `make run` wires them (gateway BROKER_URL -> function, K_SINK -> gateway events).
 // Tests own the processes so they can kill and restart the gateway.
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
@@ -49,13 +50,29 @@ export async function waitReady(url, child, name, timeoutMs = 30000) {
   throw new Error(`${name} not ready at ${url} after ${timeoutMs} ms`);
 }
 
+/** One event signing key for every process this test file starts (as `make run` makes one). */
+let keyFile = null;
+function signingKeyFile() {
+  if (!keyFile) {
+    mkdirSync(join(ARTIFACTS, "keys"), { recursive: true });
+    keyFile = join(ARTIFACTS, "keys", `event-signing-key-${process.pid}`);
+    writeFileSync(keyFile, randomBytes(48), { mode: 0o600 });
+  }
+  return keyFile;
+}
+
 export function launch(name, args, env, logName) {
   const binary = join(BIN_DIR, name);
   if (!existsSync(binary)) throw new Error(`${binary} is not built; run make build first`);
   mkdirSync(join(ARTIFACTS, "logs"), { recursive: true });
   const log = createWriteStream(join(ARTIFACTS, "logs", `${logName}.log`), { flags: "a" });
   const child = spawn(binary, args, {
-    env: { PATH: process.env.PATH, RUST_LOG: process.env.BROWSER_RUST_LOG || "warn", ...env },
+    env: {
+      PATH: process.env.PATH,
+      RUST_LOG: process.env.BROWSER_RUST_LOG || "warn",
+      EVENT_SIGNING_KEY_FILE: signingKeyFile(),
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.pipe(log);

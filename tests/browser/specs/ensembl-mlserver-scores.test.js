@@ -65,7 +65,7 @@ after(async () => {
 function functionAnnotation(from) {
   const found = system.events
     .slice(from)
-    .filter((e) => e.type === "dev.genomics.variants.annotated.v1")
+    .filter((e) => e.type === "dev.genomics.variants.annotated.v2")
     .flatMap((e) => (e.data?.annotations ?? []).map((a) => ({ ...a, annotator: e.data.annotator })))
     .filter((a) => a.input === MISSENSE);
   assert.equal(found.length, 1, "the function sent exactly one annotation of the variant");

@@ -64,6 +64,15 @@ impl DeliveryError {
         }
     }
 
+    /// The HTTP status of a refusal (`None` for anything else).
+    pub fn refused_status(&self) -> Option<u16> {
+        match self {
+            Self::Rejected(status) => Some(*status),
+            Self::Uncertain { last } => last.refused_status(),
+            _ => None,
+        }
+    }
+
     /// This failure, marked uncertain when some attempt may have reached the destination.
     fn after(self, maybe_delivered: bool) -> Self {
         if maybe_delivered && !self.may_have_been_delivered() {

@@ -178,7 +178,7 @@ impl ChunkAnnotator for EnsemblAnnotator {
                         .unwrap_or_else(|| {
                             Err(failure("internal", "the Ensembl client lost this variant"))
                         })
-                        .map(|objects| with_input(objects, original)),
+                        .map(|objects| with_input(objects, original).into()),
                     Err(e) => Err(failure(e.code(), &e.to_string())),
                 })
                 .collect()

@@ -3,12 +3,11 @@
 
 use crate::config::EngineData;
 use crate::engine::annotate::{AnnotateError, Engine};
-use crate::engine::notation::{parse_input, InputError};
-use crate::engine::output::VariantAnnotation;
+use crate::engine::notation::{parse_alleles, InputError};
 use crate::events::{AnnotatorInfo, Backend, ReferenceInfo};
 use crate::reference::manifest::describe;
 use crate::sequence::{annotate_sequence, looks_like_sequence, SequenceCaller};
-use crate::service::{Annotator, VariantFailure};
+use crate::service::{AlleleFailure, Annotator, Answer, AnswerOutcome, VariantFailure};
 
 use super::BackendError;
 
@@ -164,20 +163,6 @@ fn unsequenced(bases: &str) -> bool {
     !bases.is_empty() && bases.bytes().all(|b| b == b'N')
 }
 
-fn annotate_error_code(e: &AnnotateError) -> &'static str {
-    match e {
-        AnnotateError::UnknownContig(_) => "unknown_contig",
-        AnnotateError::ReferenceMismatch { .. } => "reference_mismatch",
-        AnnotateError::InvalidAllele(_) => "invalid_allele",
-        AnnotateError::NoChange(_) => "no_change",
-        AnnotateError::OutOfBounds { .. } => "out_of_bounds",
-        AnnotateError::TooLarge { .. } => "too_large",
-        AnnotateError::Genome(_) => "reference_unavailable",
-        AnnotateError::GeneModels(_) => "gene_models_unavailable",
-        AnnotateError::Custom(e) => e.code(),
-    }
-}
-
 impl Annotator for LocalAnnotator {
     fn info(&self) -> AnnotatorInfo {
         AnnotatorInfo {
@@ -189,23 +174,51 @@ impl Annotator for LocalAnnotator {
         }
     }
 
-    fn annotate(&self, input: &str) -> Result<Vec<VariantAnnotation>, VariantFailure> {
+    /// Each ALT of a multi-allelic line on its own: the usable ones annotated, the others
+    /// reported beside them (`Answer::failed_alleles`); the input fails as a whole only when
+    /// none is annotated (with the first ALT's reason).
+    fn annotate(&self, input: &str) -> AnswerOutcome {
         if looks_like_sequence(input) {
-            return annotate_sequence(&self.engine, &self.sequence, input);
+            return annotate_sequence(&self.engine, &self.sequence, input).map(Answer::from);
         }
-        let variants = parse_input(input, &self.engine).map_err(|e| {
+        let alleles = parse_alleles(input, &self.engine).map_err(|e| {
             let no_sequence = matches!(&e, InputError::ReferenceMismatch { reference, .. } if unsequenced(reference));
             self.failure(e.code(), e.to_string(), no_sequence)
         })?;
-        variants
-            .iter()
-            .map(|v| {
-                self.engine.annotate(v).map_err(|e| {
-                    let no_sequence = matches!(&e, AnnotateError::ReferenceMismatch { found, .. } if unsequenced(found));
-                    self.failure(annotate_error_code(&e), e.to_string(), no_sequence)
-                })
-            })
-            .collect()
+        let mut answer = Answer::default();
+        for allele in alleles {
+            let failure = match allele {
+                Ok(variant) => match self.engine.annotate(&variant) {
+                    Ok(annotation) => {
+                        answer.annotations.push(annotation);
+                        continue;
+                    }
+                    Err(e) => {
+                        let no_sequence = matches!(&e, AnnotateError::ReferenceMismatch { found, .. } if unsequenced(found));
+                        let failure = self.failure(e.code(), e.to_string(), no_sequence);
+                        (variant.alternate, failure)
+                    }
+                },
+                Err(rejected) => (
+                    rejected.variant.alternate,
+                    self.failure(rejected.error.code(), rejected.error.to_string(), false),
+                ),
+            };
+            answer.failed_alleles.push(AlleleFailure {
+                allele: failure.0,
+                failure: failure.1,
+            });
+        }
+        if answer.annotations.is_empty() {
+            // One allele, or none usable: the input fails, as a single-ALT line would.
+            return Err(answer
+                .failed_alleles
+                .into_iter()
+                .next()
+                .map(|a| a.failure)
+                .unwrap_or_else(|| self.failure("not_annotated", "no allele".into(), false)));
+        }
+        Ok(answer)
     }
 }
 
@@ -263,7 +276,7 @@ mod tests {
             .unwrap();
         let found = annotator.annotate("21 25585733 . C T").unwrap();
         assert_eq!(
-            found[0].custom_annotations["ClinVar"][0].fields["CLNSIG"],
+            found.annotations[0].custom_annotations["ClinVar"][0].fields["CLNSIG"],
             "Pathogenic"
         );
         let err = annotator.annotate("21 25600000 . G A").unwrap_err();
@@ -276,6 +289,23 @@ mod tests {
             missing.to_string().ends_with("[custom_source_unavailable]"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn a_multi_allelic_line_with_one_bad_alt_annotates_the_others() {
+        let answer = bundled().annotate("21 25585733 . C T,G,<script>").unwrap();
+        let alleles: Vec<&str> = answer
+            .annotations
+            .iter()
+            .map(|a| a.allele_string.as_str())
+            .collect();
+        assert_eq!(alleles, ["C/T", "C/G"]);
+        assert_eq!(answer.failed_alleles.len(), 1);
+        assert_eq!(answer.failed_alleles[0].allele, "<script>");
+        assert_eq!(answer.failed_alleles[0].failure.code, "unsupported_allele");
+        // Every ALT bad: the input fails as a whole.
+        let err = bundled().annotate("21 25585733 . C <DEL>").unwrap_err();
+        assert_eq!(err.code, "unsupported_allele");
     }
 
     #[test]

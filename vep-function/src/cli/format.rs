@@ -12,9 +12,15 @@ use std::io::{self, BufRead};
 
 use crate::cli::annotate::Summary;
 use crate::engine::annotate::Engine;
-use crate::engine::notation::{detect, parse_input, InputError, Notation};
+use crate::engine::notation::{detect, parse_alleles, InputError, Notation};
 use crate::engine::output::VariantAnnotation;
 use crate::engine::variant::Variant;
+
+/// Why one variant (one ALT) of a line has no annotation.
+pub(crate) struct Failure {
+    pub code: &'static str,
+    pub message: String,
+}
 
 /// What became of one input line.
 pub(crate) enum LineOutcome {
@@ -22,8 +28,16 @@ pub(crate) enum LineOutcome {
     Header,
     /// Notation could not be parsed: no variant.
     Unparsable(InputError),
-    /// Each variant of the line with its annotation or the reason it failed.
-    Variants(Vec<(Variant, Result<VariantAnnotation, String>)>),
+    /// Each variant of the line (each ALT) with its annotation or the reason it failed: an
+    /// ALT may fail while others of the line are annotated.
+    Variants(Vec<(Variant, Result<VariantAnnotation, Failure>)>),
+}
+
+impl LineOutcome {
+    /// Whether any variant of the line was annotated.
+    pub(crate) fn any_annotated(results: &[(Variant, Result<VariantAnnotation, Failure>)]) -> bool {
+        results.iter().any(|(_, r)| r.is_ok())
+    }
 }
 
 /// Reads lines one at a time and hands each outcome to `emit` (memory stays flat).
@@ -71,16 +85,31 @@ pub(crate) fn line_outcome(
     summary: &mut Summary,
 ) -> (bool, LineOutcome) {
     let is_vcf = detect(text) == Some(Notation::Vcf);
-    let outcome = match parse_input(text, engine) {
+    let outcome = match parse_alleles(text, engine) {
         Err(e) => {
             summary.failed += 1;
             LineOutcome::Unparsable(e)
         }
-        Ok(variants) => LineOutcome::Variants(
-            variants
+        Ok(alleles) => LineOutcome::Variants(
+            alleles
                 .into_iter()
-                .map(|v| {
-                    let result = engine.annotate(&v).map_err(|e| e.to_string());
+                .map(|allele| {
+                    let (v, result) = match allele {
+                        Ok(v) => {
+                            let result = engine.annotate(&v).map_err(|e| Failure {
+                                code: e.code(),
+                                message: e.to_string(),
+                            });
+                            (v, result)
+                        }
+                        Err(rejected) => {
+                            let failure = Failure {
+                                code: rejected.error.code(),
+                                message: rejected.error.to_string(),
+                            };
+                            (rejected.variant, Err(failure))
+                        }
+                    };
                     match &result {
                         Ok(_) => summary.annotated += 1,
                         Err(_) => summary.failed += 1,

@@ -64,6 +64,23 @@ pub enum AnnotateError {
     Custom(#[from] CustomError),
 }
 
+impl AnnotateError {
+    /// Stable snake_case code, as results and outputs name it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AnnotateError::UnknownContig(_) => "unknown_contig",
+            AnnotateError::ReferenceMismatch { .. } => "reference_mismatch",
+            AnnotateError::InvalidAllele(_) => "invalid_allele",
+            AnnotateError::NoChange(_) => "no_change",
+            AnnotateError::OutOfBounds { .. } => "out_of_bounds",
+            AnnotateError::TooLarge { .. } => "too_large",
+            AnnotateError::Genome(_) => "reference_unavailable",
+            AnnotateError::GeneModels(_) => "gene_models_unavailable",
+            AnnotateError::Custom(e) => e.code(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot load gene models from {path}: {source}")]

@@ -148,8 +148,30 @@ pub fn detect(text: &str) -> Option<Notation> {
     None
 }
 
-/// Parses one submitted string into one variant per alternate allele.
+/// An ALT of a multi-allelic line that cannot be annotated, while others of the line can:
+/// the line's variant with that ALT as written, and why.
+#[derive(Debug)]
+pub struct Rejected {
+    pub variant: Variant,
+    pub error: InputError,
+}
+
+/// Parses one submitted string into one variant per alternate allele; any ALT that is not
+/// usable fails the whole input (see [`parse_alleles`] to keep the others).
 pub fn parse_input(text: &str, ctx: &dyn InputContext) -> Result<Vec<Variant>, InputError> {
+    parse_alleles(text, ctx)?
+        .into_iter()
+        .map(|allele| allele.map_err(|r| r.error))
+        .collect()
+}
+
+/// Parses one submitted string into one variant per alternate allele, or per ALT why it
+/// cannot be annotated (only VCF lines have several); an error when the input as a whole is
+/// unusable (no ALT usable included).
+pub fn parse_alleles(
+    text: &str,
+    ctx: &dyn InputContext,
+) -> Result<Vec<Result<Variant, Rejected>>, InputError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(InputError::Empty);
@@ -164,10 +186,11 @@ pub fn parse_input(text: &str, ctx: &dyn InputContext) -> Result<Vec<Variant>, I
             "one variant per input, found a line break",
         ));
     }
+    let all = |variants: Vec<Variant>| variants.into_iter().map(Ok).collect();
     match detect(text) {
         Some(Notation::Vcf) => vcf_line::parse(text, ctx),
-        Some(Notation::Ensembl) => ensembl_format::parse(text, ctx),
-        Some(Notation::Hgvs) => hgvs::parse(text, ctx).map(|v| vec![v]),
+        Some(Notation::Ensembl) => ensembl_format::parse(text, ctx).map(all),
+        Some(Notation::Hgvs) => hgvs::parse(text, ctx).map(|v| vec![Ok(v)]),
         None => Err(InputError::unparsable(
             "not a VCF line (CHROM POS ID REF ALT), Ensembl default format \
              (CHROM START END REF/ALT STRAND) or HGVS (REF:g./c./n.)",

@@ -1,16 +1,20 @@
-//! Decoding submitted events and encoding results, with the SDK kept inside this file.
+//! Decoding submitted events and encoding results (signed, annotated results split into
+//! parts within the byte budget), with the SDK kept inside this file.
 
 use cloudevents::event::{Data, ExtensionValue};
 use cloudevents::{AttributesReader, Event, EventBuilder, EventBuilderV10};
 use uuid::Uuid;
 
+use contract::budget::{header_bytes, Budget};
 use contract::event::{
-    valid_id, EXT_ANALYSIS, EXT_PARTITION, EXT_SESSION, EXT_TRACEPARENT, EXT_TRACESTATE,
-    SCHEMA_ANNOTATED, SCHEMA_FAILED, TYPE_ANNOTATED, TYPE_FAILED, TYPE_SUBMITTED,
+    partition_key, valid_id, Annotated, Failed, CONTENT_TYPE_ANNOTATED, CONTENT_TYPE_JSON,
+    EXT_ANALYSIS, EXT_PARTITION, EXT_SESSION, EXT_TRACEPARENT, EXT_TRACESTATE, SCHEMA_ANNOTATED,
+    SCHEMA_FAILED, TYPE_ANNOTATED, TYPE_FAILED, TYPE_SUBMITTED,
 };
-use contract::output::json;
+use contract::signing::Signing;
 
-use super::{CeOverrides, Outcome, Submitted, MAX_VARIANTS_PER_EVENT};
+use super::parts::{pack, Part};
+use super::{CeOverrides, Submitted, MAX_VARIANTS_PER_EVENT};
 
 /// Why a submitted event cannot be processed. All of these are permanent: redelivering the
 /// same event gives the same answer.
@@ -151,60 +155,156 @@ pub fn routing_of(event: &Event) -> Option<(String, String)> {
     Some((session, analysis))
 }
 
-/// The result id is derived from the input event's (source, id), so a redelivered input yields
-/// the same result id and consumers can deduplicate.
-pub fn result_id(input: &Event) -> String {
-    const NAMESPACE: Uuid = Uuid::from_u128(0x6f1d_1a2e_5b7c_4c1e_9a0f_3d2b_8e4c_7a10);
-    let key = format!("{}\n{}", input.source(), input.id());
-    Uuid::new_v5(&NAMESPACE, key.as_bytes()).to_string()
+/// Why a result event could not be built (a defect, never the input's fault).
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error("the result event could not be built: {0}")]
+    Build(String),
+    #[error("the result data could not be written: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
-/// Builds the result event for `input`. The data is written once, here, by the contract's
-/// JSON writer (the bytes serde would give: sorted keys).
-pub fn encode_result(
-    input: &Event,
-    outcome: &Outcome,
-    source: &str,
-    overrides: &CeOverrides,
-) -> Result<Event, serde_json::Error> {
-    let (ty, schema, session, analysis, data) = match outcome {
-        Outcome::Annotated(a) => (
-            TYPE_ANNOTATED,
-            SCHEMA_ANNOTATED,
-            &a.session_id,
-            &a.analysis_id,
-            json::annotated_data(a),
-        ),
-        Outcome::Failed(f) => (
-            TYPE_FAILED,
-            SCHEMA_FAILED,
-            &f.session_id,
-            &f.analysis_id,
-            serde_json::to_vec(f)?,
-        ),
-    };
-    let mut builder = EventBuilderV10::new()
-        .id(result_id(input))
-        .ty(ty)
-        .source(source)
-        .subject(session.as_str())
-        .time(chrono::Utc::now())
-        .data_with_schema("application/json", schema, data)
-        .extension(EXT_SESSION, session.as_str())
-        .extension(EXT_ANALYSIS, analysis.as_str())
-        .extension(EXT_PARTITION, analysis.as_str());
-    // W3C trace context travels with the analysis (distributed tracing extension).
-    for name in [EXT_TRACEPARENT, EXT_TRACESTATE] {
-        if let Some(v) = input.extension(name) {
-            builder = builder.extension(name, v.to_string());
+/// An annotated event and the inputs it covers: (event, first index, inputs).
+pub type PartEvent = (Event, u64, u64);
+
+/// Headroom for what differs between the template the header size is measured on and the
+/// real events: the `time` attribute's fraction digits.
+const HEADER_SLACK: usize = 64;
+
+/// Builds the result events of one submitted event: ids derived from the input's
+/// (source, id), so a redelivered input yields the same ids and the gateway deduplicates;
+/// the routing extensions of the chunk; trace context and `K_CE_OVERRIDES`; the signature.
+pub struct Emitter<'a> {
+    pub input: &'a Event,
+    pub source: &'a str,
+    pub overrides: &'a CeOverrides,
+    pub signing: &'a Signing,
+}
+
+/// The routing of a result: whose analysis, which chunk.
+struct Route<'a> {
+    session: &'a str,
+    analysis: &'a str,
+    chunk_index: u32,
+}
+
+impl Emitter<'_> {
+    /// `salt` tells apart the events one input yields (its parts, a failure of a range).
+    pub fn result_id(&self, salt: &str) -> String {
+        const NAMESPACE: Uuid = Uuid::from_u128(0x6f1d_1a2e_5b7c_4c1e_9a0f_3d2b_8e4c_7a10);
+        let key = format!("{}\n{}\n{salt}", self.input.source(), self.input.id());
+        Uuid::new_v5(&NAMESPACE, key.as_bytes()).to_string()
+    }
+
+    fn build(
+        &self,
+        salt: &str,
+        (ty, schema, content_type): (&str, &str, &str),
+        route: &Route<'_>,
+        data: Vec<u8>,
+    ) -> Result<Event, EncodeError> {
+        let mut builder = EventBuilderV10::new()
+            .id(self.result_id(salt))
+            .ty(ty)
+            .source(self.source)
+            .subject(route.session)
+            .time(chrono::Utc::now())
+            .data_with_schema(content_type, schema, data)
+            .extension(EXT_SESSION, route.session)
+            .extension(EXT_ANALYSIS, route.analysis)
+            .extension(
+                EXT_PARTITION,
+                partition_key(route.analysis, route.chunk_index),
+            );
+        // W3C trace context travels with the analysis (distributed tracing extension).
+        for name in [EXT_TRACEPARENT, EXT_TRACESTATE] {
+            if let Some(v) = self.input.extension(name) {
+                builder = builder.extension(name, v.to_string());
+            }
         }
+        for (name, value) in &self.overrides.extensions {
+            builder = builder.extension(name, value.as_str());
+        }
+        let mut event = builder
+            .build()
+            .map_err(|e| EncodeError::Build(e.to_string()))?;
+        self.signing.sign(&mut event);
+        Ok(event)
     }
-    for (name, value) in &overrides.extensions {
-        builder = builder.extension(name, value.as_str());
+
+    /// The `failed` event of `failed` (its whole chunk, or the range it names).
+    pub fn failed(&self, failed: &Failed) -> Result<Event, EncodeError> {
+        let route = Route {
+            session: &failed.session_id,
+            analysis: &failed.analysis_id,
+            chunk_index: failed.chunk_index,
+        };
+        let salt = match failed.first_index {
+            None => "failed".to_owned(),
+            Some(first) => format!("failed {first} {}", failed.variant_count),
+        };
+        let data = serde_json::to_vec(failed)?;
+        self.build(
+            &salt,
+            (TYPE_FAILED, SCHEMA_FAILED, CONTENT_TYPE_JSON),
+            &route,
+            data,
+        )
     }
-    builder
-        .build()
-        .map_err(|e| serde_json::Error::io(std::io::Error::other(e.to_string())))
+
+    fn part_event(&self, chunk: &Annotated, part: Part) -> Result<PartEvent, EncodeError> {
+        let range = (part.first_index, part.variant_count);
+        let route = Route {
+            session: &chunk.session_id,
+            analysis: &chunk.analysis_id,
+            chunk_index: chunk.chunk_index,
+        };
+        let salt = format!("part {} {}", part.first_index, part.variant_count);
+        let event = self.build(
+            &salt,
+            (TYPE_ANNOTATED, SCHEMA_ANNOTATED, CONTENT_TYPE_ANNOTATED),
+            &route,
+            part.data,
+        )?;
+        Ok((event, range.0, range.1))
+    }
+
+    /// The annotated events of a whole chunk, each with its range (first index, inputs):
+    /// parts within `budget` (headers included), or one event holding everything when there
+    /// is no budget (the inline reply: no Kafka hop). Also the indexes that got
+    /// `result_too_large`.
+    pub fn annotated(
+        &self,
+        chunk: &Annotated,
+        budget: Option<Budget>,
+    ) -> Result<(Vec<PartEvent>, Vec<u64>), EncodeError> {
+        let Some(budget) = budget else {
+            let part = Part {
+                first_index: chunk.first_index,
+                variant_count: chunk.variant_count,
+                data: contract::wire::encode(chunk),
+            };
+            return Ok((vec![self.part_event(chunk, part)?], Vec::new()));
+        };
+        let template = self.part_event(
+            chunk,
+            Part {
+                first_index: chunk.first_index,
+                variant_count: chunk.variant_count,
+                data: Vec::new(),
+            },
+        )?;
+        let max_data = budget
+            .bytes()
+            .saturating_sub(header_bytes(&template.0) + HEADER_SLACK);
+        let packed = pack(chunk, max_data);
+        let events = packed
+            .parts
+            .into_iter()
+            .map(|part| self.part_event(chunk, part))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((events, packed.too_large))
+    }
 }
 
 #[cfg(test)]
@@ -274,11 +374,22 @@ mod tests {
     }
 
     #[test]
-    fn result_id_is_stable_per_input_and_differs_between_inputs() {
+    fn result_id_is_stable_per_input_and_differs_between_inputs_and_parts() {
         let a = submitted_event(data(json!(["x"])));
         let mut b = a.clone();
         cloudevents::event::AttributesWriter::set_id(&mut b, "e-2");
-        assert_eq!(result_id(&a), result_id(&a.clone()));
-        assert_ne!(result_id(&a), result_id(&b));
+        let (overrides, signing) = (CeOverrides::default(), Signing::Insecure);
+        let id = |input: &Event, salt: &str| {
+            Emitter {
+                input,
+                source: "s",
+                overrides: &overrides,
+                signing: &signing,
+            }
+            .result_id(salt)
+        };
+        assert_eq!(id(&a, "part 0 5"), id(&a.clone(), "part 0 5"));
+        assert_ne!(id(&a, "part 0 5"), id(&b, "part 0 5"));
+        assert_ne!(id(&a, "part 0 5"), id(&a, "part 5 5"));
     }
 }

@@ -5,7 +5,9 @@ use serde_json::Value;
 use super::*;
 use crate::registry::Registry;
 use crate::store::memory::MemoryStore;
-use crate::store::{AnalysisMeta, Read, Record, StreamLimits, START};
+use crate::store::{
+    AnalysisMeta, ChunkStarts, Covers, Read, Record, Span, Spooled, StreamLimits, START,
+};
 
 fn store(chunk_timeout: Duration) -> Store {
     let limits = StreamLimits {
@@ -25,26 +27,32 @@ fn meta() -> AnalysisMeta {
         session_id: "s1".into(),
         analysis_id: "a1".into(),
         request_id: "r1".into(),
-        chunk_count: 3,
         traceparent: None,
         variant_count: 5,
-        chunk_size: 2,
+        chunks: ChunkStarts::even(5, 2),
         frames: crate::store::Frames::All,
     }
 }
 
-fn first_chunk() -> Record {
+/// A part of chunk `index` answering `span`, every input annotated.
+fn part(index: u64, span: Span) -> Record {
     Record {
-        dedup_key: "fn\u{1f}e1".into(),
+        dedup_key: format!("fn\u{1f}e{}", span.first),
         session_id: "s1".into(),
         analysis_id: "a1".into(),
-        chunk_index: 0,
+        chunk_index: index,
         chunk_count: 3,
-        annotated: 2,
+        covers: Covers::Range(span),
+        annotated: span.count,
         failed: 0,
-        message: r#"{"type":"result","analysis_id":"a1","chunk_index":0}"#.into(),
+        message: format!(r#"{{"type":"result","analysis_id":"a1","chunk_index":{index}}}"#),
         result: true,
+        spooled: Spooled::Part(Arc::from(&b""[..])),
     }
+}
+
+fn first_chunk() -> Record {
+    part(0, Span::new(0, 2))
 }
 
 async fn frames(store: &Store) -> Vec<Value> {
@@ -76,6 +84,33 @@ async fn missing_chunks_fail_once_with_their_variant_counts_and_the_analysis_com
         (complete["annotated"].as_u64(), complete["failed"].as_u64()),
         (Some(2), Some(3))
     );
+}
+
+#[tokio::test]
+async fn a_chunk_with_a_part_back_fails_only_its_uncovered_inputs() {
+    let store = store(Duration::ZERO);
+    store.begin(&meta()).await.expect("begin");
+    store.ingest(&first_chunk()).await.expect("ingest");
+    // Chunk 1 (inputs 2 and 3): the part with input 2 came back, the one with 3 did not.
+    store
+        .ingest(&part(1, Span::new(2, 1)))
+        .await
+        .expect("ingest");
+    assert_eq!(expire(&store, Duration::ZERO).await.expect("expire"), 2);
+    let complete = frames(&store).await.pop().expect("frames");
+    assert_eq!(complete["type"], "complete");
+    assert_eq!(
+        (complete["annotated"].as_u64(), complete["failed"].as_u64()),
+        (Some(3), Some(2))
+    );
+    // The missing part arriving late is refused: its input already failed.
+    assert!(matches!(
+        store
+            .ingest(&part(1, Span::new(3, 1)))
+            .await
+            .expect("ingest"),
+        Ingested::UnknownAnalysis
+    ));
 }
 
 #[tokio::test]

@@ -9,11 +9,11 @@ impl Drop for Dir {
     }
 }
 
-/// Three records in chunks of two: chunk 0 has one annotation and one per-variant error,
-/// chunk 1 failed as a whole.
+/// Three records in chunks of two: chunk 0's part has one annotation and one per-variant
+/// error, chunk 1 failed as a whole.
 fn spooled() -> (Dir, SpoolMeta) {
     let dir = Dir(std::env::temp_dir().join(format!("gw-export-{}", uuid::Uuid::new_v4())));
-    std::fs::create_dir_all(dir.0.join("chunks")).expect("dir");
+    std::fs::create_dir_all(dir.0.join("parts")).expect("dir");
     std::fs::write(
         dir.0.join("header.vcf"),
         "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
@@ -24,7 +24,10 @@ fn spooled() -> (Dir, SpoolMeta) {
         "21\t100\trs1\tC\tT\t.\tPASS\tDP=3\n21\t200\t.\tG\tZ\t.\t.\t.\n21\t300\t.\tA\tG\n",
     )
     .expect("records");
-    let chunk0 = json!({"type": "result", "analysis_id": "a", "chunk_index": 0,
+    let part0: Annotated = serde_json::from_value(json!({
+        "analysis_id": "a", "session_id": "s", "chunk_index": 0, "chunk_count": 2,
+        "first_index": 0, "variant_count": 2, "part_index": 0, "part_count": 1,
+        "annotator": {"backend": "local", "version": "test"},
         "annotations": [{"input": "21\t100\trs1\tC\tT", "input_index": 0, "id": "rs1",
             "seq_region_name": "21", "start": 100, "end": 100, "allele_string": "C/T",
             "most_severe_consequence": "missense_variant",
@@ -33,19 +36,27 @@ fn spooled() -> (Dir, SpoolMeta) {
                 "biotype": "protein_coding", "cds_start": 5, "cds_end": 5, "strand": -1}],
             "custom_annotations": {"ClinVar": [{"name": 11236, "allele": "T",
                 "fields": {"CLNSIG": "Pathogenic", "FILTER": "."}}]}}],
-        "errors": [{"input": "21\t200\t.\tG\tZ", "input_index": 1, "code": "invalid_allele", "message": "ALT Z"}]});
-    std::fs::write(dir.0.join("chunks/0.json"), chunk0.to_string()).expect("chunk 0");
-    let chunk1 = json!({"type": "error", "analysis_id": "a", "chunk_index": 1,
-        "code": "chunk_timeout", "message": "no result"});
-    std::fs::write(dir.0.join("chunks/1.json"), chunk1.to_string()).expect("chunk 1");
+        "errors": [{"input": "21\t200\t.\tG\tZ", "input_index": 1, "code": "invalid_allele", "message": "ALT Z"}]
+    }))
+    .expect("a part");
+    std::fs::write(
+        dir.0.join("parts/00000000000000000000-2.part"),
+        contract::wire::encode(&part0),
+    )
+    .expect("part");
+    std::fs::write(
+        dir.0.join("parts/00000000000000000002-1.err"),
+        json!({"code": "chunk_timeout", "message": "no result"}).to_string(),
+    )
+    .expect("error");
     let meta = SpoolMeta {
         analysis_id: "a".into(),
         request_id: "r".into(),
         variant_count: 3,
         chunk_count: 2,
-        chunk_size: 2,
         token_sha256: None,
         session_id: None,
+        frames: "none".into(),
     };
     (dir, meta)
 }
@@ -76,6 +87,32 @@ fn jsonl_has_every_variant_once_in_input_order() {
     assert_eq!(lines[1]["code"], "invalid_allele");
     assert_eq!(lines[2]["code"], "chunk_timeout");
     assert_eq!(lines[2]["input"], "21\t300\t.\tA\tG");
+}
+
+#[test]
+fn an_input_no_spooled_range_holds_is_reported_unavailable_never_dropped() {
+    let (dir, meta) = spooled();
+    std::fs::remove_file(dir.0.join("parts/00000000000000000002-1.err")).expect("remove");
+    std::fs::write(dir.0.join("parts/00000000000000000000-2.part"), b"garbage").expect("write");
+    let mut out = Vec::new();
+    write(
+        &dir.0,
+        &meta,
+        Format::Jsonl,
+        &CustomColumns::default(),
+        &mut out,
+    )
+    .expect("export");
+    let lines: Vec<Value> = String::from_utf8(out)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let codes: Vec<&str> = lines
+        .iter()
+        .map(|l| l["code"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(codes, ["result_unavailable"; 3]);
 }
 
 #[test]

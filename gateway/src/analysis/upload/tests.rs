@@ -14,7 +14,10 @@ fn parse_text(bytes: &[u8], limits: UploadLimits) -> (Result<Parsed, UploadError
     let raw = dir.path().join("upload.raw");
     std::fs::write(&raw, bytes).expect("write");
     let file = std::fs::File::open(&raw).expect("open");
-    (parse(file, dir.path(), limits), dir)
+    (
+        parse(file, dir.path(), limits, Chunker::new(1, 1 << 20)),
+        dir,
+    )
 }
 
 /// A throw-away directory under the system temp dir, removed on drop.
@@ -46,12 +49,33 @@ fn plain_vcf_is_split_into_header_and_records() {
         parsed.expect("valid"),
         Parsed {
             variants: 2,
-            header_lines: 2
+            header_lines: 2,
+            chunks: ChunkStarts::even(2, 1),
         }
     );
     let records = std::fs::read_to_string(dir.path().join("records.vcf")).expect("records");
     assert_eq!(records.lines().count(), 2);
     assert!(records.starts_with("21\t25585733\trs1\tC\tT\t.\t.\tDP=3\n"));
+}
+
+#[test]
+fn chunks_are_cut_by_count_and_by_the_bytes_of_their_variants() {
+    // 10 kB variants (the longest the annotator takes) and short ones: a budget of 15,000
+    // bytes of variant text holds one long variant and short ones, at most 3 by count.
+    let long = format!("21\t100\t.\t{}\tT", "C".repeat(9_980));
+    let mut text = String::new();
+    for line in ["21\t1\t.\tC\tT", &long, &long, &long, "21\t2\t.\tC\tT"] {
+        text.push_str(line);
+        text.push('\n');
+    }
+    for _ in 0..4 {
+        text.push_str("21\t3\t.\tC\tT\n");
+    }
+    let dir = tempdir::Dir::new();
+    let parsed =
+        parse(text.as_bytes(), dir.path(), LIMITS, Chunker::new(3, 15_000)).expect("valid");
+    assert_eq!(parsed.variants, 9);
+    assert_eq!(parsed.chunks.as_slice(), &[0, 2, 3, 6, 9]);
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::*;
-use crate::store::{unsent_chunk, START};
+use crate::store::{unsent_chunk, ChunkError, ChunkStarts, Covers, Span, Spooled, START};
 
 const LIMITS: StreamLimits = StreamLimits {
     max_len: 8,
@@ -16,19 +16,20 @@ fn store() -> MemoryStore {
     MemoryStore::new(LIMITS, 1 << 20, Arc::new(Registry::new(8)))
 }
 
+/// `chunks` chunks of one variant each.
 fn meta(analysis: &str, chunks: u64) -> AnalysisMeta {
     AnalysisMeta {
         session_id: "s1".into(),
         analysis_id: analysis.into(),
         request_id: "r1".into(),
-        chunk_count: chunks,
         traceparent: None,
-        variant_count: chunks * 2,
-        chunk_size: 2,
+        variant_count: chunks,
+        chunks: ChunkStarts::even(chunks, 1),
         frames: crate::store::Frames::All,
     }
 }
 
+/// The result of chunk `index` of `count`: its one variant annotated.
 fn record(id: &str, analysis: &str, index: u64, count: u64) -> Record {
     Record {
         dedup_key: format!("src\u{1f}{id}"),
@@ -36,10 +37,12 @@ fn record(id: &str, analysis: &str, index: u64, count: u64) -> Record {
         analysis_id: analysis.into(),
         chunk_index: index,
         chunk_count: count,
+        covers: Covers::Range(Span::new(index, 1)),
         annotated: 1,
         failed: 0,
         message: format!(r#"{{"type":"result","analysis_id":"{analysis}","chunk_index":{index}}}"#),
         result: true,
+        spooled: Spooled::Part(Arc::from(&b""[..])),
     }
 }
 
@@ -69,7 +72,8 @@ fn complete_is_appended_once_after_the_last_chunk() {
         Ingested::Appended {
             completed: false,
             annotated: 1,
-            failed: 0
+            failed: 0,
+            filled: vec![Span::new(1, 1)],
         }
     );
     assert_eq!(
@@ -77,7 +81,8 @@ fn complete_is_appended_once_after_the_last_chunk() {
         Ingested::Appended {
             completed: true,
             annotated: 2,
-            failed: 0
+            failed: 0,
+            filled: vec![Span::new(0, 1)],
         }
     );
     assert_eq!(
@@ -87,16 +92,47 @@ fn complete_is_appended_once_after_the_last_chunk() {
 }
 
 #[test]
-fn redelivered_event_is_a_duplicate_and_a_new_id_for_a_seen_chunk_is_rejected() {
+fn a_redelivered_event_or_range_is_a_duplicate_and_an_overlapping_range_is_rejected() {
     let s = store();
-    s.begin(&meta("a1", 2));
-    s.ingest(&record("e1", "a1", 0, 2));
-    assert_eq!(s.ingest(&record("e1", "a1", 0, 2)), Ingested::Duplicate);
+    let mut m = meta("a1", 2);
+    m.variant_count = 5;
+    m.chunks = ChunkStarts::new(vec![0, 4], 5).unwrap();
+    s.begin(&m);
+    let part = |id: &str, first, count| {
+        let mut r = record(id, "a1", 0, 2);
+        r.covers = Covers::Range(Span::new(first, count));
+        r.annotated = count;
+        r
+    };
+    assert!(matches!(
+        s.ingest(&part("p0", 0, 2)),
+        Ingested::Appended { .. }
+    ));
+    assert_eq!(s.ingest(&part("p0", 0, 2)), Ingested::Duplicate, "same id");
     assert_eq!(
-        s.ingest(&record("e9", "a1", 0, 2)),
-        Ingested::Rejected(ChunkError::Duplicate(0))
+        s.ingest(&part("p0-again", 0, 2)),
+        Ingested::Duplicate,
+        "same range"
     );
-    assert_eq!(types(&s.read("s1", START, 10)), ["result", "progress"]);
+    assert_eq!(
+        s.ingest(&part("other-split", 1, 3)),
+        Ingested::Rejected(ChunkError::Overlap {
+            index: 0,
+            span: Span::new(1, 3)
+        })
+    );
+    assert!(matches!(
+        s.ingest(&part("p1", 2, 2)),
+        Ingested::Appended {
+            completed: false,
+            ..
+        }
+    ));
+    assert_eq!(s.progress("a1"), Some((4, 0)));
+    assert_eq!(
+        types(&s.read("s1", START, 10)),
+        ["result", "progress", "result", "progress"]
+    );
 }
 
 #[test]
@@ -154,11 +190,12 @@ fn unsent_chunks_fail_their_variants_and_complete_the_analysis() {
     s.begin(&m);
     s.ingest(&record("e1", "a1", 0, 2));
     assert_eq!(
-        s.ingest(&unsent_chunk(&m, 1, 5, "broker_timeout", "no answer")),
+        s.ingest(&unsent_chunk(&m, 1, "broker_timeout", "no answer")),
         Ingested::Appended {
             completed: true,
             annotated: 1,
-            failed: 5
+            failed: 1,
+            filled: vec![Span::new(1, 1)],
         }
     );
     let Read::Entries(e) = s.read("s1", START, 10) else {
@@ -166,7 +203,7 @@ fn unsent_chunks_fail_their_variants_and_complete_the_analysis() {
     };
     assert_eq!(e[2].message["code"], "broker_timeout");
     assert_eq!(e[3].message["annotated"], 1);
-    assert_eq!(e[3].message["failed"], 5);
+    assert_eq!(e[3].message["failed"], 1);
 }
 
 #[test]
@@ -190,7 +227,7 @@ fn progress_after_each_chunk_but_the_last_counts_done_variants_of_the_total() {
             )
         })
         .collect();
-    assert_eq!(progress, [(1, 6), (2, 6)]);
+    assert_eq!(progress, [(1, 3), (2, 3)]);
 }
 
 #[test]
@@ -200,7 +237,7 @@ fn a_summary_analysis_streams_progress_and_complete_but_not_results() {
     m.frames = crate::store::Frames::Summary;
     s.begin(&m);
     s.ingest(&record("e1", "a1", 0, 3));
-    s.ingest(&unsent_chunk(&m, 1, 2, "broker_timeout", "no answer"));
+    s.ingest(&unsent_chunk(&m, 1, "broker_timeout", "no answer"));
     s.ingest(&record("e3", "a1", 2, 3));
     assert_eq!(
         types(&s.read("s1", START, 10)),

@@ -1,7 +1,8 @@
 //! The JSON fields of each annotation type, listed once ([`json_fields!`]): their names, their
 //! order as the engine writes them, how each is written and how it is read back. Both
 //! renderings go through this list (serde's `Serialize`, sorted keys, and the streaming
-//! writer in `output::json`), and so does the lenient reading (`lenient`).
+//! writer in `output::json`), and so do the lenient reading (`lenient`) and the compact
+//! encoding events carry (`crate::wire`).
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -139,7 +140,11 @@ const fn less(a: &[u8], b: &[u8]) -> bool {
     a.len() < b.len()
 }
 
-/// Implements [`Fields`], sorted-key `Serialize` and the lenient reading from one list of
+/// The wire format's presence bit of an object's `extra` map (field bits count from 0).
+const EXTRA_BIT: u64 = 1 << 63;
+
+/// Implements [`Fields`], sorted-key `Serialize`, the compact wire form (`crate::wire`) and the
+/// lenient reading from one list of
 /// `name: how it is read => |s| its value when written`, where "how it is read" is `req` (every
 /// VEP answer has it), `opt`, `nonempty` (a list of strings written only when not empty),
 /// `list` (of nested objects, written only when not empty) or `custom` (`custom_annotations`,
@@ -174,6 +179,122 @@ macro_rules! json_fields {
                 let mut map = serializer.serialize_map(None)?;
                 self.visit(KeyOrder::Sorted, |k, v| map.serialize_entry(k, &v))?;
                 map.end()
+            }
+        }
+
+        impl<'a> crate::wire::WireObject<'a> for $ty {
+            #[allow(unused_assignments)]
+            fn put_object(&'a self, e: &mut crate::wire::Encoder<'a>) {
+                // Presence is "written" in the JSON sense: the same rule as `field`.
+                let mut bits = 0u64;
+                let mut k = 0;
+                $(
+                    {
+                        let $s: &$ty = self;
+                        if ($get).is_some() {
+                            bits |= 1 << k;
+                        }
+                    }
+                    k += 1;
+                )*
+                if !self.extra.is_empty() {
+                    bits |= EXTRA_BIT;
+                }
+                e.u64(bits);
+                k = 0;
+                $(
+                    if bits & (1 << k) != 0 {
+                        const TEXT: crate::wire::Text = crate::wire::text_policy(stringify!($name));
+                        crate::wire::Wire::put(&self.$name, e, TEXT);
+                    }
+                    k += 1;
+                )*
+                if bits & EXTRA_BIT != 0 {
+                    crate::wire::Wire::put(&self.extra, e, crate::wire::Text::Inline);
+                }
+            }
+
+            #[allow(unused_assignments)]
+            fn get_object(
+                d: &mut crate::wire::Decoder<'_>,
+            ) -> Result<Self, crate::wire::WireError> {
+                let at = d.position();
+                let bits = d.u64()?;
+                let known = (1u64 << <Self as Fields>::NAMES.len()) - 1;
+                if bits & !(known | EXTRA_BIT) != 0 {
+                    return Err(crate::wire::WireError::UnknownFields { at, bits });
+                }
+                let mut out = Self::default();
+                let mut k = 0;
+                $(
+                    if bits & (1 << k) != 0 {
+                        const TEXT: crate::wire::Text = crate::wire::text_policy(stringify!($name));
+                        out.$name = crate::wire::Wire::get(d, TEXT)?;
+                    }
+                    k += 1;
+                )*
+                if bits & EXTRA_BIT != 0 {
+                    out.extra = crate::wire::Wire::get(d, crate::wire::Text::Inline)?;
+                }
+                Ok(out)
+            }
+
+            #[allow(unused_assignments)]
+            fn get_object_into(
+                &mut self,
+                d: &mut crate::wire::Decoder<'_>,
+            ) -> Result<(), crate::wire::WireError> {
+                let at = d.position();
+                let bits = d.u64()?;
+                let known = (1u64 << <Self as Fields>::NAMES.len()) - 1;
+                if bits & !(known | EXTRA_BIT) != 0 {
+                    return Err(crate::wire::WireError::UnknownFields { at, bits });
+                }
+                let mut k = 0;
+                $(
+                    if bits & (1 << k) != 0 {
+                        const TEXT: crate::wire::Text = crate::wire::text_policy(stringify!($name));
+                        crate::wire::Wire::get_into(&mut self.$name, d, TEXT)?;
+                    } else {
+                        crate::wire::Wire::reset(&mut self.$name);
+                    }
+                    k += 1;
+                )*
+                if bits & EXTRA_BIT != 0 {
+                    self.extra = crate::wire::Wire::get(d, crate::wire::Text::Inline)?;
+                } else {
+                    self.extra.clear();
+                }
+                Ok(())
+            }
+
+            #[allow(unused_assignments)]
+            fn skip_object(
+                d: &mut crate::wire::Decoder<'_>,
+            ) -> Result<Option<u64>, crate::wire::WireError> {
+                let at = d.position();
+                let bits = d.u64()?;
+                let known = (1u64 << <Self as Fields>::NAMES.len()) - 1;
+                if bits & !(known | EXTRA_BIT) != 0 {
+                    return Err(crate::wire::WireError::UnknownFields { at, bits });
+                }
+                let mut index = None;
+                let mut k = 0;
+                $(
+                    if bits & (1 << k) != 0 {
+                        const TEXT: crate::wire::Text = crate::wire::text_policy(stringify!($name));
+                        if stringify!($name) == "input_index" {
+                            index = Some(d.u64()?);
+                        } else {
+                            crate::wire::skip_field(|s: &$ty| &s.$name, d, TEXT)?;
+                        }
+                    }
+                    k += 1;
+                )*
+                if bits & EXTRA_BIT != 0 {
+                    d.skip_inline()?;
+                }
+                Ok(index)
             }
         }
 
@@ -326,8 +447,8 @@ mod tests {
 
     fn check_sorted<T: Fields>() {
         assert!(
-            T::NAMES.len() <= 64,
-            "Declared order tracks at most 64 fields"
+            T::NAMES.len() < 64,
+            "Declared order tracks at most 64 fields, the wire's bitmask 63 (bit 63 is `extra`)"
         );
         let names: Vec<&str> = T::SORTED.iter().map(|&i| T::NAMES[i]).collect();
         let mut expected = T::NAMES.to_vec();

@@ -39,11 +39,15 @@ fn typed_event_data_serialises_to_the_bytes_of_its_json_value() {
         chunk_count: 3,
         chunk_index: 1,
         errors: vec![VariantError {
+            allele: None,
             code: "unparsable".into(),
             input: "x".into(),
             input_index: 251,
             message: "no".into(),
         }],
+        first_index: 250,
+        part_count: 1,
+        part_index: 0,
         session_id: "s-1".into(),
         variant_count: 2,
     };
@@ -57,6 +61,7 @@ fn typed_event_data_serialises_to_the_bytes_of_its_json_value() {
             session_id: "s".into(),
             chunk_index: 0,
             chunk_count: 1,
+            first_index: None,
             variant_count: 4,
         },
         "backend_unavailable",
@@ -71,7 +76,7 @@ fn typed_event_data_serialises_to_the_bytes_of_its_json_value() {
 
 #[test]
 fn annotated_data_reads_back_what_it_wrote() {
-    let data = r#"{"analysis_id":"a","annotations":[],"annotator":{"backend":"local+ensembl","version":"v"},"chunk_count":1,"chunk_index":0,"errors":[],"session_id":"s","variant_count":0}"#;
+    let data = r#"{"analysis_id":"a","annotations":[],"annotator":{"backend":"local+ensembl","version":"v"},"chunk_count":1,"chunk_index":0,"errors":[],"first_index":0,"part_count":1,"part_index":0,"session_id":"s","variant_count":0}"#;
     let annotated: Annotated = serde_json::from_str(data).unwrap();
     assert_eq!(annotated.annotator.backend, Backend::LocalEnsembl);
     assert_eq!(serde_json::to_string(&annotated).unwrap(), data);

@@ -1,10 +1,9 @@
 //! VEP JSON, streamed from the typed annotation into a reused byte buffer: no
 //! `serde_json::Value`, integers through `itoa`, strings escaped exactly as `serde_json`
 //! escapes them. Keys in the engine's order (what `annotate --format json` prints) or sorted
-//! (what events and downloads carry, the bytes serde gives for the same annotation).
+//! (what downloads and WebSocket frames carry, the bytes serde gives for the same annotation).
 
 use crate::annotation::{Field, FieldValue, Fields, KeyOrder, VariantAnnotation};
-use crate::event::Annotated;
 
 /// What `serde_json` writes for each byte: 0 as is, `u` as `\u00XX`, else `\` + the byte.
 const ESCAPE: [u8; 256] = {
@@ -49,6 +48,18 @@ pub fn push_str(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[plain..]);
     out.push(b'"');
+}
+
+/// The bytes [`push_str`] writes for `s` (quotes included): what a string costs in an event.
+pub fn str_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match ESCAPE[usize::from(b)] {
+            0 => 1,
+            b'u' => 6,
+            _ => 2,
+        })
+        .sum::<usize>()
 }
 
 /// `"key":` appended to `out`.
@@ -139,38 +150,6 @@ pub fn push_object<T: Fields>(out: &mut Vec<u8>, value: &T, order: KeyOrder) {
 /// One annotation as a JSON object, appended to `out`.
 pub fn push_annotation(out: &mut Vec<u8>, a: &VariantAnnotation, order: KeyOrder) {
     push_object(out, a, order);
-}
-
-/// The data of a `variants.annotated` event: the bytes `serde_json` gives for `annotated`
-/// (sorted keys), written by this module.
-pub fn annotated_data(annotated: &Annotated) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256 + 2048 * annotated.annotations.len());
-    out.push(b'{');
-    push_key(&mut out, "analysis_id");
-    push_str(&mut out, &annotated.analysis_id);
-    out.push(b',');
-    push_key(&mut out, "annotations");
-    push_list(&mut out, &annotated.annotations, KeyOrder::Sorted);
-    out.push(b',');
-    push_key(&mut out, "annotator");
-    push_serde(&mut out, &annotated.annotator);
-    out.push(b',');
-    push_key(&mut out, "chunk_count");
-    push_u64(&mut out, u64::from(annotated.chunk_count));
-    out.push(b',');
-    push_key(&mut out, "chunk_index");
-    push_u64(&mut out, u64::from(annotated.chunk_index));
-    out.push(b',');
-    push_key(&mut out, "errors");
-    push_serde(&mut out, &annotated.errors);
-    out.push(b',');
-    push_key(&mut out, "session_id");
-    push_str(&mut out, &annotated.session_id);
-    out.push(b',');
-    push_key(&mut out, "variant_count");
-    push_u64(&mut out, annotated.variant_count);
-    out.push(b'}');
-    out
 }
 
 #[cfg(test)]

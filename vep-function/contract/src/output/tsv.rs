@@ -134,6 +134,27 @@ pub fn push_annotation(out: &mut String, a: &VariantAnnotation, columns: &Custom
     }
 }
 
+/// Appends the row of an ALT of the VCF record `line` that failed while others were
+/// annotated: named like VEP names a variant (the record's ID, else `CHROM_POS_REF/ALT`
+/// with that ALT), `ERROR=ALT: code: message`.
+pub fn push_allele_error(out: &mut String, line: &str, allele: &str, code: &str, message: &str) {
+    let cols: Vec<&str> = line
+        .split(['\t', ' '])
+        .filter(|c| !c.is_empty())
+        .take(4)
+        .collect();
+    let uploaded = match cols.get(2) {
+        Some(id) if *id != "." => (*id).to_owned(),
+        _ => format!(
+            "{}_{}_{}/{allele}",
+            cols.first().unwrap_or(&"-"),
+            cols.get(1).unwrap_or(&"-"),
+            cols.get(3).unwrap_or(&"-")
+        ),
+    };
+    push_error(out, &uploaded, &format!("{allele}: {code}: {message}"));
+}
+
 /// Appends the row of an input that could not be annotated: `uploaded` names it (the input
 /// line, or its ID), `error` says why.
 pub fn push_error(out: &mut String, uploaded: &str, error: &str) {

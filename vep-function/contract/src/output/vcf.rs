@@ -28,6 +28,24 @@ pub fn info_header_lines(columns: &CustomColumns) -> Vec<String> {
     lines
 }
 
+/// `code: message`: how an error reads in `VEP_ERROR` (and TSV's `ERROR=`).
+pub fn error_text(code: &str, message: &str) -> String {
+    format!("{code}: {message}")
+}
+
+/// The `VEP_ERROR` of a record some of whose ALTs were annotated (issue #17.6): each failed
+/// ALT as `ALT: code: message`, joined by `; `; `None` when no ALT failed. The CLI and the
+/// downloads both write it from here.
+pub fn allele_errors_text<'a>(
+    errors: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> Option<String> {
+    let texts: Vec<String> = errors
+        .into_iter()
+        .map(|(allele, code, message)| format!("{allele}: {}", error_text(code, message)))
+        .collect();
+    (!texts.is_empty()).then(|| texts.join("; "))
+}
+
 /// Byte range of the 8th tab-separated column (INFO), when the line has at least 8.
 fn info_column(line: &str) -> Option<(usize, usize)> {
     let mut tabs = line
@@ -144,6 +162,27 @@ mod tests {
             None,
         );
         assert_eq!(out, "21\t1\t.\tC\tT\t.\t.\t.\n");
+    }
+
+    #[test]
+    fn a_record_with_a_failed_alt_keeps_the_csq_of_the_others_and_names_the_failed_one() {
+        let a = engine_like();
+        let error = allele_errors_text([("<script>", "unsupported_allele", "symbolic; no")]);
+        let mut out = String::new();
+        push_record(
+            &mut out,
+            "21\t25585733\t.\tC\tT,<script>\t.\t.\t.",
+            [&a],
+            &CustomColumns::default(),
+            error.as_deref(),
+        );
+        let info = out.trim_end().split('\t').nth(7).unwrap();
+        assert!(info.starts_with("CSQ=T|"), "{info}");
+        assert!(
+            info.ends_with(";VEP_ERROR=<script>:%20unsupported_allele:%20symbolic%3B%20no"),
+            "{info}"
+        );
+        assert_eq!(allele_errors_text([]), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use contract::annotation::AddMissing;
 use super::{with_input, EnsemblAnnotator, Query};
 use crate::engine::output::VariantAnnotation;
 use crate::events::{AnnotatorInfo, Backend};
-use crate::service::{Annotator, Blocking, ChunkAnnotator, ChunkFuture, VariantOutcome};
+use crate::service::{Annotator, Answer, AnswerOutcome, Blocking, ChunkAnnotator, ChunkFuture};
 
 // Engine error codes that mean "not in the loaded data", so Ensembl may know better. Others
 // (reference mismatch, unparsable...) are answers about the input itself and stand.
@@ -90,18 +90,21 @@ impl ChunkAnnotator for Combined {
                 .map(|((answer, need), input)| match need {
                     Need::Nothing => answer,
                     Need::Extras(slot) => match (answer, remote.get(slot)) {
-                        (Ok(objects), Some(Ok(extra))) => Ok(merge(objects, extra)),
+                        (Ok(ours), Some(Ok(extra))) => Ok(Answer {
+                            annotations: merge(ours.annotations, extra),
+                            failed_alleles: ours.failed_alleles,
+                        }),
                         (answer, _) => answer,
                     },
                     Need::Answer(slot) => match remote.get(slot) {
-                        Some(Ok(objects)) => Ok(with_input(objects.clone(), input)),
+                        Some(Ok(objects)) => Ok(with_input(objects.clone(), input).into()),
                         // Ensembl's error says more than "not in the loaded gene models" only
                         // when it is about the variant; otherwise keep the engine's.
                         Some(Err(f)) if f.code != super::codes::NOT_ANNOTATED => Err(f.clone()),
                         _ => answer,
                     },
                 })
-                .collect::<Vec<VariantOutcome>>()
+                .collect::<Vec<AnswerOutcome>>()
         })
     }
 }

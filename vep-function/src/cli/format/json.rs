@@ -14,7 +14,7 @@ use contract::output::json::push_annotation;
 use super::read_lines;
 use crate::cli::annotate::{Part, Summary};
 use crate::engine::annotate::Engine;
-use crate::engine::notation::parse_input;
+use crate::engine::notation::parse_alleles;
 use crate::engine::variant::Variant;
 
 /// Annotates line by line: memory stays flat however long the input is.
@@ -87,16 +87,22 @@ fn general(
     buf: &mut Vec<u8>,
     summary: &mut Summary,
 ) -> io::Result<()> {
-    match parse_input(text, engine) {
-        Ok(variants) => {
-            for v in variants {
-                match engine.annotate(&v) {
-                    Ok(a) => {
+    match parse_alleles(text, engine) {
+        Ok(alleles) => {
+            for allele in alleles {
+                match allele.map(|v| (engine.annotate(&v), v)) {
+                    Ok((Ok(a), _)) => {
                         push_annotation(buf, &a, KeyOrder::Declared);
                         summary.annotated += 1;
                     }
-                    Err(e) => {
+                    Ok((Err(e), v)) => {
                         push_error(buf, line, text, Some(&v), &e.to_string())?;
+                        summary.failed += 1;
+                    }
+                    // One ALT of the line that is no usable allele; the others go on.
+                    Err(rejected) => {
+                        let message = rejected.error.to_string();
+                        push_error(buf, line, text, Some(&rejected.variant), &message)?;
                         summary.failed += 1;
                     }
                 }

@@ -6,7 +6,8 @@
 use std::io::{self, BufRead, Write};
 
 pub use contract::output::tsv::HEADER;
-use contract::output::tsv::{push_annotation, push_error};
+use contract::output::tsv::{push_allele_error, push_annotation, push_error};
+use contract::output::vcf::error_text;
 
 use super::{describe, for_each_line, LineOutcome};
 use crate::cli::annotate::{Part, Summary};
@@ -40,10 +41,20 @@ pub fn annotate_part(
             LineOutcome::Header => return Ok(()),
             LineOutcome::Unparsable(e) => push_error(&mut rows, line, &describe(&e)),
             LineOutcome::Variants(results) => {
-                for (variant, result) in results {
-                    match result {
-                        Ok(a) => push_annotation(&mut rows, &a, engine.custom().columns()),
-                        Err(e) => push_error(&mut rows, &variant.input, &e),
+                let partly = LineOutcome::any_annotated(&results);
+                for (_, result) in &results {
+                    if let Ok(a) = result {
+                        push_annotation(&mut rows, a, engine.custom().columns());
+                    }
+                }
+                // The ALTs that failed, after the rows of the annotated ones (as downloads
+                // write them), each with its own row.
+                for (variant, result) in &results {
+                    let Err(f) = result else { continue };
+                    if partly {
+                        push_allele_error(&mut rows, line, &variant.alternate, f.code, &f.message);
+                    } else {
+                        push_error(&mut rows, &variant.input, &error_text(f.code, &f.message));
                     }
                 }
             }

@@ -7,9 +7,11 @@
 use std::io::{self, BufRead, Write};
 
 use contract::output::csq::CustomColumns;
-use contract::output::vcf::{info_header_lines, push_info, push_record, COLUMNS};
+use contract::output::vcf::{
+    allele_errors_text, error_text, info_header_lines, push_info, push_record, COLUMNS,
+};
 
-use super::{describe, is_header, line_outcome, read_lines, LineOutcome};
+use super::{describe, is_header, line_outcome, read_lines, Failure, LineOutcome};
 use crate::cli::annotate::{Part, Summary};
 use crate::engine::annotate::Engine;
 use crate::engine::output::VariantAnnotation;
@@ -93,22 +95,19 @@ impl<W: Write> VcfWriter<W> {
             LineOutcome::Unparsable(e) if is_vcf => self.vcf_record(line, &[], Some(&describe(&e))),
             LineOutcome::Unparsable(e) => self.unparsable_line(line, &describe(&e)),
             LineOutcome::Variants(results) if is_vcf => {
-                let mut annotations = Vec::new();
-                let mut errors = Vec::new();
-                for (_, result) in results {
-                    match result {
-                        Ok(a) => annotations.push(a),
-                        Err(e) => errors.push(e),
-                    }
-                }
-                let error = (!errors.is_empty()).then(|| errors.join("; "));
+                let error = record_error(&results);
+                let annotations: Vec<VariantAnnotation> =
+                    results.into_iter().filter_map(|(_, r)| r.ok()).collect();
                 self.vcf_record(line, &annotations, error.as_deref())
             }
             LineOutcome::Variants(results) => {
                 for (variant, result) in results {
                     match result {
                         Ok(a) => self.variant_record(&variant, Some(&a), None)?,
-                        Err(e) => self.variant_record(&variant, None, Some(&e))?,
+                        Err(f) => {
+                            let error = error_text(f.code, &f.message);
+                            self.variant_record(&variant, None, Some(&error))?
+                        }
                     }
                 }
                 Ok(())
@@ -206,6 +205,19 @@ impl<W: Write> VcfWriter<W> {
         self.ensure_header()?;
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+/// `VEP_ERROR` of a VCF record: its failed ALTs beside annotated ones, or, when none was
+/// annotated, the first failure (what the function reports for the whole input).
+fn record_error(results: &[(Variant, Result<VariantAnnotation, Failure>)]) -> Option<String> {
+    let failures = results
+        .iter()
+        .filter_map(|(v, r)| r.as_ref().err().map(|f| (v.alternate.as_str(), f)));
+    if LineOutcome::any_annotated(results) {
+        allele_errors_text(failures.map(|(alt, f)| (alt, f.code, f.message.as_str())))
+    } else {
+        failures.map(|(_, f)| error_text(f.code, &f.message)).next()
     }
 }
 

@@ -112,7 +112,11 @@ pub fn hgvs_protein(
     n.kind = n.protein_type(said.frameshift);
     match n.kind {
         Kind::Frameshift => {
-            n.walk_frameshift(&protein, start as usize, &translate_all(&mutated()?, table))?
+            // Residues of the mutated protein are translated as the walk reaches them: it
+            // usually stops at the first one, and a whole transcript is thousands of codons.
+            let mutated = mutated()?;
+            let residue = |p: usize| table.translate_codon(&mutated[(p - 1) * 3..p * 3]);
+            n.walk_frameshift(&protein, start as usize, mutated.len() / 3, residue)?
         }
         Kind::Insertion => {
             n.shift_3prime(&protein);
@@ -153,13 +157,6 @@ fn stop_distance(
         Distance::Extension => stop.checked_sub(protein_len)?,
     };
     (extra > 0).then_some(extra)
-}
-
-/// Every whole codon of `seq` translated (stops included, as BioPerl's `translate`).
-fn translate_all(seq: &[u8], table: CodonTable) -> Vec<u8> {
-    seq.chunks_exact(3)
-        .map(|c| table.translate_codon(c))
-        .collect()
 }
 
 fn apply(seq: &[u8], change: CdsChange, alt: &[u8]) -> Option<Vec<u8>> {

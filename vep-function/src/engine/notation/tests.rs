@@ -188,6 +188,44 @@ fn vcf_line_splits_multiallelic_alt_and_keeps_id() {
 }
 
 #[test]
+fn one_bad_alt_of_a_vcf_line_is_rejected_alone_and_all_bad_fails_the_line() {
+    // Issue #17.6: `<script>` is no allele; T and G still are.
+    let alleles = parse_alleles("21 25585733 . C T,G,<script>", chr21()).unwrap();
+    let ok: Vec<&str> = alleles
+        .iter()
+        .filter_map(|a| a.as_ref().ok())
+        .map(|v| v.alternate.as_str())
+        .collect();
+    assert_eq!(ok, ["T", "G"]);
+    let rejected: Vec<(&str, &str)> = alleles
+        .iter()
+        .filter_map(|a| a.as_ref().err())
+        .map(|r| (r.variant.alternate.as_str(), r.error.code()))
+        .collect();
+    assert_eq!(rejected, [("<script>", "unsupported_allele")]);
+    // The ALT equal to REF, and one too long, fail alone too.
+    let long = format!("C{}", "A".repeat(20_000));
+    let alleles = parse_alleles(&format!("21 25585733 . C C,T,{long}"), chr21()).unwrap();
+    let codes: Vec<&str> = alleles
+        .iter()
+        .map(|a| a.as_ref().map_or_else(|r| r.error.code(), |_| "ok"))
+        .collect();
+    assert_eq!(codes, ["unsupported_allele", "ok", "too_large"]);
+    // No usable ALT: the line fails, with the first ALT's reason; and all-or-nothing
+    // parsing still refuses a line with any bad ALT.
+    assert_eq!(
+        parse_alleles("21 25585733 . C <DEL>,*", chr21())
+            .unwrap_err()
+            .code(),
+        "unsupported_allele"
+    );
+    assert_eq!(
+        error("21 25585733 . C T,<script>", chr21()).code(),
+        "unsupported_allele"
+    );
+}
+
+#[test]
 fn vcf_line_with_spaces_and_chr_prefix() {
     assert_eq!(vcf("chr21   25585733  .  c  t", chr21()), "21 25585733 C T");
     assert_eq!(

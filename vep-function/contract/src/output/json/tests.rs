@@ -1,12 +1,11 @@
-//! The streaming JSON writer against serde_json: escaping, sorted and engine key order,
-//! event data.
+//! The streaming JSON writer against serde_json: escaping (and its length), sorted and
+//! engine key order.
 
 use serde_json::{json, Value};
 
 use super::*;
 use crate::annotation::tests::engine_like;
 use crate::annotation::{CalledFromSequence, ModelScore, ScoreStatus, SequenceExcerpt};
-use crate::event::{AnnotatorInfo, Backend, VariantError};
 
 fn text(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap()
@@ -19,6 +18,7 @@ fn strings_are_escaped_exactly_as_serde_json_escapes_them() {
     for s in [every_ascii.as_str(), "", "plain", "tab\there \"q\" \\ /"] {
         let mut out = Vec::new();
         push_str(&mut out, s);
+        assert_eq!(str_len(s), out.len(), "{s:?}");
         assert_eq!(text(out), serde_json::to_string(s).unwrap());
     }
 }
@@ -119,34 +119,5 @@ fn declared_output_holds_the_same_object() {
     assert_eq!(
         declared["transcript_consequences"][1]["hgnc_id"],
         "HGNC:14027"
-    );
-}
-
-#[test]
-fn annotated_event_data_is_what_serde_gives() {
-    let annotated = Annotated {
-        analysis_id: "a-1".into(),
-        annotations: vec![everything(), engine_like()],
-        annotator: AnnotatorInfo {
-            assembly: Some("GRCh38".into()),
-            backend: Backend::Local,
-            gene_models: Some("bundled".into()),
-            reference: None,
-            version: "vep-function 0.1.0".into(),
-        },
-        chunk_count: 2,
-        chunk_index: 1,
-        errors: vec![VariantError {
-            code: "unparsable".into(),
-            input: "x\ty".into(),
-            input_index: 13,
-            message: "cannot parse \"x\"".into(),
-        }],
-        session_id: "s-1".into(),
-        variant_count: 2,
-    };
-    assert_eq!(
-        annotated_data(&annotated),
-        serde_json::to_vec(&annotated).unwrap()
     );
 }

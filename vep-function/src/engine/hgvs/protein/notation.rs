@@ -123,13 +123,15 @@ impl Notation {
     }
 
     /// `_get_fs_peptides`: the first residue from the change on where the mutated protein
-    /// differs from the reference (`_peptide` and its stop); the stop read again there is
-    /// `=`. `None` when the walk finds no difference.
+    /// (`mutated(p)`: its residue `p`, 1-based, of `mutated_len`) differs from the reference
+    /// (`_peptide` and its stop); the stop read again there is `=`. `None` when the walk finds
+    /// no difference.
     pub fn walk_frameshift(
         &mut self,
         protein: &Protein<'_>,
         from: usize,
-        mutated: &[u8],
+        mutated_len: usize,
+        mutated: impl Fn(usize) -> u8,
     ) -> Option<()> {
         let reference = |p: usize| {
             if p <= protein.len {
@@ -138,8 +140,8 @@ impl Notation {
                 (p == protein.len + 1).then_some(b'*')
             }
         };
-        for position in from..=mutated.len() {
-            let (r, a) = (reference(position), mutated[position - 1]);
+        for position in from..=mutated_len {
+            let (r, a) = (reference(position), mutated(position));
             if r == Some(b'*') && a == b'*' {
                 (self.start, self.kind) = (position, Kind::Same);
                 (self.reference, self.alternate) = (b"*".to_vec(), b"*".to_vec());
