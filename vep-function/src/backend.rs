@@ -25,10 +25,10 @@ pub enum BackendError {
 }
 
 fn local(config: &Config) -> Result<LocalAnnotator, BackendError> {
-    Ok(LocalAnnotator::load(&config.data)?
+    LocalAnnotator::load(&config.data)?
         .with_sequence_settings(config.sequence.clone())
         .with_max_variant_span(config.max_variant_span)
-        .with_custom_sources(&config.custom)?)
+        .with_custom_sources(&config.custom)
 }
 
 /// Builds the configured backend. Never contacts Ensembl: readiness must not depend on it.

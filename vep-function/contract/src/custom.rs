@@ -118,23 +118,17 @@ impl FromStr for SourceSpec {
         let mut fields = Vec::new();
         if spec.contains('=') {
             for pair in spec.split(',') {
-                let Some((key, value)) = pair.split_once('=') else {
+                let Some((key, text)) = pair.split_once('=') else {
                     return Err(SpecError::NotKeyValue(owned()));
                 };
-                let value = Some(value.to_owned());
+                let value = Some(text.to_owned());
                 match key {
                     "file" => file = value,
                     "short_name" => short_name = value,
                     "format" => format = value,
                     "type" => kind = value,
                     "coords" => coords = value,
-                    "fields" => {
-                        fields = value
-                            .unwrap_or_default()
-                            .split('%')
-                            .map(String::from)
-                            .collect()
-                    }
+                    "fields" => fields = text.split('%').map(String::from).collect(),
                     k if UNSUPPORTED_KEYS.contains(&k) => {
                         return Err(SpecError::UnsupportedKey {
                             spec: owned(),

@@ -195,7 +195,7 @@ impl<'r> Match<'r> {
     }
 
     /// The match as the typed annotation carries it.
-    pub fn to_annotation(&self, variant_allele: &str) -> CustomAnnotation {
+    pub fn to_annotation(self, variant_allele: &str) -> CustomAnnotation {
         let mut name = String::new();
         self.record.push_name(self.spec.report_coords, &mut name);
         let mut fields = BTreeMap::new();
