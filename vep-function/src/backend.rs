@@ -21,7 +21,7 @@ pub enum BackendError {
     CustomWithoutEngine,
     /// A custom source (`VEP_CUSTOM`) is missing or unreadable.
     #[error("opening the custom annotation sources: {0} [{code}]", code = .0.code())]
-    Custom(#[from] crate::engine::custom::CustomError),
+    Custom(#[from] crate::engine::predict::custom::CustomError),
 }
 
 fn local(config: &Config) -> Result<LocalAnnotator, BackendError> {

@@ -342,7 +342,7 @@ fn max_variant_span(env: &dyn Source) -> Result<u64, ConfigError> {
     let limit = parse(
         env,
         MAX_VARIANT_SPAN,
-        crate::engine::notation::DEFAULT_MAX_VARIANT_SPAN,
+        crate::engine::input::DEFAULT_MAX_VARIANT_SPAN,
     )?;
     if limit == 0 {
         return Err(invalid(MAX_VARIANT_SPAN, 0, "expected at least 1 base"));

@@ -1,21 +1,17 @@
 //! The built-in annotation engine: Ensembl-VEP-compatible consequences and HGVS computed
-//! offline from gene models (GFF3/GTF) and a reference FASTA.
+//! offline from gene models (GFF3/GTF/RefSeq) and a reference FASTA.
+//!
+//! Grouped by job, each stage using only the ones above it in this list (checked by
+//! `scripts/module_layers.py`, run by `tests/module_layers.rs`):
+//! - `lanes`: per-core storage shared by the stages below (no lock shared between threads);
+//! - `models`: what is loaded (gene model files, the index, transcripts, the reference genome);
+//! - `input`: submitted text -> VCF-style variants (VCF, Ensembl format, HGVS) and alleles;
+//! - `predict`: an allele's effects on every transcript nearby (consequences, HGVS names,
+//!   custom annotation sources), and the `Engine` that holds models, genome and sources;
+//! - `output`: effects -> the contract's typed annotation (`VariantAnnotation`).
 
-pub mod annotate;
-pub mod codon;
-pub mod consequence;
-pub mod custom;
-pub mod effects;
-pub mod genome;
-pub mod gff3;
-pub mod gtf;
-pub mod hgvs;
-pub mod index;
+pub mod input;
 mod lanes;
 pub mod models;
-pub mod notation;
 pub mod output;
-pub mod refseq;
-pub mod text_file;
-pub mod transcript;
-pub mod variant;
+pub mod predict;

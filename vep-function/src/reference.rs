@@ -47,8 +47,8 @@ use std::path::{Path, PathBuf};
 pub use download::Settings as DownloadSettings;
 pub use error::FetchError;
 
-use crate::engine::annotate::Engine;
-use crate::engine::index::{load_index, IndexError};
+use crate::engine::models::index::IndexError;
+use crate::engine::predict::Engine;
 use crate::events::ReferenceInfo;
 use manifest::{Manifest, ManifestError, INDEX};
 
@@ -68,7 +68,7 @@ pub fn open(path: &Path) -> Result<(Engine, ReferenceInfo), OpenError> {
     } else {
         (path.to_path_buf(), None)
     };
-    let engine = load_index(&index).map_err(|source| OpenError::Index {
+    let engine = Engine::load_index(&index).map_err(|source| OpenError::Index {
         path: index.clone(),
         source,
     })?;

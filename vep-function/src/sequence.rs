@@ -33,9 +33,9 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::engine::annotate::Engine;
-use crate::engine::genome::GenomeError;
-use crate::engine::models::ModelsError;
+use crate::engine::models::gene_models::ModelsError;
+use crate::engine::models::genome::GenomeError;
+use crate::engine::predict::Engine;
 
 /// Limits of sequence input; the defaults suit the bundled data and interactive use.
 #[derive(Debug, Clone)]
@@ -259,7 +259,7 @@ pub(crate) fn reverse_complement(bases: &[u8]) -> Vec<u8> {
 pub(crate) mod tests {
     use std::path::Path;
 
-    use crate::engine::genome::Genome;
+    use crate::engine::models::genome::Genome;
 
     /// The bundled BRCA1 region reference, for the sequence modules' unit tests.
     pub(crate) fn brca1() -> Genome {

@@ -7,11 +7,11 @@ use std::io::{BufRead, BufReader};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use vep::engine::annotate::Engine;
-use vep::engine::genome::Genome;
-use vep::engine::gff3;
-use vep::engine::models::GeneModels;
-use vep::engine::notation::parse_input;
+use vep::engine::input::parse_input;
+use vep::engine::models::gene_models::GeneModels;
+use vep::engine::models::genome::Genome;
+use vep::engine::models::loaders::gff3;
+use vep::engine::predict::Engine;
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bcftools-csq/cases")

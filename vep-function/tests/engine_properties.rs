@@ -27,9 +27,7 @@ mod lcg;
 mod properties;
 
 use properties::{generate, genomic_spellings, shifted, Lcg, Region, Tally};
-use vep::engine::{
-    annotate::Engine, notation::parse_input, output::VariantAnnotation, variant::Variant,
-};
+use vep::engine::{input::parse_input, input::Variant, output::VariantAnnotation, predict::Engine};
 
 fn annotate(e: &Engine, v: &Variant) -> Result<VariantAnnotation, String> {
     e.annotate(v).map_err(|err| format!("{}", err))

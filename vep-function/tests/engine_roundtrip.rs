@@ -7,9 +7,7 @@ mod lcg;
 
 use std::{path::Path, sync::OnceLock};
 
-use vep::engine::{
-    annotate::Engine, notation::parse_input, notation::InputContext, variant::Variant,
-};
+use vep::engine::{input::parse_input, input::InputContext, input::Variant, predict::Engine};
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
@@ -168,7 +166,7 @@ fn substitution_protein_names_agree_with_positions_and_amino_acids() {
         if aa == b'X' {
             "Ter"
         } else {
-            vep::engine::codon::three_letter(aa)
+            vep::engine::predict::codon::three_letter(aa)
         }
     };
     let e = engine();

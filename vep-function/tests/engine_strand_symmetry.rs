@@ -21,10 +21,10 @@ use std::{fs, io::Read, path::PathBuf};
 
 use properties::{generate, trim, Lcg, Trimmed};
 use vep::engine::{
-    annotate::{Engine, BUNDLED_SETS},
-    notation::InputContext,
+    input::InputContext,
+    input::Variant,
     output::TranscriptConsequence,
-    variant::Variant,
+    predict::{Engine, BUNDLED_SETS},
 };
 
 fn revcomp(s: &[u8]) -> Vec<u8> {

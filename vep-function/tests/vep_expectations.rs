@@ -11,9 +11,9 @@ use std::{
 };
 
 use vep::engine::{
-    annotate::Engine,
+    input::Variant,
     output::{TranscriptConsequence, VariantAnnotation},
-    variant::Variant,
+    predict::Engine,
 };
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vep-expectations");

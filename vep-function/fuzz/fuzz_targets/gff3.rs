@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = vep::engine::gff3::read(data);
+    let _ = vep::engine::models::loaders::gff3::read(data);
 });

@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = vep::engine::refseq::read(data);
+    let _ = vep::engine::models::loaders::refseq::read(data);
 });

@@ -2,8 +2,8 @@
 //! HGVS), then annotate each allele against the loaded gene models and reference.
 
 use crate::config::EngineData;
-use crate::engine::annotate::{AnnotateError, Engine};
-use crate::engine::notation::{parse_alleles, InputError};
+use crate::engine::input::{parse_alleles, InputError};
+use crate::engine::predict::{AnnotateError, Engine};
 use crate::events::{AnnotatorInfo, Backend, ReferenceInfo};
 use crate::reference::manifest::describe;
 use crate::sequence::{annotate_sequence, looks_like_sequence, SequenceCaller};
@@ -121,7 +121,7 @@ impl LocalAnnotator {
         specs: &[contract::custom::SourceSpec],
     ) -> Result<Self, BackendError> {
         self.engine
-            .set_custom_sources(crate::engine::custom::CustomSources::open(specs)?);
+            .set_custom_sources(crate::engine::predict::custom::CustomSources::open(specs)?);
         Ok(self)
     }
 

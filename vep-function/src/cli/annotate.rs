@@ -15,8 +15,8 @@ use std::{
 use anyhow::Context;
 
 use super::format::{json::JsonState, vcf::VcfState};
-use crate::engine::annotate::{Engine, ModelFile};
-use crate::engine::custom::CustomSources;
+use crate::engine::predict::custom::CustomSources;
+use crate::engine::predict::{Engine, ModelFile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -58,7 +58,7 @@ pub struct AnnotateArgs {
     pub format: OutputFormat,
     /// The most bases one variant may span (deleted, replaced or inserted); longer ones get
     /// a `too_large` error.
-    #[arg(long, env = "MAX_VARIANT_SPAN", default_value_t = crate::engine::notation::DEFAULT_MAX_VARIANT_SPAN, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "MAX_VARIANT_SPAN", default_value_t = crate::engine::input::DEFAULT_MAX_VARIANT_SPAN, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_variant_span: u64,
     /// Annotating threads (default: the available cores). Output order and bytes do not
     /// depend on it.
@@ -106,7 +106,7 @@ pub fn load_engine(args: &AnnotateArgs) -> anyhow::Result<Engine> {
 /// The gene models and reference `args` name.
 fn load_models(args: &AnnotateArgs) -> anyhow::Result<Engine> {
     if let Some(index) = &args.index {
-        return crate::engine::index::load_index(index)
+        return Engine::load_index(index)
             .with_context(|| format!("loading index {}", index.display()));
     }
     let files: Vec<ModelFile> = (args.gff.iter().cloned().map(ModelFile::Gff3))
@@ -239,7 +239,7 @@ mod tests {
             input: "-".into(),
             output: None,
             format: OutputFormat::Json,
-            max_variant_span: crate::engine::notation::DEFAULT_MAX_VARIANT_SPAN,
+            max_variant_span: crate::engine::input::DEFAULT_MAX_VARIANT_SPAN,
             threads: None,
             custom: Vec::new(),
         }

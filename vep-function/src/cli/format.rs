@@ -11,10 +11,10 @@ pub mod vcf;
 use std::io::{self, BufRead};
 
 use crate::cli::annotate::Summary;
-use crate::engine::annotate::Engine;
-use crate::engine::notation::{detect, parse_alleles, InputError, Notation};
+use crate::engine::input::Variant;
+use crate::engine::input::{detect, parse_alleles, InputError, Notation};
 use crate::engine::output::VariantAnnotation;
-use crate::engine::variant::Variant;
+use crate::engine::predict::Engine;
 
 /// Why one variant (one ALT) of a line has no annotation.
 pub(crate) struct Failure {

@@ -7,11 +7,10 @@ use std::{
 };
 
 use crate::engine::{
-    genome::{Genome, GenomeError},
-    gff3, gtf,
-    index::{write_index, IndexContents, IndexError},
-    refseq,
-    transcript::Transcript,
+    models::genome::{Genome, GenomeError},
+    models::index::{write_index, IndexContents, IndexError},
+    models::loaders::{gff3, gtf, refseq},
+    models::transcript::Transcript,
 };
 
 #[derive(Debug, Clone, clap::Args)]

@@ -29,7 +29,7 @@ use super::download::{Downloader, Settings};
 use super::error::FetchError;
 use super::layout::{Assembly, Role};
 use super::manifest::{CustomSourceFiles, FetchedFile, Manifest};
-use crate::engine::custom::CustomSources;
+use crate::engine::predict::custom::CustomSources;
 
 /// What the directory keeps, whatever release was fetched.
 pub const CLINVAR_VCF: &str = "clinvar.vcf.gz";

@@ -229,7 +229,7 @@ mod tests {
 
         let index = gzi::fs::read(with_suffix(&dst, ".gzi")).unwrap();
         assert!(!index.as_ref().is_empty(), "several blocks, so gzi entries");
-        let mut genome = crate::engine::genome::Genome::new();
+        let mut genome = crate::engine::models::genome::Genome::new();
         genome.add_fasta(&dst).unwrap();
         assert_eq!(genome.sequence("1", 9, 12).unwrap(), b"ACGT");
         // NC_000017.11 is an alias of 17; base 239,941 is deep in a later block.

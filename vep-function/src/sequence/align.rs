@@ -5,7 +5,7 @@
 use bio::alignment::pairwise::{banded, Aligner, MatchFunc, MIN_SCORE};
 use bio::alignment::AlignmentOperation;
 
-use crate::engine::genome::Genome;
+use crate::engine::models::genome::Genome;
 
 use super::placement::Placement;
 use super::{reverse_complement, SequenceError};

@@ -3,8 +3,8 @@
 
 use contract::annotation::{CalledFromSequence, SequenceExcerpt, Unresolved};
 
-use crate::engine::annotate::Engine;
-use crate::engine::variant::Variant;
+use crate::engine::input::Variant;
+use crate::engine::predict::Engine;
 use crate::service::{VariantFailure, VariantOutcome};
 
 use super::{AlignmentSummary, CalledVariant, SequenceCaller};

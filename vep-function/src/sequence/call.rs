@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::engine::genome::Genome;
+use crate::engine::models::genome::Genome;
 
 use super::align::{Aligned, Column, Op};
 use super::input::two_base_code;

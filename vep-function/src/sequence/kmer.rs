@@ -1,7 +1,7 @@
 //! A 16-mer index of reference windows: sorted `(k-mer, position)` pairs packed in `u64`, so it
 //! costs 8 bytes per indexed base and a look-up is a binary search.
 
-use crate::engine::genome::Genome;
+use crate::engine::models::genome::Genome;
 
 use super::regions::Window;
 use super::SequenceError;

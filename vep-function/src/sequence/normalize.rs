@@ -2,7 +2,7 @@
 //! shared trailing bases, extend left when an allele runs empty, repeat; then trim shared
 //! leading bases while both alleles keep at least one.
 
-use crate::engine::genome::{Genome, GenomeError};
+use crate::engine::models::genome::{Genome, GenomeError};
 
 /// Bases fetched at a time while walking left through a repeat.
 const LEFT_BLOCK: u64 = 64;

@@ -1,7 +1,7 @@
 //! Which reference windows a sequence is looked for in: around the loaded gene models (no
 //! hint), or the gene, transcript or region a hint names.
 
-use crate::engine::annotate::Engine;
+use crate::engine::predict::Engine;
 
 use super::SequenceError;
 

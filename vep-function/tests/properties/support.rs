@@ -5,11 +5,11 @@
 use std::{path::Path, sync::OnceLock};
 
 use vep::engine::{
-    annotate::Engine,
-    notation::InputContext,
+    input::InputContext,
+    input::Variant,
+    models::transcript::Transcript,
     output::{TranscriptConsequence, VariantAnnotation},
-    transcript::Transcript,
-    variant::Variant,
+    predict::Engine,
 };
 
 pub fn engine() -> &'static Engine {

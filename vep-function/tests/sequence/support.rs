@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use vep::backend::LocalAnnotator;
 use vep::config::EngineData;
-use vep::engine::annotate::Engine;
+use vep::engine::predict::Engine;
 
 pub fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")

@@ -2,7 +2,7 @@
 
 use std::{path::Path, sync::OnceLock};
 
-use vep::engine::{annotate::Engine, notation::parse_input, output::TranscriptConsequence};
+use vep::engine::{input::parse_input, output::TranscriptConsequence, predict::Engine};
 
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();

@@ -18,7 +18,7 @@ use anyhow::Context;
 
 use super::{annotate_part, OutputFormat, Part, PartState, Summary};
 use crate::cli::format::is_header;
-use crate::engine::annotate::Engine;
+use crate::engine::predict::Engine;
 
 /// Lines per part: enough to make handing a part over negligible, few enough that JSON
 /// output (about 7 KB a variant at genome scale) stays a few MB per part.

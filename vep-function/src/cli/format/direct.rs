@@ -11,9 +11,9 @@
 //! configured, each format's writer looks each allele's records up (and declines the line
 //! when they cannot be read); without them nothing more is done.
 
-use crate::engine::annotate::{Allele, Engine};
-use crate::engine::effects::Effects;
-use crate::engine::transcript::Transcript;
+use crate::engine::models::transcript::Transcript;
+use crate::engine::predict::effects::Effects;
+use crate::engine::{input::Allele, predict::Engine};
 
 /// The columns of a record the hot path needs.
 pub(super) struct Columns<'l> {
@@ -319,7 +319,9 @@ pub(super) fn engine_with_custom_sources() -> Engine {
     .iter()
     .map(|s| s.parse().expect("spec"))
     .collect();
-    engine.set_custom_sources(crate::engine::custom::CustomSources::open(&specs).expect("sources"));
+    engine.set_custom_sources(
+        crate::engine::predict::custom::CustomSources::open(&specs).expect("sources"),
+    );
     engine
 }
 

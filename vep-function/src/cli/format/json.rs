@@ -13,9 +13,9 @@ use contract::output::json::push_annotation;
 
 use super::read_lines;
 use crate::cli::annotate::{Part, Summary};
-use crate::engine::annotate::Engine;
-use crate::engine::notation::parse_alleles;
-use crate::engine::variant::Variant;
+use crate::engine::input::parse_alleles;
+use crate::engine::input::Variant;
+use crate::engine::predict::Engine;
 
 /// Annotates line by line: memory stays flat however long the input is.
 pub fn annotate_stream(

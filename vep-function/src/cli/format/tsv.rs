@@ -11,7 +11,7 @@ use contract::output::vcf::error_text;
 
 use super::{describe, for_each_line, LineOutcome};
 use crate::cli::annotate::{Part, Summary};
-use crate::engine::annotate::Engine;
+use crate::engine::predict::Engine;
 
 /// Annotates `reader` line by line into VEP's tab format on `out`.
 pub fn annotate_stream(

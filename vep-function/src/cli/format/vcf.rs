@@ -13,9 +13,9 @@ use contract::output::vcf::{
 
 use super::{describe, is_header, line_outcome, read_lines, Failure, LineOutcome};
 use crate::cli::annotate::{Part, Summary};
-use crate::engine::annotate::Engine;
+use crate::engine::input::Variant;
 use crate::engine::output::VariantAnnotation;
-use crate::engine::variant::Variant;
+use crate::engine::predict::Engine;
 
 /// Annotates `reader` line by line into VCF on `out`. Plain VCF records go through
 /// [`direct::DirectVcf`] (CSQ written straight from the engine's effects); anything it does

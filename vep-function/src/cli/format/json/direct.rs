@@ -8,10 +8,10 @@ use contract::annotation::CustomAnnotations;
 use contract::output::json::{push_i64, push_key, push_str, push_u64};
 
 use super::super::direct::{split, variant_allele, Direct, PerTranscript};
-use crate::engine::annotate::{Allele, Engine};
-use crate::engine::consequence::{Consequence, Impact};
-use crate::engine::effects::{flags, push_number_span, Effects, TxEffect};
-use crate::engine::transcript::Transcript;
+use crate::engine::models::transcript::Transcript;
+use crate::engine::predict::consequence::{Consequence, Impact};
+use crate::engine::predict::effects::{flags, push_number_span, Effects, TxEffect};
+use crate::engine::{input::Allele, predict::Engine};
 
 /// State reused from record to record.
 pub(super) struct DirectJson<'m> {

@@ -8,9 +8,9 @@ use contract::output::push_number;
 
 use super::super::direct::{split, variant_allele, Direct, PerTranscript};
 use super::VcfWriter;
-use crate::engine::annotate::{Allele, Engine};
-use crate::engine::effects::{flags, push_number_span, Effects, TxEffect};
-use crate::engine::transcript::Transcript;
+use crate::engine::models::transcript::Transcript;
+use crate::engine::predict::effects::{flags, push_number_span, Effects, TxEffect};
+use crate::engine::{input::Allele, predict::Engine};
 
 /// State reused from record to record.
 pub(super) struct DirectVcf<'m> {

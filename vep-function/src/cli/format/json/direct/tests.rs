@@ -10,7 +10,7 @@ use super::super::super::direct::{
     engine_with_custom_sources, records_around_exon_edges, records_near_custom_records,
 };
 use super::*;
-use crate::engine::notation::parse_input;
+use crate::engine::input::parse_input;
 
 /// What the general path writes for a line: `VariantAnnotation`s through the shared writer.
 fn general(engine: &Engine, line: &str) -> Vec<u8> {
