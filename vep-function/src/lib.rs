@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod cli;
 pub mod config;
+pub mod driver;
 pub mod engine;
 pub mod events;
 pub mod http;

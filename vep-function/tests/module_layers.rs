@@ -115,7 +115,9 @@ fn test_modules_may_use_any_stage() {
 fn engine_md_layout_table_names_every_engine_module() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let doc = std::fs::read_to_string(root.join("ENGINE.md")).unwrap();
-    let start = doc.find("## Layout (`src/engine/`)").expect("a layout section");
+    let start = doc
+        .find("## Layout (`src/engine/`)")
+        .expect("a layout section");
     let end = start + doc[start..].find("\n## ").unwrap_or(doc.len() - start);
     let table = &doc[start..end];
     let mut missing = Vec::new();
@@ -128,11 +130,17 @@ fn engine_md_layout_table_names_every_engine_module() {
                 continue;
             }
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            if name != "tests" && !table.contains(&format!("`{name}`")) && !table.contains(&format!("::{name}`")) {
+            if name != "tests"
+                && !table.contains(&format!("`{name}`"))
+                && !table.contains(&format!("::{name}`"))
+            {
                 missing.push(name);
             }
         }
     }
     missing.sort();
-    assert!(missing.is_empty(), "ENGINE.md's layout table does not name: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "ENGINE.md's layout table does not name: {missing:?}"
+    );
 }

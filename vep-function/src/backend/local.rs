@@ -2,17 +2,17 @@
 //! HGVS), then annotate each allele against the loaded gene models and reference.
 
 use crate::config::EngineData;
-use crate::engine::input::{parse_alleles, InputError};
+use crate::driver::load::{self, EngineSource};
+pub use crate::driver::load::{bundled_reference, BUNDLED_REGIONS};
+use crate::driver::text::{annotate_text, Outcome, VariantError};
+use crate::engine::input::InputError;
 use crate::engine::predict::{AnnotateError, Engine};
 use crate::events::{AnnotatorInfo, Backend, ReferenceInfo};
 use crate::reference::manifest::describe;
-use crate::sequence::{annotate_sequence, looks_like_sequence, SequenceCaller};
+use crate::sequence::SequenceCaller;
 use crate::service::{AlleleFailure, Annotator, Answer, AnswerOutcome, VariantFailure};
 
 use super::BackendError;
-
-/// What the bundled data covers (`data/*/covered_regions.bed`, main stretches, GRCh38).
-pub const BUNDLED_REGIONS: &str = "21:24.99-26.00 Mb, 21:43.76-43.89 Mb, 17:42.43-43.60 Mb";
 
 /// Error codes that mean "not in the loaded data" (the variant may be fine, the reference
 /// does not reach it). The combined backend asks Ensembl about these; messages name what is
@@ -36,63 +36,17 @@ pub struct LocalAnnotator {
     sequence: SequenceCaller,
 }
 
-/// Describes the bundled data: the regions it covers and its transcript count.
-pub fn bundled_reference(dir: &std::path::Path) -> Result<ReferenceInfo, BackendError> {
-    let engine = Engine::load_bundled(dir).map_err(|e| BackendError::Local(e.to_string()))?;
-    Ok(bundled_info(&engine))
-}
-
-fn bundled_info(engine: &Engine) -> ReferenceInfo {
-    ReferenceInfo {
-        assembly: engine.assembly().to_string(),
-        source: "bundled".into(),
-        release: None,
-        transcripts: engine.models().len() as u64,
-        regions: Some(BUNDLED_REGIONS.into()),
-    }
-}
-
 impl LocalAnnotator {
+    /// Loads the engine `data` names (`driver::load`, as the CLI does).
     pub fn load(data: &EngineData) -> Result<Self, BackendError> {
-        match data {
-            EngineData::Bundled(dir) => {
-                let engine =
-                    Engine::load_bundled(dir).map_err(|e| BackendError::Local(e.to_string()))?;
-                let reference = bundled_info(&engine);
-                let models = "bundled: Ensembl 84 chr21 region, RefSeq BRCA1".to_string();
-                Ok(Self::new(engine, models).with_reference(reference))
-            }
-            EngineData::Files { gff, fasta } => {
-                let engine =
-                    Engine::load(gff, fasta).map_err(|e| BackendError::Local(e.to_string()))?;
-                let names = gff
-                    .iter()
-                    .filter_map(|p| p.file_name())
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join(",");
-                Ok(Self::new(engine, names))
-            }
-            EngineData::Index(path) => {
-                let (engine, reference) =
-                    crate::reference::open(path).map_err(|e| BackendError::Local(e.to_string()))?;
-                Ok(
-                    Self::new(engine, format!("index {}", path.display()))
-                        .with_reference(reference),
-                )
-            }
-        }
+        let loaded = load::open(&EngineSource::from(data))
+            .map_err(|e| BackendError::Local(e.to_string()))?;
+        Ok(Self::new(loaded.engine, loaded.gene_models).with_reference(loaded.reference))
     }
 
     /// An engine described as `custom` until [`Self::with_reference`] says otherwise.
     pub fn new(engine: Engine, gene_models: String) -> Self {
-        let reference = ReferenceInfo {
-            assembly: engine.assembly().to_string(),
-            source: "custom".into(),
-            release: None,
-            transcripts: engine.models().len() as u64,
-            regions: None,
-        };
+        let reference = load::custom_info(&engine);
         Self {
             engine,
             gene_models,
@@ -178,35 +132,32 @@ impl Annotator for LocalAnnotator {
     /// reported beside them (`Answer::failed_alleles`); the input fails as a whole only when
     /// none is annotated (with the first ALT's reason).
     fn annotate(&self, input: &str) -> AnswerOutcome {
-        if looks_like_sequence(input) {
-            return annotate_sequence(&self.engine, &self.sequence, input).map(Answer::from);
-        }
-        let alleles = parse_alleles(input, &self.engine).map_err(|e| {
-            let no_sequence = matches!(&e, InputError::ReferenceMismatch { reference, .. } if unsequenced(reference));
-            self.failure(e.code(), e.to_string(), no_sequence)
-        })?;
+        let results = match annotate_text(&self.engine, &self.sequence, input) {
+            Outcome::Sequence(called) => {
+                return called
+                    .map(|c| Answer::from(c.into_iter().map(|(_, a)| a).collect::<Vec<_>>()))
+            }
+            Outcome::Unparsable(e) => {
+                let no_sequence = matches!(&e, InputError::ReferenceMismatch { reference, .. } if unsequenced(reference));
+                return Err(self.failure(e.code(), e.to_string(), no_sequence));
+            }
+            Outcome::Variants(results) => results,
+        };
         let mut answer = Answer::default();
-        for allele in alleles {
-            let failure = match allele {
-                Ok(variant) => match self.engine.annotate(&variant) {
-                    Ok(annotation) => {
-                        answer.annotations.push(annotation);
-                        continue;
-                    }
-                    Err(e) => {
-                        let no_sequence = matches!(&e, AnnotateError::ReferenceMismatch { found, .. } if unsequenced(found));
-                        let failure = self.failure(e.code(), e.to_string(), no_sequence);
-                        (variant.alternate, failure)
-                    }
-                },
-                Err(rejected) => (
-                    rejected.variant.alternate,
-                    self.failure(rejected.error.code(), rejected.error.to_string(), false),
-                ),
+        for (variant, result) in results {
+            let failure = match result {
+                Ok(annotation) => {
+                    answer.annotations.push(annotation);
+                    continue;
+                }
+                Err(e) => {
+                    let no_sequence = matches!(&e, VariantError::Annotate(AnnotateError::ReferenceMismatch { found, .. }) if unsequenced(found));
+                    self.failure(e.code(), e.to_string(), no_sequence)
+                }
             };
             answer.failed_alleles.push(AlleleFailure {
-                allele: failure.0,
-                failure: failure.1,
+                allele: variant.alternate,
+                failure,
             });
         }
         if answer.annotations.is_empty() {

@@ -15,8 +15,9 @@ use std::{
 use anyhow::Context;
 
 use super::format::{json::JsonState, vcf::VcfState};
-use crate::engine::predict::custom::CustomSources;
+use crate::driver::load::{self, EngineSettings, EngineSource};
 use crate::engine::predict::{Engine, ModelFile};
+use crate::sequence::SequenceCaller;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -48,7 +49,8 @@ pub struct AnnotateArgs {
     /// Directory of the bundled data sets, used when no --gff/--fasta is given.
     #[arg(long, env = "VEP_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Input: a VCF, or one notation per line (Ensembl format, HGVS); `-` for stdin.
+    /// Input: a VCF, or one notation per line (Ensembl format, HGVS, or a sequence: `seq:ACGT…`,
+    /// `seq:HINT:ACGT…`, bare letters); `-` for stdin.
     #[arg(long, short, default_value = "-")]
     pub input: String,
     /// Output file; stdout when absent.
@@ -95,34 +97,35 @@ fn bundled_dir(explicit: Option<PathBuf>) -> PathBuf {
 }
 
 pub fn load_engine(args: &AnnotateArgs) -> anyhow::Result<Engine> {
-    let mut engine = load_models(args)?;
-    engine.set_max_variant_span(args.max_variant_span);
-    let custom =
-        CustomSources::open(&args.custom).map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
-    engine.set_custom_sources(custom);
-    Ok(engine)
+    let settings = EngineSettings {
+        max_variant_span: Some(args.max_variant_span),
+        custom: args.custom.clone(),
+    };
+    let loaded = load::open(&engine_source(args)?)?.configure(&settings)?;
+    Ok(loaded.engine)
 }
 
-/// The gene models and reference `args` name.
-fn load_models(args: &AnnotateArgs) -> anyhow::Result<Engine> {
+/// Where the gene models and reference `args` name come from (`driver::load`, as the
+/// service's `VEP_INDEX`/`VEP_GFF3`/bundled data): `--index` also takes a reference directory.
+fn engine_source(args: &AnnotateArgs) -> anyhow::Result<EngineSource> {
     if let Some(index) = &args.index {
-        return Engine::load_index(index)
-            .with_context(|| format!("loading index {}", index.display()));
+        return Ok(EngineSource::Index(index.clone()));
     }
-    let files: Vec<ModelFile> = (args.gff.iter().cloned().map(ModelFile::Gff3))
+    let models: Vec<ModelFile> = (args.gff.iter().cloned().map(ModelFile::Gff3))
         .chain(args.gtf.iter().cloned().map(ModelFile::Gtf))
         .chain(args.refseq.iter().cloned().map(ModelFile::RefSeq))
         .collect();
-    if files.is_empty() && !args.fasta.is_empty() {
+    if models.is_empty() && !args.fasta.is_empty() {
         anyhow::bail!("--fasta needs gene models: pass --gff, --gtf or --refseq");
     }
-    if files.is_empty() {
-        let dir = bundled_dir(args.data_dir.clone());
-        Engine::load_bundled(&dir)
-            .with_context(|| format!("loading bundled data from {}", dir.display()))
+    Ok(if models.is_empty() {
+        EngineSource::Bundled(bundled_dir(args.data_dir.clone()))
     } else {
-        Engine::load_files(&files, &args.fasta).context("loading gene models and reference")
-    }
+        EngineSource::Files {
+            models,
+            fasta: args.fasta.clone(),
+        }
+    })
 }
 
 pub fn run(args: AnnotateArgs) -> anyhow::Result<()> {
@@ -144,10 +147,14 @@ pub fn run(args: AnnotateArgs) -> anyhow::Result<()> {
         .threads
         .or_else(|| std::thread::available_parallelism().ok())
         .map_or(1, NonZeroUsize::get);
+    // Sequence inputs (`seq:...`, bare letters): the k-mer index is built on first use and
+    // shared by the threads.
+    let sequence = SequenceCaller::default();
     let summary = if threads == 1 {
         let mut state = PartState::new(&engine);
         annotate_part(
             &engine,
+            &sequence,
             args.format,
             &mut state,
             reader,
@@ -155,7 +162,14 @@ pub fn run(args: AnnotateArgs) -> anyhow::Result<()> {
             Part::WHOLE,
         )?
     } else {
-        threads::annotate(&engine, args.format, reader, &mut writer, threads)?
+        threads::annotate(
+            &engine,
+            &sequence,
+            args.format,
+            reader,
+            &mut writer,
+            threads,
+        )?
     };
     writer.flush().context("writing output")?;
     eprintln!(
@@ -191,6 +205,7 @@ impl<'m> PartState<'m> {
 /// from part to part.
 pub fn annotate_part(
     engine: &Engine,
+    sequence: &SequenceCaller,
     format: OutputFormat,
     state: &mut PartState<'_>,
     reader: impl BufRead,
@@ -198,13 +213,20 @@ pub fn annotate_part(
     part: Part,
 ) -> anyhow::Result<Summary> {
     Ok(match format {
-        OutputFormat::Json => {
-            super::format::json::annotate_part(engine, &mut state.json, reader, out, part)?
-        }
+        OutputFormat::Json => super::format::json::annotate_part(
+            engine,
+            sequence,
+            &mut state.json,
+            reader,
+            out,
+            part,
+        )?,
         OutputFormat::Vcf => {
-            super::format::vcf::annotate_part(engine, &mut state.vcf, reader, out, part)?
+            super::format::vcf::annotate_part(engine, sequence, &mut state.vcf, reader, out, part)?
         }
-        OutputFormat::Tsv => super::format::tsv::annotate_part(engine, reader, out, part)?,
+        OutputFormat::Tsv => {
+            super::format::tsv::annotate_part(engine, sequence, reader, out, part)?
+        }
     })
 }
 
@@ -323,5 +345,69 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("reference allele mismatch"));
+    }
+
+    /// 60 bases of the bundled chr21 around 21:25585733 C>T (MRPL39 missense), changed there
+    /// when `changed`.
+    fn sequence_line(engine: &Engine, changed: bool) -> String {
+        let mut bases = engine
+            .genome()
+            .sequence("21", 25_585_704, 25_585_763)
+            .unwrap();
+        if changed {
+            bases[29] = if bases[29] == b'C' { b'T' } else { b'C' };
+        }
+        format!("seq:{}\n", String::from_utf8(bases).unwrap())
+    }
+
+    fn annotate_all(engine: &Engine, format: OutputFormat, input: &str) -> (String, Summary) {
+        let mut out = Vec::new();
+        let summary = annotate_part(
+            engine,
+            &SequenceCaller::default(),
+            format,
+            &mut PartState::new(engine),
+            input.as_bytes(),
+            &mut out,
+            Part::WHOLE,
+        )
+        .unwrap();
+        (String::from_utf8(out).unwrap(), summary)
+    }
+
+    #[test]
+    fn sequence_lines_are_called_and_annotated_in_every_format() {
+        let engine = engine();
+        let line = sequence_line(&engine, true);
+        for format in [OutputFormat::Json, OutputFormat::Vcf, OutputFormat::Tsv] {
+            let (text, summary) = annotate_all(&engine, format, &line);
+            let want = Summary {
+                annotated: 1,
+                failed: 0,
+            };
+            assert_eq!(summary, want, "{format:?}: {text}");
+            assert!(text.contains("missense_variant"), "{format:?}: {text}");
+        }
+        let (json, _) = annotate_all(&engine, OutputFormat::Json, &line);
+        let value: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+        assert_eq!(value["start"], 25_585_733);
+        assert_eq!(value["called_from_sequence"]["placed_by"], "index");
+    }
+
+    #[test]
+    fn a_sequence_without_variants_is_answered_with_its_code_not_dropped() {
+        let engine = engine();
+        let line = sequence_line(&engine, false);
+        for format in [OutputFormat::Json, OutputFormat::Vcf, OutputFormat::Tsv] {
+            let (text, summary) = annotate_all(&engine, format, &line);
+            let want = Summary {
+                annotated: 0,
+                failed: 1,
+            };
+            assert_eq!(summary, want, "{format:?}: {text}");
+            assert!(text.contains("matches the reference"), "{format:?}: {text}");
+        }
+        let (vcf, _) = annotate_all(&engine, OutputFormat::Vcf, &line);
+        assert!(vcf.contains("no_variants"), "{vcf}");
     }
 }

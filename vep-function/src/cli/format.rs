@@ -11,10 +11,13 @@ pub mod vcf;
 use std::io::{self, BufRead};
 
 use crate::cli::annotate::Summary;
+use crate::driver::text::{annotate_text, Outcome};
 use crate::engine::input::Variant;
-use crate::engine::input::{detect, parse_alleles, InputError, Notation};
+use crate::engine::input::{detect, InputError, Notation};
 use crate::engine::output::VariantAnnotation;
 use crate::engine::predict::Engine;
+use crate::sequence::SequenceCaller;
+use crate::service::VariantFailure;
 
 /// Why one variant (one ALT) of a line has no annotation.
 pub(crate) struct Failure {
@@ -28,6 +31,9 @@ pub(crate) enum LineOutcome {
     Header,
     /// Notation could not be parsed: no variant.
     Unparsable(InputError),
+    /// A sequence that gave no annotated variant (not placed, identical to the reference, a
+    /// called variant not annotated): `code: message` in place of the line's output.
+    Refused(VariantFailure),
     /// Each variant of the line (each ALT) with its annotation or the reason it failed: an
     /// ALT may fail while others of the line are annotated.
     Variants(Vec<(Variant, Result<VariantAnnotation, Failure>)>),
@@ -43,6 +49,7 @@ impl LineOutcome {
 /// Reads lines one at a time and hands each outcome to `emit` (memory stays flat).
 pub(crate) fn for_each_line(
     engine: &Engine,
+    sequence: &SequenceCaller,
     reader: impl BufRead,
     mut emit: impl FnMut(&str, bool, LineOutcome) -> io::Result<()>,
 ) -> io::Result<Summary> {
@@ -51,7 +58,7 @@ pub(crate) fn for_each_line(
         if is_header(text) {
             return emit(text, false, LineOutcome::Header);
         }
-        let (is_vcf, outcome) = line_outcome(engine, text, &mut summary);
+        let (is_vcf, outcome) = line_outcome(engine, sequence, text, &mut summary);
         emit(text, is_vcf, outcome)
     })?;
     Ok(summary)
@@ -77,52 +84,55 @@ pub(crate) fn is_header(text: &str) -> bool {
     text.trim().is_empty() || text.starts_with('#')
 }
 
-/// Parses and annotates one non-header line; counts the outcome in `summary`. Also says
-/// whether the line is a VCF record.
+/// Parses and annotates one non-header line through the driver (`driver::text`: variant
+/// notations and sequences alike); counts the outcome in `summary`. Also says whether the
+/// line is a VCF record.
 pub(crate) fn line_outcome(
     engine: &Engine,
+    sequence: &SequenceCaller,
     text: &str,
     summary: &mut Summary,
 ) -> (bool, LineOutcome) {
     let is_vcf = detect(text) == Some(Notation::Vcf);
-    let outcome = match parse_alleles(text, engine) {
-        Err(e) => {
-            summary.failed += 1;
-            LineOutcome::Unparsable(e)
+    let outcome = match annotate_text(engine, sequence, text) {
+        Outcome::Unparsable(e) => LineOutcome::Unparsable(e),
+        Outcome::Sequence(Err(f)) => LineOutcome::Refused(f),
+        Outcome::Sequence(Ok(called)) => {
+            LineOutcome::Variants(called.into_iter().map(|(v, a)| (v, Ok(a))).collect())
         }
-        Ok(alleles) => LineOutcome::Variants(
-            alleles
+        Outcome::Variants(results) => LineOutcome::Variants(
+            results
                 .into_iter()
-                .map(|allele| {
-                    let (v, result) = match allele {
-                        Ok(v) => {
-                            let result = engine.annotate(&v).map_err(|e| Failure {
-                                code: e.code(),
-                                message: e.to_string(),
-                            });
-                            (v, result)
-                        }
-                        Err(rejected) => {
-                            let failure = Failure {
-                                code: rejected.error.code(),
-                                message: rejected.error.to_string(),
-                            };
-                            (rejected.variant, Err(failure))
-                        }
-                    };
-                    match &result {
-                        Ok(_) => summary.annotated += 1,
-                        Err(_) => summary.failed += 1,
-                    }
+                .map(|(v, result)| {
+                    let result = result.map_err(|e| Failure {
+                        code: e.code(),
+                        message: e.to_string(),
+                    });
                     (v, result)
                 })
                 .collect(),
         ),
     };
+    match &outcome {
+        LineOutcome::Variants(results) => {
+            for (_, result) in results {
+                match result {
+                    Ok(_) => summary.annotated += 1,
+                    Err(_) => summary.failed += 1,
+                }
+            }
+        }
+        _ => summary.failed += 1,
+    }
     (is_vcf, outcome)
 }
 
 /// `code: message` for an input error, as written into VCF/TSV error fields.
 pub(crate) fn describe(e: &InputError) -> String {
     format!("{}: {e}", e.code())
+}
+
+/// `code: message` for a refused sequence, as [`describe`] writes an input error.
+pub(crate) fn describe_refused(f: &VariantFailure) -> String {
+    format!("{}: {}", f.code, f.message)
 }

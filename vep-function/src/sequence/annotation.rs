@@ -1,11 +1,11 @@
 //! Called variants through the engine: one annotation per variant, each carrying the
 //! submitted sequence notation as `input` and the alignment summary as `called_from_sequence`.
 
-use contract::annotation::{CalledFromSequence, SequenceExcerpt, Unresolved};
+use contract::annotation::{CalledFromSequence, SequenceExcerpt, Unresolved, VariantAnnotation};
 
 use crate::engine::input::Variant;
 use crate::engine::predict::Engine;
-use crate::service::{VariantFailure, VariantOutcome};
+use crate::service::VariantFailure;
 
 use super::{AlignmentSummary, CalledVariant, SequenceCaller};
 
@@ -16,9 +16,14 @@ fn failure(code: &str, message: String) -> VariantFailure {
     }
 }
 
-/// Places `input`, calls its variants and annotates each; a sequence identical to the
-/// reference is answered with `no_variants` (naming where it matched), not with silence.
-pub fn annotate_sequence(engine: &Engine, caller: &SequenceCaller, input: &str) -> VariantOutcome {
+/// Places `input`, calls its variants and annotates each (with the variant, for writers that
+/// print it); a sequence identical to the reference is answered with `no_variants` (naming
+/// where it matched), not with silence.
+pub fn annotate_sequence(
+    engine: &Engine,
+    caller: &SequenceCaller,
+    input: &str,
+) -> Result<Vec<(Variant, VariantAnnotation)>, VariantFailure> {
     let called = caller
         .call(engine, input)
         .map_err(|e| failure(e.code(), e.to_string()))?;
@@ -66,7 +71,7 @@ pub fn annotate_sequence(engine: &Engine, caller: &SequenceCaller, input: &str) 
                 )
             })?;
             annotation.called_from_sequence = Some(called_from(summary, called_variant));
-            Ok(annotation)
+            Ok((variant, annotation))
         })
         .collect()
 }

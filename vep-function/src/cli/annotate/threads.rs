@@ -19,6 +19,7 @@ use anyhow::Context;
 use super::{annotate_part, OutputFormat, Part, PartState, Summary};
 use crate::cli::format::is_header;
 use crate::engine::predict::Engine;
+use crate::sequence::SequenceCaller;
 
 /// Lines per part: enough to make handing a part over negligible, few enough that JSON
 /// output (about 7 KB a variant at genome scale) stays a few MB per part.
@@ -39,6 +40,7 @@ type Done = (usize, anyhow::Result<(Vec<u8>, Summary)>);
 /// Annotates `reader` into `out` with `threads` workers; what one thread would write.
 pub(super) fn annotate(
     engine: &Engine,
+    sequence: &SequenceCaller,
     format: OutputFormat,
     mut reader: impl BufRead,
     out: &mut impl Write,
@@ -51,7 +53,7 @@ pub(super) fn annotate(
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let job_rx = &job_rx;
-            scope.spawn(move || work(engine, format, job_rx, done_tx));
+            scope.spawn(move || work(engine, sequence, format, job_rx, done_tx));
         }
         drop(done_tx);
         // Ends the workers when this returns, whatever the outcome.
@@ -64,6 +66,7 @@ pub(super) fn annotate(
 /// A worker: annotates parts until there are none left or nobody waits for them.
 fn work(
     engine: &Engine,
+    sequence: &SequenceCaller,
     format: OutputFormat,
     jobs: &Mutex<mpsc::Receiver<Job>>,
     done: mpsc::Sender<Done>,
@@ -78,6 +81,7 @@ fn work(
         let annotated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             annotate_part(
                 engine,
+                sequence,
                 format,
                 &mut state,
                 &job.input[..],

@@ -13,9 +13,10 @@ use contract::output::json::push_annotation;
 
 use super::read_lines;
 use crate::cli::annotate::{Part, Summary};
-use crate::engine::input::parse_alleles;
+use crate::driver::text::{annotate_text, Outcome};
 use crate::engine::input::Variant;
 use crate::engine::predict::Engine;
+use crate::sequence::SequenceCaller;
 
 /// Annotates line by line: memory stays flat however long the input is.
 pub fn annotate_stream(
@@ -25,6 +26,7 @@ pub fn annotate_stream(
 ) -> io::Result<Summary> {
     annotate_part(
         engine,
+        &SequenceCaller::default(),
         &mut JsonState::new(engine),
         reader,
         out,
@@ -46,6 +48,7 @@ impl<'m> JsonState<'m> {
 /// line numbers of the whole input.
 pub fn annotate_part(
     engine: &Engine,
+    sequence: &SequenceCaller,
     state: &mut JsonState<'_>,
     reader: impl BufRead,
     out: &mut impl Write,
@@ -65,7 +68,7 @@ pub fn annotate_part(
         buf.clear();
         match direct.record(text, &mut buf) {
             Some(annotated) => summary.annotated += annotated,
-            None => general(engine, n, text, &mut buf, &mut summary)?,
+            None => general(engine, sequence, n, text, &mut buf, &mut summary)?,
         }
         out.write_all(&buf)
     })
@@ -82,34 +85,41 @@ pub fn annotate_part(
 /// The objects of one line through the general path (any notation, errors).
 fn general(
     engine: &Engine,
+    sequence: &SequenceCaller,
     line: usize,
     text: &str,
     buf: &mut Vec<u8>,
     summary: &mut Summary,
 ) -> io::Result<()> {
-    match parse_alleles(text, engine) {
-        Ok(alleles) => {
-            for allele in alleles {
-                match allele.map(|v| (engine.annotate(&v), v)) {
-                    Ok((Ok(a), _)) => {
+    match annotate_text(engine, sequence, text) {
+        Outcome::Variants(results) => {
+            for (variant, result) in results {
+                match result {
+                    Ok(a) => {
                         push_annotation(buf, &a, KeyOrder::Declared);
                         summary.annotated += 1;
                     }
-                    Ok((Err(e), v)) => {
-                        push_error(buf, line, text, Some(&v), &e.to_string())?;
-                        summary.failed += 1;
-                    }
-                    // One ALT of the line that is no usable allele; the others go on.
-                    Err(rejected) => {
-                        let message = rejected.error.to_string();
-                        push_error(buf, line, text, Some(&rejected.variant), &message)?;
+                    Err(e) => {
+                        push_error(buf, line, text, Some(&variant), &e.to_string())?;
                         summary.failed += 1;
                     }
                 }
                 buf.push(b'\n');
             }
         }
-        Err(e) => {
+        Outcome::Sequence(Ok(called)) => {
+            for (_, a) in called {
+                push_annotation(buf, &a, KeyOrder::Declared);
+                buf.push(b'\n');
+                summary.annotated += 1;
+            }
+        }
+        Outcome::Sequence(Err(f)) => {
+            push_error(buf, line, text, None, &f.message)?;
+            buf.push(b'\n');
+            summary.failed += 1;
+        }
+        Outcome::Unparsable(e) => {
             push_error(buf, line, text, None, &e.to_string())?;
             buf.push(b'\n');
             summary.failed += 1;
@@ -118,7 +128,6 @@ fn general(
     Ok(())
 }
 
-/// `{"error","id","input","line"}`: why line `line` gave no annotation.
 fn push_error(
     out: &mut Vec<u8>,
     line: usize,

@@ -9,9 +9,10 @@ pub use contract::output::tsv::HEADER;
 use contract::output::tsv::{push_allele_error, push_annotation, push_error};
 use contract::output::vcf::error_text;
 
-use super::{describe, for_each_line, LineOutcome};
+use super::{describe, describe_refused, for_each_line, LineOutcome};
 use crate::cli::annotate::{Part, Summary};
 use crate::engine::predict::Engine;
+use crate::sequence::SequenceCaller;
 
 /// Annotates `reader` line by line into VEP's tab format on `out`.
 pub fn annotate_stream(
@@ -19,13 +20,14 @@ pub fn annotate_stream(
     reader: impl BufRead,
     out: impl Write,
 ) -> io::Result<Summary> {
-    annotate_part(engine, reader, out, Part::WHOLE)
+    annotate_part(engine, &SequenceCaller::default(), reader, out, Part::WHOLE)
 }
 
 /// [`annotate_stream`] on one part of a longer input (`--threads`): the header only when no
 /// earlier part wrote it.
 pub fn annotate_part(
     engine: &Engine,
+    sequence: &SequenceCaller,
     reader: impl BufRead,
     mut out: impl Write,
     part: Part,
@@ -35,11 +37,12 @@ pub fn annotate_part(
     }
     // One buffer for the rows of a line, reused.
     let mut rows = String::new();
-    let summary = for_each_line(engine, reader, |line, _, outcome| {
+    let summary = for_each_line(engine, sequence, reader, |line, _, outcome| {
         rows.clear();
         match outcome {
             LineOutcome::Header => return Ok(()),
             LineOutcome::Unparsable(e) => push_error(&mut rows, line, &describe(&e)),
+            LineOutcome::Refused(f) => push_error(&mut rows, line, &describe_refused(&f)),
             LineOutcome::Variants(results) => {
                 let partly = LineOutcome::any_annotated(&results);
                 for (_, result) in &results {

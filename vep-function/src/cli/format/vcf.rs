@@ -11,11 +11,14 @@ use contract::output::vcf::{
     allele_errors_text, error_text, info_header_lines, push_info, push_record, COLUMNS,
 };
 
-use super::{describe, is_header, line_outcome, read_lines, Failure, LineOutcome};
+use super::{
+    describe, describe_refused, is_header, line_outcome, read_lines, Failure, LineOutcome,
+};
 use crate::cli::annotate::{Part, Summary};
 use crate::engine::input::Variant;
 use crate::engine::output::VariantAnnotation;
 use crate::engine::predict::Engine;
+use crate::sequence::SequenceCaller;
 
 /// Annotates `reader` line by line into VCF on `out`. Plain VCF records go through
 /// [`direct::DirectVcf`] (CSQ written straight from the engine's effects); anything it does
@@ -25,7 +28,9 @@ pub fn annotate_stream(
     reader: impl BufRead,
     out: impl Write,
 ) -> io::Result<Summary> {
-    annotate_part(engine, &mut VcfState::new(engine), reader, out, Part::WHOLE)
+    let sequence = SequenceCaller::default();
+    let mut state = VcfState::new(engine);
+    annotate_part(engine, &sequence, &mut state, reader, out, Part::WHOLE)
 }
 
 /// The hot path's buffers and per-transcript texts, kept from part to part by one thread
@@ -41,6 +46,7 @@ impl<'m> VcfState<'m> {
 /// [`annotate_stream`] on one part of a longer input (`--threads`).
 pub fn annotate_part(
     engine: &Engine,
+    sequence: &SequenceCaller,
     state: &mut VcfState<'_>,
     reader: impl BufRead,
     out: impl Write,
@@ -58,7 +64,7 @@ pub fn annotate_part(
             summary.annotated += annotated;
             return Ok(());
         }
-        let (is_vcf, outcome) = line_outcome(engine, line, &mut summary);
+        let (is_vcf, outcome) = line_outcome(engine, sequence, line, &mut summary);
         writer.write_line(line, is_vcf, outcome)
     })?;
     writer.finish()?;
@@ -94,6 +100,7 @@ impl<W: Write> VcfWriter<W> {
             LineOutcome::Header => self.header_line(line),
             LineOutcome::Unparsable(e) if is_vcf => self.vcf_record(line, &[], Some(&describe(&e))),
             LineOutcome::Unparsable(e) => self.unparsable_line(line, &describe(&e)),
+            LineOutcome::Refused(f) => self.unparsable_line(line, &describe_refused(&f)),
             LineOutcome::Variants(results) if is_vcf => {
                 let error = record_error(&results);
                 let annotations: Vec<VariantAnnotation> =

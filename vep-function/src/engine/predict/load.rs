@@ -45,6 +45,12 @@ pub enum ModelFile {
 }
 
 impl ModelFile {
+    pub fn path(&self) -> &Path {
+        match self {
+            ModelFile::Gff3(path) | ModelFile::Gtf(path) | ModelFile::RefSeq(path) => path,
+        }
+    }
+
     fn read(&self) -> Result<Vec<Transcript>, LoadError> {
         match self {
             ModelFile::Gff3(path) => {

@@ -42,6 +42,7 @@ fn one_thread(engine: &Engine, format: OutputFormat, input: &str) -> (Vec<u8>, S
     let mut state = PartState::new(engine);
     let summary = annotate_part(
         engine,
+        &SequenceCaller::default(),
         format,
         &mut state,
         input.as_bytes(),
@@ -54,7 +55,15 @@ fn one_thread(engine: &Engine, format: OutputFormat, input: &str) -> (Vec<u8>, S
 
 fn threaded(engine: &Engine, format: OutputFormat, input: &str, n: usize) -> (Vec<u8>, Summary) {
     let mut out = Vec::new();
-    let summary = annotate(engine, format, input.as_bytes(), &mut out, n).unwrap();
+    let summary = annotate(
+        engine,
+        &SequenceCaller::default(),
+        format,
+        input.as_bytes(),
+        &mut out,
+        n,
+    )
+    .unwrap();
     (out, summary)
 }
 
@@ -110,7 +119,16 @@ fn an_unreadable_line_stops_the_run_naming_its_line() {
         .unwrap();
     input.insert(at, 0xff);
     let mut out = Vec::new();
-    let err = annotate(&engine, OutputFormat::Json, &input[..], &mut out, 2).unwrap_err();
+    let sequence = SequenceCaller::default();
+    let err = annotate(
+        &engine,
+        &sequence,
+        OutputFormat::Json,
+        &input[..],
+        &mut out,
+        2,
+    )
+    .unwrap_err();
     assert!(
         format!("{err:#}").contains(&format!("line {}", lines_before + 1)),
         "{err:#}"

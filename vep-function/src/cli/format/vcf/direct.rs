@@ -277,7 +277,8 @@ mod tests {
         );
         for line in lines {
             let taken = direct.record(line, &mut fast).unwrap();
-            let (is_vcf, outcome) = line_outcome(engine, line, &mut Summary::default());
+            let sequence = crate::sequence::SequenceCaller::default();
+            let (is_vcf, outcome) = line_outcome(engine, &sequence, line, &mut Summary::default());
             general.write_line(line, is_vcf, outcome).unwrap();
             assert!(taken.is_some(), "the direct path declined {line}");
         }
