@@ -6,10 +6,10 @@ use std::{
     time::Instant,
 };
 
+use crate::engine::predict::ModelFile;
 use crate::engine::{
     models::genome::{Genome, GenomeError},
     models::index::{write_index, IndexContents, IndexError},
-    models::loaders::{gff3, gtf, refseq},
     models::transcript::Transcript,
 };
 
@@ -74,19 +74,15 @@ pub fn build(inputs: &IndexInputs) -> Result<IndexReport, BuildError> {
     if inputs.gff.is_empty() && inputs.gtf.is_empty() && inputs.refseq.is_empty() {
         return Err(BuildError::NoGeneModels);
     }
-    let models_err = |path: &Path, e: &dyn std::fmt::Display| BuildError::GeneModels {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    };
+    let files = (inputs.gff.iter().cloned().map(ModelFile::Gff3))
+        .chain(inputs.gtf.iter().cloned().map(ModelFile::Gtf))
+        .chain(inputs.refseq.iter().cloned().map(ModelFile::RefSeq));
     let mut transcripts: Vec<Transcript> = Vec::new();
-    for path in inputs.gff {
-        transcripts.extend(gff3::read_path(path).map_err(|e| models_err(path, &e))?);
-    }
-    for path in inputs.gtf {
-        transcripts.extend(gtf::read_path(path).map_err(|e| models_err(path, &e))?);
-    }
-    for path in inputs.refseq {
-        transcripts.extend(refseq::read_path(path).map_err(|e| models_err(path, &e))?);
+    for file in files {
+        transcripts.extend(file.read().map_err(|e| BuildError::GeneModels {
+            path: file.path().to_path_buf(),
+            reason: e.to_string(),
+        })?);
     }
     // Open every FASTA now: a missing .fai/.gzi fails here, not at the first cold start.
     let mut genome = Genome::new();

@@ -51,24 +51,22 @@ impl ModelFile {
         }
     }
 
-    fn read(&self) -> Result<Vec<Transcript>, LoadError> {
+    /// The file's transcripts, read in its dialect (the engine and `vep-function index` both
+    /// read gene models through this).
+    pub fn read(&self) -> Result<Vec<Transcript>, ModelFileError> {
         match self {
-            ModelFile::Gff3(path) => {
-                gff3::read_path(path).map_err(|source| LoadError::GeneModels {
-                    path: path.clone(),
-                    source,
-                })
-            }
-            ModelFile::Gtf(path) => gtf::read_path(path).map_err(|source| LoadError::Gtf {
-                path: path.clone(),
-                source,
-            }),
-            ModelFile::RefSeq(path) => {
-                refseq::read_path(path).map_err(|source| LoadError::RefSeq {
-                    path: path.clone(),
-                    source,
-                })
-            }
+            ModelFile::Gff3(path) => gff3::read_path(path),
+            ModelFile::Gtf(path) => gtf::read_path(path),
+            ModelFile::RefSeq(path) => refseq::read_path(path),
+        }
+    }
+
+    /// `source` as the engine's load error for this file.
+    fn load_error(&self, source: ModelFileError) -> LoadError {
+        match self.clone() {
+            ModelFile::Gff3(path) => LoadError::GeneModels { path, source },
+            ModelFile::Gtf(path) => LoadError::Gtf { path, source },
+            ModelFile::RefSeq(path) => LoadError::RefSeq { path, source },
         }
     }
 }
@@ -99,7 +97,7 @@ impl Engine {
         }
         let mut transcripts = Vec::new();
         for file in files {
-            transcripts.extend(file.read()?);
+            transcripts.extend(file.read().map_err(|e| file.load_error(e))?);
         }
         let models = GeneModels::new(transcripts);
         let mut genome = Genome::new();
