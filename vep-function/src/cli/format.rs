@@ -46,20 +46,56 @@ impl LineOutcome {
     }
 }
 
-/// Reads lines one at a time and hands each outcome to `emit` (memory stays flat).
-pub(crate) fn for_each_line(
+/// One output format as the CLI's loop ([`drive`]) feeds it.
+pub(crate) trait FormatWriter {
+    /// Whether lines are trimmed of surrounding white space before anything reads them.
+    const TRIM: bool;
+    /// A header, comment or blank line.
+    fn header(&mut self, text: &str) -> io::Result<()>;
+    /// The fast path: a plain VCF record written straight from the engine's effects, giving
+    /// the number of variants annotated; `None` when it declines the line. The output is the
+    /// bytes [`Self::outcome`] would write for the same line.
+    fn fast(&mut self, text: &str) -> io::Result<Option<usize>>;
+    /// Any other line as the driver answered it; `number` is its 1-based line number.
+    fn outcome(
+        &mut self,
+        number: usize,
+        text: &str,
+        is_vcf: bool,
+        outcome: LineOutcome,
+    ) -> io::Result<()>;
+}
+
+/// The CLI's one loop over its input, for every format: each line is a header, a record the
+/// fast path takes, or a text the driver annotates (`driver::text`); `first_line` is the
+/// number of lines before `reader` (`--threads` parts). Memory stays flat: one line at a time.
+pub(crate) fn drive<W: FormatWriter>(
     engine: &Engine,
     sequence: &SequenceCaller,
     reader: impl BufRead,
-    mut emit: impl FnMut(&str, bool, LineOutcome) -> io::Result<()>,
+    first_line: usize,
+    writer: &mut W,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    read_lines(reader, |text| {
+    let mut number = first_line;
+    read_lines(reader, |line| {
+        number += 1;
+        let text = if W::TRIM { line.trim() } else { line };
         if is_header(text) {
-            return emit(text, false, LineOutcome::Header);
+            return writer.header(text);
+        }
+        if let Some(annotated) = writer.fast(text)? {
+            summary.annotated += annotated;
+            return Ok(());
         }
         let (is_vcf, outcome) = line_outcome(engine, sequence, text, &mut summary);
-        emit(text, is_vcf, outcome)
+        writer.outcome(number, text, is_vcf, outcome)
+    })
+    .map_err(|e| match e.kind() {
+        io::ErrorKind::InvalidData => {
+            io::Error::new(e.kind(), format!("reading input line {}: {e}", number + 1))
+        }
+        _ => e,
     })?;
     Ok(summary)
 }

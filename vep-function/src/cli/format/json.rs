@@ -11,9 +11,8 @@ use std::io::{self, BufRead, Write};
 use contract::annotation::KeyOrder;
 use contract::output::json::push_annotation;
 
-use super::read_lines;
+use super::{drive, FormatWriter, LineOutcome};
 use crate::cli::annotate::{Part, Summary};
-use crate::driver::text::{annotate_text, Outcome};
 use crate::engine::input::Variant;
 use crate::engine::predict::Engine;
 use crate::sequence::SequenceCaller;
@@ -44,8 +43,8 @@ impl<'m> JsonState<'m> {
     }
 }
 
-/// [`annotate_stream`] on one part of a longer input (`--threads`): error objects name the
-/// line numbers of the whole input.
+/// [`annotate_stream`] on one part of a longer input (`--threads`): error objects name
+/// their line counted from the whole input's start.
 pub fn annotate_part(
     engine: &Engine,
     sequence: &SequenceCaller,
@@ -54,78 +53,69 @@ pub fn annotate_part(
     out: &mut impl Write,
     part: Part,
 ) -> io::Result<Summary> {
-    let mut summary = Summary::default();
-    let direct = &mut state.0;
-    // One output buffer for the objects of a line, reused.
-    let mut buf = Vec::with_capacity(1 << 14);
-    let mut n = part.first_line;
-    read_lines(reader, |line| {
-        n += 1;
-        let text = line.trim();
-        if text.is_empty() || text.starts_with('#') {
-            return Ok(());
-        }
-        buf.clear();
-        match direct.record(text, &mut buf) {
-            Some(annotated) => summary.annotated += annotated,
-            None => general(engine, sequence, n, text, &mut buf, &mut summary)?,
-        }
-        out.write_all(&buf)
-    })
-    .map_err(|e| match e.kind() {
-        // Not UTF-8: say where, counting the lines of the whole input.
-        io::ErrorKind::InvalidData => {
-            io::Error::new(e.kind(), format!("reading input line {}: {e}", n + 1))
-        }
-        _ => e,
-    })?;
-    Ok(summary)
+    let mut format = JsonFormat {
+        direct: &mut state.0,
+        out,
+        buf: Vec::with_capacity(1 << 14),
+    };
+    drive(engine, sequence, reader, part.first_line, &mut format)
 }
 
-/// The objects of one line through the general path (any notation, errors).
-fn general(
-    engine: &Engine,
-    sequence: &SequenceCaller,
-    line: usize,
-    text: &str,
-    buf: &mut Vec<u8>,
-    summary: &mut Summary,
-) -> io::Result<()> {
-    match annotate_text(engine, sequence, text) {
-        Outcome::Variants(results) => {
-            for (variant, result) in results {
-                match result {
-                    Ok(a) => {
-                        push_annotation(buf, &a, KeyOrder::Declared);
-                        summary.annotated += 1;
-                    }
-                    Err(e) => {
-                        push_error(buf, line, text, Some(&variant), &e.to_string())?;
-                        summary.failed += 1;
-                    }
-                }
-                buf.push(b'\n');
-            }
-        }
-        Outcome::Sequence(Ok(called)) => {
-            for (_, a) in called {
-                push_annotation(buf, &a, KeyOrder::Declared);
-                buf.push(b'\n');
-                summary.annotated += 1;
-            }
-        }
-        Outcome::Sequence(Err(f)) => {
-            push_error(buf, line, text, None, &f.message)?;
-            buf.push(b'\n');
-            summary.failed += 1;
-        }
-        Outcome::Unparsable(e) => {
-            push_error(buf, line, text, None, &e.to_string())?;
-            buf.push(b'\n');
-            summary.failed += 1;
-        }
+/// JSON Lines as the CLI's loop feeds it: lines trimmed, headers skipped, plain VCF records
+/// through the fast path, each line's objects gathered in one reused buffer.
+struct JsonFormat<'a, 'm, W: Write> {
+    direct: &'a mut direct::DirectJson<'m>,
+    out: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> FormatWriter for JsonFormat<'_, '_, W> {
+    const TRIM: bool = true;
+
+    fn header(&mut self, _: &str) -> io::Result<()> {
+        Ok(())
     }
-    Ok(())
+
+    fn fast(&mut self, text: &str) -> io::Result<Option<usize>> {
+        self.buf.clear();
+        let annotated = self.direct.record(text, &mut self.buf);
+        if annotated.is_some() {
+            self.out.write_all(&self.buf)?;
+        }
+        Ok(annotated)
+    }
+
+    fn outcome(
+        &mut self,
+        line: usize,
+        text: &str,
+        _: bool,
+        outcome: LineOutcome,
+    ) -> io::Result<()> {
+        let buf = &mut self.buf;
+        buf.clear();
+        match outcome {
+            LineOutcome::Variants(results) => {
+                for (variant, result) in results {
+                    match result {
+                        Ok(a) => push_annotation(buf, &a, KeyOrder::Declared),
+                        Err(f) => push_error(buf, line, text, Some(&variant), &f.message)?,
+                    }
+                    buf.push(b'\n');
+                }
+            }
+            LineOutcome::Refused(f) => {
+                push_error(buf, line, text, None, &f.message)?;
+                buf.push(b'\n');
+            }
+            LineOutcome::Unparsable(e) => {
+                push_error(buf, line, text, None, &e.to_string())?;
+                buf.push(b'\n');
+            }
+            LineOutcome::Header => {}
+        }
+        self.out.write_all(buf)
+    }
 }
 
 fn push_error(

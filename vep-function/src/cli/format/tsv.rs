@@ -5,11 +5,12 @@
 
 use std::io::{self, BufRead, Write};
 
+use contract::output::csq::CustomColumns;
 pub use contract::output::tsv::HEADER;
 use contract::output::tsv::{push_allele_error, push_annotation, push_error};
 use contract::output::vcf::error_text;
 
-use super::{describe, describe_refused, for_each_line, LineOutcome};
+use super::{describe, describe_refused, drive, FormatWriter, LineOutcome};
 use crate::cli::annotate::{Part, Summary};
 use crate::engine::predict::Engine;
 use crate::sequence::SequenceCaller;
@@ -35,19 +36,46 @@ pub fn annotate_part(
     if !part.header_written {
         writeln!(out, "{HEADER}")?;
     }
-    // One buffer for the rows of a line, reused.
-    let mut rows = String::new();
-    let summary = for_each_line(engine, sequence, reader, |line, _, outcome| {
+    let mut format = TsvFormat {
+        out: &mut out,
+        columns: engine.custom().columns(),
+        rows: String::new(),
+    };
+    let summary = drive(engine, sequence, reader, part.first_line, &mut format)?;
+    out.flush()?;
+    Ok(summary)
+}
+
+/// TSV as the CLI's loop feeds it: every line through the driver (no fast path).
+struct TsvFormat<'a, W: Write> {
+    out: W,
+    columns: &'a CustomColumns,
+    /// The rows of a line, reused.
+    rows: String,
+}
+
+impl<W: Write> FormatWriter for TsvFormat<'_, W> {
+    const TRIM: bool = false;
+
+    fn header(&mut self, _: &str) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn fast(&mut self, _: &str) -> io::Result<Option<usize>> {
+        Ok(None)
+    }
+
+    fn outcome(&mut self, _: usize, line: &str, _: bool, outcome: LineOutcome) -> io::Result<()> {
+        let rows = &mut self.rows;
         rows.clear();
         match outcome {
-            LineOutcome::Header => return Ok(()),
-            LineOutcome::Unparsable(e) => push_error(&mut rows, line, &describe(&e)),
-            LineOutcome::Refused(f) => push_error(&mut rows, line, &describe_refused(&f)),
+            LineOutcome::Unparsable(e) => push_error(rows, line, &describe(&e)),
+            LineOutcome::Refused(f) => push_error(rows, line, &describe_refused(&f)),
             LineOutcome::Variants(results) => {
                 let partly = LineOutcome::any_annotated(&results);
                 for (_, result) in &results {
                     if let Ok(a) = result {
-                        push_annotation(&mut rows, a, engine.custom().columns());
+                        push_annotation(rows, a, self.columns);
                     }
                 }
                 // The ALTs that failed, after the rows of the annotated ones (as downloads
@@ -55,17 +83,16 @@ pub fn annotate_part(
                 for (variant, result) in &results {
                     let Err(f) = result else { continue };
                     if partly {
-                        push_allele_error(&mut rows, line, &variant.alternate, f.code, &f.message);
+                        push_allele_error(rows, line, &variant.alternate, f.code, &f.message);
                     } else {
-                        push_error(&mut rows, &variant.input, &error_text(f.code, &f.message));
+                        push_error(rows, &variant.input, &error_text(f.code, &f.message));
                     }
                 }
             }
+            LineOutcome::Header => {}
         }
-        out.write_all(rows.as_bytes())
-    })?;
-    out.flush()?;
-    Ok(summary)
+        self.out.write_all(rows.as_bytes())
+    }
 }
 
 #[cfg(test)]

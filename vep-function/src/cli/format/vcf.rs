@@ -11,9 +11,7 @@ use contract::output::vcf::{
     allele_errors_text, error_text, info_header_lines, push_info, push_record, COLUMNS,
 };
 
-use super::{
-    describe, describe_refused, is_header, line_outcome, read_lines, Failure, LineOutcome,
-};
+use super::{describe, describe_refused, drive, Failure, FormatWriter, LineOutcome};
 use crate::cli::annotate::{Part, Summary};
 use crate::engine::input::Variant;
 use crate::engine::output::VariantAnnotation;
@@ -54,21 +52,42 @@ pub fn annotate_part(
 ) -> io::Result<Summary> {
     let mut writer = VcfWriter::new(out, engine.custom().columns().clone());
     writer.header_done = part.header_written;
-    let direct = &mut state.0;
-    let mut summary = Summary::default();
-    read_lines(reader, |line| {
-        if is_header(line) {
-            return writer.write_line(line, false, LineOutcome::Header);
-        }
-        if let Some(annotated) = direct.record(line, &mut writer)? {
-            summary.annotated += annotated;
-            return Ok(());
-        }
-        let (is_vcf, outcome) = line_outcome(engine, sequence, line, &mut summary);
-        writer.write_line(line, is_vcf, outcome)
-    })?;
-    writer.finish()?;
+    let mut format = VcfFormat {
+        direct: &mut state.0,
+        writer,
+    };
+    let summary = drive(engine, sequence, reader, part.first_line, &mut format)?;
+    format.writer.finish()?;
     Ok(summary)
+}
+
+/// VCF as the CLI's loop feeds it: plain records through the fast path, the rest through
+/// the record writer.
+struct VcfFormat<'a, 'm, W: Write> {
+    direct: &'a mut direct::DirectVcf<'m>,
+    writer: VcfWriter<W>,
+}
+
+impl<W: Write> FormatWriter for VcfFormat<'_, '_, W> {
+    const TRIM: bool = false;
+
+    fn header(&mut self, text: &str) -> io::Result<()> {
+        self.writer.write_line(text, false, LineOutcome::Header)
+    }
+
+    fn fast(&mut self, text: &str) -> io::Result<Option<usize>> {
+        self.direct.record(text, &mut self.writer)
+    }
+
+    fn outcome(
+        &mut self,
+        _: usize,
+        text: &str,
+        is_vcf: bool,
+        outcome: LineOutcome,
+    ) -> io::Result<()> {
+        self.writer.write_line(text, is_vcf, outcome)
+    }
 }
 
 /// Streams a VCF: header lines as they come, records one at a time; `columns` are the CSQ
