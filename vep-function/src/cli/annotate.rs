@@ -375,19 +375,24 @@ mod tests {
         (String::from_utf8(out).unwrap(), summary)
     }
 
+    /// `line` in every format: `want` counted and `needle` in each output.
+    fn check_every_format(engine: &Engine, line: &str, want: Summary, needle: &str) {
+        for format in [OutputFormat::Json, OutputFormat::Vcf, OutputFormat::Tsv] {
+            let (text, summary) = annotate_all(engine, format, line);
+            assert_eq!(summary, want, "{format:?}: {text}");
+            assert!(text.contains(needle), "{format:?}: {text}");
+        }
+    }
+
     #[test]
     fn sequence_lines_are_called_and_annotated_in_every_format() {
         let engine = engine();
         let line = sequence_line(&engine, true);
-        for format in [OutputFormat::Json, OutputFormat::Vcf, OutputFormat::Tsv] {
-            let (text, summary) = annotate_all(&engine, format, &line);
-            let want = Summary {
-                annotated: 1,
-                failed: 0,
-            };
-            assert_eq!(summary, want, "{format:?}: {text}");
-            assert!(text.contains("missense_variant"), "{format:?}: {text}");
-        }
+        let one = Summary {
+            annotated: 1,
+            failed: 0,
+        };
+        check_every_format(&engine, &line, one, "missense_variant");
         let (json, _) = annotate_all(&engine, OutputFormat::Json, &line);
         let value: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
         assert_eq!(value["start"], 25_585_733);
@@ -398,15 +403,11 @@ mod tests {
     fn a_sequence_without_variants_is_answered_with_its_code_not_dropped() {
         let engine = engine();
         let line = sequence_line(&engine, false);
-        for format in [OutputFormat::Json, OutputFormat::Vcf, OutputFormat::Tsv] {
-            let (text, summary) = annotate_all(&engine, format, &line);
-            let want = Summary {
-                annotated: 0,
-                failed: 1,
-            };
-            assert_eq!(summary, want, "{format:?}: {text}");
-            assert!(text.contains("matches the reference"), "{format:?}: {text}");
-        }
+        let failed = Summary {
+            annotated: 0,
+            failed: 1,
+        };
+        check_every_format(&engine, &line, failed, "matches the reference");
         let (vcf, _) = annotate_all(&engine, OutputFormat::Vcf, &line);
         assert!(vcf.contains("no_variants"), "{vcf}");
     }

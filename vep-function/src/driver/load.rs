@@ -154,11 +154,9 @@ pub fn open(source: &EngineSource) -> Result<LoadedEngine, OpenError> {
 /// Describes the bundled data: the regions it covers and its transcript count.
 pub fn bundled_info(engine: &Engine) -> ReferenceInfo {
     ReferenceInfo {
-        assembly: engine.assembly().to_string(),
         source: "bundled".into(),
-        release: None,
-        transcripts: engine.models().len() as u64,
         regions: Some(BUNDLED_REGIONS.into()),
+        ..custom_info(engine)
     }
 }
 
