@@ -21,10 +21,11 @@ use crate::http::auth::AuthPolicy;
 use crate::http::internal::{self, InternalState};
 use crate::http::oidc::Verifier;
 use crate::http::public::{self, PublicState};
+use crate::pipeline::Ledger;
 use crate::protocol::Limits;
 use crate::registry::Registry;
 use crate::session::{SessionContext, SessionLimits};
-use crate::store::{memory::MemoryStore, redis::RedisStore, Store, StoreError, StreamLimits};
+use crate::store::{memory::MemoryStore, redis::RedisStore, SharedStore, StoreError, StreamLimits};
 use crate::telemetry;
 
 /// Time given to open connections once shutdown starts.
@@ -73,21 +74,22 @@ impl Stopper {
     }
 }
 
-fn store(config: &Config, registry: Arc<Registry>) -> Result<Store, StoreError> {
+/// The configured store, and the spool beside it where REST analyses' records also go.
+fn ledger(config: &Config, registry: Arc<Registry>) -> Result<Ledger, StoreError> {
     let limits = StreamLimits {
         max_len: config.stream_max_len,
         ttl: config.stream_ttl,
         chunk_timeout: config.chunk_timeout,
     };
-    Ok(match &config.redis_url {
-        Some(url) => Store::redis(RedisStore::connect(url, limits, registry)?),
-        None => Store::memory(Arc::new(MemoryStore::new(
+    let store: SharedStore = match &config.redis_url {
+        Some(url) => Arc::new(RedisStore::connect(url, limits, registry)?),
+        None => Arc::new(MemoryStore::new(
             limits,
             config.memory_store_max_bytes,
             registry,
-        ))),
-    }
-    .with_spool(Spool::new(config.results_dir.clone(), config.stream_ttl)))
+        )),
+    };
+    Ok(Ledger::new(store).with_spool(Spool::new(config.results_dir.clone(), config.stream_ttl)))
 }
 
 impl Gateway {
@@ -104,9 +106,9 @@ impl Gateway {
             None => None,
         };
         let registry = Arc::new(Registry::new(config.max_sessions));
-        let store = store(config, registry.clone())?;
-        tokio::spawn(crate::analysis::deadline::watch(
-            store.clone(),
+        let ledger = ledger(config, registry.clone())?;
+        tokio::spawn(crate::pipeline::deadline::watch(
+            ledger.clone(),
             config.chunk_timeout,
         ));
         let signing = Arc::new(config.signing.clone());
@@ -128,7 +130,7 @@ impl Gateway {
         let public_state = PublicState {
             session: SessionContext {
                 registry: registry.clone(),
-                store: store.clone(),
+                ledger: ledger.clone(),
                 publisher: publisher.clone(),
                 limits: Limits {
                     max_variants: config.max_variants_per_request,
@@ -156,7 +158,7 @@ impl Gateway {
         };
         let api_state = ApiState {
             spool: Spool::new(config.results_dir.clone(), config.stream_ttl),
-            store: store.clone(),
+            ledger: ledger.clone(),
             publisher,
             chunk_size: config.upload_chunk_size,
             limits: UploadLimits {
@@ -175,7 +177,7 @@ impl Gateway {
             downloads: Arc::new(Semaphore::new(config.max_concurrent_downloads)),
         };
         let internal_state = InternalState {
-            store,
+            ledger,
             oidc,
             signing,
             budget: config.event_budget,

@@ -3,12 +3,12 @@
 //! typed structs.
 
 mod inbound;
+mod record;
 mod submitted;
 
 pub use inbound::{decode_inbound, Annotated, Failed, Inbound, InboundError, InboundKind};
-pub use submitted::{
-    build_submitted, build_within, chunk, variant_bytes, Chunk, Chunker, Submission, SubmitError,
-};
+pub use record::record_of;
+pub use submitted::{build_submitted, build_within, variant_bytes, Submission, SubmitError};
 
 /// What the broker accepts: an opaque, ready-to-send event.
 pub type OutboundEvent = cloudevents::Event;

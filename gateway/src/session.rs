@@ -29,9 +29,10 @@ use tokio::time::Instant;
 
 use crate::broker::Publisher;
 use crate::credential::Secret;
+use crate::pipeline::Ledger;
 use crate::protocol::{self, ClientMessage, Limits, ServerMessage};
 use crate::registry::{Registration, Registry};
-use crate::store::{Read, Store, START};
+use crate::store::{Read, START};
 use crate::telemetry::{self, redact};
 use rate::{Rate, RateLimit};
 use submit::{Finished, SubmitOutcome};
@@ -89,7 +90,8 @@ impl SessionLimits {
 #[derive(Clone)]
 pub struct SessionContext {
     pub registry: Arc<Registry>,
-    pub store: Store,
+    /// The store (streams, secrets) and where finished submissions are recorded.
+    pub ledger: Ledger,
     pub publisher: Publisher,
     pub limits: Limits,
     pub session_limits: SessionLimits,
@@ -244,7 +246,8 @@ where
 
 async fn greet(ctx: &SessionContext, conn: &Conn, secret: Secret, out: &mut Writer) -> Close {
     if let Err(e) = ctx
-        .store
+        .ledger
+        .store()
         .register_session(&conn.session_id, secret.hash())
         .await
     {
@@ -280,7 +283,7 @@ async fn finish(ctx: &SessionContext, conn: Conn, out: Writer, close: Option<Clo
     // Its secret lives on for the TTL from now: the client may come back to resume.
     let touched = tokio::time::timeout(
         ctx.session_limits.send_timeout,
-        ctx.store.touch_session(&conn.session_id),
+        ctx.ledger.store().touch_session(&conn.session_id),
     )
     .await;
     if !matches!(touched, Ok(Ok(()))) {
@@ -335,7 +338,7 @@ async fn on_tick(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Clo
         if conn.beats >= ctx.session_limits.refresh_beats() {
             conn.beats = 0;
             // Best effort: a failure leaves the TTL of the last refresh, retried next time.
-            if let Err(e) = ctx.store.touch_session(&conn.session_id).await {
+            if let Err(e) = ctx.ledger.store().touch_session(&conn.session_id).await {
                 tracing::debug!(error = %e, "could not refresh the session's secret");
             }
         }
@@ -350,7 +353,12 @@ async fn on_tick(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Clo
 async fn drain(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Close {
     let batch = ctx.session_limits.read_batch.max(1);
     loop {
-        let entries = match ctx.store.read(&conn.session_id, &conn.cursor, batch).await {
+        let entries = match ctx
+            .ledger
+            .store()
+            .read(&conn.session_id, &conn.cursor, batch)
+            .await
+        {
             Ok(Read::Entries(entries)) => entries,
             Ok(Read::Gap) => {
                 return lost(
@@ -561,7 +569,13 @@ async fn resume(
     last_seen: Option<String>,
     out: &mut Writer,
 ) -> Close {
-    if let Err(e) = secret::authorize(&ctx.store, &session_id, resume_secret.as_deref()).await {
+    if let Err(e) = secret::authorize(
+        ctx.ledger.store().as_ref(),
+        &session_id,
+        resume_secret.as_deref(),
+    )
+    .await
+    {
         metrics::counter!(telemetry::AUTH_FAILURES, "code" => e.code()).increment(1);
         tracing::info!(code = e.code(), "resume refused");
         let msg = ServerMessage::request_error(None, e.code(), e.to_string());
@@ -571,7 +585,7 @@ async fn resume(
         .registry
         .rebind(&conn.session_id, &session_id, conn.reg.connection);
     let connection = conn.reg.connection.to_string();
-    if let Err(e) = ctx.store.evict(&session_id, &connection).await {
+    if let Err(e) = ctx.ledger.store().evict(&session_id, &connection).await {
         tracing::warn!(error = %e, "could not tell other replicas about the resume");
     }
     metrics::counter!(telemetry::SESSIONS_RESUMED).increment(1);
@@ -581,11 +595,11 @@ async fn resume(
     // lives on from now.
     if conn.own_session {
         conn.own_session = false;
-        if let Err(e) = ctx.store.forget_session(&conn.session_id).await {
+        if let Err(e) = ctx.ledger.store().forget_session(&conn.session_id).await {
             tracing::debug!(error = %e, "could not drop the abandoned session's secret");
         }
     }
-    if let Err(e) = ctx.store.touch_session(&session_id).await {
+    if let Err(e) = ctx.ledger.store().touch_session(&session_id).await {
         tracing::debug!(error = %e, "could not refresh the resumed session's secret");
     }
     conn.session_id = session_id.clone();
@@ -606,7 +620,7 @@ async fn on_submitted(
     // The oldest pending placeholder belongs to this (the oldest) submission.
     let count = conn.work.take_placeholder(outcome.variant_count);
     let analysis_id = outcome.meta.analysis_id.clone();
-    let msgs = match submit::finish(&ctx.store, outcome).await {
+    let msgs = match submit::finish(&ctx.ledger, outcome).await {
         Finished::Accepted(msgs) => {
             conn.work.accepted(analysis_id, count);
             msgs

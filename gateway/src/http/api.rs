@@ -23,14 +23,16 @@ use serde_json::json;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::error_reply;
+use crate::analysis::chunks::Chunker;
+use crate::analysis::record::{AnalysisMeta, Frames};
+use crate::analysis::spool::Spool;
 use crate::analysis::spool::{valid_id, SpoolMeta};
 use crate::analysis::upload::{self, ChannelReader, UploadError, UploadLimits};
-use crate::analysis::{spool::Spool, submit};
 use crate::broker::Publisher;
 use crate::credential::Secret;
-use crate::events::{variant_bytes, Chunker, Submission};
+use crate::events::{variant_bytes, Submission};
+use crate::pipeline::{submit, Ledger};
 use crate::session::secret::{self as session_secret, SESSION_SECRET_HEADER};
-use crate::store::{AnalysisMeta, Frames, Store};
 use crate::telemetry::{self, redact};
 pub use access::DOWNLOAD_TOKEN_HEADER;
 pub use body::BodyTimeouts;
@@ -44,7 +46,8 @@ const RETRY_AFTER_SECS: &str = "2";
 
 #[derive(Clone)]
 pub struct ApiState {
-    pub store: Store,
+    /// The store and where an upload's unsent chunks are recorded.
+    pub ledger: Ledger,
     pub spool: Spool,
     pub publisher: Publisher,
     /// Variants per submitted event at most (events are cut by bytes too).
@@ -165,7 +168,9 @@ async fn create(
         // Whoever names a session must hold its secret, or it could push frames into
         // someone else's page.
         let presented = header(SESSION_SECRET_HEADER);
-        if let Err(e) = session_secret::authorize(&state.store, s, presented.as_deref()).await {
+        if let Err(e) =
+            session_secret::authorize(state.ledger.store().as_ref(), s, presented.as_deref()).await
+        {
             metrics::counter!(telemetry::AUTH_FAILURES, "code" => e.code()).increment(1);
             let status = match e {
                 session_secret::SessionAuthError::Missing => HttpResponse::Unauthorized(),
@@ -287,14 +292,14 @@ async fn create(
         spool.remove(&analysis_id);
         return internal(&format!("could not write the analysis spool: {e}"));
     }
-    if let Err(e) = state.store.begin(&meta).await {
+    if let Err(e) = state.ledger.store().begin(&meta).await {
         spool.remove(&analysis_id);
         return error_reply(HttpResponse::ServiceUnavailable(), e.code(), &e.to_string());
     }
     tracing::info!(analysis = %redact(&analysis_id), variants = parsed.variants, chunk_count, session = session.is_some(), "upload accepted");
     actix_web::rt::spawn(submit::submit(
         state.publisher.clone(),
-        state.store.clone(),
+        state.ledger.clone(),
         meta,
         dir.join("records.vcf"),
     ));
@@ -370,12 +375,15 @@ async fn status(
         Ok((None, _)) => return not_found(),
         Err(e) => return internal(&e.to_string()),
     };
-    if let Err(refused) = presented.authorize(&meta, &state.store).await {
+    if let Err(refused) = presented
+        .authorize(&meta, state.ledger.store().as_ref())
+        .await
+    {
         return refused;
     }
     let (state_name, annotated, failed) = match completed {
         Some(c) => ("complete", c.annotated, c.failed),
-        None => match state.store.progress(&id).await {
+        None => match state.ledger.store().progress(&id).await {
             Ok(Some((a, f))) => ("running", a, f),
             Ok(None) => match settled(&state.spool, &id).await {
                 Some(c) => ("complete", c.annotated, c.failed),
