@@ -30,7 +30,7 @@ use tokio::time::Instant;
 use crate::broker::Publisher;
 use crate::credential::Secret;
 use crate::pipeline::Ledger;
-use crate::protocol::{self, ClientMessage, Limits, ServerMessage};
+use crate::protocol::{self, ClientMessage, ServerMessage};
 use crate::registry::{Registration, Registry};
 use crate::store::{Read, START};
 use crate::telemetry::{self, redact};
@@ -57,6 +57,20 @@ pub const CLOSE_RESUMED_ELSEWHERE: u16 = 4009;
 /// The store could not keep the new session's secret: try again later (1013).
 const CLOSE_TRY_AGAIN: u16 = 1013;
 
+/// What every session is configured with (`Config::sessions`), shared by all of them.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    /// Sockets this replica holds at once (`MAX_SESSIONS`).
+    pub max_sessions: usize,
+    /// Frame-level limits of the protocol.
+    pub frames: protocol::Limits,
+    pub limits: SessionLimits,
+    /// Variants per submitted event at most (events are cut by bytes too).
+    pub chunk_size: usize,
+    /// Named in every `session` frame (from `REFERENCE_*`).
+    pub reference: Option<protocol::Reference>,
+}
+
 /// Per-session limits beyond the frame-level ones.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionLimits {
@@ -64,7 +78,7 @@ pub struct SessionLimits {
     pub rate_per_minute: u32,
     pub rate_burst: u32,
     pub send_timeout: Duration,
-    /// Entries read from the stream per round trip.
+    /// Entries read from the store per round trip (`STORE_READ_BATCH`).
     pub read_batch: usize,
     /// How often a connected session restarts the TTL of its secret in the store (half
     /// that TTL), so it can still be resumed after a long connection.
@@ -93,20 +107,15 @@ pub struct SessionContext {
     /// The store (streams, secrets) and where finished submissions are recorded.
     pub ledger: Ledger,
     pub publisher: Publisher,
-    pub limits: Limits,
-    pub session_limits: SessionLimits,
-    /// Variants per submitted event at most (events are cut by bytes too).
-    pub chunk_size: usize,
+    pub settings: Arc<SessionSettings>,
     pub shutdown: watch::Receiver<bool>,
-    /// Named in every `session` frame (from `REFERENCE_*`).
-    pub reference: Option<protocol::Reference>,
 }
 
 impl SessionContext {
     /// Frames above the protocol limit but below this still get a typed error and the
     /// connection stays open; beyond it the transport refuses them (close 1009).
     pub fn transport_limit(&self) -> usize {
-        self.limits.max_frame_bytes.saturating_mul(4)
+        self.settings.frames.max_frame_bytes.saturating_mul(4)
     }
 }
 
@@ -195,7 +204,7 @@ where
         .max_continuation_size(limit);
     let mut out = Writer {
         ws,
-        timeout: ctx.session_limits.send_timeout,
+        timeout: ctx.settings.limits.send_timeout,
     };
     let now = Instant::now();
     let mut conn = Conn {
@@ -203,7 +212,7 @@ where
         reg,
         cursor: Cow::Borrowed(START),
         work: Work::default(),
-        rate: RateLimit::new(ctx.session_limits.rate()),
+        rate: RateLimit::new(ctx.settings.limits.rate()),
         last_seen: now,
         ticks: 0,
         beats: 0,
@@ -268,9 +277,9 @@ async fn greet(ctx: &SessionContext, conn: &Conn, secret: Secret, out: &mut Writ
         session_id: conn.session_id.clone(),
         resume_secret: secret.into_exposed(),
         protocol: protocol::PROTOCOL_VERSION,
-        max_variants: ctx.limits.max_variants,
-        max_frame_bytes: ctx.limits.max_frame_bytes,
-        reference: ctx.reference.clone().map(Box::new),
+        max_variants: ctx.settings.frames.max_variants,
+        max_frame_bytes: ctx.settings.frames.max_frame_bytes,
+        reference: ctx.settings.reference.clone().map(Box::new),
     };
     out.send(&hello).await.err().and_then(on_send_error)
 }
@@ -282,7 +291,7 @@ async fn finish(ctx: &SessionContext, conn: Conn, out: Writer, close: Option<Clo
     tracing::info!(session = %redact(&conn.session_id), "session closed");
     // Its secret lives on for the TTL from now: the client may come back to resume.
     let touched = tokio::time::timeout(
-        ctx.session_limits.send_timeout,
+        ctx.settings.limits.send_timeout,
         ctx.ledger.store().touch_session(&conn.session_id),
     )
     .await;
@@ -290,7 +299,7 @@ async fn finish(ctx: &SessionContext, conn: Conn, out: Writer, close: Option<Clo
         tracing::debug!(session = %redact(&conn.session_id), "could not refresh the session's secret");
     }
     // The peer may already be gone; there is no one left to report a failed close to.
-    let _ = tokio::time::timeout(ctx.session_limits.send_timeout, out.ws.close(close)).await;
+    let _ = tokio::time::timeout(ctx.settings.limits.send_timeout, out.ws.close(close)).await;
 }
 
 async fn handle(ctx: &SessionContext, conn: &mut Conn, event: Event, out: &mut Writer) -> Close {
@@ -335,7 +344,7 @@ async fn on_tick(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Clo
             return on_send_error(e);
         }
         conn.beats = conn.beats.saturating_add(1);
-        if conn.beats >= ctx.session_limits.refresh_beats() {
+        if conn.beats >= ctx.settings.limits.refresh_beats() {
             conn.beats = 0;
             // Best effort: a failure leaves the TTL of the last refresh, retried next time.
             if let Err(e) = ctx.ledger.store().touch_session(&conn.session_id).await {
@@ -351,7 +360,7 @@ async fn on_tick(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Clo
 
 /// Sends every stream entry after the connection's cursor.
 async fn drain(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Close {
-    let batch = ctx.session_limits.read_batch.max(1);
+    let batch = ctx.settings.limits.read_batch.max(1);
     loop {
         let entries = match ctx
             .ledger
@@ -454,7 +463,7 @@ fn refuse(request_id: Option<String>, code: &'static str, message: String) -> Bo
 }
 
 async fn on_text(ctx: &SessionContext, conn: &mut Conn, text: &str, out: &mut Writer) -> Close {
-    let reply = match protocol::decode(text, ctx.limits) {
+    let reply = match protocol::decode(text, ctx.settings.frames) {
         Err((request_id, e)) => {
             metrics::counter!(telemetry::MESSAGES_IN, "type" => "invalid").increment(1);
             tracing::debug!(session = %redact(&conn.session_id), code = e.code(), "rejected client frame");
@@ -525,14 +534,14 @@ fn admit(
     count: usize,
 ) -> Result<(), Box<ServerMessage>> {
     let id = || Some(request_id.to_owned());
-    let rate = ctx.session_limits.rate();
+    let rate = ctx.settings.limits.rate();
     if let Err(wait) = conn.rate.take(rate, std::time::Instant::now()) {
         return Err(refuse(
             id(),
             "rate_limited",
             format!(
                 "at most {} requests per minute; retry in {} ms",
-                ctx.session_limits.rate_per_minute,
+                ctx.settings.limits.rate_per_minute,
                 wait.as_millis()
             ),
         ));
@@ -545,7 +554,7 @@ fn admit(
         ));
     }
     let inflight = conn.work.variants();
-    let max = ctx.session_limits.max_inflight_variants;
+    let max = ctx.settings.limits.max_inflight_variants;
     if inflight + count > max {
         return Err(refuse(
             id(),

@@ -36,6 +36,16 @@ pub struct StreamLimits {
     pub chunk_timeout: Duration,
 }
 
+/// The store's configuration (`Config::store`).
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    /// Shared store for cross-replica delivery and resume; `None`: in memory, one replica.
+    pub redis_url: Option<String>,
+    pub limits: StreamLimits,
+    /// Bytes of results the in-memory store (no Redis) keeps for resumes.
+    pub memory_max_bytes: usize,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the result store is unavailable: {0}")]

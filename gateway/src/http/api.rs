@@ -44,16 +44,31 @@ pub const SESSION_HEADER: &str = "x-session-id";
 /// What a refused-as-busy client is told to wait, in seconds.
 const RETRY_AFTER_SECS: &str = "2";
 
+/// REST uploads and downloads (`Config::uploads`).
+#[derive(Debug, Clone)]
+pub struct UploadSettings {
+    /// Where REST analyses keep their input and results for download (one directory each,
+    /// removed after the stream TTL).
+    pub results_dir: std::path::PathBuf,
+    /// Variants per event for uploads: a few hundred, so function instances share a large
+    /// file and each event (and its annotated reply) stays small.
+    pub chunk_size: usize,
+    pub limits: UploadLimits,
+    /// An upload body that sends nothing for `idle`, or is not whole after `deadline`, is
+    /// cut with `upload_timeout`.
+    pub timeouts: BodyTimeouts,
+    /// Uploads and downloads in progress at once; beyond, 503 with `Retry-After`.
+    pub max_concurrent_uploads: usize,
+    pub max_concurrent_downloads: usize,
+}
+
 #[derive(Clone)]
 pub struct ApiState {
     /// The store and where an upload's unsent chunks are recorded.
     pub ledger: Ledger,
     pub spool: Spool,
     pub publisher: Publisher,
-    /// Variants per submitted event at most (events are cut by bytes too).
-    pub chunk_size: usize,
-    pub limits: UploadLimits,
-    pub timeouts: BodyTimeouts,
+    pub settings: Arc<UploadSettings>,
     /// Origins whose pages may POST uploads (`Config::public_origins`).
     pub public_origins: Vec<String>,
     pub ready: Arc<AtomicBool>,
@@ -224,19 +239,19 @@ async fn create(
             traceparent: None,
         };
         Chunker::new(
-            state.chunk_size,
+            state.settings.chunk_size,
             variant_bytes(&sub, &publisher.signing, publisher.budget),
         )
     };
     let (tx, rx) = mpsc::channel(UPLOAD_QUEUE);
-    let limits = state.limits;
+    let limits = state.settings.limits;
     let parser = {
         let dir = dir.clone();
         tokio::task::spawn_blocking(move || {
             upload::parse(ChannelReader::new(rx), &dir, limits, chunker)
         })
     };
-    let end = body::pump(payload, tx, limits.max_bytes, state.timeouts).await;
+    let end = body::pump(payload, tx, limits.max_bytes, state.settings.timeouts).await;
     // The parser has its end of input now (the sender is gone); its thread ends with it.
     let parsed = parser.await;
     drop(permit);

@@ -70,7 +70,7 @@ pub fn start(
         traceparent: traceparent.as_deref(),
     };
     let chunker = Chunker::new(
-        ctx.chunk_size,
+        ctx.settings.chunk_size,
         variant_bytes(&sub, &publisher.signing, publisher.budget),
     );
     let chunks = chunk(variants, chunker);
