@@ -149,8 +149,7 @@ impl Gateway {
         let internal_state = InternalState {
             ledger,
             oidc,
-            signing: events.signing.clone(),
-            budget: events.budget,
+            events: events.clone(),
         };
         let public = HttpServer::new(move || {
             let auth = auth.clone();

@@ -14,13 +14,10 @@ use actix_web::http::header;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use contract::budget::Budget;
-use contract::signing::Signing;
-
 use super::error_reply;
 use super::oidc::Verifier;
 use crate::analysis::record::Ingested;
-use crate::events::{decode_inbound, record_of, InboundError};
+use crate::events::{decode_inbound, record_of, EventSettings, InboundError};
 use crate::pipeline::Ledger;
 use crate::telemetry::{self, redact};
 
@@ -31,15 +28,14 @@ pub struct InternalState {
     /// When set, every delivery needs a valid OIDC token (one verifier, so one key cache,
     /// for every worker).
     pub oidc: Option<Arc<Verifier>>,
-    /// Every result must carry the function's signature (`contract::signing`).
-    pub signing: Arc<Signing>,
-    /// No event the function sends is larger (`EVENT_MAX_BYTES`): the body limit.
-    pub budget: Budget,
+    /// Every result must carry the function's signature (`contract::signing`), and none
+    /// the function sends is larger than the budget (`EVENT_MAX_BYTES`): the body limit.
+    pub events: EventSettings,
 }
 
 pub fn configure(state: InternalState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        let limit = state.budget.bytes();
+        let limit = state.events.budget.bytes();
         cfg.app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(limit))
             .service(
@@ -105,7 +101,8 @@ async fn receive(
     // Uploads whose session shows only progress never need a part's `result` frame.
     let spool = state.ledger.spool();
     let render = |analysis: &str| spool.is_none_or(|s| s.wants_result_frames(analysis));
-    let inbound = match decode_inbound(req.headers(), body.to_vec(), &state.signing, render) {
+    let inbound = match decode_inbound(req.headers(), body.to_vec(), &state.events.signing, render)
+    {
         Ok(inbound) => inbound,
         Err(e @ InboundError::Unauthenticated(_)) => {
             // Unsigned or forged: nothing of it is read, nothing changes.
