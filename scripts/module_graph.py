@@ -49,6 +49,8 @@ def strip_comments(text: str) -> str:
 
 def expand_use(tree: str) -> list[list[str]]:
     """`crate::a::{b, c::{d, e}}` -> [[crate,a,b], [crate,a,c,d], [crate,a,c,e]]."""
+    # Renames name nothing new: `store as s` is `store`.
+    tree = re.sub(r"\s+as\s+\w+", "", tree)
     tree = re.sub(r"\s+", "", tree)
     out: list[list[str]] = []
 
@@ -56,7 +58,6 @@ def expand_use(tree: str) -> list[list[str]]:
         for item in split_top(s):
             if not item:
                 continue
-            item = re.sub(r"\bas\w+$", "", item)  # `x as y` after whitespace removal
             if "{" in item:
                 head, _, rest = item.partition("{")
                 segs = [p for p in head.split("::") if p]
