@@ -1,3 +1,5 @@
+//! The gateway binary: configuration from the environment, both listeners, graceful stop.
+
 use std::net::TcpListener;
 
 use anyhow::Context;

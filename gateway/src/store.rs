@@ -3,8 +3,8 @@
 //! of each chunk answered, counts, dedup of redelivered events: `analysis::ranges`) so every
 //! input is counted once and `complete` is appended exactly once.
 //!
-//! One [`Store`] trait, two back ends with one behaviour: [`memory`] (one replica, the local default) and
-//! [`redis`] (any number of replicas). Any replica may ingest an event; the replica holding
+//! One [`Store`] trait, two back ends with one behaviour: [`memory`] (one replica, the
+//! local default) and [`redis`] (any number of replicas). Any replica may ingest an event; the replica holding
 //! the session's socket is woken and reads the stream from the client's cursor, so a client
 //! that reconnects anywhere resumes where it left off.
 

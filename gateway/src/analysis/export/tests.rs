@@ -1,3 +1,5 @@
+//! Exports rendered from a spool: JSON Lines, VCF with CSQ, TSV; unavailable inputs named.
+
 use serde_json::{json, Value};
 
 use super::*;

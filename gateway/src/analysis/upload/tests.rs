@@ -1,3 +1,5 @@
+//! Upload parsing: plain and gzip VCFs, header and record spooling, typed line errors.
+
 use std::io::Write;
 
 use super::*;

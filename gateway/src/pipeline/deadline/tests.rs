@@ -1,3 +1,5 @@
+//! Chunk deadlines: missing chunks fail once, only their uncovered inputs, and not early.
+
 use std::sync::Arc;
 
 use serde_json::Value;

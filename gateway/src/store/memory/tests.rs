@@ -1,3 +1,5 @@
+//! The memory store: streams, bookkeeping, dedup, byte budget and eviction order.
+
 use std::sync::Arc;
 use std::time::Duration;
 
