@@ -42,3 +42,6 @@ impl Ledger {
         Ok(ingested)
     }
 }
+
+#[cfg(test)]
+mod tests;
