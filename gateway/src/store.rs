@@ -20,7 +20,6 @@ use serde_json::Value;
 use crate::analysis::record::{AnalysisMeta, Ingested, Overdue, Record};
 use crate::credential::SecretHash;
 use crate::frames::FrameError;
-use crate::registry::Registry;
 
 /// The cursor of a stream's beginning: "nothing seen yet".
 pub const START: &str = "0";
@@ -119,9 +118,6 @@ pub trait Store: Send + Sync {
 
     /// Tells the replica holding `session_id` that another connection resumed it.
     async fn evict(&self, session_id: &str, connection: &str) -> Result<(), StoreError>;
-
-    /// The sockets of this replica, which the store wakes when their stream grows.
-    fn registry(&self) -> &Arc<Registry>;
 
     /// Remembers the hash of a new session's resume secret (for the session TTL plus the
     /// chunk timeout after its last use, like its results).

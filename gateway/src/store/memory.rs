@@ -457,10 +457,6 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn registry(&self) -> &Arc<Registry> {
-        &self.registry
-    }
-
     async fn register_session(&self, session_id: &str, hash: SecretHash) -> Result<(), StoreError> {
         MemoryStore::register_session(self, session_id, hash);
         Ok(())

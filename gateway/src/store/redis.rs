@@ -40,7 +40,6 @@ const INGEST: &str = include_str!("redis/ingest.lua");
 pub struct RedisStore {
     commands: ConnectionManager,
     limits: StreamLimits,
-    registry: Arc<Registry>,
     ingest: Arc<redis::Script>,
 }
 
@@ -101,12 +100,10 @@ impl RedisStore {
         };
         let listener_client = redis::Client::open(listener_url)
             .map_err(|e| StoreError::Protocol(format!("invalid REDIS_URL: {e}")))?;
-        let on_push = {
-            let registry = registry.clone();
-            move |push: PushInfo| -> Result<(), redis::aio::SendError> {
-                on_push(&registry, push);
-                Ok(())
-            }
+        // The listener wakes this replica's sockets: it owns the registry handle.
+        let on_push = move |push: PushInfo| -> Result<(), redis::aio::SendError> {
+            on_push(&registry, push);
+            Ok(())
         };
         let listener = ConnectionManager::new_lazy_with_config(
             listener_client,
@@ -119,7 +116,6 @@ impl RedisStore {
         Ok(Self {
             commands,
             limits,
-            registry,
             ingest: Arc::new(redis::Script::new(INGEST)),
         })
     }
@@ -180,10 +176,6 @@ impl RedisStore {
 
 #[async_trait]
 impl Store for RedisStore {
-    fn registry(&self) -> &Arc<Registry> {
-        &self.registry
-    }
-
     async fn begin(&self, meta: &AnalysisMeta) -> Result<(), StoreError> {
         let key = analysis_key(&meta.analysis_id);
         let mut cmd = redis::pipe();
