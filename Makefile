@@ -12,7 +12,7 @@ GATEWAY_PORT ?= 8080
 EVENTS_PORT ?= 8081
 FUNCTION_PORT ?= 8090
 
-.PHONY: all build build-release run reference mirror test test-unit test-e2e test-manifests test-browser test-setup images lint fmt clippy bench fuzz chaos clean
+.PHONY: all build build-release run reference reference-clinvar mirror test test-unit test-e2e test-manifests test-browser test-setup images lint fmt clippy bench fuzz chaos clean
 
 all: build
 
@@ -43,6 +43,15 @@ reference:
 		--assembly $(ASSEMBLY) --release $(RELEASE) --out "$(REFERENCE_OUT)" \
 		$(if $(BASE_URL),--base-url "$(BASE_URL)")
 
+## ClinVar's GRCh38 VCF + .tbi (checked against ClinVar's md5) into the reference directory
+## REFERENCE (default as above), served as the custom source ClinVar by `make run REFERENCE=DIR`.
+## CLINVAR_RELEASE: latest or YYYYMMDD. BASE_URL: a mirror of NCBI's tree.
+CLINVAR_RELEASE ?= latest
+reference-clinvar:
+	$(CARGO) build --release $(FUNCTION) --bins
+	"$(CARGO_TARGET_DIR)/release/vep-function" reference clinvar --out "$(REFERENCE_OUT)" \
+		--release $(CLINVAR_RELEASE) $(if $(BASE_URL),--base-url "$(BASE_URL)")
+
 ## The bundled regions laid out like the Ensembl and NCBI download trees, served on loopback
 ## (offline `make reference BASE_URL=http://127.0.0.1:$(MIRROR_PORT)/ensembl/`).
 MIRROR_PORT ?= 8070
@@ -53,11 +62,13 @@ mirror:
 ## crate, vep-function/contract), then the cross-process tests against the real binaries.
 test: build test-unit test-e2e test-manifests test-browser
 
-## What the tests need besides Rust: a venv with a real MLServer (scoring tests) and bcftools
-## (cross-checks sequence-called variants against `bcftools norm`).
+## What the tests need besides Rust: a venv with a real MLServer (scoring tests), bcftools
+## (cross-checks sequence-called variants against `bcftools norm`) and htslib's bgzip/tabix
+## (custom annotation sources).
 test-setup:
 	bash tests/mlserver/setup.sh
 	bash tests/sequence/setup.sh
+	bash tests/custom/setup.sh
 
 test-unit: test-setup
 	$(CARGO) test $(FUNCTION) --workspace --locked
@@ -110,8 +121,9 @@ clean:
 # Engine vs bcftools csq on >= 1M generated variants; gateway vs an actix-ws echo server; 100k
 # variants uploaded end to end vs the engine CLI; sustained pipeline load vs the function alone;
 # the genome-scale world (index, cold start, readiness, RSS, 1M variants with threads vs bcftools
-# csq; 100k of its variants uploaded end to end vs the engine CLI on the same index;
-# GENOME_WORLD=DIR reuses a prebuilt world, else one is built under the target dir).
+# csq; 100k of its variants uploaded end to end vs the engine CLI on the same index; 1M
+# variants with a custom (ClinVar-style) source vs without, on both worlds; GENOME_WORLD=DIR
+# reuses a prebuilt world, else one is built under the target dir).
 # Heavy: release builds. Figures go to BENCHMARKS.md / RELIABILITY.md by hand.
 BENCH_VARIANTS ?= 1000000
 bench:
@@ -121,3 +133,4 @@ bench:
 	bash bench/pipeline_load.sh
 	bash bench/genome.sh
 	bash bench/pipeline_genome.sh
+	bash bench/custom.sh

@@ -4,8 +4,10 @@
 # sign and verify events with a key made for this run.
 # REFERENCE=DIR serves a reference directory (`make reference`); without it the function
 # serves VEP_INDEX if set (a reference directory or an index file), else the bundled regions.
-# The gateway is told which reference that is (REFERENCE_* from `vep-function reference env`).
-# Ctrl-C stops both.
+# The gateway is told which reference that is (REFERENCE_* from `vep-function reference env`);
+# custom sources the directory holds (VEP_CUSTOM, e.g. ClinVar from `make reference-clinvar`)
+# go to both: the function annotates with them, the gateway names their download columns.
+# VEP_CUSTOM set by the caller is used when the directory names none. Ctrl-C stops both.
 set -euo pipefail
 bin="${1:?usage: run-local.sh BIN_DIR}"
 gateway_port="${GATEWAY_PORT:-8080}"
@@ -24,6 +26,12 @@ if [[ -n "$index" ]]; then
   fi
 else
   settings="$("$bin/vep-function" reference env)"
+fi
+
+# VEP_CUSTOM from the reference directory, if it names one (shell-quoted by `reference env`).
+custom_line="$(sed -n 's/^VEP_CUSTOM=//p' <<<"$settings")"
+if [[ -n "$custom_line" ]]; then
+  eval "export VEP_CUSTOM=$custom_line"
 fi
 
 # One event signing key for this run, shared by both processes (in the cluster: the Secret

@@ -85,6 +85,9 @@ pub const MAX_CONCURRENT_DOWNLOADS: &str = "MAX_CONCURRENT_DOWNLOADS";
 pub const MAX_UPLOAD_HEADER_LINES: &str = "MAX_UPLOAD_HEADER_LINES";
 pub const MAX_UPLOAD_HEADER_BYTES: &str = "MAX_UPLOAD_HEADER_BYTES";
 pub const MEMORY_STORE_MAX_BYTES: &str = "MEMORY_STORE_MAX_BYTES";
+/// The function's custom annotation sources (one VEP `--custom` setting per line): the
+/// gateway reads only their names and fields, for the CSQ/Extra columns of its downloads.
+pub const VEP_CUSTOM: &str = "VEP_CUSTOM";
 
 /// Where configuration values come from: the process environment, or a map in tests (the
 /// contract's one source trait, shared with vep-function).
@@ -245,6 +248,7 @@ impl Config {
             },
             max_concurrent_uploads: positive(src, MAX_CONCURRENT_UPLOADS, 4)?,
             max_concurrent_downloads: positive(src, MAX_CONCURRENT_DOWNLOADS, 8)?,
+            custom_columns: custom_columns(src)?,
         };
         Ok(Self {
             server,
@@ -310,6 +314,15 @@ fn identity_header(src: &impl Source) -> Result<Option<String>, ConfigError> {
     let name = actix_web::http::header::HeaderName::from_bytes(h.as_bytes())
         .map_err(|e| invalid(TRUSTED_IDENTITY_HEADER, &h, e.to_string()))?;
     Ok(Some(name.to_string()))
+}
+
+fn custom_columns(src: &impl Source) -> Result<contract::output::csq::CustomColumns, ConfigError> {
+    let specs = match value(src, VEP_CUSTOM) {
+        None => Vec::new(),
+        Some(text) => contract::custom::parse_list(&text)
+            .map_err(|e| invalid(VEP_CUSTOM, &text, e.to_string()))?,
+    };
+    Ok(contract::output::csq::CustomColumns::from_specs(&specs))
 }
 
 fn reference(src: &impl Source) -> Result<Option<crate::protocol::Reference>, ConfigError> {
@@ -590,6 +603,34 @@ mod tests {
                 .starts_with("REFERENCE_TRANSCRIPTS=\"many\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn custom_sources_name_the_download_columns_and_bad_ones_are_refused() {
+        let c = Config::from_source(&env(&[(BROKER_URL, "http://b/")])).expect("valid");
+        assert!(c.uploads.custom_columns.is_empty());
+        let c = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (
+                VEP_CUSTOM,
+                "file=/srv/clinvar.vcf.gz,short_name=ClinVar,format=vcf,type=exact,fields=CLNSIG\nfile=/srv/g.vcf.gz,short_name=gnomAD,format=vcf",
+            ),
+        ]))
+        .expect("valid");
+        let names: Vec<String> = c
+            .uploads
+            .custom_columns
+            .names()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["ClinVar", "ClinVar_CLNSIG", "gnomAD"]);
+        let err = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (VEP_CUSTOM, "file=x,format=bed"),
+        ]))
+        .expect_err("format");
+        assert!(err.to_string().starts_with("VEP_CUSTOM="), "{err}");
     }
 
     #[test]

@@ -40,6 +40,8 @@ const table = new ResultsTable({
     impact: $("filter-impact"),
     gene: $("filter-gene"),
     consequence: $("filter-consequence"),
+    clinvar: $("filter-clinvar"),
+    frequency: $("filter-frequency"),
   },
   onOpen: (key) => {
     const row = store.get(key);
@@ -392,7 +394,7 @@ $("filter-clear").addEventListener("click", () => {
   table.clearFilters();
   updateExportInfo();
 });
-for (const id of ["filter-impact", "filter-gene", "filter-consequence"]) {
+for (const id of ["filter-impact", "filter-gene", "filter-consequence", "filter-clinvar", "filter-frequency"]) {
   $(id).addEventListener("change", updateExportInfo);
 }
 retryEl.addEventListener("click", () => connection.retryNow());

@@ -5,6 +5,7 @@ import { scoresOf } from "./results.js";
 import { impactBadge, transcriptTags } from "./table.js";
 import { PREDICTION_WORDING, predictionsOf } from "./predictions.js";
 import { alignmentExcerpt, sequenceSummary } from "./sequence.js";
+import { customSources, readableSignificance } from "./custom.js";
 
 function formatValue(v) {
   if (Array.isArray(v) && v.every((x) => x === null || typeof x !== "object")) return v.join(", ");
@@ -19,6 +20,37 @@ function fieldList(obj, skip = []) {
     { class: "fields" },
     entries.map(([k, v]) => [el("dt", {}, k), el("dd", {}, formatValue(v))]),
   );
+}
+
+/**
+ * Every record the custom sources matched, with all its fields: the source's name and the
+ * record's (ClinVar's variation id, an rsID...), the allele it matched (or that it matched the
+ * position only), then each field as the source wrote it.
+ */
+function knownVariants(annotation) {
+  const sources = customSources(annotation);
+  if (!sources.length) return null;
+  return [
+    el("h3", {}, "Known variants"),
+    el(
+      "p",
+      { class: "note" },
+      "Records of the site's own variant files (custom sources) that match this variant. A ClinVar classification is ClinVar's, not the annotator's.",
+    ),
+    sources.map(([source, records]) =>
+      records.map((r) => {
+        const fields = r.fields && typeof r.fields === "object" ? r.fields : {};
+        const shown = {
+          record: String(r.name),
+          matched: r.allele === undefined ? "by position (overlap)" : `allele ${r.allele}`,
+          ...Object.fromEntries(
+            Object.entries(fields).map(([k, v]) => [k, k === "CLNSIG" ? readableSignificance(v) : v]),
+          ),
+        };
+        return el("div", { class: "known", dataset: { source } }, el("h4", {}, source), fieldList(shown));
+      }),
+    ),
+  ];
 }
 
 export class DetailPanel {
@@ -55,7 +87,8 @@ export class DetailPanel {
       }
       parts.push(
         el("h3", {}, "Variant"),
-        fieldList(a, ["transcript_consequences", "intergenic_consequences", "called_from_sequence"]),
+        fieldList(a, ["transcript_consequences", "intergenic_consequences", "called_from_sequence", "custom_annotations"]),
+        knownVariants(a),
       );
       const predicted = row.transcripts.filter((t) => predictionsOf(t).length);
       if (predicted.length) {

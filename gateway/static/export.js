@@ -5,6 +5,7 @@
 import { vcfColumns } from "./input.js";
 import { chromosomeKey, compareTuples, scoresOf } from "./results.js";
 import { predictionsOf } from "./predictions.js";
+import { customColumnNames, customColumns, customValues } from "./custom.js";
 
 const TSV_COLUMNS = [
   "analysis", "input_index", "input", "chromosome", "start", "end", "allele_string", "assembly",
@@ -31,7 +32,9 @@ function scoresText(t) {
 }
 
 export function toTsv(rows) {
-  const lines = [TSV_COLUMNS.join("\t")];
+  // Custom sources' columns (ClinVar, gnomAD...), as the rows have them; lists joined with ",".
+  const custom = customColumns(rows);
+  const lines = [[...TSV_COLUMNS, ...customColumnNames(custom)].join("\t")];
   for (const r of rows) {
     const a = r.annotation || {};
     const base = {
@@ -67,7 +70,8 @@ export function toTsv(rows) {
         scores: scoresText(t),
         error: r.error ? `${r.error.code}: ${r.error.message}` : "",
       };
-      lines.push(TSV_COLUMNS.map((c) => tsvCell(line[c])).join("\t"));
+      const known = customValues(r.annotation, t ? t.variant_allele : undefined, custom);
+      lines.push([...TSV_COLUMNS.map((c) => tsvCell(line[c])), ...known.map((v) => tsvCell(v.join(",")))].join("\t"));
     });
   }
   return lines.join("\n") + "\n";
@@ -90,7 +94,7 @@ function range(start, end) {
   return end !== undefined && end !== null && end !== start ? `${start}-${end}` : String(start);
 }
 
-function csqEntry(t) {
+function csqEntry(t, known = []) {
   const values = [
     t.variant_allele,
     (t.consequence_terms || []).join("&"),
@@ -115,7 +119,8 @@ function csqEntry(t) {
     t.canonical === 1 ? "YES" : "",
     t.mane_select,
   ];
-  return values.map(csqValue).join("|");
+  // Custom source fields, each list joined with "&" as VEP joins them.
+  return [...values.map(csqValue), ...known.map((list) => list.map(csqValue).join("&"))].join("|");
 }
 
 /**
@@ -141,6 +146,7 @@ export function vcfFields(row) {
 export function toVcf(rows) {
   const records = [];
   let skipped = 0;
+  const custom = customColumns(rows);
   for (const r of rows) {
     const f = vcfFields(r);
     if (!f) {
@@ -148,7 +154,8 @@ export function toVcf(rows) {
       continue;
     }
     const consequences = [...r.transcripts, ...(r.annotation.intergenic_consequences || [])];
-    const info = consequences.length ? "CSQ=" + consequences.map(csqEntry).join(",") : ".";
+    const entry = (t) => csqEntry(t, customValues(r.annotation, t.variant_allele, custom));
+    const info = consequences.length ? "CSQ=" + consequences.map(entry).join(",") : ".";
     records.push({ f, line: [f.chrom, f.pos, f.id, f.ref, f.alt, ".", ".", info].join("\t") });
   }
   records.sort((x, y) =>
@@ -159,7 +166,7 @@ export function toVcf(rows) {
     "##fileformat=VCFv4.2",
     "##source=variant-annotation web UI",
     assembly ? `##reference=${assembly.annotation.assembly_name}` : null,
-    `##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from the variant annotation service. Format: ${CSQ_FIELDS.join("|")}">`,
+    `##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from the variant annotation service. Format: ${[...CSQ_FIELDS, ...customColumnNames(custom)].join("|")}">`,
     "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
   ].filter(Boolean);
   return { text: [...header, ...records.map((r) => r.line)].join("\n") + "\n", skipped };

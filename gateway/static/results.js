@@ -2,6 +2,7 @@
 // belongs to and its input_index, so a replayed or repeated message never adds a second row.
 import { consequenceRank, impactRank, worstTerm } from "./severity.js";
 import { predictionsOf } from "./predictions.js";
+import { clinvarOf, frequencyOf } from "./custom.js";
 
 // Field names that carry computational predictions (SIFT, PolyPhen, AlphaMissense, CADD,
 // REVEL, model outputs ...). Shown apart, with "computational prediction" wording.
@@ -83,6 +84,9 @@ function buildRow(analysis, inputIndex, annotation, error) {
     scores: annotation ? [...scoresOf(annotation), ...scoresOf(primary)] : [],
     predictions: scored ? predictionsOf(scored) : [],
     predictionsFrom: scored && scored !== primary ? scored.transcript_id : null,
+    // Known variants (custom sources): ClinVar's classification, a population frequency.
+    clinvar: clinvarOf(annotation),
+    frequency: frequencyOf(annotation),
   };
 }
 

@@ -4,6 +4,7 @@ import { el, replaceChildren } from "./dom.js";
 import { IMPACTS, consequenceRank, impactRank } from "./severity.js";
 import { chromosomeKey, compareTuples, scoresOf } from "./results.js";
 import { formatPredictions, predictionsOf } from "./predictions.js";
+import { formatFrequency, isPathogenic, passesFrequency, readableSignificance } from "./custom.js";
 
 const SORTS = {
   order: (r) => [r.seq, r.inputIndex],
@@ -83,12 +84,14 @@ export class ResultsTable {
   }
 
   visibleRows() {
-    const { impact, gene, consequence } = this.parts.filters;
+    const { impact, gene, consequence, clinvar, frequency } = this.parts.filters;
     const rows = this.rows.filter(
       (r) =>
         (!impact.value || r.impact === impact.value) &&
         (!gene.value || r.genes.includes(gene.value)) &&
-        (!consequence.value || r.consequence === consequence.value),
+        (!consequence.value || r.consequence === consequence.value) &&
+        (!clinvar.value || isPathogenic(r.clinvar)) &&
+        passesFrequency(r, frequency.value),
     );
     const key = SORTS[this.sort.key] || SORTS.order;
     return rows.sort((a, b) => this.sort.dir * compareTuples(key(a), key(b)));
@@ -139,6 +142,9 @@ export class ResultsTable {
       (r) => r.transcripts.some((t) => scoresOf(t).length) || r.scores.length || r.predictions.length,
     );
     this.parts.table.classList.toggle("no-scores", !anyScores);
+    // The known-variant columns likewise, once any result comes from a custom source.
+    this.parts.table.classList.toggle("no-clinvar", !this.rows.some((r) => r.clinvar));
+    this.parts.table.classList.toggle("no-frequency", !this.rows.some((r) => r.frequency));
     return visible;
   }
 
@@ -184,6 +190,8 @@ export class ResultsTable {
       transcriptCell,
       hgvsCell(t && t.hgvsc, t && t.transcript_id),
       hgvsCell(t && t.hgvsp, t && t.protein_id),
+      clinvarCell(row.clinvar),
+      frequencyCell(row.frequency),
       el("td", { class: "scores" }, formatScores(row.scores, row.predictions, row.predictionsFrom)),
     );
   }
@@ -208,8 +216,28 @@ function renderTranscriptRow(row, t) {
     el("td", { class: "transcript" }, t.transcript_id, " ", transcriptTags(t)),
     hgvsCell(t.hgvsc, t.transcript_id),
     hgvsCell(t.hgvsp, t.protein_id),
+    el("td", { class: "clinvar" }),
+    el("td", { class: "frequency" }),
     el("td", { class: "scores" }, formatScores(scoresOf(t), predictionsOf(t))),
   );
+}
+
+/** ClinVar's classification as ClinVar wrote it, the record ids in the title. */
+function clinvarCell(clinvar) {
+  if (!clinvar) return el("td", { class: "clinvar" });
+  return el(
+    "td",
+    {
+      class: `clinvar${isPathogenic(clinvar) ? " pathogenic" : ""}`,
+      title: `${clinvar.source} ${clinvar.names.join(", ")}`,
+    },
+    clinvar.significance.map(readableSignificance).join("; "),
+  );
+}
+
+function frequencyCell(frequency) {
+  if (!frequency) return el("td", { class: "frequency" });
+  return el("td", { class: "frequency", title: `AF in ${frequency.source}: ${frequency.af}` }, formatFrequency(frequency.af));
 }
 
 function fillOptions(select, values, label) {

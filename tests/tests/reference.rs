@@ -54,6 +54,15 @@ impl Case {
             .await
     }
 
+    /// `reference clinvar` from the mirror's NCBI tree into `out`.
+    async fn clinvar(&self, extra: &[&str]) -> Output {
+        let base = self.mirror.url("ncbi/");
+        let out = self.out.to_string_lossy();
+        let mut args = vec!["reference", "clinvar", "--out", &out, "--base-url", &base];
+        args.extend_from_slice(extra);
+        vep_function(&args).await
+    }
+
     /// `reference fetch` of the mirrored RefSeq release into `out`.
     async fn refseq(&self, extra: &[&str]) -> Output {
         let base = self.mirror.url("ncbi/");
@@ -194,6 +203,17 @@ async fn ensembl_reference_from_the_mirror_annotates_every_chromosome_through_th
     assert_ok(&case.ensembl(&[]).await);
     assert_eq!(case.mirror.requests().len(), before);
 
+    // ClinVar into the same directory, recorded in its manifest.
+    assert_ok(&case.clinvar(&[]).await);
+    assert!(out.join("clinvar.vcf.gz").is_file() && out.join("clinvar.vcf.gz.tbi").is_file());
+    assert!(!out.join(".clinvar.partial").exists());
+    let fetched = self::manifest(out);
+    let clinvar = &fetched["custom"][0];
+    assert_eq!(clinvar["short_name"], "ClinVar");
+    assert_eq!(clinvar["file"]["checksum"]["algorithm"], "md5");
+    assert_eq!(clinvar["file"]["name"], "clinvar.vcf.gz");
+    assert_eq!(clinvar["file_date"], "2026-11-28");
+
     // The directory moves whole: the index finds its genome relative to itself.
     let moved = case.parent.join("moved");
     std::fs::rename(out, &moved).unwrap();
@@ -208,7 +228,19 @@ async fn ensembl_reference_from_the_mirror_annotates_every_chromosome_through_th
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
-    let function_env = [("VEP_INDEX", moved.to_string_lossy().into_owned())];
+    let custom = settings
+        .iter()
+        .find(|(k, _)| k == "VEP_CUSTOM")
+        .map(|(_, v)| v.clone())
+        .expect("reference env names the ClinVar source");
+    assert!(
+        custom.contains(&format!("file={}/clinvar.vcf.gz,", moved.display())),
+        "{custom}"
+    );
+    let function_env = [
+        ("VEP_INDEX", moved.to_string_lossy().into_owned()),
+        ("VEP_CUSTOM", custom),
+    ];
     let (gateway, _function) = start_pipeline_with(&function_env, &gateway_env).await;
 
     let hello = first_frame(&gateway.ws_url()).await;
@@ -240,6 +272,20 @@ async fn ensembl_reference_from_the_mirror_annotates_every_chromosome_through_th
         assert_eq!(hit["most_severe_consequence"], "missense_variant", "{hit}");
         assert!(hit.to_string().contains(gene), "{gene} in {hit}");
     }
+    // The mirrored ClinVar record of the MRPL39 missense (a test record: SOURCE.md).
+    let mrpl39 = annotations
+        .iter()
+        .find(|a| a["seq_region_name"] == "21")
+        .unwrap();
+    assert_eq!(
+        mrpl39["custom_annotations"]["ClinVar"][0]["fields"]["CLNSIG"], "Pathogenic",
+        "{mrpl39}"
+    );
+    let brca1 = annotations
+        .iter()
+        .find(|a| a["seq_region_name"] == "17")
+        .unwrap();
+    assert!(brca1.get("custom_annotations").is_none(), "{brca1}");
     let errors = all("errors");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["code"], "unknown_contig");
@@ -305,6 +351,22 @@ async fn a_corrupted_download_is_a_checksum_mismatch_and_leaves_no_reference() {
     assert_ok(&case.ensembl(&[]).await);
     let last = case.mirror.requests_for(&gff3).pop().unwrap();
     assert_eq!(last.range, None);
+}
+
+#[tokio::test]
+async fn a_corrupted_clinvar_download_is_a_checksum_mismatch_and_places_nothing() {
+    let case = Case::new("clinvar-corrupt").await;
+    std::fs::create_dir_all(&case.out).unwrap();
+    let latest = format!("{}/clinvar.vcf.gz", tree::CLINVAR_DIR);
+    case.mirror.set_fault(&latest, Fault::Corrupt { at: 100 });
+    assert_fails_with(&case.clinvar(&[]).await, "checksum_mismatch");
+    assert!(!case.out.join("clinvar.vcf.gz").exists());
+    assert!(!case.out.join("clinvar.vcf.gz.tbi").exists());
+    // A dated release the mirror has is found; one it has not is not_found.
+    case.mirror.clear_faults();
+    assert_ok(&case.clinvar(&["--release", tree::CLINVAR_RELEASE]).await);
+    assert!(case.out.join("clinvar.vcf.gz").is_file());
+    assert_fails_with(&case.clinvar(&["--release", "20000101"]).await, "not_found");
 }
 
 #[tokio::test]

@@ -691,7 +691,12 @@ async fn six_hundred_stalled_uploads_neither_block_the_api_nor_stay_open() {
         ("ws accepted", accepted_ms),
         ("upload 503", busy_ms),
     ] {
-        assert!(ms < 1000, "{what} took {ms} ms during the attack");
+        // Blocked would mean waiting for a slot, i.e. for the stalled sockets' idle timeout;
+        // half of it leaves room for a loaded 2-core CI machine (1,009 ms was seen there).
+        assert!(
+            ms < u128::from(IDLE_SECS) * 500,
+            "{what} took {ms} ms during the attack"
+        );
     }
 
     // Every stalled socket is closed: at once with 503, or after the idle timeout with 408.

@@ -17,18 +17,25 @@ pub enum BackendError {
     Local(String),
     #[error("setting up the Ensembl client: {0}")]
     Ensembl(#[from] ensembl::ClientError),
+    #[error("VEP_CUSTOM needs the built-in engine (VEP_BACKEND=local or local+ensembl): the Ensembl REST backend cannot read the site's VCFs")]
+    CustomWithoutEngine,
+    /// A custom source (`VEP_CUSTOM`) is missing or unreadable.
+    #[error("opening the custom annotation sources: {0} [{code}]", code = .0.code())]
+    Custom(#[from] crate::engine::custom::CustomError),
 }
 
 fn local(config: &Config) -> Result<LocalAnnotator, BackendError> {
-    Ok(LocalAnnotator::load(&config.data)?
+    LocalAnnotator::load(&config.data)?
         .with_sequence_settings(config.sequence.clone())
-        .with_max_variant_span(config.max_variant_span))
+        .with_max_variant_span(config.max_variant_span)
+        .with_custom_sources(&config.custom)
 }
 
 /// Builds the configured backend. Never contacts Ensembl: readiness must not depend on it.
 pub fn build(config: &Config) -> Result<Box<dyn ChunkAnnotator>, BackendError> {
     match config.backend {
         Backend::Local => Ok(Box::new(Blocking(Arc::new(local(config)?)))),
+        Backend::Ensembl if !config.custom.is_empty() => Err(BackendError::CustomWithoutEngine),
         Backend::Ensembl => Ok(Box::new(EnsemblAnnotator::new(&config.ensembl)?)),
         Backend::LocalEnsembl => Ok(Box::new(ensembl::Combined::new(
             Arc::new(local(config)?),

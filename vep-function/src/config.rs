@@ -23,6 +23,8 @@ pub const VEP_DATA_DIR: &str = "VEP_DATA_DIR";
 pub const VEP_GFF: &str = "VEP_GFF";
 pub const VEP_FASTA: &str = "VEP_FASTA";
 pub const VEP_INDEX: &str = "VEP_INDEX";
+/// Custom annotation sources: one VEP `--custom` setting per line (`contract::custom`).
+pub const VEP_CUSTOM: &str = "VEP_CUSTOM";
 pub const MAX_VARIANT_SPAN: &str = "MAX_VARIANT_SPAN";
 pub const LOG_FORMAT: &str = "LOG_FORMAT";
 pub const SEQUENCE_MAX_LENGTH: &str = "SEQUENCE_MAX_LENGTH";
@@ -144,6 +146,8 @@ pub struct Config {
     pub scoring: ScoringConfig,
     /// Limits of DNA sequence input (`SEQUENCE_MAX_LENGTH`, `SEQUENCE_MIN_IDENTITY`).
     pub sequence: crate::sequence::Settings,
+    /// Known-variant VCFs the built-in engine reports (`VEP_CUSTOM`); opened at start.
+    pub custom: Vec<contract::custom::SourceSpec>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -325,6 +329,11 @@ impl Config {
             log_format,
             scoring: ScoringConfig::from_env(env)?,
             sequence: sequence_settings(env)?,
+            custom: match env.get(VEP_CUSTOM) {
+                None => Vec::new(),
+                Some(text) => contract::custom::parse_list(&text)
+                    .map_err(|e| invalid(VEP_CUSTOM, &text, &e.to_string()))?,
+            },
         })
     }
 }
@@ -466,6 +475,25 @@ mod tests {
         let err =
             Config::from_env(&insecure([(SEQUENCE_MIN_IDENTITY, "1.5")]), "d".into()).unwrap_err();
         assert!(err.to_string().contains("SEQUENCE_MIN_IDENTITY"), "{err}");
+    }
+
+    #[test]
+    fn custom_sources_are_one_per_line_and_checked() {
+        let c = Config::from_env(&insecure([]), "d".into()).unwrap();
+        assert!(c.custom.is_empty());
+        let c = Config::from_env(
+            &insecure([(
+                VEP_CUSTOM,
+                "file=/srv/clinvar.vcf.gz,short_name=ClinVar,format=vcf,type=exact,fields=CLNSIG\n\nfile=/srv/gnomad.vcf.gz,short_name=gnomAD,format=vcf,fields=AF",
+            )]),
+            "d".into(),
+        )
+        .unwrap();
+        assert_eq!(c.custom.len(), 2);
+        assert_eq!(c.custom[1].fields, ["AF"]);
+        let err =
+            Config::from_env(&insecure([(VEP_CUSTOM, "file=x.vcf.gz")]), "d".into()).unwrap_err();
+        assert!(err.to_string().starts_with("VEP_CUSTOM="), "{err}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod annotate;
 pub mod codon;
 pub mod consequence;
+pub mod custom;
 pub mod effects;
 pub mod genome;
 pub mod gff3;

@@ -33,6 +33,7 @@
 //! ([`genome`]), as VEP's installer does with `gzip -dc | bgzip`.
 
 pub mod checksum;
+pub mod clinvar;
 mod download;
 pub mod error;
 pub mod fetch;

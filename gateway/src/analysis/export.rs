@@ -3,8 +3,10 @@
 //! with a VEP-style `CSQ` INFO field. Parts are spooled in the compact encoding the
 //! function sent and rendered here, once, by the shared writers of `contract::output` (the
 //! ones `vep-function annotate` uses), so a download and the CLI's output for the same file
-//! agree byte for byte. Every input variant appears exactly once: annotated, or as a typed
-//! error (its own, its range's, or `result_unavailable` when no spooled range holds it).
+//! agree byte for byte (given the same custom sources: the gateway's `VEP_CUSTOM` names the
+//! function's, for the CSQ/Extra columns). Every input variant appears exactly once:
+//! annotated, or as a typed error (its own, its range's, or `result_unavailable` when no
+//! spooled range holds it).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
@@ -13,6 +15,7 @@ use std::str::FromStr;
 
 use contract::annotation::{KeyOrder, VariantAnnotation};
 use contract::event::{Annotated, VariantError};
+use contract::output::csq::CustomColumns;
 use contract::output::{json, tsv, vcf};
 use serde::Deserialize;
 
@@ -176,10 +179,17 @@ fn outcomes<'p>(loaded: &Loaded<'p>, span: Span) -> Vec<Outcome<'p>> {
 }
 
 /// Writes the whole download of a complete analysis to `out`: each input in order, from
-/// the spooled range that holds it (`result_unavailable` where none does).
-pub fn write(dir: &Path, meta: &SpoolMeta, format: Format, out: &mut impl Write) -> io::Result<()> {
+/// the spooled range that holds it (`result_unavailable` where none does); `columns` are
+/// the custom sources' CSQ/Extra fields.
+pub fn write(
+    dir: &Path,
+    meta: &SpoolMeta,
+    format: Format,
+    columns: &CustomColumns,
+    out: &mut impl Write,
+) -> io::Result<()> {
     if format == Format::Vcf {
-        write_vcf_header(dir, out)?;
+        write_vcf_header(dir, columns, out)?;
     } else if format == Format::Tsv {
         writeln!(out, "{}", tsv::HEADER)?;
     }
@@ -217,8 +227,8 @@ pub fn write(dir: &Path, meta: &SpoolMeta, format: Format, out: &mut impl Write)
             text.clear();
             match format {
                 Format::Jsonl => push_jsonl(&mut bytes, &line, input_index, outcome)?,
-                Format::Tsv => push_tsv(&mut text, &line, outcome),
-                Format::Vcf => push_vcf_record(&mut text, &line, outcome),
+                Format::Tsv => push_tsv(&mut text, &line, outcome, columns),
+                Format::Vcf => push_vcf_record(&mut text, &line, outcome, columns),
             }
             out.write_all(&bytes)?;
             out.write_all(text.as_bytes())?;
@@ -260,11 +270,11 @@ fn push_jsonl(
     Ok(())
 }
 
-fn push_tsv(out: &mut String, line: &str, o: &Outcome<'_>) {
+fn push_tsv(out: &mut String, line: &str, o: &Outcome<'_>, columns: &CustomColumns) {
     match o {
         Outcome::Annotated(list, failed) => {
             for a in list {
-                tsv::push_annotation(out, a);
+                tsv::push_annotation(out, a, columns);
             }
             for e in failed {
                 let allele = e.allele.as_deref().unwrap_or_default();
@@ -300,7 +310,7 @@ fn uploaded_name_of_line(line: &str) -> String {
 /// Streams the spooled header line by line (never whole: it may be megabytes of `##`
 /// lines, within the upload's header limits), with the CSQ/VEP_ERROR INFO lines in place
 /// of any the upload had.
-fn write_vcf_header(dir: &Path, out: &mut impl Write) -> io::Result<()> {
+fn write_vcf_header(dir: &Path, custom: &CustomColumns, out: &mut impl Write) -> io::Result<()> {
     let lines = match File::open(dir.join("header.vcf")) {
         Ok(f) => Some(BufReader::new(f).lines()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
@@ -324,7 +334,7 @@ fn write_vcf_header(dir: &Path, out: &mut impl Write) -> io::Result<()> {
     if first {
         writeln!(out, "##fileformat=VCFv4.2")?;
     }
-    for info in vcf::info_header_lines() {
+    for info in vcf::info_header_lines(custom) {
         writeln!(out, "{info}")?;
     }
     writeln!(out, "{}", columns.as_deref().unwrap_or(vcf::COLUMNS))
@@ -332,7 +342,7 @@ fn write_vcf_header(dir: &Path, out: &mut impl Write) -> io::Result<()> {
 
 /// The spooled record (tab-separated, at least CHROM..ALT) padded to the eight VCF columns,
 /// with its CSQ or its error.
-fn push_vcf_record(out: &mut String, line: &str, o: &Outcome<'_>) {
+fn push_vcf_record(out: &mut String, line: &str, o: &Outcome<'_>, columns: &CustomColumns) {
     let mut cols: Vec<&str> = line.split('\t').collect();
     cols.resize(cols.len().max(8), ".");
     let record = cols.join("\t");
@@ -342,11 +352,21 @@ fn push_vcf_record(out: &mut String, line: &str, o: &Outcome<'_>) {
                 let allele = e.allele.as_deref().unwrap_or_default();
                 (allele, e.code.as_str(), e.message.as_str())
             }));
-            vcf::push_record(out, &record, list.iter().copied(), error.as_deref())
+            vcf::push_record(
+                out,
+                &record,
+                list.iter().copied(),
+                columns,
+                error.as_deref(),
+            )
         }
-        Outcome::Failed { code, message } => {
-            vcf::push_record(out, &record, [], Some(&vcf::error_text(code, message)))
-        }
+        Outcome::Failed { code, message } => vcf::push_record(
+            out,
+            &record,
+            [],
+            columns,
+            Some(&vcf::error_text(code, message)),
+        ),
     }
 }
 

@@ -60,6 +60,9 @@ pub struct UploadSettings {
     /// Uploads and downloads in progress at once; beyond, 503 with `Retry-After`.
     pub max_concurrent_uploads: usize,
     pub max_concurrent_downloads: usize,
+    /// Custom source columns of the VCF/TSV downloads (`VEP_CUSTOM`, as the function is
+    /// configured); none by default.
+    pub custom_columns: contract::output::csq::CustomColumns,
 }
 
 #[derive(Clone)]

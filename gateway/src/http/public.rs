@@ -23,6 +23,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
         JS,
         include_str!("../../static/connection.js"),
     ),
+    ("custom.js", JS, include_str!("../../static/custom.js")),
     ("detail.js", JS, include_str!("../../static/detail.js")),
     ("dom.js", JS, include_str!("../../static/dom.js")),
     ("export.js", JS, include_str!("../../static/export.js")),

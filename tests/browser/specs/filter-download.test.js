@@ -40,6 +40,9 @@ async function saveDownload(buttonName) {
 test("filters narrow the rows by impact, gene and consequence, and clear again", async () => {
   const { page } = session;
   assert.equal((await rows(page)).length, 7);
+  // Without custom sources the known-variant columns stay hidden.
+  assert.equal(await page.locator("th.clinvar").isVisible(), false);
+  assert.equal(await page.locator("th.frequency").isVisible(), false);
 
   await select("Impact", "HIGH");
   let shown = await rows(page);

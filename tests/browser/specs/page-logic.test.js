@@ -99,3 +99,31 @@ test("the reference label names assembly, source, release and transcript count, 
   assert.equal(referenceLabel(undefined), "");
   assert.equal(referenceLabel({ source: "ensembl" }), "");
 });
+
+test("ClinVar's pathogenic and likely pathogenic terms pass the ClinVar filter, others not", async () => {
+  const { isPathogenic, readableSignificance } = await import("../../../gateway/static/custom.js");
+  const clinvar = (...significance) => ({ source: "ClinVar", significance, names: ["1"] });
+  for (const yes of ["Pathogenic", "Likely_pathogenic", "Pathogenic/Likely_pathogenic", "Pathogenic|risk_factor", "Likely_pathogenic,_low_penetrance"]) {
+    assert.equal(isPathogenic(clinvar(yes)), true, yes);
+  }
+  for (const no of ["Benign|risk_factor", "Uncertain_significance", "Conflicting_classifications_of_pathogenicity", "not_provided"]) {
+    assert.equal(isPathogenic(clinvar(no)), false, no);
+  }
+  assert.equal(isPathogenic(null), false);
+  assert.equal(readableSignificance("Pathogenic/Likely_pathogenic|risk_factor"), "Pathogenic / Likely pathogenic | risk factor");
+});
+
+test("the frequency filter compares a known AF with 0.01 and can count unknown variants in", async () => {
+  const { passesFrequency, frequencyOf, formatFrequency } = await import("../../../gateway/static/custom.js");
+  const row = (af) => ({ annotation: {}, frequency: af === null ? null : { source: "gnomAD", af } });
+  assert.equal(passesFrequency(row(0.005), "rare"), true);
+  assert.equal(passesFrequency(row(0.01), "rare"), false);
+  assert.equal(passesFrequency(row(null), "rare"), false);
+  assert.equal(passesFrequency(row(null), "rare-or-absent"), true);
+  assert.equal(passesFrequency({ annotation: null, frequency: null }, "rare-or-absent"), false, "an error row has no frequency to judge");
+  assert.equal(passesFrequency(row(0.5), ""), true);
+  const annotation = { custom_annotations: { gnomAD: [{ name: "rs699", allele: "G", fields: { AF: 0.5481 } }] } };
+  assert.deepEqual(frequencyOf(annotation), { source: "gnomAD", af: 0.5481 });
+  assert.equal(formatFrequency(0.5481), "0.548");
+  assert.equal(formatFrequency(0.0000031), "3.1e−6");
+});

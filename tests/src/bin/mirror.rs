@@ -1,5 +1,6 @@
 //! `make mirror`: serves the bundled regions laid out like the Ensembl and NCBI download trees
-//! on loopback, so `make reference BASE_URL=...` works offline on a fresh clone.
+//! (and ClinVar's, with test records) on loopback, so `make reference BASE_URL=...` and `make
+//! reference-clinvar` work offline on a fresh clone.
 //!
 //! Usage: `mirror [--dir DIR] [--port PORT]` (defaults: target/mirror, 8070).
 
@@ -39,6 +40,7 @@ async fn main() -> anyhow::Result<()> {
         "  make reference SOURCE=refseq BASE_URL={ncbi} RELEASE={}",
         tree::REFSEQ_RELEASE
     );
+    println!("  make reference-clinvar REFERENCE=DIR BASE_URL={ncbi}   (test records, see vep-function/tests/data/custom/SOURCE.md)");
     println!();
     println!("Ctrl-C stops it.");
     tokio::signal::ctrl_c().await?;

@@ -9,7 +9,14 @@
 //! ensembl/release-R/gff3/homo_sapiens/Homo_sapiens.GRCh38.R.gff3.gz   chr21 + BRCA1 models
 //! ensembl/release-R/fasta/homo_sapiens/dna/Homo_sapiens.GRCh38.dna.primary_assembly.fa.gz
 //! ncbi/refseq/H_sapiens/annotation/annotation_releases/110/GCF_000001405.40_GRCh38.p14/...
+//! ncbi/pub/clinvar/vcf_GRCh38/clinvar_20261128.vcf.gz (+ .md5, .tbi), clinvar.vcf.gz (+ ...)
 //! ```
+//!
+//! The ClinVar files are the test source of `vep-function/tests/data/custom` (ClinVar's
+//! conventions, values of recorded Ensembl answers at test positions: see its SOURCE.md),
+//! laid out as `reference::clinvar` documents ClinVar's tree: the week's dated file with
+//! `md5sum` output beside it, and `clinvar.vcf.gz` as a copy of it (a link on NCBI's site)
+//! whose `.md5` is the dated file's listing (naming the dated file).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -37,6 +44,10 @@ pub fn ensembl_fasta_dir() -> String {
 }
 
 pub const ENSEMBL_FASTA_NAME: &str = "Homo_sapiens.GRCh38.dna.primary_assembly.fa.gz";
+
+/// The ClinVar weekly release the mirror's tree holds.
+pub const CLINVAR_RELEASE: &str = "20261128";
+pub const CLINVAR_DIR: &str = "ncbi/pub/clinvar/vcf_GRCh38";
 
 pub fn refseq_dir() -> String {
     format!(
@@ -103,6 +114,31 @@ pub fn build(root: &Path) -> io::Result<()> {
         &ncbi.join(refseq_fasta_name()),
     )?;
     md5_listing(&ncbi)?;
+    clinvar(root)
+}
+
+/// ClinVar's `vcf_GRCh38` directory (see the module doc).
+fn clinvar(root: &Path) -> io::Result<()> {
+    let dir = root.join(CLINVAR_DIR);
+    std::fs::create_dir_all(&dir)?;
+    let test_data = repo_root().join("vep-function/tests/data/custom");
+    let dated = format!("clinvar_{CLINVAR_RELEASE}.vcf.gz");
+    for (from, to) in [
+        ("clinvar.vcf.gz", dated.clone()),
+        ("clinvar.vcf.gz.tbi", format!("{dated}.tbi")),
+        ("clinvar.vcf.gz", "clinvar.vcf.gz".to_owned()),
+        ("clinvar.vcf.gz.tbi", "clinvar.vcf.gz.tbi".to_owned()),
+    ] {
+        std::fs::copy(test_data.join(from), dir.join(to))?;
+    }
+    let output = Command::new("md5sum")
+        .arg(&dated)
+        .current_dir(&dir)
+        .output()?;
+    check(output.status, "md5sum")?;
+    for listing in [format!("{dated}.md5"), "clinvar.vcf.gz.md5".to_owned()] {
+        std::fs::write(dir.join(listing), &output.stdout)?;
+    }
     Ok(())
 }
 

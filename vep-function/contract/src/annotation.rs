@@ -8,12 +8,14 @@
 //! prints. Reading is lenient where Ensembl's answers vary ([`lenient`]): a known field of
 //! an unexpected JSON type stays in `extra` as it came, so it is written back unchanged.
 
+mod custom;
 mod fields;
 mod lenient;
 mod merge;
 mod score;
 mod sequence;
 
+pub use custom::{json_number, CustomAnnotation, CustomAnnotations};
 pub use fields::{Field, FieldValue, Fields, KeyOrder};
 pub use lenient::MissingField;
 pub use merge::AddMissing;
@@ -43,6 +45,9 @@ pub struct VariantAnnotation {
     pub transcript_consequences: Vec<TranscriptConsequence>,
     /// Written only when not empty, as VEP does.
     pub intergenic_consequences: Vec<IntergenicConsequence>,
+    /// What the configured custom sources (`--custom`, `VEP_CUSTOM`) hold for this allele,
+    /// by source `short_name`; written only when not empty, as VEP does.
+    pub custom_annotations: CustomAnnotations,
     /// Position of the submitted variant within its analysis (0-based), set by the function.
     pub input_index: Option<u64>,
     /// How the variant was called, when the input was a DNA sequence.

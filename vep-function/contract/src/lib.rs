@@ -3,12 +3,13 @@
 //! carry ([`annotation`]) and its compact encoding ([`wire`]), the output
 //! formats both write ([`output`]: VEP JSON, VCF with CSQ, VEP's TSV), how an event is
 //! delivered to the Broker or `K_SINK` ([`delivery`]), how events are authenticated
-//! ([`signing`]), the body of every HTTP error ([`ErrorBody`]) and where settings come from
-//! ([`config`]).
+//! ([`signing`]), the body of every HTTP error ([`ErrorBody`]), where settings come from
+//! ([`config`]) and the custom annotation sources both are configured with ([`custom`]).
 
 pub mod annotation;
 pub mod budget;
 pub mod config;
+pub mod custom;
 pub mod delivery;
 pub mod event;
 pub mod output;

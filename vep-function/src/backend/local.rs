@@ -114,6 +114,17 @@ impl LocalAnnotator {
         self
     }
 
+    /// Opens the custom annotation sources (`VEP_CUSTOM`): a missing or unreadable one is an
+    /// error now, before the function reports ready.
+    pub fn with_custom_sources(
+        mut self,
+        specs: &[contract::custom::SourceSpec],
+    ) -> Result<Self, BackendError> {
+        self.engine
+            .set_custom_sources(crate::engine::custom::CustomSources::open(specs)?);
+        Ok(self)
+    }
+
     /// Sequence-input limits other than the defaults (length limit, identity, index bound).
     pub fn with_sequence_settings(mut self, settings: crate::sequence::Settings) -> Self {
         self.sequence = SequenceCaller::new(settings);
@@ -244,6 +255,40 @@ mod tests {
                 err.message
             );
         }
+    }
+
+    fn test_source(name: &str, rest: &str) -> contract::custom::SourceSpec {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/custom")
+            .join(name);
+        format!("file={},format=vcf,{rest}", file.display())
+            .parse()
+            .unwrap()
+    }
+
+    #[test]
+    fn custom_sources_answer_with_the_annotation_and_fail_typed() {
+        let annotator = bundled()
+            .with_custom_sources(&[test_source(
+                "broken.vcf.gz",
+                "short_name=ClinVar,type=exact,fields=CLNSIG",
+            )])
+            .unwrap();
+        let found = annotator.annotate("21 25585733 . C T").unwrap();
+        assert_eq!(
+            found.annotations[0].custom_annotations["ClinVar"][0].fields["CLNSIG"],
+            "Pathogenic"
+        );
+        let err = annotator.annotate("21 25600000 . G A").unwrap_err();
+        assert_eq!(err.code, "custom_source_unreadable");
+        let missing = bundled()
+            .with_custom_sources(&[test_source("absent.vcf.gz", "short_name=X")])
+            .err()
+            .expect("a missing source is refused");
+        assert!(
+            missing.to_string().ends_with("[custom_source_unavailable]"),
+            "{missing}"
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ use anyhow::Context;
 
 use super::format::{json::JsonState, vcf::VcfState};
 use crate::engine::annotate::{Engine, ModelFile};
+use crate::engine::custom::CustomSources;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -63,6 +64,12 @@ pub struct AnnotateArgs {
     /// depend on it.
     #[arg(long)]
     pub threads: Option<NonZeroUsize>,
+    /// A known-variant VCF (bgzipped, with .tbi or .csi), VEP's syntax, e.g.
+    /// `file=clinvar.vcf.gz,short_name=ClinVar,format=vcf,type=exact,coords=0,fields=CLNSIG%CLNREVSTAT%CLNDN`;
+    /// repeatable. Its records go to `custom_annotations` (JSON) and CSQ/Extra fields
+    /// `<short_name>`, `<short_name>_<FIELD>`.
+    #[arg(long, value_name = "SPEC")]
+    pub custom: Vec<contract::custom::SourceSpec>,
 }
 
 /// Where a part of the input starts, so that a part annotated on its own writes what the
@@ -88,11 +95,19 @@ fn bundled_dir(explicit: Option<PathBuf>) -> PathBuf {
 }
 
 pub fn load_engine(args: &AnnotateArgs) -> anyhow::Result<Engine> {
+    let mut engine = load_models(args)?;
+    engine.set_max_variant_span(args.max_variant_span);
+    let custom =
+        CustomSources::open(&args.custom).map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
+    engine.set_custom_sources(custom);
+    Ok(engine)
+}
+
+/// The gene models and reference `args` name.
+fn load_models(args: &AnnotateArgs) -> anyhow::Result<Engine> {
     if let Some(index) = &args.index {
-        let mut engine = crate::engine::index::load_index(index)
-            .with_context(|| format!("loading index {}", index.display()))?;
-        engine.set_max_variant_span(args.max_variant_span);
-        return Ok(engine);
+        return crate::engine::index::load_index(index)
+            .with_context(|| format!("loading index {}", index.display()));
     }
     let files: Vec<ModelFile> = (args.gff.iter().cloned().map(ModelFile::Gff3))
         .chain(args.gtf.iter().cloned().map(ModelFile::Gtf))
@@ -101,16 +116,13 @@ pub fn load_engine(args: &AnnotateArgs) -> anyhow::Result<Engine> {
     if files.is_empty() && !args.fasta.is_empty() {
         anyhow::bail!("--fasta needs gene models: pass --gff, --gtf or --refseq");
     }
-    let engine = if files.is_empty() {
+    if files.is_empty() {
         let dir = bundled_dir(args.data_dir.clone());
         Engine::load_bundled(&dir)
-            .with_context(|| format!("loading bundled data from {}", dir.display()))?
+            .with_context(|| format!("loading bundled data from {}", dir.display()))
     } else {
-        Engine::load_files(&files, &args.fasta).context("loading gene models and reference")?
-    };
-    let mut engine = engine;
-    engine.set_max_variant_span(args.max_variant_span);
-    Ok(engine)
+        Engine::load_files(&files, &args.fasta).context("loading gene models and reference")
+    }
 }
 
 pub fn run(args: AnnotateArgs) -> anyhow::Result<()> {
@@ -229,6 +241,7 @@ mod tests {
             format: OutputFormat::Json,
             max_variant_span: crate::engine::notation::DEFAULT_MAX_VARIANT_SPAN,
             threads: None,
+            custom: Vec::new(),
         }
     }
 

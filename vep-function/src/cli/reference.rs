@@ -1,14 +1,16 @@
-//! `vep-function reference fetch|env`: get a whole-genome reference ready to serve, and print
-//! the settings that describe one to the gateway.
+//! `vep-function reference fetch|clinvar|env`: get a whole-genome reference ready to serve,
+//! add ClinVar's VCF to it, and print the settings that describe one to the gateway (and
+//! its custom sources to both services).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::reference::clinvar::{fetch_clinvar, ClinvarRequest, Release as ClinvarRelease};
 use crate::reference::fetch::{base_url, fetch, FetchRequest, Outcome};
 use crate::reference::layout::{Assembly, Release, Source};
-use crate::reference::manifest::{describe, gateway_env};
+use crate::reference::manifest::{custom_env, describe, gateway_env};
 use crate::reference::DownloadSettings;
 
 #[derive(Debug, clap::Args)]
@@ -22,9 +24,39 @@ pub enum ReferenceCommand {
     /// Download a release's gene models and genome, check them against the published
     /// checksums, and build an indexed reference directory (resumes an interrupted run).
     Fetch(FetchArgs),
+    /// Download ClinVar's VCF and index into a reference directory (checked against
+    /// ClinVar's md5; resumes an interrupted run), served as the custom source `ClinVar`.
+    Clinvar(ClinvarArgs),
     /// Print the gateway's REFERENCE_* settings for a reference directory (or, without one,
-    /// for the bundled regions), one KEY=value per line.
+    /// for the bundled regions), and VEP_CUSTOM for the sources it holds (both services),
+    /// one KEY=value per line.
     Env(EnvArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClinvarArgs {
+    /// The directory to put `clinvar.vcf.gz` (+ `.tbi`) in; its reference.json, if any,
+    /// records them.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// GRCh38 or GRCh37.
+    #[arg(long, default_value = "GRCh38")]
+    pub assembly: Assembly,
+    /// `latest` or a weekly release date, YYYYMMDD.
+    #[arg(long, default_value = "latest")]
+    pub release: ClinvarRelease,
+    /// Root of NCBI's tree, for mirrors [default: https://ftp.ncbi.nlm.nih.gov/].
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Seconds to wait for a connection.
+    #[arg(long, default_value_t = 30)]
+    pub connect_timeout_secs: u64,
+    /// Seconds without a byte from the server before it counts as stalled.
+    #[arg(long, default_value_t = 60)]
+    pub stall_timeout_secs: u64,
+    /// Tries per file; each retry resumes the download where it stopped.
+    #[arg(long, default_value_t = 5)]
+    pub attempts: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -68,6 +100,7 @@ pub struct EnvArgs {
 pub fn run(args: ReferenceArgs) -> anyhow::Result<()> {
     match args.command {
         ReferenceCommand::Fetch(args) => run_fetch(args),
+        ReferenceCommand::Clinvar(args) => run_clinvar(args),
         ReferenceCommand::Env(args) => run_env(args),
     }
 }
@@ -87,12 +120,11 @@ fn run_fetch(args: FetchArgs) -> anyhow::Result<()> {
         base_url: base_url(base).map_err(typed)?,
         out: args.out,
         force: args.force,
-        download: DownloadSettings {
-            connect_timeout: Duration::from_secs(args.connect_timeout_secs.max(1)),
-            stall_timeout: Duration::from_secs(args.stall_timeout_secs.max(1)),
-            attempts: args.attempts.max(1),
-            ..DownloadSettings::default()
-        },
+        download: download_settings(
+            args.connect_timeout_secs,
+            args.stall_timeout_secs,
+            args.attempts,
+        ),
     };
     let manifest = match fetch(&request).map_err(typed)? {
         Outcome::Fetched(m) | Outcome::AlreadyPresent(m) => m,
@@ -106,14 +138,54 @@ fn run_fetch(args: FetchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_env(args: EnvArgs) -> anyhow::Result<()> {
-    let info = match &args.dir {
-        Some(dir) => crate::reference::manifest::Manifest::read(dir)
-            .with_context(|| format!("reading the reference in {}", dir.display()))?
-            .reference_info(),
-        None => crate::backend::bundled_reference(&crate::config::default_data_dir())?,
+fn run_clinvar(args: ClinvarArgs) -> anyhow::Result<()> {
+    let typed = |e: crate::reference::FetchError| anyhow::anyhow!("{e} [{}]", e.code());
+    let base = args
+        .base_url
+        .as_deref()
+        .unwrap_or(Source::Refseq.default_base_url());
+    let request = ClinvarRequest {
+        assembly: args.assembly,
+        release: args.release,
+        base_url: base_url(base).map_err(typed)?,
+        out: args.out,
+        download: download_settings(
+            args.connect_timeout_secs,
+            args.stall_timeout_secs,
+            args.attempts,
+        ),
     };
-    for (key, value) in gateway_env(&info) {
+    let spec = fetch_clinvar(&request).map_err(typed)?;
+    eprintln!(
+        "ClinVar ready in {}: serve it with VEP_CUSTOM='{spec}' (`reference env` prints it for a reference directory)",
+        request.out.display()
+    );
+    Ok(())
+}
+
+fn download_settings(connect: u64, stall: u64, attempts: u32) -> DownloadSettings {
+    DownloadSettings {
+        connect_timeout: Duration::from_secs(connect.max(1)),
+        stall_timeout: Duration::from_secs(stall.max(1)),
+        attempts: attempts.max(1),
+        ..DownloadSettings::default()
+    }
+}
+
+fn run_env(args: EnvArgs) -> anyhow::Result<()> {
+    let (info, custom) = match &args.dir {
+        Some(dir) => {
+            let manifest = crate::reference::manifest::Manifest::read(dir)
+                .with_context(|| format!("reading the reference in {}", dir.display()))?;
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
+            (manifest.reference_info(), custom_env(&manifest, &dir))
+        }
+        None => (
+            crate::backend::bundled_reference(&crate::config::default_data_dir())?,
+            None,
+        ),
+    };
+    for (key, value) in gateway_env(&info).into_iter().chain(custom) {
         println!("{key}={}", shell_quote(&value));
     }
     Ok(())

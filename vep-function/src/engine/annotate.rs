@@ -16,6 +16,7 @@ const CODING_CACHE_TRANSCRIPTS: usize = 128;
 use std::path::{Path, PathBuf};
 
 use super::{
+    custom::{CustomError, CustomSources},
     effects::Effects,
     genome::{Genome, GenomeError},
     gff3::{self, Gff3Error},
@@ -58,6 +59,9 @@ pub enum AnnotateError {
     Genome(#[from] GenomeError),
     #[error(transparent)]
     GeneModels(#[from] ModelsError),
+    /// A custom source's records near the variant could not be read.
+    #[error(transparent)]
+    Custom(#[from] CustomError),
 }
 
 impl AnnotateError {
@@ -72,6 +76,7 @@ impl AnnotateError {
             AnnotateError::TooLarge { .. } => "too_large",
             AnnotateError::Genome(_) => "reference_unavailable",
             AnnotateError::GeneModels(_) => "gene_models_unavailable",
+            AnnotateError::Custom(e) => e.code(),
         }
     }
 }
@@ -134,6 +139,8 @@ pub struct Engine {
     /// The most bases one variant may span (`MAX_VARIANT_SPAN`): work and answer size per
     /// variant grow with it.
     max_variant_span: u64,
+    /// Known-variant VCFs (`--custom`, `VEP_CUSTOM`); none by default.
+    custom: CustomSources,
 }
 
 /// The data sets bundled under `data/`: GRCh38 chr21 test region and BRCA1.
@@ -156,7 +163,17 @@ impl Engine {
             assembly: assembly.into(),
             coding_cache: SequenceCache::new(CODING_CACHE_TRANSCRIPTS),
             max_variant_span: DEFAULT_MAX_VARIANT_SPAN,
+            custom: CustomSources::default(),
         }
+    }
+
+    /// Known-variant sources whose records every annotation carries (`custom_annotations`).
+    pub fn set_custom_sources(&mut self, custom: CustomSources) {
+        self.custom = custom;
+    }
+
+    pub fn custom(&self) -> &CustomSources {
+        &self.custom
     }
 
     /// Sets the most bases one variant may span; longer ones get [`AnnotateError::TooLarge`]
@@ -231,7 +248,13 @@ impl Engine {
         let allele = Allele::from_variant(variant);
         let mut effects = Effects::default();
         self.annotate_allele(&chrom, &allele, &mut effects)?;
-        Ok(effects.to_annotation(variant, chrom, &allele, &self.assembly))
+        let mut annotation = effects.to_annotation(variant, chrom, &allele, &self.assembly);
+        self.custom.annotate(
+            &annotation.seq_region_name,
+            &allele,
+            &mut annotation.custom_annotations,
+        )?;
+        Ok(annotation)
     }
 
     /// The effects of an allele already checked against the reference (`chrom` canonical),

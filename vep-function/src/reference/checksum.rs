@@ -68,6 +68,19 @@ pub fn find(listing: &str, name: &str) -> Option<Expected> {
     })
 }
 
+/// The digest of a one-file md5 listing (ClinVar's `<file>.md5` beside each file), whatever
+/// name it gives: `clinvar.vcf.gz` is a link to the week's dated file, which its listing
+/// may name instead. `None` unless the listing holds exactly one md5 line.
+pub fn single_md5(listing: &str) -> Option<Expected> {
+    let mut digests = listing.lines().filter_map(|line| {
+        let digest = line.split_whitespace().next()?;
+        (digest.len() == 32 && digest.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| Expected::Md5(digest.to_ascii_lowercase()))
+    });
+    let first = digests.next()?;
+    digests.next().is_none().then_some(first)
+}
+
 /// Hashes `path` with the algorithm `expected` uses and returns what the file has, in the same
 /// form (so a mismatch can show both).
 pub fn compute(path: &Path, expected: &Expected) -> io::Result<Expected> {
@@ -204,6 +217,18 @@ mod tests {
             Some(Expected::Md5("b1946ac92492d2347c6235b4d2611184".into()))
         );
         assert_eq!(find(listing, "genomic.gff.gz"), None);
+    }
+
+    #[test]
+    fn a_one_file_md5_listing_gives_its_digest_whatever_name_it_gives() {
+        let dated = "B1946AC92492D2347C6235B4D2611184  clinvar_20261128.vcf.gz\n";
+        assert_eq!(
+            single_md5(dated),
+            Some(Expected::Md5("b1946ac92492d2347c6235b4d2611184".into()))
+        );
+        let two = format!("{dated}0123456789abcdef0123456789abcdef  other.vcf.gz\n");
+        assert_eq!(single_md5(&two), None);
+        assert_eq!(single_md5("not a listing\n"), None);
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub enum FetchError {
     Index(#[from] BuildError),
     #[error("{dir} already holds something else ({found}); pass --force to replace it")]
     Exists { dir: PathBuf, found: String },
+    #[error("{name} cannot be served: {reason}")]
+    InvalidSource { name: String, reason: String },
 }
 
 impl FetchError {
@@ -69,6 +71,7 @@ impl FetchError {
             FetchError::InvalidFasta { .. } => "invalid_fasta",
             FetchError::Index(_) => "index_failed",
             FetchError::Exists { .. } => "exists",
+            FetchError::InvalidSource { .. } => "invalid_source",
         }
     }
 

@@ -237,6 +237,7 @@ fn build_in(work: &Path, request: &FetchRequest) -> Result<Manifest, FetchError>
         transcripts: report.transcripts as u64,
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         tool_version: concat!("vep-function ", env!("CARGO_PKG_VERSION")).into(),
+        custom: Vec::new(),
     };
     manifest.write(work).map_err(|e| FetchError::io(work, e))?;
     let downloads = work.join(DOWNLOADS);

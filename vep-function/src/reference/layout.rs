@@ -92,6 +92,8 @@ pub enum Role {
     RefseqGff3,
     /// The genome FASTA, gzip-compressed as published.
     Fasta,
+    /// ClinVar's VCF (bgzipped, served as a custom source).
+    ClinvarVcf,
 }
 
 /// One file of a release: where it is and which checksum listing covers it.

@@ -7,6 +7,7 @@
 //! DIR/<gene models>           as downloaded (e.g. Homo_sapiens.GRCh38.115.gff3.gz)
 //! DIR/genome.fa.gz            the genome, BGZF (+ .fai, .gzi)
 //! DIR/index.vepidx            the engine index (FASTA path recorded relative to DIR)
+//! DIR/clinvar.vcf.gz (+ .tbi)  ClinVar, when `reference clinvar` fetched it (`custom`)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,26 @@ pub struct Manifest {
     /// RFC 3339, UTC.
     pub created: String,
     pub tool_version: String,
+    /// Known-variant sources fetched into the directory (`reference clinvar`), served with
+    /// `VEP_CUSTOM` (`reference env` prints it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom: Vec<CustomSourceFiles>,
+}
+
+/// A custom source in the directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomSourceFiles {
+    pub short_name: String,
+    /// The `VEP_CUSTOM` setting, its file relative to the directory.
+    pub spec: String,
+    /// The VCF as downloaded and checked.
+    pub file: FetchedFile,
+    /// Its index, beside it (no published checksum: opened with the VCF before either was
+    /// put in place).
+    pub index: String,
+    /// The VCF's own `##fileDate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_date: Option<String>,
 }
 
 /// One downloaded file, as checked.
@@ -122,6 +143,21 @@ impl Manifest {
     }
 }
 
+/// `VEP_CUSTOM` for the sources a reference directory holds (files joined to `dir`), one per
+/// line; `None` when it holds none.
+pub fn custom_env(manifest: &Manifest, dir: &Path) -> Option<(&'static str, String)> {
+    let lines: Vec<String> = manifest
+        .custom
+        .iter()
+        .filter_map(|c| c.spec.parse::<contract::custom::SourceSpec>().ok())
+        .map(|mut spec| {
+            spec.file = dir.join(&spec.file).to_string_lossy().into_owned();
+            spec.to_string()
+        })
+        .collect();
+    (!lines.is_empty()).then(|| (crate::config::VEP_CUSTOM, lines.join("\n")))
+}
+
 /// The gateway's settings that describe a reference (`REFERENCE_*`), as `KEY=value` pairs.
 pub fn gateway_env(info: &ReferenceInfo) -> Vec<(&'static str, String)> {
     let mut env = vec![
@@ -184,6 +220,7 @@ mod tests {
             transcripts: 128,
             created: "2026-01-01T00:00:00Z".into(),
             tool_version: "vep-function 0.1.0".into(),
+            custom: Vec::new(),
         }
     }
 
@@ -214,6 +251,31 @@ mod tests {
         let err = Manifest::read(&dir).unwrap_err();
         assert!(err.to_string().contains("fetch it again"), "{err}");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn custom_sources_are_recorded_and_served_from_the_directory() {
+        let mut m = sample();
+        assert_eq!(custom_env(&m, Path::new("/data/ref")), None);
+        m.custom.push(CustomSourceFiles {
+            short_name: "ClinVar".into(),
+            spec: crate::reference::clinvar::CLINVAR_SPEC.into(),
+            file: m.files[0].clone(),
+            index: "clinvar.vcf.gz.tbi".into(),
+            file_date: Some("2026-11-28".into()),
+        });
+        let (key, value) = custom_env(&m, Path::new("/data/ref")).unwrap();
+        assert_eq!(key, "VEP_CUSTOM");
+        assert!(
+            value.starts_with("file=/data/ref/clinvar.vcf.gz,short_name=ClinVar,"),
+            "{value}"
+        );
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["custom"][0]["short_name"], "ClinVar");
+        assert!(serde_json::to_value(sample())
+            .unwrap()
+            .get("custom")
+            .is_none());
     }
 
     #[test]

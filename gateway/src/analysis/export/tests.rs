@@ -35,7 +35,9 @@ fn spooled() -> (Dir, SpoolMeta) {
             "most_severe_consequence": "missense_variant",
             "transcript_consequences": [{"variant_allele": "T", "consequence_terms": ["missense_variant"],
                 "impact": "MODERATE", "gene_symbol": "G1", "gene_id": "ENSG1", "transcript_id": "ENST1",
-                "biotype": "protein_coding", "cds_start": 5, "cds_end": 5, "strand": -1}]}],
+                "biotype": "protein_coding", "cds_start": 5, "cds_end": 5, "strand": -1}],
+            "custom_annotations": {"ClinVar": [{"name": 11236, "allele": "T",
+                "fields": {"CLNSIG": "Pathogenic", "FILTER": "."}}]}}],
         "errors": [{"input": "21\t200\t.\tG\tZ", "input_index": 1, "code": "invalid_allele", "message": "ALT Z"}]
     }))
     .expect("a part");
@@ -62,9 +64,13 @@ fn spooled() -> (Dir, SpoolMeta) {
 }
 
 fn export(format: Format) -> String {
+    export_with(format, &CustomColumns::default())
+}
+
+fn export_with(format: Format, columns: &CustomColumns) -> String {
     let (dir, meta) = spooled();
     let mut out = Vec::new();
-    write(&dir.0, &meta, format, &mut out).expect("export");
+    write(&dir.0, &meta, format, columns, &mut out).expect("export");
     String::from_utf8(out).expect("utf-8")
 }
 
@@ -91,7 +97,14 @@ fn an_input_no_spooled_range_holds_is_reported_unavailable_never_dropped() {
     std::fs::remove_file(dir.0.join("parts/00000000000000000002-1.err")).expect("remove");
     std::fs::write(dir.0.join("parts/00000000000000000000-2.part"), b"garbage").expect("write");
     let mut out = Vec::new();
-    write(&dir.0, &meta, Format::Jsonl, &mut out).expect("export");
+    write(
+        &dir.0,
+        &meta,
+        Format::Jsonl,
+        &CustomColumns::default(),
+        &mut out,
+    )
+    .expect("export");
     let lines: Vec<Value> = String::from_utf8(out)
         .expect("utf-8")
         .lines()
@@ -148,4 +161,32 @@ fn tsv_has_a_row_per_consequence_and_per_failed_variant() {
 fn format_names_are_parsed_and_others_refused() {
     assert_eq!("vcf".parse(), Ok(Format::Vcf));
     assert_eq!("xml".parse::<Format>(), Err(UnknownFormat("xml".into())));
+}
+
+#[test]
+fn downloads_carry_the_custom_columns_of_vep_custom() {
+    let spec: contract::custom::SourceSpec =
+        "file=/srv/clinvar.vcf.gz,short_name=ClinVar,format=vcf,type=exact,fields=CLNSIG%CLNDN"
+            .parse()
+            .expect("spec");
+    let columns = CustomColumns::from_specs(&[spec]);
+    let vcf = export_with(Format::Vcf, &columns);
+    let lines: Vec<&str> = vcf.lines().collect();
+    assert!(lines[1].ends_with("|MANE_SELECT|ClinVar|ClinVar_CLNSIG|ClinVar_CLNDN\">"));
+    assert!(lines[2].starts_with("##INFO=<ID=ClinVar,"));
+    let record = lines
+        .iter()
+        .find(|l| l.starts_with("21\t100\t"))
+        .expect("record");
+    assert!(record.ends_with("|-1||||||11236|Pathogenic|"), "{record}");
+    let tsv = export_with(Format::Tsv, &columns);
+    assert!(
+        tsv.lines()
+            .nth(1)
+            .expect("row")
+            .ends_with(";STRAND=-1;ClinVar=11236;ClinVar_CLNSIG=Pathogenic"),
+        "{tsv}"
+    );
+    // JSON Lines carry the annotation's records whatever the columns.
+    assert!(export(Format::Jsonl).contains(r#""custom_annotations":{"ClinVar":[{"allele":"T","fields":{"CLNSIG":"Pathogenic","FILTER":"."},"name":11236}]}"#));
 }

@@ -90,12 +90,13 @@ pub async fn results(
         return busy("downloads");
     };
     let (tx, rx) = mpsc::channel(QUEUE);
+    let columns = state.settings.custom_columns.clone();
     tokio::task::spawn_blocking(move || {
         // Held until the export ends (written whole, failed, or abandoned by the client).
         let _permit = permit;
         let errors = tx.clone();
         let mut out = io::BufWriter::with_capacity(BUFFER, ChannelWriter(tx));
-        if let Err(e) = export::write(&dir, &meta, format, &mut out) {
+        if let Err(e) = export::write(&dir, &meta, format, &columns, &mut out) {
             if e.kind() != io::ErrorKind::BrokenPipe {
                 tracing::error!(analysis = %redact(&meta.analysis_id), error = %e, "export failed");
                 // Ends the body with an error: the client sees a broken download, not a

@@ -8,10 +8,10 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-use super::lenient::{fits_field, list, Lenient, MissingField, Take};
+use super::lenient::{custom, fits_field, list, Lenient, MissingField, Take};
 use super::{
-    CalledFromSequence, Extra, IntergenicConsequence, ModelScore, TranscriptConsequence,
-    VariantAnnotation,
+    CalledFromSequence, CustomAnnotations, Extra, IntergenicConsequence, ModelScore,
+    TranscriptConsequence, VariantAnnotation,
 };
 
 /// The order in which an object's keys are written.
@@ -37,6 +37,7 @@ pub enum FieldValue<'a> {
     Score(&'a ModelScore),
     Scores(&'a [ModelScore]),
     Sequence(&'a CalledFromSequence),
+    Custom(&'a CustomAnnotations),
 }
 
 /// One key of an object as written: a typed field or a pass-through one.
@@ -145,8 +146,9 @@ const EXTRA_BIT: u64 = 1 << 63;
 /// Implements [`Fields`], sorted-key `Serialize`, the compact wire form (`crate::wire`) and the
 /// lenient reading from one list of
 /// `name: how it is read => |s| its value when written`, where "how it is read" is `req` (every
-/// VEP answer has it), `opt`, `nonempty` (a list of strings written only when not empty) or
-/// `list` (of nested objects, written only when not empty).
+/// VEP answer has it), `opt`, `nonempty` (a list of strings written only when not empty),
+/// `list` (of nested objects, written only when not empty) or `custom` (`custom_annotations`,
+/// written only when not empty).
 macro_rules! json_fields {
     ($ty:ty { $($name:ident: $read:ident => |$s:ident| $get:expr),* $(,)? }) => {
         impl Fields for $ty {
@@ -323,6 +325,9 @@ macro_rules! json_fields {
     (@take list, $t:ident, $name:ident) => {
         $t.with(stringify!($name), list).unwrap_or_default()
     };
+    (@take custom, $t:ident, $name:ident) => {
+        $t.with(stringify!($name), custom).unwrap_or_default()
+    };
 }
 
 fn text(s: &Option<String>) -> Option<FieldValue<'_>> {
@@ -351,6 +356,8 @@ json_fields!(VariantAnnotation {
         .then_some(FieldValue::Transcripts(&a.transcript_consequences)),
     intergenic_consequences: list => |a| (!a.intergenic_consequences.is_empty())
         .then_some(FieldValue::Intergenic(&a.intergenic_consequences)),
+    custom_annotations: custom => |a| (!a.custom_annotations.is_empty())
+        .then_some(FieldValue::Custom(&a.custom_annotations)),
     input_index: opt => |a| unsigned(a.input_index),
     called_from_sequence: opt => |a| a.called_from_sequence.as_ref().map(FieldValue::Sequence),
 });
@@ -429,6 +436,7 @@ impl Serialize for FieldValue<'_> {
             FieldValue::Score(s) => s.serialize(serializer),
             FieldValue::Scores(items) => seq(serializer, items),
             FieldValue::Sequence(s) => s.serialize(serializer),
+            FieldValue::Custom(c) => c.serialize(serializer),
         }
     }
 }

@@ -11,8 +11,8 @@ use serde::de::{Deserialize, Deserializer, Error as _};
 use serde_json::Value;
 
 use super::{
-    CalledFromSequence, Extra, IntergenicConsequence, ModelScore, TranscriptConsequence,
-    VariantAnnotation,
+    CalledFromSequence, CustomAnnotations, Extra, IntergenicConsequence, ModelScore,
+    TranscriptConsequence, VariantAnnotation,
 };
 
 /// A field every VEP answer has is absent, or not of its type.
@@ -112,7 +112,21 @@ macro_rules! exact {
         }
     )*};
 }
-exact!(ModelScore, Vec<ModelScore>, CalledFromSequence);
+exact!(
+    ModelScore,
+    Vec<ModelScore>,
+    CalledFromSequence,
+    CustomAnnotations
+);
+
+/// `custom_annotations`: typed when it writes back to the same JSON and is not empty (the
+/// typed field skips an empty one).
+pub(super) fn custom(v: Value) -> Result<CustomAnnotations, Value> {
+    match CustomAnnotations::from_json(v) {
+        Ok(c) if c.is_empty() => Err(Value::Object(Default::default())),
+        other => other,
+    }
+}
 
 /// A type read from an object's map (implemented by `json_fields!`, from its field list): the
 /// fields every VEP answer has are checked first, then each field is taken.

@@ -180,3 +180,38 @@ fn recorded_ensembl_answers_survive_unchanged() {
     }
     assert!(seen >= 4, "{seen} answers");
 }
+
+#[test]
+fn custom_annotations_are_written_in_vep_s_shape_and_read_back() {
+    let mut a = engine_like();
+    a.custom_annotations.insert(
+        "ClinVar".into(),
+        vec![CustomAnnotation {
+            name: "11236".into(),
+            allele: Some("T".into()),
+            fields: [("CLNSIG".to_string(), "Pathogenic".to_string())].into(),
+        }],
+    );
+    let text = serde_json::to_string(&a).unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(text, via_value(&value));
+    assert_eq!(
+        value["custom_annotations"],
+        json!({"ClinVar": [{"allele": "T", "fields": {"CLNSIG": "Pathogenic"}, "name": 11236}]})
+    );
+    let back: VariantAnnotation = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, a);
+    assert!(back.extra.is_empty());
+}
+
+#[test]
+fn custom_annotations_of_another_shape_pass_through_unchanged() {
+    let mut answer = serde_json::to_value(engine_like()).unwrap();
+    answer["custom_annotations"] = json!({"x": [{"name": "1", "score": [1, 2]}]});
+    let a = VariantAnnotation::try_from(answer.clone()).unwrap();
+    assert!(a.custom_annotations.is_empty());
+    assert_eq!(serde_json::to_string(&a).unwrap(), via_value(&answer));
+    answer["custom_annotations"] = json!({});
+    let a = VariantAnnotation::try_from(answer.clone()).unwrap();
+    assert_eq!(serde_json::to_string(&a).unwrap(), via_value(&answer));
+}

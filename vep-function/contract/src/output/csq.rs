@@ -4,6 +4,12 @@
 //! hot path (`vep-function`'s `cli/format/vcf/direct.rs`) writes the same fields straight
 //! from its effects, checked against this writer by its tests.
 
+mod custom;
+
+pub use custom::{
+    custom_extra, push_column, push_custom_fields, CustomColumn, CustomColumns, RecordView,
+};
+
 use super::push_number;
 use crate::annotation::{TranscriptConsequence, VariantAnnotation};
 
@@ -231,12 +237,16 @@ pub fn separator(begin: usize) -> impl FnMut(&mut String) {
 }
 
 /// Appends each CSQ entry of `a` (one per transcript consequence, or one per intergenic
-/// consequence) to `out`, calling `before_entry` ahead of each (to write the separator).
+/// consequence) to `out`, calling `before_entry` ahead of each (to write the separator);
+/// `columns` are the custom sources' fields that follow VEP's own.
 pub fn push_entries(
     out: &mut String,
     a: &VariantAnnotation,
+    columns: &CustomColumns,
     before_entry: &mut dyn FnMut(&mut String),
 ) {
+    // The custom fields of an allele, written once for all its entries.
+    let (mut cached, mut suffix): (Option<&str>, String) = (None, String::new());
     for t in &a.transcript_consequences {
         before_entry(out);
         push_escaped(out, &t.variant_allele);
@@ -244,6 +254,19 @@ pub fn push_entries(
             out.push('|');
             push_escaped(out, value);
         });
+        if !columns.is_empty() {
+            if cached != Some(t.variant_allele.as_str()) {
+                suffix.clear();
+                push_custom_fields(
+                    &mut suffix,
+                    &a.custom_annotations,
+                    &t.variant_allele,
+                    columns,
+                );
+                cached = Some(&t.variant_allele);
+            }
+            out.push_str(&suffix);
+        }
     }
     for i in &a.intergenic_consequences {
         before_entry(out);
@@ -257,14 +280,17 @@ pub fn push_entries(
         for _ in 3..CSQ_FIELDS.len() {
             out.push('|');
         }
+        push_custom_fields(out, &a.custom_annotations, &i.variant_allele, columns);
     }
 }
 
 /// The CSQ entries of one annotated allele, each as its own string.
-pub fn entries(a: &VariantAnnotation) -> Vec<String> {
+pub fn entries(a: &VariantAnnotation, columns: &CustomColumns) -> Vec<String> {
     let mut text = String::new();
     let mut starts = Vec::new();
-    push_entries(&mut text, a, &mut |out: &mut String| starts.push(out.len()));
+    push_entries(&mut text, a, columns, &mut |out: &mut String| {
+        starts.push(out.len())
+    });
     starts.push(text.len());
     starts
         .windows(2)

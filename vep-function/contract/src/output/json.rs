@@ -126,6 +126,7 @@ fn push_field(out: &mut Vec<u8>, field: Field<'_>, order: KeyOrder) {
             FieldValue::Score(s) => push_serde(out, s),
             FieldValue::Scores(s) => push_serde(out, &s),
             FieldValue::Sequence(s) => push_serde(out, s),
+            FieldValue::Custom(c) => push_serde(out, c),
         },
     }
 }

@@ -9,7 +9,7 @@
 //! exactly `-` is VEP's placeholder for an empty field and stays as it is. The other columns
 //! hold what the annotator computed (consequences, HGVS, `-` for a deleted allele).
 
-use super::csq::transcript_fields;
+use super::csq::{custom_extra, transcript_fields, CustomColumns};
 use crate::annotation::VariantAnnotation;
 
 pub const HEADER: &str = "#Uploaded_variation\tLocation\tAllele\tGene\tFeature\tFeature_type\tConsequence\tcDNA_position\tCDS_position\tProtein_position\tAmino_acids\tCodons\tExisting_variation\tExtra";
@@ -58,8 +58,24 @@ fn location(a: &VariantAnnotation) -> String {
     }
 }
 
-/// Appends the rows of one annotated allele.
-pub fn push_annotation(out: &mut String, a: &VariantAnnotation) {
+/// `;KEY=VALUE` for each custom column with a value (`Extra`, after VEP's own keys).
+fn push_custom_extra(
+    out: &mut String,
+    a: &VariantAnnotation,
+    allele: &str,
+    columns: &CustomColumns,
+) {
+    for (key, value) in custom_extra(&a.custom_annotations, allele, columns) {
+        out.push(';');
+        out.push_str(&key);
+        out.push('=');
+        out.push_str(&clean(&value));
+    }
+}
+
+/// Appends the rows of one annotated allele; `columns` are the custom sources' keys that
+/// `Extra` may gain.
+pub fn push_annotation(out: &mut String, a: &VariantAnnotation, columns: &CustomColumns) {
     let id = uploaded(a);
     let loc = location(a);
     let row_start = |out: &mut String| {
@@ -94,7 +110,9 @@ pub fn push_annotation(out: &mut String, a: &VariantAnnotation) {
             .map(|(k, v)| format!("{k}={}", clean(v)))
             .collect();
         out.push('\t');
-        out.push_str(dash(&extra.join(";")));
+        let mut extra = extra.join(";");
+        push_custom_extra(&mut extra, a, &t.variant_allele, columns);
+        out.push_str(dash(extra.trim_start_matches(';')));
         out.push('\n');
     }
     for i in &a.intergenic_consequences {
@@ -104,6 +122,7 @@ pub fn push_annotation(out: &mut String, a: &VariantAnnotation) {
         out.push_str(&clean(&i.consequence_terms.join(",")));
         out.push_str("\t-\t-\t-\t-\t-\t-\tIMPACT=");
         out.push_str(&clean(&i.impact));
+        push_custom_extra(out, a, &i.variant_allele, columns);
         out.push('\n');
     }
     if a.transcript_consequences.is_empty() && a.intergenic_consequences.is_empty() {

@@ -1,22 +1,31 @@
 //! VCF records with VEP's `CSQ` INFO field: the input record passed through, its INFO
 //! gaining `CSQ=` (one entry per allele x transcript) or `VEP_ERROR=` (why it could not be
-//! annotated), and the header lines that declare both.
+//! annotated), and the header lines that declare both (and, as VEP writes them, one `##INFO`
+//! line per custom source column, `OutputFactory::VCF::headers`).
 
-use super::csq::{push_entries, push_escaped, separator, CSQ_FIELDS};
+use super::csq::{push_entries, push_escaped, separator, CustomColumns, CSQ_FIELDS};
 use crate::annotation::VariantAnnotation;
 
 /// The column header line of a VCF without one.
 pub const COLUMNS: &str = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO";
 
-/// `##INFO` lines declaring `CSQ` and `VEP_ERROR`, written right before `#CHROM`.
-pub fn info_header_lines() -> [String; 2] {
-    [
-        format!(
-            "##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Consequence annotations from Ensembl VEP. Format: {}\">",
-            CSQ_FIELDS.join("|")
-        ),
-        "##INFO=<ID=VEP_ERROR,Number=1,Type=String,Description=\"Why vep-function could not annotate this record\">".to_owned(),
-    ]
+/// `##INFO` lines declaring `CSQ` (its format ending with the custom columns), the custom
+/// columns and `VEP_ERROR`, written right before `#CHROM`.
+pub fn info_header_lines(columns: &CustomColumns) -> Vec<String> {
+    let custom = columns.names();
+    let mut format = CSQ_FIELDS.join("|");
+    for (name, _) in &custom {
+        format.push('|');
+        format.push_str(name);
+    }
+    let mut lines = vec![format!(
+        "##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Consequence annotations from Ensembl VEP. Format: {format}\">"
+    )];
+    lines.extend(custom.iter().map(|(name, description)| {
+        format!("##INFO=<ID={name},Number=.,Type=String,Description=\"{description}\">")
+    }));
+    lines.push("##INFO=<ID=VEP_ERROR,Number=1,Type=String,Description=\"Why vep-function could not annotate this record\">".to_owned());
+    lines
 }
 
 /// `code: message`: how an error reads in `VEP_ERROR` (and TSV's `ERROR=`).
@@ -56,12 +65,13 @@ pub fn push_record<'a>(
     out: &mut String,
     line: &str,
     annotations: impl IntoIterator<Item = &'a VariantAnnotation>,
+    columns: &CustomColumns,
     error: Option<&str>,
 ) {
     match info_column(line) {
         Some((from, to)) => {
             out.push_str(&line[..from]);
-            push_info(out, &line[from..to], annotations, error);
+            push_info(out, &line[from..to], annotations, columns, error);
             out.push_str(&line[to..]);
         }
         None => {
@@ -71,7 +81,7 @@ pub fn push_record<'a>(
                 out.push_str(col);
                 out.push('\t');
             }
-            push_info(out, cols[7], annotations, error);
+            push_info(out, cols[7], annotations, columns, error);
             for col in &cols[8..] {
                 out.push('\t');
                 out.push_str(col);
@@ -87,6 +97,7 @@ pub fn push_info<'a>(
     out: &mut String,
     existing: &str,
     annotations: impl IntoIterator<Item = &'a VariantAnnotation>,
+    columns: &CustomColumns,
     error: Option<&str>,
 ) {
     let begin = out.len();
@@ -95,7 +106,7 @@ pub fn push_info<'a>(
     }
     let mut before_entry = separator(begin);
     for a in annotations {
-        push_entries(out, a, &mut before_entry);
+        push_entries(out, a, columns, &mut before_entry);
     }
     if let Some(error) = error {
         if out.len() > begin {
@@ -122,6 +133,7 @@ mod tests {
             &mut out,
             "21\t25585733\trs1\tC\tT\t.\t.\tDP=3\tGT\t0|1",
             [&a],
+            &CustomColumns::default(),
             None,
         );
         let info = out.split('\t').nth(7).unwrap();
@@ -133,10 +145,22 @@ mod tests {
     #[test]
     fn short_or_space_separated_records_are_padded_and_errors_escaped() {
         let mut out = String::new();
-        push_record(&mut out, "21 25585733 x C", [], Some("bad: a;b"));
+        push_record(
+            &mut out,
+            "21 25585733 x C",
+            [],
+            &CustomColumns::default(),
+            Some("bad: a;b"),
+        );
         assert_eq!(out, "21\t25585733\tx\tC\t.\t.\t.\tVEP_ERROR=bad:%20a%3Bb\n");
         out.clear();
-        push_record(&mut out, "21\t1\t.\tC\tT\t.\t.\t.", [], None);
+        push_record(
+            &mut out,
+            "21\t1\t.\tC\tT\t.\t.\t.",
+            [],
+            &CustomColumns::default(),
+            None,
+        );
         assert_eq!(out, "21\t1\t.\tC\tT\t.\t.\t.\n");
     }
 
@@ -149,6 +173,7 @@ mod tests {
             &mut out,
             "21\t25585733\t.\tC\tT,<script>\t.\t.\t.",
             [&a],
+            &CustomColumns::default(),
             error.as_deref(),
         );
         let info = out.trim_end().split('\t').nth(7).unwrap();
@@ -162,9 +187,35 @@ mod tests {
 
     #[test]
     fn header_declares_every_csq_field_in_order() {
-        let [csq, error] = info_header_lines();
+        let lines = info_header_lines(&CustomColumns::default());
+        let [csq, error] = &lines[..] else {
+            panic!("{lines:?}")
+        };
         assert!(csq.contains("Format: Allele|Consequence|IMPACT|SYMBOL|Gene|"));
         assert!(csq.ends_with("|CANONICAL|MANE_SELECT\">"));
         assert!(error.starts_with("##INFO=<ID=VEP_ERROR,"));
+    }
+
+    #[test]
+    fn custom_columns_end_the_csq_format_and_get_vep_s_info_lines() {
+        let spec: crate::custom::SourceSpec =
+            "file=/data/clinvar.vcf.gz,short_name=ClinVar,format=vcf,type=exact,fields=CLNSIG"
+                .parse()
+                .unwrap();
+        let lines = info_header_lines(&CustomColumns::from_specs(&[spec]));
+        assert!(
+            lines[0].ends_with("|MANE_SELECT|ClinVar|ClinVar_CLNSIG\">"),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(
+            lines[1],
+            "##INFO=<ID=ClinVar,Number=.,Type=String,Description=\"clinvar.vcf.gz (exact)\">"
+        );
+        assert_eq!(
+            lines[2],
+            "##INFO=<ID=ClinVar_CLNSIG,Number=.,Type=String,Description=\"CLNSIG field from clinvar.vcf.gz\">"
+        );
+        assert!(lines[3].starts_with("##INFO=<ID=VEP_ERROR,"));
     }
 }

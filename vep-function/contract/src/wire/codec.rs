@@ -7,7 +7,8 @@ use std::hash::BuildHasherDefault;
 use rustc_hash::FxHasher;
 
 use crate::annotation::{
-    CalledFromSequence, IntergenicConsequence, ModelScore, TranscriptConsequence,
+    CalledFromSequence, CustomAnnotation, CustomAnnotations, IntergenicConsequence, ModelScore,
+    TranscriptConsequence,
 };
 
 /// Why bytes are not a valid part.
@@ -575,3 +576,61 @@ as_json!(
     CalledFromSequence,
     crate::annotation::Extra
 );
+
+/// `custom_annotations` natively (sources are configured for every variant, so they are
+/// frequent): sources count, then each: short name ref, records count, then each record:
+/// name inline (an ID, unique per row), allele 0x00 | 0x01 ref, fields count, then each
+/// field: key ref, value ref (significances and review statuses repeat within a part).
+impl<'a> Wire<'a> for CustomAnnotations {
+    fn put(&'a self, e: &mut Encoder<'a>, _: Text) {
+        e.u64(self.len() as u64);
+        for (source, records) in self {
+            e.str_ref(source);
+            e.u64(records.len() as u64);
+            for record in records {
+                e.str_inline(&record.name);
+                match &record.allele {
+                    None => e.byte(0),
+                    Some(allele) => {
+                        e.byte(1);
+                        e.str_ref(allele);
+                    }
+                }
+                e.u64(record.fields.len() as u64);
+                for (key, value) in &record.fields {
+                    e.str_ref(key);
+                    e.str_ref(value);
+                }
+            }
+        }
+    }
+    fn get(d: &mut Decoder<'_>, _: Text) -> Result<Self, WireError> {
+        let mut out = CustomAnnotations::new();
+        for _ in 0..d.count()? {
+            let source = d.str_ref()?.to_owned();
+            let n = d.count()?;
+            let mut records = Vec::with_capacity(n);
+            for _ in 0..n {
+                let name = d.str_inline()?.to_owned();
+                let at = d.position();
+                let allele = match d.byte()? {
+                    0 => None,
+                    1 => Some(d.str_ref()?.to_owned()),
+                    tag => return Err(WireError::Tag { at, tag }),
+                };
+                let mut fields = std::collections::BTreeMap::new();
+                for _ in 0..d.count()? {
+                    let key = d.str_ref()?.to_owned();
+                    fields.insert(key, d.str_ref()?.to_owned());
+                }
+                records.push(CustomAnnotation {
+                    name,
+                    allele,
+                    fields,
+                });
+            }
+            out.insert(source, records);
+        }
+        Ok(out)
+    }
+}

@@ -253,3 +253,47 @@ fn decoding_into_a_used_buffer_gives_what_a_fresh_decode_gives() {
         assert_eq!(&buffer, p);
     }
 }
+
+#[test]
+fn custom_annotations_travel_natively_and_forged_ones_are_refused() {
+    use crate::annotation::CustomAnnotation;
+    let mut a = engine_like();
+    a.input_index = Some(500);
+    let clinvar = |name: &str, sig: &str| CustomAnnotation {
+        name: name.into(),
+        allele: Some("T".into()),
+        fields: [
+            ("CLNSIG".to_owned(), sig.to_owned()),
+            ("FILTER".into(), ".".into()),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    a.custom_annotations.insert(
+        "ClinVar".into(),
+        vec![clinvar("11236", "Pathogenic"), clinvar("9", "Benign")],
+    );
+    a.custom_annotations.insert(
+        "gnomAD".into(),
+        vec![CustomAnnotation {
+            name: "21:100-100".into(),
+            allele: None,
+            fields: Default::default(),
+        }],
+    );
+    let original = part(vec![a], vec![]);
+    let bytes = encode(&original);
+    assert_eq!(decode(&bytes).unwrap(), original);
+    let mut reused = part(vec![engine_like()], vec![]);
+    decode_into(&bytes, &mut reused).unwrap();
+    assert_eq!(reused, original);
+    assert_eq!(scan(&bytes).unwrap().entries, vec![(Some(500), true)]);
+    for cut in 0..bytes.len() {
+        assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    for i in 0..bytes.len() {
+        let mut bad = bytes.clone();
+        bad[i] ^= 0x55;
+        let _ = decode(&bad);
+    }
+}

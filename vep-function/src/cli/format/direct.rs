@@ -6,8 +6,10 @@
 //!
 //! It takes only records it can answer exactly as the general path would; anything else
 //! (other notations, spaces, lower-case or `N` REF alleles, unknown contigs, reference
-//! mismatches, engine errors) is declined and goes the general way, which writes the same
-//! output and the error messages.
+//! mismatches, engine errors, unreadable custom source records) is declined and goes the
+//! general way, which writes the same output and the error messages. With custom sources
+//! configured, each format's writer looks each allele's records up (and declines the line
+//! when they cannot be read); without them nothing more is done.
 
 use crate::engine::annotate::{Allele, Engine};
 use crate::engine::effects::Effects;
@@ -128,13 +130,14 @@ impl<'m> Direct<'m> {
     }
 
     /// Annotates every ALT of the record, handing each to `each` with the contig's canonical
-    /// name. Returns how many were annotated, or `None` when the general path has to take the
-    /// record; `each` may then have been called for some ALTs, and what it wrote must be
-    /// dropped.
+    /// name; `each` answers `false` when the general path has to take the record (its
+    /// custom sources' records could not be read). Returns how many were annotated, or
+    /// `None` when the general path has to take the record; `each` may then have been called
+    /// for some ALTs, and what it wrote must be dropped.
     pub(super) fn annotate(
         &mut self,
         columns: &Columns<'_>,
-        mut each: impl FnMut(&str, &Allele, &Effects<'m>),
+        mut each: impl FnMut(&str, &Allele, &Effects<'m>) -> bool,
     ) -> Option<usize> {
         if !self.resolve(columns.chrom) {
             return None;
@@ -150,7 +153,7 @@ impl<'m> Direct<'m> {
         &mut self,
         chrom: &str,
         columns: &Columns<'_>,
-        each: &mut impl FnMut(&str, &Allele, &Effects<'m>),
+        each: &mut impl FnMut(&str, &Allele, &Effects<'m>) -> bool,
     ) -> Option<usize> {
         if !self.reference_matches(chrom, columns) {
             return None;
@@ -166,7 +169,9 @@ impl<'m> Direct<'m> {
             {
                 return None;
             }
-            each(chrom, &self.allele, &self.effects);
+            if !each(chrom, &self.allele, &self.effects) {
+                return None;
+            }
             annotated += 1;
         }
         Some(annotated)
@@ -278,5 +283,64 @@ pub(super) fn records_around_exon_edges(engine: &Engine) -> Vec<String> {
             }
         }
     }
+    lines
+}
+
+/// The bundled engine with the test sources of `tests/data/custom` (ClinVar and gnomAD
+/// exact, dbSNP both exact and by overlap), for the direct paths' agreement tests.
+#[cfg(test)]
+pub(super) fn engine_with_custom_sources() -> Engine {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut engine = Engine::load_bundled(&dir.join("data")).expect("bundled data");
+    let file = |name: &str| {
+        dir.join("tests/data/custom")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    let specs: Vec<contract::custom::SourceSpec> = [
+        format!(
+            "file={},short_name=ClinVar,format=vcf,type=exact,fields=CLNSIG%CLNREVSTAT%CLNDN",
+            file("clinvar.vcf.gz")
+        ),
+        format!(
+            "file={},short_name=gnomAD,format=vcf,type=exact,fields=AF%AF_nfe",
+            file("gnomad.vcf.gz")
+        ),
+        format!(
+            "file={},short_name=dbSNP,format=vcf,type=exact,fields=VC",
+            file("dbsnp.vcf.gz")
+        ),
+        format!(
+            "file={},short_name=near,format=vcf,type=overlap,coords=1",
+            file("dbsnp.vcf.gz")
+        ),
+    ]
+    .iter()
+    .map(|s| s.parse().expect("spec"))
+    .collect();
+    engine.set_custom_sources(crate::engine::custom::CustomSources::open(&specs).expect("sources"));
+    engine
+}
+
+/// Records at and around the test sources' records: matching, other alleles, multi-allelic
+/// lines, the record's own multi-allelic form, overlapping SNVs; then the exon-edge records.
+#[cfg(test)]
+pub(super) fn records_near_custom_records(engine: &Engine) -> Vec<String> {
+    let mut lines: Vec<String> = [
+        "21\t25585733\trs104894788\tC\tT\t.\t.\t.",
+        "21\t25585733\t.\tC\tG\t.\t.\t.",
+        "21\t25585733\t.\tC\tG,T,A\t.\t.\tDP=3",
+        "21\t25585743\trs699\tA\tG\t.\t.\t.",
+        "21\t25585743\t.\tA\tG,C\t.\t.\t.\tGT\t1|2",
+        "17\t43047105\trs886039902\tCTTTTTT\tCT,CTT,CTTTTT\t.\t.\t.",
+        "17\t43047105\t.\tCTTTTTT\tCTT\t.\t.\t.",
+        "17\t43047107\t.\tT\tA,G\t.\t.\t.",
+        "17\t43047110\t.\tT\tTA\t.\t.\t.",
+        "17\t43047104\t.\tTC\tT\t.\t.\t.",
+    ]
+    .map(String::from)
+    .to_vec();
+    lines.extend(records_around_exon_edges(engine));
     lines
 }

@@ -44,7 +44,7 @@ pub fn annotate_part(
                 let partly = LineOutcome::any_annotated(&results);
                 for (_, result) in &results {
                     if let Ok(a) = result {
-                        push_annotation(&mut rows, a);
+                        push_annotation(&mut rows, a, engine.custom().columns());
                     }
                 }
                 // The ALTs that failed, after the rows of the annotated ones (as downloads

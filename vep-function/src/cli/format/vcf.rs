@@ -6,6 +6,7 @@
 
 use std::io::{self, BufRead, Write};
 
+use contract::output::csq::CustomColumns;
 use contract::output::vcf::{
     allele_errors_text, error_text, info_header_lines, push_info, push_record, COLUMNS,
 };
@@ -45,7 +46,7 @@ pub fn annotate_part(
     out: impl Write,
     part: Part,
 ) -> io::Result<Summary> {
-    let mut writer = VcfWriter::new(out);
+    let mut writer = VcfWriter::new(out, engine.custom().columns().clone());
     writer.header_done = part.header_written;
     let direct = &mut state.0;
     let mut summary = Summary::default();
@@ -64,17 +65,20 @@ pub fn annotate_part(
     Ok(summary)
 }
 
-/// Streams a VCF: header lines as they come, records one at a time.
+/// Streams a VCF: header lines as they come, records one at a time; `columns` are the CSQ
+/// fields of the engine's custom sources.
 pub struct VcfWriter<W: Write> {
     out: W,
     header_done: bool,
+    columns: CustomColumns,
 }
 
 impl<W: Write> VcfWriter<W> {
-    pub fn new(out: W) -> Self {
+    pub fn new(out: W, columns: CustomColumns) -> Self {
         Self {
             out,
             header_done: false,
+            columns,
         }
     }
 
@@ -132,7 +136,7 @@ impl<W: Write> VcfWriter<W> {
     }
 
     fn finish_header(&mut self, columns: &str) -> io::Result<()> {
-        for info in info_header_lines() {
+        for info in info_header_lines(&self.columns) {
             writeln!(self.out, "{info}")?;
         }
         writeln!(self.out, "{columns}")?;
@@ -158,7 +162,7 @@ impl<W: Write> VcfWriter<W> {
         self.ensure_header()?;
         // One buffer per record, written once: this runs for every input line.
         let mut record = String::with_capacity(line.len() + 256 * annotations.len().max(1));
-        push_record(&mut record, line, annotations, error);
+        push_record(&mut record, line, annotations, &self.columns, error);
         self.out.write_all(record.as_bytes())
     }
 
@@ -171,7 +175,7 @@ impl<W: Write> VcfWriter<W> {
     ) -> io::Result<()> {
         self.ensure_header()?;
         let mut info = String::new();
-        push_info(&mut info, ".", annotation, error);
+        push_info(&mut info, ".", annotation, &self.columns, error);
         writeln!(
             self.out,
             "{}\t{}\t{}\t{}\t{}\t.\t.\t{}",

@@ -29,7 +29,7 @@ fn spans_print_single_ranges_and_unknown_ends_like_vep() {
 
 #[test]
 fn one_entry_per_transcript_with_every_field_in_header_order() {
-    let entries = entries(&engine_like());
+    let entries = entries(&engine_like(), &CustomColumns::default());
     assert_eq!(entries.len(), 2);
     let fields: Vec<&str> = entries[1].split('|').collect();
     assert_eq!(fields.len(), CSQ_FIELDS.len());
@@ -78,7 +78,7 @@ fn intergenic_entries_fill_allele_consequence_and_impact() {
         ..Default::default()
     };
     assert_eq!(
-        entries(&a),
+        entries(&a, &CustomColumns::default()),
         [format!("-|intergenic_variant|MODIFIER{}", "|".repeat(22))]
     );
 }

@@ -5,7 +5,7 @@ use crate::annotation::tests::engine_like;
 
 fn rows(a: &VariantAnnotation) -> Vec<String> {
     let mut out = String::new();
-    push_annotation(&mut out, a);
+    push_annotation(&mut out, a, &crate::output::csq::CustomColumns::default());
     out.lines().map(str::to_owned).collect()
 }
 

@@ -4,7 +4,8 @@
 //! path builds (checked by the tests below and on whole files), without building it. The
 //! fields that depend on the transcript alone are escaped once per transcript.
 
-use contract::output::json::{push_i64, push_str, push_u64};
+use contract::annotation::CustomAnnotations;
+use contract::output::json::{push_i64, push_key, push_str, push_u64};
 
 use super::super::direct::{split, variant_allele, Direct, PerTranscript};
 use crate::engine::annotate::{Allele, Engine};
@@ -15,6 +16,8 @@ use crate::engine::transcript::Transcript;
 /// State reused from record to record.
 pub(super) struct DirectJson<'m> {
     direct: Direct<'m>,
+    /// The custom sources' records of the allele being written (empty without sources).
+    custom: CustomAnnotations,
     /// `{"input":...,"id":...,"seq_region_name":` of the current record.
     prefix: Vec<u8>,
     texts: PerTranscript<TranscriptJson>,
@@ -25,6 +28,7 @@ impl<'m> DirectJson<'m> {
     pub(super) fn new(engine: &'m Engine) -> Self {
         Self {
             direct: Direct::new(engine),
+            custom: CustomAnnotations::new(),
             prefix: Vec::new(),
             texts: PerTranscript::default(),
             scratch: String::new(),
@@ -47,12 +51,18 @@ impl<'m> DirectJson<'m> {
         prefix.extend_from_slice(b",\"seq_region_name\":");
         let assembly = self.direct.engine().assembly();
         let start = out.len();
-        let (texts, scratch) = (&mut self.texts, &mut self.scratch);
+        let (texts, scratch, custom) = (&mut self.texts, &mut self.scratch, &mut self.custom);
+        let sources = self.direct.engine().custom();
         let annotated = self.direct.annotate(&columns, |chrom, allele, effects| {
+            if !sources.is_empty() && sources.annotate(chrom, allele, custom).is_err() {
+                return false;
+            }
             out.extend_from_slice(prefix);
             push_str(out, chrom);
             push_allele(out, allele, effects, assembly, texts, scratch);
-            out.push(b'\n');
+            push_custom(out, custom);
+            out.extend_from_slice(b"}\n");
+            true
         });
         if annotated.is_none() {
             out.truncate(start);
@@ -61,7 +71,21 @@ impl<'m> DirectJson<'m> {
     }
 }
 
-/// From `"start"` to the end of one allele's object.
+/// `,"custom_annotations":{...}` when the allele has records (the field after the
+/// consequences in the engine's order), as the shared writer writes it.
+fn push_custom(out: &mut Vec<u8>, custom: &CustomAnnotations) {
+    if custom.is_empty() {
+        return;
+    }
+    out.push(b',');
+    push_key(out, "custom_annotations");
+    if let Err(e) = serde_json::to_writer(&mut *out, custom) {
+        // Strings and numbers only: cannot fail; never drop the field silently.
+        push_str(out, &format!("unserialisable field: {e}"));
+    }
+}
+
+/// From `"start"` to the end of one allele's consequences (the object stays open).
 fn push_allele(
     out: &mut Vec<u8>,
     allele: &Allele,
@@ -93,7 +117,7 @@ fn push_allele(
         push_str(out, Impact::Modifier.as_str());
         out.extend_from_slice(b",\"variant_allele\":");
         push_str(out, &variant_allele);
-        out.extend_from_slice(b"}]}");
+        out.extend_from_slice(b"}]");
         return;
     }
     out.extend_from_slice(b",\"transcript_consequences\":[");
@@ -104,7 +128,7 @@ fn push_allele(
         let fixed = texts.get(fx.index, fx.transcript, TranscriptJson::new);
         push_transcript(out, effects, fx, fixed, &variant_allele, scratch);
     }
-    out.extend_from_slice(b"]}");
+    out.push(b']');
 }
 
 /// `-` for an empty allele, as VEP writes it.

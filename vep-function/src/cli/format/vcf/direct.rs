@@ -17,6 +17,8 @@ pub(super) struct DirectVcf<'m> {
     direct: Direct<'m>,
     record: String,
     texts: PerTranscript<TranscriptText>,
+    /// The custom sources' CSQ fields of the allele being written (empty without sources).
+    custom: String,
 }
 
 impl<'m> DirectVcf<'m> {
@@ -25,6 +27,7 @@ impl<'m> DirectVcf<'m> {
             direct: Direct::new(engine),
             record: String::new(),
             texts: PerTranscript::default(),
+            custom: String::new(),
         }
     }
 
@@ -48,9 +51,16 @@ impl<'m> DirectVcf<'m> {
             record.push_str(existing);
         }
         let mut before_entry = separator(from);
-        let texts = &mut self.texts;
-        let annotated = self.direct.annotate(&columns, |_, allele, effects| {
-            push_entries(record, effects, allele, texts, &mut before_entry);
+        let (texts, custom) = (&mut self.texts, &mut self.custom);
+        let sources = self.direct.engine().custom();
+        let annotated = self.direct.annotate(&columns, |chrom, allele, effects| {
+            // Once per allele, the same for each of its entries.
+            custom.clear();
+            if !sources.is_empty() && sources.push_csq(chrom, allele, custom).is_err() {
+                return false;
+            }
+            push_entries(record, effects, allele, custom, texts, &mut before_entry);
+            true
         });
         let Some(annotated) = annotated else {
             return Ok(None);
@@ -83,11 +93,13 @@ fn has_special(bytes: &[u8]) -> bool {
 }
 
 /// The CSQ entries of one allele, as `contract::output::csq::push_entries` writes them from a
-/// `VariantAnnotation`: one per transcript, or one intergenic entry.
+/// `VariantAnnotation`: one per transcript, or one intergenic entry; each ends with `custom`
+/// (the allele's custom source fields).
 fn push_entries(
     out: &mut String,
     effects: &Effects<'_>,
     allele: &Allele,
+    custom: &str,
     texts: &mut PerTranscript<TranscriptText>,
     before_entry: &mut dyn FnMut(&mut String),
 ) {
@@ -104,6 +116,7 @@ fn push_entries(
             texts.get(fx.index, fx.transcript, TranscriptText::new),
             plain,
         );
+        out.push_str(custom);
     }
     if effects.transcripts.is_empty() {
         before_entry(out);
@@ -112,6 +125,7 @@ fn push_entries(
         for _ in 3..CSQ_FIELDS.len() {
             out.push('|');
         }
+        out.push_str(custom);
     }
 }
 
@@ -244,24 +258,26 @@ fn push_versioned_id(out: &mut String, t: &Transcript) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::direct::records_around_exon_edges;
+    use super::super::super::direct::{
+        engine_with_custom_sources, records_around_exon_edges, records_near_custom_records,
+    };
     use super::super::VcfWriter;
     use super::*;
     use crate::cli::annotate::Summary;
     use crate::cli::format::line_outcome;
     use std::path::Path;
 
-    #[test]
-    fn writes_the_same_records_as_the_general_path() {
-        let engine =
-            Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
-        let lines = records_around_exon_edges(&engine);
-        assert!(lines.len() > 1000, "{}", lines.len());
-        let mut direct = DirectVcf::new(&engine);
-        let (mut fast, mut general) = (VcfWriter::new(Vec::new()), VcfWriter::new(Vec::new()));
-        for line in &lines {
+    /// Every line through both paths: the same output, and every line taken by the direct one.
+    fn check_paths_agree(engine: &Engine, lines: &[String]) -> String {
+        let mut direct = DirectVcf::new(engine);
+        let columns = || engine.custom().columns().clone();
+        let (mut fast, mut general) = (
+            VcfWriter::new(Vec::new(), columns()),
+            VcfWriter::new(Vec::new(), columns()),
+        );
+        for line in lines {
             let taken = direct.record(line, &mut fast).unwrap();
-            let (is_vcf, outcome) = line_outcome(&engine, line, &mut Summary::default());
+            let (is_vcf, outcome) = line_outcome(engine, line, &mut Summary::default());
             general.write_line(line, is_vcf, outcome).unwrap();
             assert!(taken.is_some(), "the direct path declined {line}");
         }
@@ -274,6 +290,38 @@ mod tests {
             assert_eq!(f, g);
         }
         assert_eq!(fast.len(), general.len());
+        fast
+    }
+
+    #[test]
+    fn writes_the_same_records_as_the_general_path() {
+        let engine =
+            Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
+        let lines = records_around_exon_edges(&engine);
+        assert!(lines.len() > 1000, "{}", lines.len());
+        check_paths_agree(&engine, &lines);
+    }
+
+    #[test]
+    fn with_custom_sources_writes_the_same_records_as_the_general_path() {
+        let engine = engine_with_custom_sources();
+        let out = check_paths_agree(&engine, &records_near_custom_records(&engine));
+        assert!(out.contains("|MANE_SELECT|ClinVar|ClinVar_CLNSIG|ClinVar_CLNREVSTAT|ClinVar_CLNDN|gnomAD|gnomAD_AF|gnomAD_AF_nfe|dbSNP|dbSNP_VC|near\">"));
+        let record = out
+            .lines()
+            .find(|l| l.starts_with("21\t25585733\trs104894788"))
+            .unwrap();
+        // Coordinates name a record as the file spells its contig.
+        assert!(
+            record
+                .contains("|11236|Pathogenic||||||rs104894788|SNV|NC_000021.9:25585733-25585733,"),
+            "{record}"
+        );
+        let multi = out
+            .lines()
+            .find(|l| l.starts_with("17\t43047105\trs886039902"))
+            .unwrap();
+        assert!(multi.contains("|rs886039902|DEL|"), "{multi}");
     }
 
     #[test]
@@ -281,7 +329,7 @@ mod tests {
         let engine =
             Engine::load_bundled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
         let mut direct = DirectVcf::new(&engine);
-        let mut out = VcfWriter::new(Vec::new());
+        let mut out = VcfWriter::new(Vec::new(), contract::output::csq::CustomColumns::default());
         for line in [
             "21\t25585733\trs1\tG\tT\t.\t.\t.",   // reference mismatch
             "21\t25585733\trs1\tc\tT\t.\t.\t.",   // lower case

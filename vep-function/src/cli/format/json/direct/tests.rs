@@ -6,7 +6,9 @@ use std::path::Path;
 use contract::annotation::KeyOrder;
 use contract::output::json::push_annotation;
 
-use super::super::super::direct::records_around_exon_edges;
+use super::super::super::direct::{
+    engine_with_custom_sources, records_around_exon_edges, records_near_custom_records,
+};
 use super::*;
 use crate::engine::notation::parse_input;
 
@@ -39,6 +41,25 @@ fn writes_the_same_objects_as_the_general_path() {
             "{line}"
         );
     }
+}
+
+#[test]
+fn with_custom_sources_writes_the_same_objects_as_the_general_path() {
+    let engine = engine_with_custom_sources();
+    let mut direct = DirectJson::new(&engine);
+    let mut with_records = 0;
+    for line in records_near_custom_records(&engine) {
+        let mut fast = Vec::new();
+        assert!(direct.record(&line, &mut fast).is_some(), "declined {line}");
+        let expected = general(&engine, &line);
+        assert_eq!(
+            String::from_utf8_lossy(&fast),
+            String::from_utf8_lossy(&expected),
+            "{line}"
+        );
+        with_records += usize::from(fast.windows(20).any(|w| w == b"\"custom_annotations\""));
+    }
+    assert!(with_records >= 8, "{with_records}");
 }
 
 #[test]
