@@ -7,5 +7,7 @@ pub mod chunks;
 pub mod export;
 pub mod ranges;
 pub mod record;
+#[cfg(test)]
+pub mod scratch;
 pub mod spool;
 pub mod upload;

@@ -6,20 +6,14 @@ use std::time::Duration;
 use super::*;
 use crate::analysis::ranges::{ChunkStarts, Covers, Span};
 use crate::analysis::record::{AnalysisMeta, Frames, Spooled};
+use crate::analysis::scratch::Scratch;
 use crate::analysis::spool::{spooled_ranges, SpoolMeta};
 use crate::registry::Registry;
 use crate::store::memory::MemoryStore;
 use crate::store::StreamLimits;
 
-struct Dir(std::path::PathBuf);
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn ledger() -> (Dir, Ledger) {
-    let root = Dir(std::env::temp_dir().join(format!("gw-ledger-{}", uuid::Uuid::new_v4())));
+fn ledger() -> (Scratch, Ledger) {
+    let root = Scratch::new("gw-ledger");
     let limits = StreamLimits {
         max_len: 64,
         ttl: Duration::from_secs(60),
@@ -30,7 +24,7 @@ fn ledger() -> (Dir, Ledger) {
         1 << 20,
         Arc::new(Registry::new(4)),
     ));
-    let ledger = Ledger::new(store).with_spool(Spool::new(root.0.clone(), limits.ttl));
+    let ledger = Ledger::new(store).with_spool(Spool::new(root.path().to_path_buf(), limits.ttl));
     (root, ledger)
 }
 
@@ -138,5 +132,5 @@ async fn an_analysis_without_a_spool_is_only_counted() {
         ),
         "{first:?}"
     );
-    assert!(!root.0.join(&a).exists());
+    assert!(!root.path().join(&a).exists());
 }
