@@ -64,7 +64,7 @@ fn export(format: Format) -> String {
 fn export_with(format: Format, columns: &CustomColumns) -> String {
     let (dir, meta) = spooled();
     let mut out = Vec::new();
-    write(&dir.path(), &meta, format, columns, &mut out).expect("export");
+    write(dir.path(), &meta, format, columns, &mut out).expect("export");
     String::from_utf8(out).expect("utf-8")
 }
 
@@ -96,7 +96,7 @@ fn an_input_no_spooled_range_holds_is_reported_unavailable_never_dropped() {
     .expect("write");
     let mut out = Vec::new();
     write(
-        &dir.path(),
+        dir.path(),
         &meta,
         Format::Jsonl,
         &CustomColumns::default(),
