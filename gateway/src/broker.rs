@@ -4,11 +4,25 @@
 //! and connection errors; its error codes are the `broker_*` codes users see.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use contract::budget::Budget;
 use contract::signing::Signing;
 
 pub use contract::delivery::{Delivery as Broker, DeliveryError as BrokerError};
+
+/// Where submitted events go and how hard to try (`Config::broker`).
+#[derive(Debug, Clone)]
+pub struct BrokerSettings {
+    /// `BROKER_URL`, or `K_SINK` when a SinkBinding injects it.
+    pub url: url::Url,
+    /// Per attempt.
+    pub timeout: Duration,
+    /// Attempts after the first, on retryable failures.
+    pub retries: u32,
+    /// The CloudEvents `source` submitted events name (`CE_SOURCE`).
+    pub source: String,
+}
 
 /// What every submission leaves the gateway with: the Broker it goes to, the CloudEvents
 /// `source` it names, the key it is signed with and the byte budget its events keep to.
