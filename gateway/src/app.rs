@@ -13,7 +13,7 @@ use futures_util::future::{self, Either, FutureExt};
 use tokio::sync::{watch, Semaphore};
 
 use crate::analysis::spool::Spool;
-use crate::broker::{Broker, Publisher};
+use crate::broker::Publisher;
 use crate::config::Config;
 use crate::http::api::{self, ApiState};
 use crate::http::internal::{self, InternalState};
@@ -32,8 +32,8 @@ const CLOSE_GRACE: Duration = Duration::from_millis(500);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("could not build the broker client: {0}")]
-    Client(#[from] reqwest::Error),
+    #[error("could not set up the broker sender: {0}")]
+    Broker(#[from] crate::broker::SenderError),
     #[error("could not listen: {0}")]
     Listen(#[from] std::io::Error),
     #[error("could not set up the result store: {0}")]
@@ -115,7 +115,7 @@ impl Gateway {
         }
         let broker = &config.broker;
         let publisher = Publisher {
-            broker: Broker::new(broker.url.clone(), broker.timeout, broker.retries)?,
+            broker: broker.sender()?,
             source: broker.source.clone(),
             signing: events.signing.clone(),
             budget: events.budget,

@@ -20,8 +20,34 @@ pub struct BrokerSettings {
     pub timeout: Duration,
     /// Attempts after the first, on retryable failures.
     pub retries: u32,
+    /// `BROKER_TOKEN_FILE`: submissions carry this file's token (sender identity); none by
+    /// default.
+    pub token_file: Option<std::path::PathBuf>,
     /// The CloudEvents `source` submitted events name (`CE_SOURCE`).
     pub source: String,
+}
+
+impl BrokerSettings {
+    /// The sender for these settings; its token file, if any, is read once now.
+    pub fn sender(&self) -> Result<Broker, SenderError> {
+        let broker = Broker::new(self.url.clone(), self.timeout, self.retries)?;
+        Ok(match &self.token_file {
+            Some(path) => {
+                contract::delivery::check_token_file(path)?;
+                broker.with_token_file(path.clone())
+            }
+            None => broker,
+        })
+    }
+}
+
+/// Why the Broker's sender could not be built at start.
+#[derive(Debug, thiserror::Error)]
+pub enum SenderError {
+    #[error("building the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    #[error("BROKER_TOKEN_FILE: {0}")]
+    Token(#[from] BrokerError),
 }
 
 /// What every submission leaves the gateway with: the Broker it goes to, the CloudEvents

@@ -29,6 +29,9 @@ pub const BROKER_URL: &str = "BROKER_URL";
 pub const K_SINK: &str = "K_SINK";
 pub const BROKER_TIMEOUT_MS: &str = "BROKER_TIMEOUT_MS";
 pub const BROKER_RETRIES: &str = "BROKER_RETRIES";
+/// A projected service-account token for the Broker's audience, sent as `Authorization:
+/// Bearer` (Knative Eventing sender identity; `contract::delivery`).
+pub const BROKER_TOKEN_FILE: &str = "BROKER_TOKEN_FILE";
 pub const MAX_VARIANTS_PER_REQUEST: &str = "MAX_VARIANTS_PER_REQUEST";
 pub const CHUNK_SIZE: &str = "CHUNK_SIZE";
 pub const MAX_FRAME_BYTES: &str = "MAX_FRAME_BYTES";
@@ -290,6 +293,7 @@ fn broker(src: &impl Source) -> Result<BrokerSettings, ConfigError> {
         url: parse_url(key, &raw)?,
         timeout: Duration::from_millis(positive(src, BROKER_TIMEOUT_MS, 5000)?),
         retries: number(src, BROKER_RETRIES, 3)?,
+        token_file: value(src, BROKER_TOKEN_FILE).map(Into::into),
         source: value(src, CE_SOURCE).unwrap_or_else(|| "urn:genomics:gateway".to_owned()),
     })
 }
@@ -647,6 +651,24 @@ mod tests {
         ]))
         .expect("valid");
         assert_eq!(c.broker.url.host_str(), Some("broker.local"));
+    }
+
+    #[test]
+    fn a_broker_token_file_is_optional_and_checked_when_the_sender_is_built() {
+        let c = Config::from_source(&env(&[(BROKER_URL, "http://b/")])).expect("valid");
+        assert!(c.broker.token_file.is_none());
+        assert!(c.broker.sender().is_ok());
+        let c = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (BROKER_TOKEN_FILE, "/nonexistent/token"),
+        ]))
+        .expect("valid");
+        let err = c
+            .broker
+            .sender()
+            .err()
+            .expect("an unreadable token is refused at start");
+        assert!(err.to_string().starts_with("BROKER_TOKEN_FILE: "), "{err}");
     }
 
     #[test]

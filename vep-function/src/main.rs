@@ -95,15 +95,7 @@ fn serve() -> anyhow::Result<()> {
         .transpose()
         .context("building the K_SINK client")?;
     if let Some(path) = &config.sink_token_file {
-        // Read once at start: a token that cannot be read is a deployment error, said now
-        // rather than as a 503 on every event.
-        let token = std::fs::read_to_string(path)
-            .with_context(|| format!("reading SINK_TOKEN_FILE {}", path.display()))?;
-        anyhow::ensure!(
-            !token.trim().is_empty(),
-            "SINK_TOKEN_FILE {} holds no token",
-            path.display()
-        );
+        contract::delivery::check_token_file(path).context("SINK_TOKEN_FILE")?;
     }
     let missing_sink = MissingSink::check(config.knative_service.as_deref(), config.sink.as_ref());
     match (&sink, &missing_sink) {

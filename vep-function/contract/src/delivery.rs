@@ -172,18 +172,7 @@ impl Delivery {
     }
 
     async fn token(path: &Path) -> Result<String, DeliveryError> {
-        let failed = |reason: String| DeliveryError::Token {
-            path: path.display().to_string(),
-            reason,
-        };
-        let text = tokio::fs::read_to_string(path)
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-        let token = text.trim();
-        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(failed("the file holds no token".into()));
-        }
-        Ok(token.to_owned())
+        token_of(path, tokio::fs::read_to_string(path).await)
     }
 
     /// Sends one event; Ok only once the destination answered 2xx.
@@ -238,6 +227,26 @@ impl Delivery {
             tokio::time::sleep(backoff(attempt)).await;
         }
     }
+}
+
+/// Reads a token file once, as a start-up check: a token that cannot be read is a deployment
+/// error, better said at start than as a failure of every event.
+pub fn check_token_file(path: &Path) -> Result<(), DeliveryError> {
+    token_of(path, std::fs::read_to_string(path)).map(drop)
+}
+
+/// The token a token file's content holds (one line of visible ASCII, as a JWT is).
+fn token_of(path: &Path, read: std::io::Result<String>) -> Result<String, DeliveryError> {
+    let failed = |reason: String| DeliveryError::Token {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = read.map_err(|e| failed(e.to_string()))?;
+    let token = text.trim();
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(failed("the file holds no token".into()));
+    }
+    Ok(token.to_owned())
 }
 
 #[cfg(test)]
