@@ -13,18 +13,16 @@ use futures_util::future::{self, Either, FutureExt};
 use tokio::sync::{watch, Semaphore};
 
 use crate::analysis::spool::Spool;
-use crate::analysis::upload::UploadLimits;
-use crate::broker::{Broker, Publisher};
+use crate::broker::Publisher;
 use crate::config::Config;
-use crate::http::api::{self, ApiState, BodyTimeouts};
-use crate::http::auth::AuthPolicy;
+use crate::http::api::{self, ApiState};
 use crate::http::internal::{self, InternalState};
 use crate::http::oidc::Verifier;
 use crate::http::public::{self, PublicState};
-use crate::protocol::Limits;
+use crate::pipeline::Ledger;
 use crate::registry::Registry;
-use crate::session::{SessionContext, SessionLimits};
-use crate::store::{memory::MemoryStore, redis::RedisStore, Store, StoreError, StreamLimits};
+use crate::session::SessionContext;
+use crate::store::{memory::MemoryStore, redis::RedisStore, SharedStore, StoreError};
 use crate::telemetry;
 
 /// Time given to open connections once shutdown starts.
@@ -34,8 +32,8 @@ const CLOSE_GRACE: Duration = Duration::from_millis(500);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("could not build the broker client: {0}")]
-    Client(#[from] reqwest::Error),
+    #[error("could not set up the broker sender: {0}")]
+    Broker(#[from] crate::broker::SenderError),
     #[error("could not listen: {0}")]
     Listen(#[from] std::io::Error),
     #[error("could not set up the result store: {0}")]
@@ -73,21 +71,23 @@ impl Stopper {
     }
 }
 
-fn store(config: &Config, registry: Arc<Registry>) -> Result<Store, StoreError> {
-    let limits = StreamLimits {
-        max_len: config.stream_max_len,
-        ttl: config.stream_ttl,
-        chunk_timeout: config.chunk_timeout,
-    };
-    Ok(match &config.redis_url {
-        Some(url) => Store::redis(RedisStore::connect(url, limits, registry)?),
-        None => Store::memory(Arc::new(MemoryStore::new(
-            limits,
-            config.memory_store_max_bytes,
+/// The configured store, and the spool beside it where REST analyses' records also go.
+fn ledger(config: &Config, registry: Arc<Registry>) -> Result<Ledger, StoreError> {
+    let settings = &config.store;
+    let store: SharedStore = match &settings.redis_url {
+        Some(url) => Arc::new(RedisStore::connect(url, settings.limits, registry)?),
+        None => Arc::new(MemoryStore::new(
+            settings.limits,
+            settings.memory_max_bytes,
             registry,
-        ))),
-    }
-    .with_spool(Spool::new(config.results_dir.clone(), config.stream_ttl)))
+        )),
+    };
+    Ok(Ledger::new(store).with_spool(spool(config)))
+}
+
+/// Where REST analyses are spooled, kept as long as their bookkeeping.
+fn spool(config: &Config) -> Spool {
+    Spool::new(config.uploads.results_dir.clone(), config.store.limits.ttl)
 }
 
 impl Gateway {
@@ -98,88 +98,58 @@ impl Gateway {
         internal_listener: TcpListener,
     ) -> Result<Self, AppError> {
         telemetry::install();
-        telemetry::set_log_key(config.log_id_key.as_deref());
+        telemetry::set_log_key(config.server.log_id_key.as_deref());
         let oidc = match &config.oidc {
             Some(c) => Some(Arc::new(Verifier::new(c.clone())?)),
             None => None,
         };
-        let registry = Arc::new(Registry::new(config.max_sessions));
-        let store = store(config, registry.clone())?;
-        tokio::spawn(crate::analysis::deadline::watch(
-            store.clone(),
-            config.chunk_timeout,
+        let registry = Arc::new(Registry::new(config.sessions.max_sessions));
+        let ledger = ledger(config, registry.clone())?;
+        tokio::spawn(crate::pipeline::deadline::watch(
+            ledger.clone(),
+            config.store.limits.chunk_timeout,
         ));
-        let signing = Arc::new(config.signing.clone());
-        if signing.is_insecure() {
+        let events = &config.events;
+        if events.signing.is_insecure() {
             tracing::warn!("EVENT_SIGNING_INSECURE: submissions are not signed and results are not verified; anyone who can reach the events port can put results in front of users");
         }
+        let broker = &config.broker;
         let publisher = Publisher {
-            broker: Broker::new(
-                config.broker_url.clone(),
-                config.broker_timeout,
-                config.broker_retries,
-            )?,
-            source: config.ce_source.clone(),
-            signing: signing.clone(),
-            budget: config.event_budget,
+            broker: broker.sender()?,
+            source: broker.source.clone(),
+            signing: events.signing.clone(),
+            budget: events.budget,
         };
         let (shutdown, shutdown_rx) = watch::channel(false);
         let ready = Arc::new(AtomicBool::new(true));
+        let public_origins = &config.server.public_origins;
         let public_state = PublicState {
             session: SessionContext {
                 registry: registry.clone(),
-                store: store.clone(),
+                ledger: ledger.clone(),
                 publisher: publisher.clone(),
-                limits: Limits {
-                    max_variants: config.max_variants_per_request,
-                    max_frame_bytes: config.max_frame_bytes,
-                },
-                session_limits: SessionLimits {
-                    max_inflight_variants: config.max_inflight_variants,
-                    rate_per_minute: config.rate_limit_per_minute,
-                    rate_burst: config.rate_limit_burst,
-                    send_timeout: config.send_timeout,
-                    read_batch: config.session_queue,
-                    // Half the secret's TTL (stream TTL + chunk timeout).
-                    secret_refresh: (config.stream_ttl + config.chunk_timeout) / 2,
-                },
-                chunk_size: config.chunk_size,
+                settings: Arc::new(config.sessions.clone()),
                 shutdown: shutdown_rx,
-                reference: config.reference.clone(),
             },
-            public_origins: config.public_origins.clone(),
+            public_origins: public_origins.clone(),
             ready: ready.clone(),
         };
-        let auth = AuthPolicy {
-            bearer_token: config.auth_token.clone(),
-            identity_header: config.trusted_identity_header.clone(),
-        };
+        let auth = config.server.auth.clone();
+        let uploads = &config.uploads;
         let api_state = ApiState {
-            spool: Spool::new(config.results_dir.clone(), config.stream_ttl),
-            store: store.clone(),
+            spool: spool(config),
+            ledger: ledger.clone(),
             publisher,
-            chunk_size: config.upload_chunk_size,
-            limits: UploadLimits {
-                max_bytes: config.max_upload_bytes,
-                max_variants: config.max_upload_variants,
-                max_header_lines: config.max_header_lines,
-                max_header_bytes: config.max_header_bytes,
-            },
-            timeouts: BodyTimeouts {
-                idle: config.upload_idle_timeout,
-                deadline: config.upload_deadline,
-            },
-            public_origins: config.public_origins.clone(),
+            settings: Arc::new(uploads.clone()),
+            public_origins: public_origins.clone(),
             ready: ready.clone(),
-            uploads: Arc::new(Semaphore::new(config.max_concurrent_uploads)),
-            downloads: Arc::new(Semaphore::new(config.max_concurrent_downloads)),
-            custom_columns: config.custom_columns.clone(),
+            uploads: Arc::new(Semaphore::new(uploads.max_concurrent_uploads)),
+            downloads: Arc::new(Semaphore::new(uploads.max_concurrent_downloads)),
         };
         let internal_state = InternalState {
-            store,
+            ledger,
             oidc,
-            signing,
-            budget: config.event_budget,
+            events: events.clone(),
         };
         let public = HttpServer::new(move || {
             let auth = auth.clone();

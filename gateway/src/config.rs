@@ -1,13 +1,27 @@
-//! Runtime configuration, parsed once at start from key/value strings.
+//! Runtime configuration, parsed once at start from key/value strings into one group per
+//! component ([`Config`]); each group is the settings type its component defines, so `app`
+//! hands it over whole. It sits just below `app`: it knows every component's settings, and
+//! no component knows it.
 //!
 //! Reading goes through [`Source`] so tests parse from a map instead of mutating the
 //! process environment.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use contract::budget::{Budget, BudgetError};
 use contract::signing::{KeyError, Signing};
 use url::Url;
+
+use crate::analysis::upload::UploadLimits;
+use crate::broker::BrokerSettings;
+use crate::events::EventSettings;
+use crate::http::api::{BodyTimeouts, UploadSettings};
+use crate::http::auth::AuthPolicy;
+pub use crate::http::oidc::OidcConfig;
+use crate::protocol::Limits;
+use crate::session::{SessionLimits, SessionSettings};
+use crate::store::{StoreSettings, StreamLimits};
 
 pub const PORT: &str = "PORT";
 pub const EVENTS_PORT: &str = "EVENTS_PORT";
@@ -15,10 +29,17 @@ pub const BROKER_URL: &str = "BROKER_URL";
 pub const K_SINK: &str = "K_SINK";
 pub const BROKER_TIMEOUT_MS: &str = "BROKER_TIMEOUT_MS";
 pub const BROKER_RETRIES: &str = "BROKER_RETRIES";
+/// A projected service-account token for the Broker's audience, sent as `Authorization:
+/// Bearer` (Knative Eventing sender identity; `contract::delivery`).
+pub const BROKER_TOKEN_FILE: &str = "BROKER_TOKEN_FILE";
 pub const MAX_VARIANTS_PER_REQUEST: &str = "MAX_VARIANTS_PER_REQUEST";
 pub const CHUNK_SIZE: &str = "CHUNK_SIZE";
 pub const MAX_FRAME_BYTES: &str = "MAX_FRAME_BYTES";
 pub const MAX_SESSIONS: &str = "MAX_SESSIONS";
+/// Stream entries a session reads from the store per round trip.
+pub const STORE_READ_BATCH: &str = "STORE_READ_BATCH";
+/// The old name of [`STORE_READ_BATCH`] (it never sized a queue): still read, with a
+/// deprecation warning, for one release.
 pub const SESSION_QUEUE: &str = "SESSION_QUEUE";
 pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 pub const LOG_FORMAT: &str = "LOG_FORMAT";
@@ -100,185 +121,203 @@ pub enum LogFormat {
     Json,
 }
 
-/// Verification of the OIDC tokens Knative Eventing attaches to deliveries (feature
-/// `authentication-oidc`); see `http::oidc`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OidcConfig {
-    /// Expected `iss`; also where discovery starts when no JWKS URL is given.
-    pub issuer: String,
-    /// Expected in `aud`: the Trigger subscriber's audience.
-    pub audience: String,
-    /// Where the signing keys are; `None`: `jwks_uri` from the issuer's discovery document.
-    pub jwks_url: Option<Url>,
-    /// Allowed `sub` values (the Trigger's OIDC service account); empty: any subject.
-    pub subjects: Vec<String>,
-    /// PEM bundle to trust when fetching keys (the Kubernetes API's CA).
-    pub ca_file: Option<std::path::PathBuf>,
-    /// Bearer token sent when fetching keys (a service-account token), re-read per fetch.
-    pub token_file: Option<std::path::PathBuf>,
+/// The whole configuration, one group per component, each the type that component takes
+/// (handed over whole, never copied field by field).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerSettings,
+    /// WebSocket sessions (`session`).
+    pub sessions: SessionSettings,
+    /// REST uploads and downloads (`http::api`).
+    pub uploads: UploadSettings,
+    /// The result store (`store`).
+    pub store: StoreSettings,
+    /// The event contract both ways: size budget and signing key (`events`).
+    pub events: EventSettings,
+    /// Verification of the OIDC tokens on the events port (`http::oidc`); `None`: off.
+    pub oidc: Option<OidcConfig>,
+    /// Where submitted events go (`broker`).
+    pub broker: BrokerSettings,
+    /// Deprecated names that were read (logged once the logger is up): see [`Deprecated`].
+    pub deprecated: Vec<Deprecated>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
+/// The process and its two HTTP servers.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
     pub port: u16,
     pub events_port: u16,
     /// Address the events port binds: loopback locally, `0.0.0.0` in the cluster.
     pub events_host: std::net::IpAddr,
-    pub broker_url: Url,
-    pub broker_timeout: Duration,
-    pub broker_retries: u32,
-    pub max_variants_per_request: usize,
-    /// Variants per submitted event; equal to the request limit by default, so one chunk.
-    pub chunk_size: usize,
-    pub max_frame_bytes: usize,
-    pub max_sessions: usize,
-    pub session_queue: usize,
     /// Browser origins allowed to open sessions and POST uploads (`scheme://host[:port]`);
     /// by default the local ones of `port`.
     pub public_origins: Vec<String>,
+    /// Who may open `/ws` and use `/api/` (`AUTH_TOKEN`, `TRUSTED_IDENTITY_HEADER`).
+    pub auth: AuthPolicy,
     pub log_format: LogFormat,
     pub replica_id: String,
-    pub ce_source: String,
-    /// Shared store for cross-replica delivery and resume; `None`: in memory, one replica.
-    pub redis_url: Option<String>,
-    pub stream_max_len: usize,
-    pub stream_ttl: Duration,
-    pub max_inflight_variants: usize,
-    pub rate_limit_per_minute: u32,
-    pub rate_limit_burst: u32,
-    pub send_timeout: Duration,
-    /// When set, `/ws` requires `Authorization: Bearer <token>`.
-    pub auth_token: Option<String>,
-    /// When set (e.g. `X-Forwarded-User` behind an OAuth proxy), `/ws` requires this header.
-    pub trusted_identity_header: Option<String>,
-    /// An analysis with outstanding chunks and no chunk back for this long fails them with
-    /// `chunk_timeout`, so it completes. The default outlasts the slowest delivery the
-    /// cluster's retries still complete (eventing/README.md, "Chunk deadline"), so a result
-    /// that arrives after retries is not refused as late.
-    pub chunk_timeout: Duration,
-    /// Where REST analyses keep their input and results for download (one directory each,
-    /// removed after `stream_ttl`).
-    pub results_dir: std::path::PathBuf,
-    /// Upload limits of `POST /api/analyses` (bytes as sent and once decompressed).
-    pub max_upload_bytes: u64,
-    pub max_upload_variants: u64,
-    /// Variants per event for uploads: a few hundred, so function instances share a large
-    /// file and each event (and its annotated reply) stays small.
-    pub upload_chunk_size: usize,
-    /// `None` unless `REFERENCE_ASSEMBLY` is set.
-    pub reference: Option<crate::protocol::Reference>,
-    /// An upload body that sends nothing for this long, or is not whole after the deadline,
-    /// is cut with `upload_timeout`.
-    pub upload_idle_timeout: Duration,
-    pub upload_deadline: Duration,
-    /// Uploads and downloads in progress at once; beyond, 503 with `Retry-After`.
-    pub max_concurrent_uploads: usize,
-    pub max_concurrent_downloads: usize,
-    /// VCF header limits of an upload (lines, bytes as decompressed).
-    pub max_header_lines: u64,
-    pub max_header_bytes: u64,
-    /// Bytes of results the in-memory store (no Redis) keeps for resumes.
-    pub memory_store_max_bytes: usize,
-    pub oidc: Option<OidcConfig>,
     /// Key of the hash that stands for ids in logs; random per process when unset.
     pub log_id_key: Option<String>,
-    /// The custom columns downloads add to CSQ and `Extra` (`VEP_CUSTOM`, as the function
-    /// is configured); none by default.
-    pub custom_columns: contract::output::csq::CustomColumns,
-    /// The most bytes one event may take, headers included (`EVENT_MAX_BYTES`): submitted
-    /// events are cut to fit, and no result is larger.
-    pub event_budget: Budget,
-    /// Submissions are signed and results verified with this key (`EVENT_SIGNING_KEY_FILE`),
-    /// unless `EVENT_SIGNING_INSECURE=true` says to do neither.
-    pub signing: Signing,
+}
+
+/// An environment variable read under a name that is going away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deprecated {
+    pub old: &'static str,
+    pub new: &'static str,
+}
+
+impl std::fmt::Display for Deprecated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is deprecated and will stop being read in the next release: set {} instead",
+            self.old, self.new
+        )
+    }
 }
 
 impl Config {
     pub fn from_source(src: &impl Source) -> Result<Self, ConfigError> {
-        let broker_raw = value(src, BROKER_URL)
-            .map(|v| (BROKER_URL, v))
-            .or_else(|| value(src, K_SINK).map(|v| (K_SINK, v)))
-            .ok_or(ConfigError::MissingBroker)?;
-        let broker_url = parse_url(broker_raw.0, &broker_raw.1)?;
-        let max_variants_per_request = positive(src, MAX_VARIANTS_PER_REQUEST, 1000)?;
-        let replica_id = value(src, REPLICA_ID)
-            .or_else(|| value(src, POD_NAME))
-            .or_else(|| value(src, HOSTNAME))
-            .unwrap_or_else(|| "gateway".to_owned());
+        let mut deprecated = Vec::new();
         let port = number(src, PORT, 8080)?;
-        Ok(Self {
+        let server = ServerSettings {
             port,
             events_port: number(src, EVENTS_PORT, 8081)?,
             events_host: number(src, EVENTS_HOST, std::net::IpAddr::from([127, 0, 0, 1]))?,
-            broker_url,
-            broker_timeout: Duration::from_millis(positive(src, BROKER_TIMEOUT_MS, 5000)?),
-            broker_retries: number(src, BROKER_RETRIES, 3)?,
-            max_variants_per_request,
-            chunk_size: positive(src, CHUNK_SIZE, max_variants_per_request)?,
-            max_frame_bytes: positive(src, MAX_FRAME_BYTES, 1024 * 1024)?,
-            max_sessions: positive(src, MAX_SESSIONS, 10_000)?,
-            session_queue: positive(src, SESSION_QUEUE, 64)?,
-            public_origins: origins(src, port)?,
+            public_origins: origins(src, port, &mut deprecated)?,
+            auth: AuthPolicy {
+                bearer_token: value(src, AUTH_TOKEN),
+                identity_header: identity_header(src)?,
+            },
             log_format: match value(src, LOG_FORMAT).as_deref() {
                 None | Some("pretty") => LogFormat::Pretty,
                 Some("json") => LogFormat::Json,
                 Some(other) => return Err(invalid(LOG_FORMAT, other, "expected json or pretty")),
             },
-            replica_id,
-            ce_source: value(src, CE_SOURCE).unwrap_or_else(|| "urn:genomics:gateway".to_owned()),
-            redis_url: match value(src, REDIS_URL) {
-                None => None,
-                Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => Some(v),
-                // Not echoed: the URL may carry a password.
-                Some(_) => {
-                    return Err(invalid(
-                        REDIS_URL,
-                        "<hidden>",
-                        "expected redis:// or rediss://",
-                    ))
-                }
+            replica_id: value(src, REPLICA_ID)
+                .or_else(|| value(src, POD_NAME))
+                .or_else(|| value(src, HOSTNAME))
+                .unwrap_or_else(|| "gateway".to_owned()),
+            log_id_key: value(src, LOG_ID_KEY),
+        };
+        let store = StoreSettings {
+            redis_url: redis_url(src)?,
+            limits: StreamLimits {
+                max_len: positive(src, STREAM_MAX_LEN, 1000)?,
+                ttl: Duration::from_secs(positive(src, STREAM_TTL_SECS, 3600)?),
+                chunk_timeout: Duration::from_secs(positive(
+                    src,
+                    CHUNK_TIMEOUT_SECS,
+                    DEFAULT_CHUNK_TIMEOUT_SECS,
+                )?),
             },
-            stream_max_len: positive(src, STREAM_MAX_LEN, 1000)?,
-            stream_ttl: Duration::from_secs(positive(src, STREAM_TTL_SECS, 3600)?),
-            max_inflight_variants: positive(src, MAX_INFLIGHT_VARIANTS, 10_000)?,
-            rate_limit_per_minute: positive(src, RATE_LIMIT_PER_MINUTE, 120)?,
-            rate_limit_burst: positive(src, RATE_LIMIT_BURST, 20)?,
-            send_timeout: Duration::from_millis(positive(src, SEND_TIMEOUT_MS, 10_000)?),
-            auth_token: value(src, AUTH_TOKEN),
-            chunk_timeout: Duration::from_secs(positive(
-                src,
-                CHUNK_TIMEOUT_SECS,
-                DEFAULT_CHUNK_TIMEOUT_SECS,
-            )?),
+            memory_max_bytes: positive(src, MEMORY_STORE_MAX_BYTES, 64 << 20)?,
+        };
+        let max_variants = positive(src, MAX_VARIANTS_PER_REQUEST, 1000)?;
+        let sessions = SessionSettings {
+            max_sessions: positive(src, MAX_SESSIONS, 10_000)?,
+            frames: Limits {
+                max_variants,
+                max_frame_bytes: positive(src, MAX_FRAME_BYTES, 1024 * 1024)?,
+            },
+            limits: SessionLimits {
+                max_inflight_variants: positive(src, MAX_INFLIGHT_VARIANTS, 10_000)?,
+                rate_per_minute: positive(src, RATE_LIMIT_PER_MINUTE, 120)?,
+                rate_burst: positive(src, RATE_LIMIT_BURST, 20)?,
+                send_timeout: Duration::from_millis(positive(src, SEND_TIMEOUT_MS, 10_000)?),
+                read_batch: renamed(src, STORE_READ_BATCH, SESSION_QUEUE, &mut deprecated)
+                    .map_or(Ok(64), |key| positive(src, key, 64))?,
+                // Half the secret's TTL (stream TTL + chunk timeout).
+                secret_refresh: (store.limits.ttl + store.limits.chunk_timeout) / 2,
+            },
+            chunk_size: positive(src, CHUNK_SIZE, max_variants)?,
+            reference: reference(src)?,
+        };
+        let uploads = UploadSettings {
             results_dir: value(src, RESULTS_DIR)
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::env::temp_dir().join("gateway-results")),
-            max_upload_bytes: positive(src, MAX_UPLOAD_BYTES, 1 << 30)?,
-            max_upload_variants: positive(src, MAX_UPLOAD_VARIANTS, 1_000_000)?,
-            upload_chunk_size: positive(src, UPLOAD_CHUNK_SIZE, 250)?,
-            reference: reference(src)?,
-            upload_idle_timeout: Duration::from_secs(positive(src, UPLOAD_IDLE_TIMEOUT_SECS, 30)?),
-            upload_deadline: Duration::from_secs(positive(src, UPLOAD_DEADLINE_SECS, 1800)?),
+            chunk_size: positive(src, UPLOAD_CHUNK_SIZE, 250)?,
+            limits: UploadLimits {
+                max_bytes: positive(src, MAX_UPLOAD_BYTES, 1 << 30)?,
+                max_variants: positive(src, MAX_UPLOAD_VARIANTS, 1_000_000)?,
+                max_header_lines: positive(src, MAX_UPLOAD_HEADER_LINES, 50_000)?,
+                max_header_bytes: positive(src, MAX_UPLOAD_HEADER_BYTES, 8 << 20)?,
+            },
+            timeouts: BodyTimeouts {
+                idle: Duration::from_secs(positive(src, UPLOAD_IDLE_TIMEOUT_SECS, 30)?),
+                deadline: Duration::from_secs(positive(src, UPLOAD_DEADLINE_SECS, 1800)?),
+            },
             max_concurrent_uploads: positive(src, MAX_CONCURRENT_UPLOADS, 4)?,
             max_concurrent_downloads: positive(src, MAX_CONCURRENT_DOWNLOADS, 8)?,
-            max_header_lines: positive(src, MAX_UPLOAD_HEADER_LINES, 50_000)?,
-            max_header_bytes: positive(src, MAX_UPLOAD_HEADER_BYTES, 8 << 20)?,
-            memory_store_max_bytes: positive(src, MEMORY_STORE_MAX_BYTES, 64 << 20)?,
-            oidc: oidc(src)?,
-            log_id_key: value(src, LOG_ID_KEY),
             custom_columns: custom_columns(src)?,
-            event_budget: Budget::from_source(src)?,
-            signing: Signing::from_source(src)?,
-            trusted_identity_header: match value(src, TRUSTED_IDENTITY_HEADER) {
-                None => None,
-                Some(h) => Some(
-                    actix_web::http::header::HeaderName::from_bytes(h.as_bytes())
-                        .map_err(|e| invalid(TRUSTED_IDENTITY_HEADER, &h, e.to_string()))?
-                        .to_string(),
-                ),
+        };
+        Ok(Self {
+            server,
+            sessions,
+            uploads,
+            store,
+            events: EventSettings {
+                budget: Budget::from_source(src)?,
+                signing: Arc::new(Signing::from_source(src)?),
             },
+            oidc: oidc(src)?,
+            broker: broker(src)?,
+            deprecated,
         })
     }
+}
+
+/// The key to read: `new` when set, else `old` (noted in `deprecated`), else neither.
+fn renamed(
+    src: &impl Source,
+    new: &'static str,
+    old: &'static str,
+    deprecated: &mut Vec<Deprecated>,
+) -> Option<&'static str> {
+    if value(src, new).is_some() {
+        return Some(new);
+    }
+    value(src, old)?;
+    deprecated.push(Deprecated { old, new });
+    Some(old)
+}
+
+fn broker(src: &impl Source) -> Result<BrokerSettings, ConfigError> {
+    let (key, raw) = value(src, BROKER_URL)
+        .map(|v| (BROKER_URL, v))
+        .or_else(|| value(src, K_SINK).map(|v| (K_SINK, v)))
+        .ok_or(ConfigError::MissingBroker)?;
+    Ok(BrokerSettings {
+        url: parse_url(key, &raw)?,
+        timeout: Duration::from_millis(positive(src, BROKER_TIMEOUT_MS, 5000)?),
+        retries: number(src, BROKER_RETRIES, 3)?,
+        token_file: value(src, BROKER_TOKEN_FILE).map(Into::into),
+        source: value(src, CE_SOURCE).unwrap_or_else(|| "urn:genomics:gateway".to_owned()),
+    })
+}
+
+fn redis_url(src: &impl Source) -> Result<Option<String>, ConfigError> {
+    match value(src, REDIS_URL) {
+        None => Ok(None),
+        Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => Ok(Some(v)),
+        // Not echoed: the URL may carry a password.
+        Some(_) => Err(invalid(
+            REDIS_URL,
+            "<hidden>",
+            "expected redis:// or rediss://",
+        )),
+    }
+}
+
+fn identity_header(src: &impl Source) -> Result<Option<String>, ConfigError> {
+    let Some(h) = value(src, TRUSTED_IDENTITY_HEADER) else {
+        return Ok(None);
+    };
+    let name = actix_web::http::header::HeaderName::from_bytes(h.as_bytes())
+        .map_err(|e| invalid(TRUSTED_IDENTITY_HEADER, &h, e.to_string()))?;
+    Ok(Some(name.to_string()))
 }
 
 fn custom_columns(src: &impl Source) -> Result<contract::output::csq::CustomColumns, ConfigError> {
@@ -309,10 +348,20 @@ fn reference(src: &impl Source) -> Result<Option<crate::protocol::Reference>, Co
     }))
 }
 
-/// `PUBLIC_ORIGINS` and `ALLOWED_ORIGINS` (its older name) together; with neither, the
-/// local origins of `port`. Never the request's `Host`: a DNS-rebinding page sends its own
-/// name there.
-fn origins(src: &impl Source, port: u16) -> Result<Vec<String>, ConfigError> {
+/// `PUBLIC_ORIGINS` and `ALLOWED_ORIGINS` (its older name, deprecated) together; with
+/// neither, the local origins of `port`. Never the request's `Host`: a DNS-rebinding page
+/// sends its own name there.
+fn origins(
+    src: &impl Source,
+    port: u16,
+    deprecated: &mut Vec<Deprecated>,
+) -> Result<Vec<String>, ConfigError> {
+    if value(src, ALLOWED_ORIGINS).is_some() {
+        deprecated.push(Deprecated {
+            old: ALLOWED_ORIGINS,
+            new: PUBLIC_ORIGINS,
+        });
+    }
     let mut out = Vec::new();
     for key in [PUBLIC_ORIGINS, ALLOWED_ORIGINS] {
         for raw in value(src, key).iter().flat_map(|v| v.split(',')) {
@@ -472,8 +521,8 @@ mod tests {
         );
         assert!(err.to_string().contains("EVENT_SIGNING_KEY_FILE"), "{err}");
         let c = Config::from_source(&env(&[(BROKER_URL, "http://b/")])).expect("insecure");
-        assert!(c.signing.is_insecure());
-        assert_eq!(c.event_budget.bytes(), 1_000_000);
+        assert!(c.events.signing.is_insecure());
+        assert_eq!(c.events.budget.bytes(), 1_000_000);
         let err = Config::from_source(&env(&[
             (BROKER_URL, "http://b/"),
             (contract::signing::KEY_FILE, "/nonexistent/key"),
@@ -486,31 +535,31 @@ mod tests {
     fn defaults_apply_when_only_the_broker_is_set() {
         let c = Config::from_source(&env(&[(BROKER_URL, "http://broker.local/ns/default")]))
             .expect("valid config");
-        assert_eq!(c.port, 8080);
-        assert_eq!(c.events_port, 8081);
-        assert_eq!(c.broker_timeout, Duration::from_millis(5000));
-        assert_eq!(c.broker_retries, 3);
-        assert_eq!(c.max_variants_per_request, 1000);
-        assert_eq!(c.chunk_size, 1000);
-        assert_eq!(c.max_frame_bytes, 1024 * 1024);
-        assert_eq!(c.max_sessions, 10_000);
-        assert_eq!(c.session_queue, 64);
+        assert_eq!(c.server.port, 8080);
+        assert_eq!(c.server.events_port, 8081);
+        assert_eq!(c.broker.timeout, Duration::from_millis(5000));
+        assert_eq!(c.broker.retries, 3);
+        assert_eq!(c.sessions.frames.max_variants, 1000);
+        assert_eq!(c.sessions.chunk_size, 1000);
+        assert_eq!(c.sessions.frames.max_frame_bytes, 1024 * 1024);
+        assert_eq!(c.sessions.max_sessions, 10_000);
+        assert_eq!(c.sessions.limits.read_batch, 64);
         assert_eq!(
-            c.public_origins,
+            c.server.public_origins,
             vec!["http://127.0.0.1:8080", "http://localhost:8080"]
         );
-        assert_eq!(c.events_host, std::net::IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(c.server.events_host, std::net::IpAddr::from([127, 0, 0, 1]));
         assert_eq!(c.oidc, None);
-        assert_eq!(c.max_concurrent_uploads, 4);
-        assert_eq!(c.upload_idle_timeout, Duration::from_secs(30));
-        assert_eq!(c.max_header_lines, 50_000);
-        assert_eq!(c.memory_store_max_bytes, 64 << 20);
-        assert_eq!(c.log_format, LogFormat::Pretty);
-        assert_eq!(c.ce_source, "urn:genomics:gateway");
-        assert_eq!(c.redis_url, None);
-        assert_eq!(c.stream_ttl, Duration::from_secs(3600));
-        assert_eq!(c.auth_token, None);
-        assert_eq!(c.chunk_timeout, Duration::from_secs(1200));
+        assert_eq!(c.uploads.max_concurrent_uploads, 4);
+        assert_eq!(c.uploads.timeouts.idle, Duration::from_secs(30));
+        assert_eq!(c.uploads.limits.max_header_lines, 50_000);
+        assert_eq!(c.store.memory_max_bytes, 64 << 20);
+        assert_eq!(c.server.log_format, LogFormat::Pretty);
+        assert_eq!(c.broker.source, "urn:genomics:gateway");
+        assert_eq!(c.store.redis_url, None);
+        assert_eq!(c.store.limits.ttl, Duration::from_secs(3600));
+        assert_eq!(c.server.auth.bearer_token, None);
+        assert_eq!(c.store.limits.chunk_timeout, Duration::from_secs(1200));
     }
 
     #[test]
@@ -526,13 +575,16 @@ mod tests {
             (REDIS_URL, "redis://127.0.0.1:6379/"),
         ]))
         .expect("valid");
-        assert_eq!(ok.redis_url.as_deref(), Some("redis://127.0.0.1:6379/"));
+        assert_eq!(
+            ok.store.redis_url.as_deref(),
+            Some("redis://127.0.0.1:6379/")
+        );
     }
 
     #[test]
     fn reference_settings_are_read_when_the_assembly_is_named() {
         let c = Config::from_source(&env(&[(BROKER_URL, "http://b/")])).expect("valid");
-        assert_eq!(c.reference, None);
+        assert_eq!(c.sessions.reference, None);
         let c = Config::from_source(&env(&[
             (BROKER_URL, "http://b/"),
             (REFERENCE_ASSEMBLY, "GRCh38"),
@@ -541,7 +593,7 @@ mod tests {
             (REFERENCE_TRANSCRIPTS, "252913"),
         ]))
         .expect("valid");
-        let reference = c.reference.expect("reference");
+        let reference = c.sessions.reference.expect("reference");
         assert_eq!(reference.release.as_deref(), Some("115"));
         assert_eq!(reference.transcripts, Some(252_913));
         let err = Config::from_source(&env(&[
@@ -560,7 +612,7 @@ mod tests {
     #[test]
     fn custom_sources_name_the_download_columns_and_bad_ones_are_refused() {
         let c = Config::from_source(&env(&[(BROKER_URL, "http://b/")])).expect("valid");
-        assert!(c.custom_columns.is_empty());
+        assert!(c.uploads.custom_columns.is_empty());
         let c = Config::from_source(&env(&[
             (BROKER_URL, "http://b/"),
             (
@@ -570,6 +622,7 @@ mod tests {
         ]))
         .expect("valid");
         let names: Vec<String> = c
+            .uploads
             .custom_columns
             .names()
             .into_iter()
@@ -587,7 +640,7 @@ mod tests {
     #[test]
     fn k_sink_is_used_when_broker_url_is_absent() {
         let c = Config::from_source(&env(&[(K_SINK, "http://sink.local/")])).expect("valid");
-        assert_eq!(c.broker_url.as_str(), "http://sink.local/");
+        assert_eq!(c.broker.url.as_str(), "http://sink.local/");
     }
 
     #[test]
@@ -597,13 +650,60 @@ mod tests {
             (BROKER_URL, "http://broker.local/"),
         ]))
         .expect("valid");
-        assert_eq!(c.broker_url.host_str(), Some("broker.local"));
+        assert_eq!(c.broker.url.host_str(), Some("broker.local"));
+    }
+
+    #[test]
+    fn a_broker_token_file_is_optional_and_checked_when_the_sender_is_built() {
+        let c = Config::from_source(&env(&[(BROKER_URL, "http://b/")])).expect("valid");
+        assert!(c.broker.token_file.is_none());
+        assert!(c.broker.sender().is_ok());
+        let c = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (BROKER_TOKEN_FILE, "/nonexistent/token"),
+        ]))
+        .expect("valid");
+        let err = c
+            .broker
+            .sender()
+            .err()
+            .expect("an unreadable token is refused at start");
+        assert!(err.to_string().starts_with("BROKER_TOKEN_FILE: "), "{err}");
+    }
+
+    #[test]
+    fn store_read_batch_is_read_and_its_old_name_still_works_with_a_deprecation() {
+        let c = Config::from_source(&env(&[(BROKER_URL, "http://b/"), (STORE_READ_BATCH, "8")]))
+            .expect("valid");
+        assert_eq!(c.sessions.limits.read_batch, 8);
+        assert!(c.deprecated.is_empty());
+        let c = Config::from_source(&env(&[(BROKER_URL, "http://b/"), (SESSION_QUEUE, "16")]))
+            .expect("valid");
+        assert_eq!(c.sessions.limits.read_batch, 16);
+        let expected = Deprecated {
+            old: SESSION_QUEUE,
+            new: STORE_READ_BATCH,
+        };
+        assert_eq!(c.deprecated, std::slice::from_ref(&expected));
+        assert!(expected.to_string().contains("set STORE_READ_BATCH"));
+        // The new name wins, and then the old one is not reported as read.
+        let c = Config::from_source(&env(&[
+            (BROKER_URL, "http://b/"),
+            (STORE_READ_BATCH, "8"),
+            (SESSION_QUEUE, "16"),
+        ]))
+        .expect("valid");
+        assert_eq!(c.sessions.limits.read_batch, 8);
+        assert!(c.deprecated.is_empty());
+        let err = Config::from_source(&env(&[(BROKER_URL, "http://b/"), (SESSION_QUEUE, "0")]))
+            .expect_err("zero");
+        assert!(err.to_string().starts_with("SESSION_QUEUE="), "{err}");
     }
 
     #[test]
     fn missing_broker_is_a_named_error() {
         assert_eq!(
-            Config::from_source(&env(&[(BROKER_URL, "  ")])),
+            Config::from_source(&env(&[(BROKER_URL, "  ")])).map(|_| ()),
             Err(ConfigError::MissingBroker)
         );
     }
@@ -656,14 +756,22 @@ mod tests {
         ]))
         .expect("valid");
         assert_eq!(
-            c.public_origins,
+            c.server.public_origins,
             vec![
                 "https://a.example".to_owned(),
                 "https://b.example".to_owned()
             ]
         );
-        assert_eq!(c.log_format, LogFormat::Json);
-        assert_eq!(c.replica_id, "gw-1");
+        assert_eq!(c.server.log_format, LogFormat::Json);
+        assert_eq!(c.server.replica_id, "gw-1");
+        // The old name still counts, and start-up says to rename it.
+        assert_eq!(
+            c.deprecated,
+            [Deprecated {
+                old: ALLOWED_ORIGINS,
+                new: PUBLIC_ORIGINS
+            }]
+        );
     }
 
     #[test]
@@ -689,7 +797,7 @@ mod tests {
         ]))
         .expect("valid");
         assert_eq!(
-            c.public_origins,
+            c.server.public_origins,
             vec!["https://ui.example", "http://127.0.0.1:9000"]
         );
         for bad in ["https://ui.example/app", "null", "ftp://x", "https://u:p@x"] {
@@ -714,7 +822,7 @@ mod tests {
         let c =
             Config::from_source(&env(&[(BROKER_URL, "http://b/"), (PORT, "9000")])).expect("valid");
         assert_eq!(
-            c.public_origins,
+            c.server.public_origins,
             vec!["http://127.0.0.1:9000", "http://localhost:9000"]
         );
     }
@@ -768,7 +876,7 @@ mod tests {
     fn events_host_is_an_ip_address() {
         let c = Config::from_source(&env(&[(BROKER_URL, "http://b/"), (EVENTS_HOST, "0.0.0.0")]))
             .expect("valid");
-        assert_eq!(c.events_host, std::net::IpAddr::from([0, 0, 0, 0]));
+        assert_eq!(c.server.events_host, std::net::IpAddr::from([0, 0, 0, 0]));
         let err = Config::from_source(&env(&[(BROKER_URL, "http://b/"), (EVENTS_HOST, "any")]))
             .expect_err("not an address");
         assert!(matches!(

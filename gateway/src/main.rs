@@ -1,3 +1,5 @@
+//! The gateway binary: configuration from the environment, both listeners, graceful stop.
+
 use std::net::TcpListener;
 
 use anyhow::Context;
@@ -8,26 +10,30 @@ use tracing_subscriber::EnvFilter;
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::from_source(&ProcessEnv).context("invalid configuration")?;
-    init_tracing(config.log_format);
-    let public = TcpListener::bind(("0.0.0.0", config.port))
-        .with_context(|| format!("cannot bind PORT {}", config.port))?;
+    let server = &config.server;
+    init_tracing(server.log_format);
+    for d in &config.deprecated {
+        tracing::warn!(old = d.old, new = d.new, "{d}");
+    }
+    let public = TcpListener::bind(("0.0.0.0", server.port))
+        .with_context(|| format!("cannot bind PORT {}", server.port))?;
     // Loopback unless EVENTS_HOST says otherwise: only the broker's Trigger may deliver.
     let internal =
-        TcpListener::bind((config.events_host, config.events_port)).with_context(|| {
+        TcpListener::bind((server.events_host, server.events_port)).with_context(|| {
             format!(
                 "cannot bind EVENTS_HOST {} EVENTS_PORT {}",
-                config.events_host, config.events_port
+                server.events_host, server.events_port
             )
         })?;
     let gateway = Gateway::build(&config, public, internal)?;
     let stopper = gateway.stopper();
     tracing::info!(
-        port = config.port,
-        events_port = config.events_port,
-        events_host = %config.events_host,
+        port = server.port,
+        events_port = server.events_port,
+        events_host = %server.events_host,
         events_oidc = config.oidc.is_some(),
-        broker = %config.broker_url,
-        replica = %config.replica_id,
+        broker = %config.broker.url,
+        replica = %server.replica_id,
         "gateway listening"
     );
     let public = actix_web::rt::spawn(gateway.public);

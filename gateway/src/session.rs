@@ -29,9 +29,10 @@ use tokio::time::Instant;
 
 use crate::broker::Publisher;
 use crate::credential::Secret;
-use crate::protocol::{self, ClientMessage, Limits, ServerMessage};
+use crate::pipeline::Ledger;
+use crate::protocol::{self, ClientMessage, ServerMessage};
 use crate::registry::{Registration, Registry};
-use crate::store::{Read, Store, START};
+use crate::store::{Read, START};
 use crate::telemetry::{self, redact};
 use rate::{Rate, RateLimit};
 use submit::{Finished, SubmitOutcome};
@@ -56,6 +57,20 @@ pub const CLOSE_RESUMED_ELSEWHERE: u16 = 4009;
 /// The store could not keep the new session's secret: try again later (1013).
 const CLOSE_TRY_AGAIN: u16 = 1013;
 
+/// What every session is configured with (`Config::sessions`), shared by all of them.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    /// Sockets this replica holds at once (`MAX_SESSIONS`).
+    pub max_sessions: usize,
+    /// Frame-level limits of the protocol.
+    pub frames: protocol::Limits,
+    pub limits: SessionLimits,
+    /// Variants per submitted event at most (events are cut by bytes too).
+    pub chunk_size: usize,
+    /// Named in every `session` frame (from `REFERENCE_*`).
+    pub reference: Option<protocol::Reference>,
+}
+
 /// Per-session limits beyond the frame-level ones.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionLimits {
@@ -63,7 +78,7 @@ pub struct SessionLimits {
     pub rate_per_minute: u32,
     pub rate_burst: u32,
     pub send_timeout: Duration,
-    /// Entries read from the stream per round trip.
+    /// Entries read from the store per round trip (`STORE_READ_BATCH`).
     pub read_batch: usize,
     /// How often a connected session restarts the TTL of its secret in the store (half
     /// that TTL), so it can still be resumed after a long connection.
@@ -89,22 +104,18 @@ impl SessionLimits {
 #[derive(Clone)]
 pub struct SessionContext {
     pub registry: Arc<Registry>,
-    pub store: Store,
+    /// The store (streams, secrets) and where finished submissions are recorded.
+    pub ledger: Ledger,
     pub publisher: Publisher,
-    pub limits: Limits,
-    pub session_limits: SessionLimits,
-    /// Variants per submitted event at most (events are cut by bytes too).
-    pub chunk_size: usize,
+    pub settings: Arc<SessionSettings>,
     pub shutdown: watch::Receiver<bool>,
-    /// Named in every `session` frame (from `REFERENCE_*`).
-    pub reference: Option<protocol::Reference>,
 }
 
 impl SessionContext {
     /// Frames above the protocol limit but below this still get a typed error and the
     /// connection stays open; beyond it the transport refuses them (close 1009).
     pub fn transport_limit(&self) -> usize {
-        self.limits.max_frame_bytes.saturating_mul(4)
+        self.settings.frames.max_frame_bytes.saturating_mul(4)
     }
 }
 
@@ -193,7 +204,7 @@ where
         .max_continuation_size(limit);
     let mut out = Writer {
         ws,
-        timeout: ctx.session_limits.send_timeout,
+        timeout: ctx.settings.limits.send_timeout,
     };
     let now = Instant::now();
     let mut conn = Conn {
@@ -201,7 +212,7 @@ where
         reg,
         cursor: Cow::Borrowed(START),
         work: Work::default(),
-        rate: RateLimit::new(ctx.session_limits.rate()),
+        rate: RateLimit::new(ctx.settings.limits.rate()),
         last_seen: now,
         ticks: 0,
         beats: 0,
@@ -244,7 +255,8 @@ where
 
 async fn greet(ctx: &SessionContext, conn: &Conn, secret: Secret, out: &mut Writer) -> Close {
     if let Err(e) = ctx
-        .store
+        .ledger
+        .store()
         .register_session(&conn.session_id, secret.hash())
         .await
     {
@@ -265,9 +277,9 @@ async fn greet(ctx: &SessionContext, conn: &Conn, secret: Secret, out: &mut Writ
         session_id: conn.session_id.clone(),
         resume_secret: secret.into_exposed(),
         protocol: protocol::PROTOCOL_VERSION,
-        max_variants: ctx.limits.max_variants,
-        max_frame_bytes: ctx.limits.max_frame_bytes,
-        reference: ctx.reference.clone().map(Box::new),
+        max_variants: ctx.settings.frames.max_variants,
+        max_frame_bytes: ctx.settings.frames.max_frame_bytes,
+        reference: ctx.settings.reference.clone().map(Box::new),
     };
     out.send(&hello).await.err().and_then(on_send_error)
 }
@@ -279,15 +291,15 @@ async fn finish(ctx: &SessionContext, conn: Conn, out: Writer, close: Option<Clo
     tracing::info!(session = %redact(&conn.session_id), "session closed");
     // Its secret lives on for the TTL from now: the client may come back to resume.
     let touched = tokio::time::timeout(
-        ctx.session_limits.send_timeout,
-        ctx.store.touch_session(&conn.session_id),
+        ctx.settings.limits.send_timeout,
+        ctx.ledger.store().touch_session(&conn.session_id),
     )
     .await;
     if !matches!(touched, Ok(Ok(()))) {
         tracing::debug!(session = %redact(&conn.session_id), "could not refresh the session's secret");
     }
     // The peer may already be gone; there is no one left to report a failed close to.
-    let _ = tokio::time::timeout(ctx.session_limits.send_timeout, out.ws.close(close)).await;
+    let _ = tokio::time::timeout(ctx.settings.limits.send_timeout, out.ws.close(close)).await;
 }
 
 async fn handle(ctx: &SessionContext, conn: &mut Conn, event: Event, out: &mut Writer) -> Close {
@@ -332,10 +344,10 @@ async fn on_tick(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Clo
             return on_send_error(e);
         }
         conn.beats = conn.beats.saturating_add(1);
-        if conn.beats >= ctx.session_limits.refresh_beats() {
+        if conn.beats >= ctx.settings.limits.refresh_beats() {
             conn.beats = 0;
             // Best effort: a failure leaves the TTL of the last refresh, retried next time.
-            if let Err(e) = ctx.store.touch_session(&conn.session_id).await {
+            if let Err(e) = ctx.ledger.store().touch_session(&conn.session_id).await {
                 tracing::debug!(error = %e, "could not refresh the session's secret");
             }
         }
@@ -348,9 +360,14 @@ async fn on_tick(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Clo
 
 /// Sends every stream entry after the connection's cursor.
 async fn drain(ctx: &SessionContext, conn: &mut Conn, out: &mut Writer) -> Close {
-    let batch = ctx.session_limits.read_batch.max(1);
+    let batch = ctx.settings.limits.read_batch.max(1);
     loop {
-        let entries = match ctx.store.read(&conn.session_id, &conn.cursor, batch).await {
+        let entries = match ctx
+            .ledger
+            .store()
+            .read(&conn.session_id, &conn.cursor, batch)
+            .await
+        {
             Ok(Read::Entries(entries)) => entries,
             Ok(Read::Gap) => {
                 return lost(
@@ -446,7 +463,7 @@ fn refuse(request_id: Option<String>, code: &'static str, message: String) -> Bo
 }
 
 async fn on_text(ctx: &SessionContext, conn: &mut Conn, text: &str, out: &mut Writer) -> Close {
-    let reply = match protocol::decode(text, ctx.limits) {
+    let reply = match protocol::decode(text, ctx.settings.frames) {
         Err((request_id, e)) => {
             metrics::counter!(telemetry::MESSAGES_IN, "type" => "invalid").increment(1);
             tracing::debug!(session = %redact(&conn.session_id), code = e.code(), "rejected client frame");
@@ -517,14 +534,14 @@ fn admit(
     count: usize,
 ) -> Result<(), Box<ServerMessage>> {
     let id = || Some(request_id.to_owned());
-    let rate = ctx.session_limits.rate();
+    let rate = ctx.settings.limits.rate();
     if let Err(wait) = conn.rate.take(rate, std::time::Instant::now()) {
         return Err(refuse(
             id(),
             "rate_limited",
             format!(
                 "at most {} requests per minute; retry in {} ms",
-                ctx.session_limits.rate_per_minute,
+                ctx.settings.limits.rate_per_minute,
                 wait.as_millis()
             ),
         ));
@@ -537,7 +554,7 @@ fn admit(
         ));
     }
     let inflight = conn.work.variants();
-    let max = ctx.session_limits.max_inflight_variants;
+    let max = ctx.settings.limits.max_inflight_variants;
     if inflight + count > max {
         return Err(refuse(
             id(),
@@ -561,7 +578,13 @@ async fn resume(
     last_seen: Option<String>,
     out: &mut Writer,
 ) -> Close {
-    if let Err(e) = secret::authorize(&ctx.store, &session_id, resume_secret.as_deref()).await {
+    if let Err(e) = secret::authorize(
+        ctx.ledger.store().as_ref(),
+        &session_id,
+        resume_secret.as_deref(),
+    )
+    .await
+    {
         metrics::counter!(telemetry::AUTH_FAILURES, "code" => e.code()).increment(1);
         tracing::info!(code = e.code(), "resume refused");
         let msg = ServerMessage::request_error(None, e.code(), e.to_string());
@@ -571,7 +594,7 @@ async fn resume(
         .registry
         .rebind(&conn.session_id, &session_id, conn.reg.connection);
     let connection = conn.reg.connection.to_string();
-    if let Err(e) = ctx.store.evict(&session_id, &connection).await {
+    if let Err(e) = ctx.ledger.store().evict(&session_id, &connection).await {
         tracing::warn!(error = %e, "could not tell other replicas about the resume");
     }
     metrics::counter!(telemetry::SESSIONS_RESUMED).increment(1);
@@ -581,11 +604,11 @@ async fn resume(
     // lives on from now.
     if conn.own_session {
         conn.own_session = false;
-        if let Err(e) = ctx.store.forget_session(&conn.session_id).await {
+        if let Err(e) = ctx.ledger.store().forget_session(&conn.session_id).await {
             tracing::debug!(error = %e, "could not drop the abandoned session's secret");
         }
     }
-    if let Err(e) = ctx.store.touch_session(&session_id).await {
+    if let Err(e) = ctx.ledger.store().touch_session(&session_id).await {
         tracing::debug!(error = %e, "could not refresh the resumed session's secret");
     }
     conn.session_id = session_id.clone();
@@ -606,7 +629,7 @@ async fn on_submitted(
     // The oldest pending placeholder belongs to this (the oldest) submission.
     let count = conn.work.take_placeholder(outcome.variant_count);
     let analysis_id = outcome.meta.analysis_id.clone();
-    let msgs = match submit::finish(&ctx.store, outcome).await {
+    let msgs = match submit::finish(&ctx.ledger, outcome).await {
         Finished::Accepted(msgs) => {
             conn.work.accepted(analysis_id, count);
             msgs

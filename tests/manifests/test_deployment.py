@@ -89,7 +89,7 @@ def test_route_timeouts_are_short_for_http_and_long_only_for_websocket_tunnels(t
     svc = one(objs, "Service", route["spec"]["to"]["name"])
     port = next(p for p in svc["spec"]["ports"] if p["name"] == route["spec"]["port"]["targetPort"])
     assert port["port"] == 8080, "the Route must expose the public port, never the events port"
-    origins = env_of(container(one(objs, "Deployment", "gateway")))["ALLOWED_ORIGINS"]["value"].split(",")
+    origins = env_of(container(one(objs, "Deployment", "gateway")))["PUBLIC_ORIGINS"]["value"].split(",")
     assert f"https://{route['spec']['host']}" in origins, "the browser's origin must be allowed"
 
 

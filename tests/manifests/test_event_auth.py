@@ -62,3 +62,43 @@ def test_prod_oidc_lets_only_the_gateway_read_the_clusters_jwks():
     assert len(find(objs, "ClusterRoleBinding")) == 1 and not find(objs, "RoleBinding")
     # Without OIDC the gateway carries no API token at all.
     assert pod_spec(one(render("config/overlays/prod"), "Deployment", "gateway"))["automountServiceAccountToken"] is False
+
+
+def _audience(obj: dict) -> str:
+    """knative/eventing pkg/auth GetAudience: <group>/<kind>/<namespace>/<name>, lower case."""
+    group = obj["apiVersion"].split("/")[0]
+    return f"{group}/{obj['kind']}/{obj['metadata']['namespace']}/{obj['metadata']['name']}".lower()
+
+
+def _projected_token(workload: dict, env_name: str) -> dict:
+    c = container(workload)
+    path = PurePosixPath(env_of(c)[env_name]["value"])
+    mount = next(m for m in c["volumeMounts"] if path.is_relative_to(m["mountPath"]))
+    assert mount["readOnly"] is True
+    volume = next(v for v in pod_spec(workload)["volumes"] if v["name"] == mount["name"])
+    [source] = volume["projected"]["sources"]
+    token = source["serviceAccountToken"]
+    assert token["path"] == str(path.relative_to(mount["mountPath"]))
+    assert 600 <= token["expirationSeconds"] <= 86400, "the kubelet refreshes it; not long-lived"
+    return token
+
+
+def test_prod_oidc_sends_carry_tokens_for_the_broker_and_the_kafkasink_they_reach():
+    objs = render("config/overlays/prod-oidc")
+    gateway = one(objs, "Deployment", "gateway")
+    broker_url = env_of(container(gateway))["BROKER_URL"]["value"]
+    namespace, name = broker_url.rstrip("/").split("/")[-2:]
+    broker = next(o for o in find(objs, "Broker") if o["metadata"]["name"] == name
+                  and o["metadata"]["namespace"] == namespace)
+    assert _projected_token(gateway, "BROKER_TOKEN_FILE")["audience"] == _audience(broker)
+
+    function = one(objs, "Service", "vep-function")
+    sink_ref = one(objs, "SinkBinding", "vep-function-results")["spec"]["sink"]["ref"]
+    sink = next(o for o in find(objs, sink_ref["kind"]) if o["metadata"]["name"] == sink_ref["name"])
+    assert _projected_token(function, "SINK_TOKEN_FILE")["audience"] == _audience(sink)
+    # Without the flag no token is mounted (the audiences would not exist to be checked).
+    for target in OVERLAYS:
+        if not target.endswith("prod-oidc"):
+            other = render(target)
+            assert "BROKER_TOKEN_FILE" not in env_of(container(one(other, "Deployment", "gateway")))
+            assert "SINK_TOKEN_FILE" not in env_of(container(one(other, "Service", "vep-function")))

@@ -12,6 +12,26 @@ pub type Event = (BTreeMap<String, String>, Vec<u8>);
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The headers of a submitted-style event of session `s-1`, analysis `a-1`, chunk 0 as the
+/// gateway sends it (unsigned), with this id and type.
+pub fn submitted_headers<'a>(id: &'a str, ty: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("ce-specversion", "1.0"),
+        ("ce-id", id),
+        ("ce-type", ty),
+        ("ce-source", "urn:genomics:gateway"),
+        ("ce-subject", "s-1"),
+        ("ce-sessionid", "s-1"),
+        ("ce-analysisid", "a-1"),
+        ("ce-partitionkey", "a-1:0"),
+        (
+            "ce-dataschema",
+            "urn:genomics:schemas:variants-submitted:v1",
+        ),
+        ("content-type", "application/json"),
+    ]
+}
+
 /// Copies the CloudEvent headers (`ce-*`, content type) of a recorded event onto a request.
 pub fn with_event_headers<'a>(
     mut req: reqwest::RequestBuilder,

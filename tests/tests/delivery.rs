@@ -227,3 +227,68 @@ async fn a_result_later_than_the_chunk_deadline_is_refused_and_the_user_told_onc
     }
     t.ledger.assert_exactly_once();
 }
+
+/// Knative Eventing sender identity (`authentication-oidc`): the Broker ingress and the
+/// KafkaSink refuse requests without a token for their audience. With `BROKER_TOKEN_FILE` the
+/// gateway, and with `SINK_TOKEN_FILE` the function, send their projected token as
+/// `Authorization: Bearer`; a sink that keeps refusing the identity (401) is an
+/// outage, answered 503 so the KafkaSource redelivers, never a refused (dropped) result.
+#[tokio::test]
+async fn sends_carry_their_tokens_and_a_refused_identity_is_redelivered_not_dropped() {
+    let broker = Recorder::start(202).await;
+    let broker_token = e2e::bin_dir().join(format!("broker-token-{}", std::process::id()));
+    std::fs::write(&broker_token, "gateway.sa.token").expect("token file");
+    let gateway = start_gateway(
+        &broker.url(),
+        &env(&[(
+            "BROKER_TOKEN_FILE",
+            broker_token.to_str().expect("utf-8 path"),
+        )]),
+    )
+    .await;
+    let sink = Recorder::start(401).await;
+    let token = e2e::bin_dir().join(format!("sink-token-{}", std::process::id()));
+    std::fs::write(&token, "projected.sa.token\n").expect("token file");
+    let function = start_function(
+        Some(&sink.url()),
+        &env(&[("SINK_TOKEN_FILE", token.to_str().expect("utf-8 path"))]),
+    )
+    .await;
+    let mut client = Observer::connect(&gateway.ws_url()).await;
+    let mut ledger = Ledger::default();
+    client
+        .analyze(&mut ledger, "identity", &variants(1), 1)
+        .await;
+    let submitted = broker.wait_for(1, Duration::from_secs(10)).await;
+    // The gateway's submissions carry its own token, for the Broker's audience.
+    assert_eq!(
+        submitted[0]
+            .headers
+            .get("authorization")
+            .map(String::as_str),
+        Some("Bearer gateway.sa.token")
+    );
+
+    assert_eq!(post(&function, &submitted[0]).await, 503);
+    let refused = sink.received();
+    assert!(!refused.is_empty());
+    for r in &refused {
+        assert_eq!(
+            r.headers.get("authorization").map(String::as_str),
+            Some("Bearer projected.sa.token")
+        );
+    }
+    // The identity is accepted again (e.g. the EventPolicy fixed): the redelivery goes through.
+    sink.set_status(202);
+    assert_eq!(post(&function, &submitted[0]).await, 202);
+    let all = sink
+        .wait_for(refused.len() + 1, Duration::from_secs(10))
+        .await;
+    let delivered = &all[refused.len()..];
+    assert!(delivered
+        .iter()
+        .all(|r| r.headers.get("ce-type").map(String::as_str)
+            == Some("dev.genomics.variants.annotated.v2")));
+    let _ = std::fs::remove_file(token);
+    let _ = std::fs::remove_file(broker_token);
+}

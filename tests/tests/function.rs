@@ -28,23 +28,7 @@ async fn post_event(url: &str, id: &str, ty: &str, data: &Value) -> reqwest::Res
         .expect("function answers")
 }
 
-fn headers<'a>(id: &'a str, ty: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("ce-specversion", "1.0"),
-        ("ce-id", id),
-        ("ce-type", ty),
-        ("ce-source", "urn:genomics:gateway"),
-        ("ce-subject", "s-1"),
-        ("ce-sessionid", "s-1"),
-        ("ce-analysisid", "a-1"),
-        ("ce-partitionkey", "a-1:0"),
-        (
-            "ce-dataschema",
-            "urn:genomics:schemas:variants-submitted:v1",
-        ),
-        ("content-type", "application/json"),
-    ]
-}
+use e2e::trigger::submitted_headers as headers;
 
 #[tokio::test]
 async fn with_k_sink_the_result_goes_to_the_sink_and_the_reply_is_202() {

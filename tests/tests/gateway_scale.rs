@@ -528,7 +528,7 @@ async fn a_foreign_origin_is_refused() {
     let broker = Recorder::start(202).await;
     let gateway = start_gateway(
         &broker.url(),
-        &[("ALLOWED_ORIGINS", "https://ui.example".to_owned())],
+        &[("PUBLIC_ORIGINS", "https://ui.example".to_owned())],
     )
     .await;
     assert_eq!(

@@ -99,21 +99,7 @@ fn hgvs_on_a_transcript(world: &Path) -> String {
 
 /// A submitted event of `variants` as the gateway sends it (signed with the test key).
 fn submitted(variants: &[String]) -> Received {
-    let headers = [
-        ("ce-specversion", "1.0"),
-        ("ce-id", "genome-1"),
-        ("ce-type", "dev.genomics.variants.submitted.v1"),
-        ("ce-source", "urn:genomics:gateway"),
-        ("ce-subject", "s-1"),
-        ("ce-sessionid", "s-1"),
-        ("ce-analysisid", "a-1"),
-        ("ce-partitionkey", "a-1:0"),
-        (
-            "ce-dataschema",
-            "urn:genomics:schemas:variants-submitted:v1",
-        ),
-        ("content-type", "application/json"),
-    ];
+    let headers = e2e::trigger::submitted_headers("genome-1", "dev.genomics.variants.submitted.v1");
     let data = json!({
         "analysis_id": "a-1", "session_id": "s-1", "request_id": "r-1",
         "chunk_index": 0, "chunk_count": 1, "variants": variants

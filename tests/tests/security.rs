@@ -647,14 +647,24 @@ async fn six_hundred_stalled_uploads_neither_block_the_api_nor_stay_open() {
     }
     let opened = started.elapsed();
     // Meanwhile: status, a download, a new WebSocket analysis and a new upload.
-    let t = Instant::now();
-    let s = status_of(&gateway, &id).await;
-    let status_ms = t.elapsed().as_millis();
-    assert_eq!(s["state"], "complete");
-    let t = Instant::now();
-    let body = download(&gateway, &id, "jsonl").await;
-    let download_ms = t.elapsed().as_millis();
-    assert_eq!(body.lines().count(), 1);
+    // Status and download: the median of three probes (one scheduler hiccup on a loaded
+    // 2-core machine is not the API blocking; blocking would cost the 5 s idle timeout).
+    let mut status_ms = [0; 3];
+    let mut download_ms = [0; 3];
+    for probe in 0..3 {
+        let t = Instant::now();
+        let s = status_of(&gateway, &id).await;
+        status_ms[probe] = t.elapsed().as_millis();
+        assert_eq!(s["state"], "complete");
+        let t = Instant::now();
+        let body = download(&gateway, &id, "jsonl").await;
+        download_ms[probe] = t.elapsed().as_millis();
+        assert_eq!(body.lines().count(), 1);
+    }
+    eprintln!("during the attack: status {status_ms:?} ms, download {download_ms:?} ms");
+    status_ms.sort_unstable();
+    download_ms.sort_unstable();
+    let (status_ms, download_ms) = (status_ms[1], download_ms[1]);
     let t = Instant::now();
     let mut client = Observer::connect(&gateway.ws_url()).await;
     let mut ledger = Ledger::default();
@@ -691,12 +701,7 @@ async fn six_hundred_stalled_uploads_neither_block_the_api_nor_stay_open() {
         ("ws accepted", accepted_ms),
         ("upload 503", busy_ms),
     ] {
-        // Blocked would mean waiting for a slot, i.e. for the stalled sockets' idle timeout;
-        // half of it leaves room for a loaded 2-core CI machine (1,009 ms was seen there).
-        assert!(
-            ms < u128::from(IDLE_SECS) * 500,
-            "{what} took {ms} ms during the attack"
-        );
+        assert!(ms < 1000, "{what} took {ms} ms during the attack");
     }
 
     // Every stalled socket is closed: at once with 503, or after the idle timeout with 408.

@@ -18,6 +18,9 @@ pub const K_CE_OVERRIDES: &str = "K_CE_OVERRIDES";
 pub const CE_SOURCE: &str = "CE_SOURCE";
 pub const SINK_TIMEOUT_MS: &str = "SINK_TIMEOUT_MS";
 pub const SINK_ATTEMPTS: &str = "SINK_ATTEMPTS";
+/// A projected service-account token for the sink's audience, sent as `Authorization: Bearer`
+/// (Knative Eventing sender identity; `contract::delivery`).
+pub const SINK_TOKEN_FILE: &str = "SINK_TOKEN_FILE";
 pub const VEP_BACKEND: &str = "VEP_BACKEND";
 pub const VEP_DATA_DIR: &str = "VEP_DATA_DIR";
 pub const VEP_GFF: &str = "VEP_GFF";
@@ -130,6 +133,8 @@ pub struct Config {
     pub source: String,
     pub sink_timeout: Duration,
     pub sink_attempts: u32,
+    /// `SINK_TOKEN_FILE`: sends to `K_SINK` carry this file's token; none by default.
+    pub sink_token_file: Option<std::path::PathBuf>,
     pub backend: Backend,
     pub data: EngineData,
     pub ensembl: EnsemblSettings,
@@ -320,6 +325,7 @@ impl Config {
                 .unwrap_or_else(|| "urn:genomics:vep-function".into()),
             sink_timeout: Duration::from_millis(parse(env, SINK_TIMEOUT_MS, 10_000u64)?),
             sink_attempts: parse(env, SINK_ATTEMPTS, 3)?,
+            sink_token_file: env.get(SINK_TOKEN_FILE).map(Into::into),
             backend,
             data,
             ensembl: ensembl_settings(env)?,

@@ -87,9 +87,16 @@ fn serve() -> anyhow::Result<()> {
                 config.sink_timeout,
                 config.sink_attempts.saturating_sub(1),
             )
+            .map(|d| match &config.sink_token_file {
+                Some(path) => d.with_token_file(path.clone()),
+                None => d,
+            })
         })
         .transpose()
         .context("building the K_SINK client")?;
+    if let Some(path) = &config.sink_token_file {
+        contract::delivery::check_token_file(path).context("SINK_TOKEN_FILE")?;
+    }
     let missing_sink = MissingSink::check(config.knative_service.as_deref(), config.sink.as_ref());
     match (&sink, &missing_sink) {
         (Some(s), _) => tracing::info!(sink = %s.url(), "results go to K_SINK"),

@@ -19,9 +19,9 @@ use contract::output::csq::CustomColumns;
 use contract::output::{json, tsv, vcf};
 use serde::Deserialize;
 
+use super::ranges::Span;
 use super::spool::{spooled_ranges, SpoolMeta};
 use super::upload::variant_of;
-use crate::store::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

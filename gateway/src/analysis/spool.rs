@@ -18,7 +18,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Frames, Ingested, Record, Span, Spooled};
+use super::ranges::Span;
+use super::record::{Frames, Ingested, Record, Spooled};
 use crate::telemetry::redact;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,8 +7,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
-use crate::events::Chunker;
-use crate::store::ChunkStarts;
+use super::chunks::Chunker;
+use super::ranges::ChunkStarts;
 
 /// Longest line accepted (a VCF line with many samples can be long; the variant itself
 /// is its first five columns).

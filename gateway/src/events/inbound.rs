@@ -14,7 +14,7 @@ use contract::event::{
 use contract::signing::{SignatureError, Signing};
 
 use super::{EXT_ANALYSIS, EXT_SESSION, TYPE_ANNOTATED, TYPE_FAILED};
-use crate::store::{Covers, Span};
+use crate::analysis::ranges::{Covers, Span};
 
 /// A validated inbound event, ready to route to its session.
 #[derive(Debug, Clone, PartialEq)]

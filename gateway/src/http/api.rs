@@ -23,14 +23,16 @@ use serde_json::json;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::error_reply;
+use crate::analysis::chunks::Chunker;
+use crate::analysis::record::{AnalysisMeta, Frames};
+use crate::analysis::spool::Spool;
 use crate::analysis::spool::{valid_id, SpoolMeta};
 use crate::analysis::upload::{self, ChannelReader, UploadError, UploadLimits};
-use crate::analysis::{spool::Spool, submit};
 use crate::broker::Publisher;
 use crate::credential::Secret;
-use crate::events::{variant_bytes, Chunker, Submission};
+use crate::events::{variant_bytes, Submission};
+use crate::pipeline::{submit, Ledger};
 use crate::session::secret::{self as session_secret, SESSION_SECRET_HEADER};
-use crate::store::{AnalysisMeta, Frames, Store};
 use crate::telemetry::{self, redact};
 pub use access::DOWNLOAD_TOKEN_HEADER;
 pub use body::BodyTimeouts;
@@ -42,23 +44,40 @@ pub const SESSION_HEADER: &str = "x-session-id";
 /// What a refused-as-busy client is told to wait, in seconds.
 const RETRY_AFTER_SECS: &str = "2";
 
-#[derive(Clone)]
-pub struct ApiState {
-    pub store: Store,
-    pub spool: Spool,
-    pub publisher: Publisher,
-    /// Variants per submitted event at most (events are cut by bytes too).
+/// REST uploads and downloads (`Config::uploads`).
+#[derive(Debug, Clone)]
+pub struct UploadSettings {
+    /// Where REST analyses keep their input and results for download (one directory each,
+    /// removed after the stream TTL).
+    pub results_dir: std::path::PathBuf,
+    /// Variants per event for uploads: a few hundred, so function instances share a large
+    /// file and each event (and its annotated reply) stays small.
     pub chunk_size: usize,
     pub limits: UploadLimits,
+    /// An upload body that sends nothing for `idle`, or is not whole after `deadline`, is
+    /// cut with `upload_timeout`.
     pub timeouts: BodyTimeouts,
+    /// Uploads and downloads in progress at once; beyond, 503 with `Retry-After`.
+    pub max_concurrent_uploads: usize,
+    pub max_concurrent_downloads: usize,
+    /// Custom source columns of the VCF/TSV downloads (`VEP_CUSTOM`, as the function is
+    /// configured); none by default.
+    pub custom_columns: contract::output::csq::CustomColumns,
+}
+
+#[derive(Clone)]
+pub struct ApiState {
+    /// The store and where an upload's unsent chunks are recorded.
+    pub ledger: Ledger,
+    pub spool: Spool,
+    pub publisher: Publisher,
+    pub settings: Arc<UploadSettings>,
     /// Origins whose pages may POST uploads (`Config::public_origins`).
     pub public_origins: Vec<String>,
     pub ready: Arc<AtomicBool>,
     /// Slots of uploads and of downloads in progress.
     pub uploads: Arc<Semaphore>,
     pub downloads: Arc<Semaphore>,
-    /// Custom source columns of the VCF/TSV downloads (`VEP_CUSTOM`).
-    pub custom_columns: contract::output::csq::CustomColumns,
 }
 
 pub fn configure(state: ApiState) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -167,7 +186,9 @@ async fn create(
         // Whoever names a session must hold its secret, or it could push frames into
         // someone else's page.
         let presented = header(SESSION_SECRET_HEADER);
-        if let Err(e) = session_secret::authorize(&state.store, s, presented.as_deref()).await {
+        if let Err(e) =
+            session_secret::authorize(state.ledger.store().as_ref(), s, presented.as_deref()).await
+        {
             metrics::counter!(telemetry::AUTH_FAILURES, "code" => e.code()).increment(1);
             let status = match e {
                 session_secret::SessionAuthError::Missing => HttpResponse::Unauthorized(),
@@ -221,19 +242,19 @@ async fn create(
             traceparent: None,
         };
         Chunker::new(
-            state.chunk_size,
+            state.settings.chunk_size,
             variant_bytes(&sub, &publisher.signing, publisher.budget),
         )
     };
     let (tx, rx) = mpsc::channel(UPLOAD_QUEUE);
-    let limits = state.limits;
+    let limits = state.settings.limits;
     let parser = {
         let dir = dir.clone();
         tokio::task::spawn_blocking(move || {
             upload::parse(ChannelReader::new(rx), &dir, limits, chunker)
         })
     };
-    let end = body::pump(payload, tx, limits.max_bytes, state.timeouts).await;
+    let end = body::pump(payload, tx, limits.max_bytes, state.settings.timeouts).await;
     // The parser has its end of input now (the sender is gone); its thread ends with it.
     let parsed = parser.await;
     drop(permit);
@@ -289,14 +310,14 @@ async fn create(
         spool.remove(&analysis_id);
         return internal(&format!("could not write the analysis spool: {e}"));
     }
-    if let Err(e) = state.store.begin(&meta).await {
+    if let Err(e) = state.ledger.store().begin(&meta).await {
         spool.remove(&analysis_id);
         return error_reply(HttpResponse::ServiceUnavailable(), e.code(), &e.to_string());
     }
     tracing::info!(analysis = %redact(&analysis_id), variants = parsed.variants, chunk_count, session = session.is_some(), "upload accepted");
     actix_web::rt::spawn(submit::submit(
         state.publisher.clone(),
-        state.store.clone(),
+        state.ledger.clone(),
         meta,
         dir.join("records.vcf"),
     ));
@@ -372,12 +393,15 @@ async fn status(
         Ok((None, _)) => return not_found(),
         Err(e) => return internal(&e.to_string()),
     };
-    if let Err(refused) = presented.authorize(&meta, &state.store).await {
+    if let Err(refused) = presented
+        .authorize(&meta, state.ledger.store().as_ref())
+        .await
+    {
         return refused;
     }
     let (state_name, annotated, failed) = match completed {
         Some(c) => ("complete", c.annotated, c.failed),
-        None => match state.store.progress(&id).await {
+        None => match state.ledger.store().progress(&id).await {
             Ok(Some((a, f))) => ("running", a, f),
             Ok(None) => match settled(&state.spool, &id).await {
                 Some(c) => ("complete", c.annotated, c.failed),

@@ -3,7 +3,7 @@
 //! (loopback unless the cluster manifests say otherwise), and with `EVENTS_OIDC_ISSUER` set
 //! a delivery needs a valid Knative OIDC token (`super::oidc`), checked before its body is
 //! read. Every result must carry the function's signature (401 unsigned, 403 forged or
-//! tampered) before it counts; a replayed one changes nothing (`store::ranges`).
+//! tampered) before it counts; a replayed one changes nothing (`analysis::ranges`).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,30 +14,28 @@ use actix_web::http::header;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use contract::budget::Budget;
-use contract::signing::Signing;
-
 use super::error_reply;
 use super::oidc::Verifier;
-use crate::events::{decode_inbound, InboundError};
-use crate::store::{record_of, Ingested, Store};
+use crate::analysis::record::Ingested;
+use crate::events::{decode_inbound, record_of, EventSettings, InboundError};
+use crate::pipeline::Ledger;
 use crate::telemetry::{self, redact};
 
 #[derive(Clone)]
 pub struct InternalState {
-    pub store: Store,
+    /// Where accepted events are recorded (store, then spool).
+    pub ledger: Ledger,
     /// When set, every delivery needs a valid OIDC token (one verifier, so one key cache,
     /// for every worker).
     pub oidc: Option<Arc<Verifier>>,
-    /// Every result must carry the function's signature (`contract::signing`).
-    pub signing: Arc<Signing>,
-    /// No event the function sends is larger (`EVENT_MAX_BYTES`): the body limit.
-    pub budget: Budget,
+    /// Every result must carry the function's signature (`contract::signing`), and none
+    /// the function sends is larger than the budget (`EVENT_MAX_BYTES`): the body limit.
+    pub events: EventSettings,
 }
 
 pub fn configure(state: InternalState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        let limit = state.budget.bytes();
+        let limit = state.events.budget.bytes();
         cfg.app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(limit))
             .service(
@@ -101,9 +99,10 @@ async fn receive(
 ) -> HttpResponse {
     let started = Instant::now();
     // Uploads whose session shows only progress never need a part's `result` frame.
-    let spool = state.store.spool();
+    let spool = state.ledger.spool();
     let render = |analysis: &str| spool.is_none_or(|s| s.wants_result_frames(analysis));
-    let inbound = match decode_inbound(req.headers(), body.to_vec(), &state.signing, render) {
+    let inbound = match decode_inbound(req.headers(), body.to_vec(), &state.events.signing, render)
+    {
         Ok(inbound) => inbound,
         Err(e @ InboundError::Unauthenticated(_)) => {
             // Unsigned or forged: nothing of it is read, nothing changes.
@@ -130,7 +129,7 @@ async fn receive(
         redact(&inbound.analysis_id).to_string(),
     );
     let record = record_of(inbound);
-    let ingested = state.store.ingest(&record).await;
+    let ingested = state.ledger.ingest(&record).await;
     metrics::histogram!(telemetry::INGEST_SECONDS).record(started.elapsed().as_secs_f64());
     match ingested {
         Ok(Ingested::Appended { completed, .. }) => {

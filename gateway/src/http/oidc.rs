@@ -29,8 +29,25 @@ mod keys;
 
 use actix_web::http::StatusCode;
 
-use crate::config::OidcConfig;
 pub use keys::SetupError;
+
+/// Verification of the OIDC tokens Knative Eventing attaches to deliveries (feature
+/// `authentication-oidc`): what [`Verifier`] checks (`EVENTS_OIDC_*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcConfig {
+    /// Expected `iss`; also where discovery starts when no JWKS URL is given.
+    pub issuer: String,
+    /// Expected in `aud`: the Trigger subscriber's audience.
+    pub audience: String,
+    /// Where the signing keys are; `None`: `jwks_uri` from the issuer's discovery document.
+    pub jwks_url: Option<url::Url>,
+    /// Allowed `sub` values (the Trigger's OIDC service account); empty: any subject.
+    pub subjects: Vec<String>,
+    /// PEM bundle to trust when fetching keys (the Kubernetes API's CA).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Bearer token sent when fetching keys (a service-account token), re-read per fetch.
+    pub token_file: Option<std::path::PathBuf>,
+}
 
 /// Clock skew tolerated on `exp` and `nbf`.
 pub const LEEWAY_SECS: i64 = 30;

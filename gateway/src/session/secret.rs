@@ -33,7 +33,7 @@ impl SessionAuthError {
 
 /// Checks `presented` against the hash the store keeps for `session_id`.
 pub async fn authorize(
-    store: &Store,
+    store: &dyn Store,
     session_id: &str,
     presented: Option<&str>,
 ) -> Result<(), SessionAuthError> {
@@ -56,19 +56,19 @@ mod tests {
     use crate::credential::Secret;
     use crate::registry::Registry;
     use crate::store::memory::MemoryStore;
-    use crate::store::StreamLimits;
+    use crate::store::{SharedStore, StreamLimits};
 
-    fn store() -> Store {
+    fn store() -> SharedStore {
         let limits = StreamLimits {
             max_len: 8,
             ttl: Duration::from_secs(60),
             chunk_timeout: Duration::from_secs(60),
         };
-        Store::memory(Arc::new(MemoryStore::new(
+        Arc::new(MemoryStore::new(
             limits,
             1 << 20,
             Arc::new(Registry::new(8)),
-        )))
+        ))
     }
 
     #[tokio::test]
@@ -80,29 +80,31 @@ mod tests {
             .register_session(&sid, secret.hash())
             .await
             .expect("stored");
-        assert!(authorize(&store, &sid, Some(secret.expose())).await.is_ok());
+        assert!(authorize(store.as_ref(), &sid, Some(secret.expose()))
+            .await
+            .is_ok());
         let code = |r: Result<(), SessionAuthError>| r.expect_err("refused").code();
         assert_eq!(
-            code(authorize(&store, &sid, None).await),
+            code(authorize(store.as_ref(), &sid, None).await),
             "session_secret_required"
         );
         assert_eq!(
-            code(authorize(&store, &sid, Some(" ")).await),
+            code(authorize(store.as_ref(), &sid, Some(" ")).await),
             "session_secret_required"
         );
         assert_eq!(
-            code(authorize(&store, &sid, Some("guess")).await),
+            code(authorize(store.as_ref(), &sid, Some("guess")).await),
             "session_secret_invalid"
         );
         // An unknown session answers like a wrong secret.
         let other = uuid::Uuid::new_v4().to_string();
         assert_eq!(
-            code(authorize(&store, &other, Some(secret.expose())).await),
+            code(authorize(store.as_ref(), &other, Some(secret.expose())).await),
             "session_secret_invalid"
         );
         store.forget_session(&sid).await.expect("dropped");
         assert_eq!(
-            code(authorize(&store, &sid, Some(secret.expose())).await),
+            code(authorize(store.as_ref(), &sid, Some(secret.expose())).await),
             "session_secret_invalid"
         );
     }

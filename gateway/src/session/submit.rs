@@ -5,10 +5,15 @@ use std::time::Instant;
 use futures_util::future::{FutureExt, LocalBoxFuture};
 
 use super::SessionContext;
+use crate::analysis::chunks::{chunk, Chunker};
+use crate::analysis::ranges::ChunkStarts;
+use crate::analysis::record::{AnalysisMeta, Frames, Ingested};
 use crate::broker::BrokerError;
-use crate::events::{build_within, chunk, variant_bytes, Chunker, Submission, SubmitError};
+use crate::events::{build_within, variant_bytes, Submission, SubmitError};
+use crate::frames::unsent_chunk;
+use crate::pipeline::Ledger;
 use crate::protocol::ServerMessage;
-use crate::store::{unsent_chunk, AnalysisMeta, ChunkStarts, Ingested, Store, StoreError};
+use crate::store::StoreError;
 use crate::telemetry::{self, redact};
 
 pub type Pending = LocalBoxFuture<'static, SubmitOutcome>;
@@ -65,7 +70,7 @@ pub fn start(
         traceparent: traceparent.as_deref(),
     };
     let chunker = Chunker::new(
-        ctx.chunk_size,
+        ctx.settings.chunk_size,
         variant_bytes(&sub, &publisher.signing, publisher.budget),
     );
     let chunks = chunk(variants, chunker);
@@ -88,12 +93,12 @@ pub fn start(
                 count: chunk_count as usize,
             },
         )?,
-        frames: crate::store::Frames::All,
+        frames: Frames::All,
     };
     tracing::info!(session = %redact(session_id), analysis = %redact(&meta.analysis_id), variant_count, chunk_count, "submitting analysis");
 
     let broker = publisher.broker.clone();
-    let store = ctx.store.clone();
+    let store = ctx.ledger.store().clone();
     Ok(async move {
         let mut outcome = SubmitOutcome {
             meta,
@@ -131,7 +136,7 @@ pub fn start(
 /// What the session sends for a finished submission. Chunks that never reached the broker
 /// are recorded as failed in the store, so the analysis still completes through the stream;
 /// nothing is silently lost.
-pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
+pub async fn finish(ledger: &Ledger, outcome: SubmitOutcome) -> Finished {
     let SubmitOutcome {
         meta,
         variant_count,
@@ -153,7 +158,7 @@ pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
         // partial way below instead.
         Some(e) if sent == 0 && !e.may_have_been_delivered() => {
             tracing::warn!(analysis = %redact(&analysis_id), code = e.code(), error = %e, "submission failed");
-            if let Err(e) = store.abandon(&analysis_id).await {
+            if let Err(e) = ledger.store().abandon(&analysis_id).await {
                 // It expires with its TTL; no result can arrive for it.
                 tracing::warn!(analysis = %redact(&analysis_id), error = %e, "could not drop the failed analysis");
             }
@@ -168,7 +173,7 @@ pub async fn finish(store: &Store, outcome: SubmitOutcome) -> Finished {
             let mut msgs = vec![accepted];
             for &index in chunks.get(sent..).unwrap_or_default() {
                 let record = unsent_chunk(&meta, index, e.code(), &e.to_string());
-                match store.ingest(&record).await {
+                match ledger.ingest(&record).await {
                     // Nothing left of the chunk, or the analysis already complete: the
                     // chunk's own result arrived first (the broker took it despite the
                     // error), so it has its one outcome already.

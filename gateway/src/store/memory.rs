@@ -18,12 +18,13 @@ use dedup::DedupWindow;
 use sessions::SessionKeys;
 use uuid::Uuid;
 
-use crate::credential::SecretHash;
+use async_trait::async_trait;
 
-use super::{
-    complete_message, frame, progress_message, AnalysisMeta, Entry, Frames, Ingested, Overdue,
-    Progress, Read, Record, Recorded, Step, StreamLimits,
-};
+use super::{Entry, Read, Store, StoreError, StreamLimits};
+use crate::analysis::ranges::{Progress, Recorded, Step};
+use crate::analysis::record::{AnalysisMeta, Frames, Ingested, Overdue, Record};
+use crate::credential::SecretHash;
+use crate::frames::{complete_message, frame, progress_message};
 use crate::registry::Registry;
 
 /// Remembered (source, id) pairs for redelivery detection.
@@ -145,10 +146,6 @@ impl MemoryStore {
         if let Ok(id) = Uuid::parse_str(session_id) {
             self.lock().sessions.remove(&id);
         }
-    }
-
-    pub fn registry(&self) -> &Arc<Registry> {
-        &self.registry
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -424,6 +421,60 @@ fn pop_while(
         }
     }
     state.bytes <= target
+}
+
+/// The trait over the inherent methods above, which never fail: one process, no I/O.
+#[async_trait]
+impl Store for MemoryStore {
+    async fn begin(&self, meta: &AnalysisMeta) -> Result<(), StoreError> {
+        MemoryStore::begin(self, meta);
+        Ok(())
+    }
+
+    async fn abandon(&self, analysis_id: &str) -> Result<(), StoreError> {
+        MemoryStore::abandon(self, analysis_id);
+        Ok(())
+    }
+
+    async fn ingest(&self, record: &Record) -> Result<Ingested, StoreError> {
+        Ok(MemoryStore::ingest(self, record))
+    }
+
+    async fn read(&self, session_id: &str, after: &str, count: usize) -> Result<Read, StoreError> {
+        Ok(MemoryStore::read(self, session_id, after, count))
+    }
+
+    async fn progress(&self, analysis_id: &str) -> Result<Option<(u64, u64)>, StoreError> {
+        Ok(MemoryStore::progress(self, analysis_id))
+    }
+
+    async fn overdue(&self, max: usize) -> Result<Vec<Overdue>, StoreError> {
+        Ok(MemoryStore::overdue(self, max))
+    }
+
+    async fn evict(&self, session_id: &str, connection: &str) -> Result<(), StoreError> {
+        MemoryStore::evict(self, session_id, connection);
+        Ok(())
+    }
+
+    async fn register_session(&self, session_id: &str, hash: SecretHash) -> Result<(), StoreError> {
+        MemoryStore::register_session(self, session_id, hash);
+        Ok(())
+    }
+
+    async fn session_secret(&self, session_id: &str) -> Result<Option<SecretHash>, StoreError> {
+        Ok(MemoryStore::session_secret(self, session_id))
+    }
+
+    async fn touch_session(&self, session_id: &str) -> Result<(), StoreError> {
+        MemoryStore::touch_session(self, session_id);
+        Ok(())
+    }
+
+    async fn forget_session(&self, session_id: &str) -> Result<(), StoreError> {
+        MemoryStore::forget_session(self, session_id);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

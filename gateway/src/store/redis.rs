@@ -9,14 +9,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{PushInfo, PushKind, Value};
 
-use super::{
-    frame, AnalysisMeta, ChunkError, ChunkStarts, Covers, Entry, Frames, Ingested, Overdue, Read,
-    Record, Span, StoreError, StreamLimits,
-};
+use super::{Entry, Read, Store, StoreError, StreamLimits};
+use crate::analysis::ranges::{ChunkError, ChunkStarts, Covers, Span};
+use crate::analysis::record::{AnalysisMeta, Frames, Ingested, Overdue, Record};
 use crate::credential::SecretHash;
+use crate::frames::frame;
 use crate::registry::Registry;
 
 const WAKE_CHANNEL: &str = "gw:wake";
@@ -39,7 +40,6 @@ const INGEST: &str = include_str!("redis/ingest.lua");
 pub struct RedisStore {
     commands: ConnectionManager,
     limits: StreamLimits,
-    registry: Arc<Registry>,
     ingest: Arc<redis::Script>,
 }
 
@@ -59,7 +59,7 @@ fn config() -> ConnectionManagerConfig {
 fn analysis_key(id: &str) -> String {
     format!("gw:a:{id}")
 }
-/// Accepted input ranges per chunk (`store::ranges`, kept by `ingest.lua`).
+/// Accepted input ranges per chunk (`analysis::ranges`, kept by `ingest.lua`).
 fn ranges_key(id: &str) -> String {
     format!("gw:a:{id}:ranges")
 }
@@ -100,12 +100,10 @@ impl RedisStore {
         };
         let listener_client = redis::Client::open(listener_url)
             .map_err(|e| StoreError::Protocol(format!("invalid REDIS_URL: {e}")))?;
-        let on_push = {
-            let registry = registry.clone();
-            move |push: PushInfo| -> Result<(), redis::aio::SendError> {
-                on_push(&registry, push);
-                Ok(())
-            }
+        // The listener wakes this replica's sockets: it owns the registry handle.
+        let on_push = move |push: PushInfo| -> Result<(), redis::aio::SendError> {
+            on_push(&registry, push);
+            Ok(())
         };
         let listener = ConnectionManager::new_lazy_with_config(
             listener_client,
@@ -118,16 +116,67 @@ impl RedisStore {
         Ok(Self {
             commands,
             limits,
-            registry,
             ingest: Arc::new(redis::Script::new(INGEST)),
         })
     }
 
-    pub fn registry(&self) -> &Arc<Registry> {
-        &self.registry
+    /// Now plus the chunk timeout, in unix ms (replicas' clocks are assumed NTP-close).
+    fn deadline_ms(&self) -> i64 {
+        let now = chrono::Utc::now().timestamp_millis();
+        let timeout = i64::try_from(self.limits.chunk_timeout.as_millis()).unwrap_or(i64::MAX);
+        now.saturating_add(timeout)
     }
 
-    pub async fn begin(&self, meta: &AnalysisMeta) -> Result<(), StoreError> {
+    fn ttl_secs(&self) -> i64 {
+        i64::try_from(self.limits.ttl.as_secs().max(1)).unwrap_or(i64::MAX)
+    }
+
+    async fn try_ingest(&self, record: &Record) -> Result<String, redis::RedisError> {
+        let mut con = self.commands.clone();
+        let (kind, span) = match record.covers {
+            Covers::Range(span) => ("range", span),
+            Covers::Chunk => ("chunk", Span::new(0, 0)),
+            Covers::Remainder => ("rest", Span::new(0, 0)),
+        };
+        let reply: String = self
+            .ingest
+            .key(dedup_key(&record.dedup_key))
+            .key(analysis_key(&record.analysis_id))
+            .key(ranges_key(&record.analysis_id))
+            .key(stream_key(&record.session_id))
+            .key(seq_key(&record.session_id))
+            .key(DEADLINES)
+            .key(starts_key(&record.analysis_id))
+            .arg(&record.session_id)
+            .arg(record.chunk_index)
+            .arg(record.chunk_count)
+            .arg(record.annotated)
+            .arg(record.failed)
+            .arg(&record.message)
+            .arg(self.limits.max_len)
+            .arg(self.ttl_secs())
+            .arg(&record.analysis_id)
+            .arg(WAKE_CHANNEL)
+            .arg(self.deadline_ms())
+            .arg(if record.result { "1" } else { "0" })
+            .arg(kind)
+            .arg(span.first)
+            .arg(span.count)
+            .invoke_async(&mut con)
+            .await?;
+        Ok(reply)
+    }
+
+    /// A session's secret lives as long as results of its analyses may still arrive.
+    fn secret_ttl_secs(&self) -> i64 {
+        let ttl = self.limits.ttl.saturating_add(self.limits.chunk_timeout);
+        i64::try_from(ttl.as_secs().max(1)).unwrap_or(i64::MAX)
+    }
+}
+
+#[async_trait]
+impl Store for RedisStore {
+    async fn begin(&self, meta: &AnalysisMeta) -> Result<(), StoreError> {
         let key = analysis_key(&meta.analysis_id);
         let mut cmd = redis::pipe();
         cmd.atomic()
@@ -159,7 +208,7 @@ impl RedisStore {
         cmd.query_async::<()>(&mut con).await.map_err(unavailable)
     }
 
-    pub async fn abandon(&self, analysis_id: &str) -> Result<(), StoreError> {
+    async fn abandon(&self, analysis_id: &str) -> Result<(), StoreError> {
         let mut con = self.commands.clone();
         redis::pipe()
             .atomic()
@@ -176,14 +225,7 @@ impl RedisStore {
             .map_err(unavailable)
     }
 
-    /// Now plus the chunk timeout, in unix ms (replicas' clocks are assumed NTP-close).
-    fn deadline_ms(&self) -> i64 {
-        let now = chrono::Utc::now().timestamp_millis();
-        let timeout = i64::try_from(self.limits.chunk_timeout.as_millis()).unwrap_or(i64::MAX);
-        now.saturating_add(timeout)
-    }
-
-    pub async fn progress(&self, analysis_id: &str) -> Result<Option<(u64, u64)>, StoreError> {
+    async fn progress(&self, analysis_id: &str) -> Result<Option<(u64, u64)>, StoreError> {
         let mut con = self.commands.clone();
         let fields: Vec<Option<u64>> = redis::cmd("HMGET")
             .arg(analysis_key(analysis_id))
@@ -199,7 +241,7 @@ impl RedisStore {
         })
     }
 
-    pub async fn overdue(&self, max: usize) -> Result<Vec<Overdue>, StoreError> {
+    async fn overdue(&self, max: usize) -> Result<Vec<Overdue>, StoreError> {
         let mut con = self.commands.clone();
         let now = chrono::Utc::now().timestamp_millis();
         let ids: Vec<String> = redis::cmd("ZRANGEBYSCORE")
@@ -285,11 +327,7 @@ impl RedisStore {
         Ok(out)
     }
 
-    fn ttl_secs(&self) -> i64 {
-        i64::try_from(self.limits.ttl.as_secs().max(1)).unwrap_or(i64::MAX)
-    }
-
-    pub async fn ingest(&self, record: &Record) -> Result<Ingested, StoreError> {
+    async fn ingest(&self, record: &Record) -> Result<Ingested, StoreError> {
         let reply = match self.try_ingest(record).await {
             // The first command on a connection Redis dropped (a restart) fails while the
             // manager reconnects. The script is idempotent (dedup marker), so one retry is
@@ -304,48 +342,7 @@ impl RedisStore {
         parse_ingest_reply(&reply, record)
     }
 
-    async fn try_ingest(&self, record: &Record) -> Result<String, redis::RedisError> {
-        let mut con = self.commands.clone();
-        let (kind, span) = match record.covers {
-            Covers::Range(span) => ("range", span),
-            Covers::Chunk => ("chunk", Span::new(0, 0)),
-            Covers::Remainder => ("rest", Span::new(0, 0)),
-        };
-        let reply: String = self
-            .ingest
-            .key(dedup_key(&record.dedup_key))
-            .key(analysis_key(&record.analysis_id))
-            .key(ranges_key(&record.analysis_id))
-            .key(stream_key(&record.session_id))
-            .key(seq_key(&record.session_id))
-            .key(DEADLINES)
-            .key(starts_key(&record.analysis_id))
-            .arg(&record.session_id)
-            .arg(record.chunk_index)
-            .arg(record.chunk_count)
-            .arg(record.annotated)
-            .arg(record.failed)
-            .arg(&record.message)
-            .arg(self.limits.max_len)
-            .arg(self.ttl_secs())
-            .arg(&record.analysis_id)
-            .arg(WAKE_CHANNEL)
-            .arg(self.deadline_ms())
-            .arg(if record.result { "1" } else { "0" })
-            .arg(kind)
-            .arg(span.first)
-            .arg(span.count)
-            .invoke_async(&mut con)
-            .await?;
-        Ok(reply)
-    }
-
-    pub async fn read(
-        &self,
-        session_id: &str,
-        after: &str,
-        count: usize,
-    ) -> Result<Read, StoreError> {
+    async fn read(&self, session_id: &str, after: &str, count: usize) -> Result<Read, StoreError> {
         let mut con = self.commands.clone();
         let fresh = after == super::START;
         // Inclusive of the cursor itself: finding it proves nothing after it was trimmed.
@@ -404,17 +401,7 @@ impl RedisStore {
         Ok(Read::Entries(out))
     }
 
-    /// A session's secret lives as long as results of its analyses may still arrive.
-    fn secret_ttl_secs(&self) -> i64 {
-        let ttl = self.limits.ttl.saturating_add(self.limits.chunk_timeout);
-        i64::try_from(ttl.as_secs().max(1)).unwrap_or(i64::MAX)
-    }
-
-    pub async fn register_session(
-        &self,
-        session_id: &str,
-        hash: SecretHash,
-    ) -> Result<(), StoreError> {
+    async fn register_session(&self, session_id: &str, hash: SecretHash) -> Result<(), StoreError> {
         let mut con = self.commands.clone();
         redis::cmd("SET")
             .arg(secret_key(session_id))
@@ -426,7 +413,7 @@ impl RedisStore {
             .map_err(unavailable)
     }
 
-    pub async fn session_secret(&self, session_id: &str) -> Result<Option<SecretHash>, StoreError> {
+    async fn session_secret(&self, session_id: &str) -> Result<Option<SecretHash>, StoreError> {
         let mut con = self.commands.clone();
         let hex: Option<String> = redis::cmd("GET")
             .arg(secret_key(session_id))
@@ -441,7 +428,7 @@ impl RedisStore {
         }
     }
 
-    pub async fn touch_session(&self, session_id: &str) -> Result<(), StoreError> {
+    async fn touch_session(&self, session_id: &str) -> Result<(), StoreError> {
         let mut con = self.commands.clone();
         redis::cmd("EXPIRE")
             .arg(secret_key(session_id))
@@ -451,7 +438,7 @@ impl RedisStore {
             .map_err(unavailable)
     }
 
-    pub async fn forget_session(&self, session_id: &str) -> Result<(), StoreError> {
+    async fn forget_session(&self, session_id: &str) -> Result<(), StoreError> {
         let mut con = self.commands.clone();
         redis::cmd("DEL")
             .arg(secret_key(session_id))
@@ -460,7 +447,7 @@ impl RedisStore {
             .map_err(unavailable)
     }
 
-    pub async fn evict(&self, session_id: &str, connection: &str) -> Result<(), StoreError> {
+    async fn evict(&self, session_id: &str, connection: &str) -> Result<(), StoreError> {
         let mut con = self.commands.clone();
         redis::cmd("PUBLISH")
             .arg(EVICT_CHANNEL)

@@ -4,7 +4,17 @@
 //! 408, 429, timeouts, connection errors); any other answer is final.
 //!
 //! The SDK's reqwest binding is used only here; callers hand over a built event.
+//!
+//! With Knative Eventing's sender identity on (`authentication-oidc`), the Broker ingress and
+//! the KafkaSink receiver refuse requests without an OIDC token for their own audience
+//! (`<group>/<kind>/<namespace>/<name>`, knative/eventing `pkg/auth.GetAudience`). A sender
+//! configured with a token file ([`Delivery::with_token_file`]: a projected service-account
+//! token, which the kubelet refreshes in place) sends `Authorization: Bearer` with the file's
+//! current content on every attempt. 401 and 403 are retried (the next attempt re-reads the
+//! token) and, when they persist, are an authorization failure of the sender, not a refusal of
+//! the event: the function answers 503 so the input is redelivered once the identity is fixed.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cloudevents::binding::reqwest::RequestBuilderExt;
@@ -30,6 +40,12 @@ pub enum DeliveryError {
     Unreachable { attempts: u32, reason: String },
     #[error("the event could not be encoded: {0}")]
     Encode(String),
+    /// 401/403 on every attempt: the sender's identity (its token) is not accepted.
+    #[error("the destination refused the sender's identity with HTTP {status} ({attempts} attempts): check the token file and the destination's audience")]
+    Unauthorized { status: u16, attempts: u32 },
+    /// The configured token file could not be read.
+    #[error("the sender's token could not be read from {path}: {reason}")]
+    Token { path: String, reason: String },
     /// The last attempt failed, but an earlier one (or this one) timed out or lost its
     /// connection after the request was written: the destination may have the event.
     #[error("{last} (an attempt may have reached the destination)")]
@@ -44,6 +60,8 @@ impl DeliveryError {
             Self::Timeout { .. } => "broker_timeout",
             Self::Unreachable { .. } => "broker_unreachable",
             Self::Encode(_) => "internal",
+            Self::Unauthorized { .. } => "broker_unauthorized",
+            Self::Token { .. } => "sender_token_unavailable",
             Self::Uncertain { last } => last.code(),
         }
     }
@@ -90,12 +108,16 @@ impl DeliveryError {
 pub enum Verdict {
     Accepted,
     Retry,
+    /// 401/403: retried with the token read again; never a refusal of the event.
+    Unauthorized,
     Fail,
 }
 
 pub fn classify(status: StatusCode) -> Verdict {
     if status.is_success() {
         Verdict::Accepted
+    } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        Verdict::Unauthorized
     } else if status.is_server_error()
         || status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
@@ -119,6 +141,7 @@ pub struct Delivery {
     url: Url,
     timeout: Duration,
     retries: u32,
+    token_file: Option<PathBuf>,
 }
 
 impl Delivery {
@@ -133,11 +156,23 @@ impl Delivery {
             url,
             timeout,
             retries,
+            token_file: None,
         })
+    }
+
+    /// Sends `Authorization: Bearer <the file's content>` on every attempt (see the module
+    /// documentation).
+    pub fn with_token_file(mut self, path: PathBuf) -> Self {
+        self.token_file = Some(path);
+        self
     }
 
     pub fn url(&self) -> &Url {
         &self.url
+    }
+
+    async fn token(path: &Path) -> Result<String, DeliveryError> {
+        token_of(path, tokio::fs::read_to_string(path).await)
     }
 
     /// Sends one event; Ok only once the destination answered 2xx.
@@ -146,10 +181,14 @@ impl Delivery {
         let mut maybe_delivered = false;
         loop {
             attempt += 1;
-            let request = self
-                .client
-                .post(self.url.clone())
-                .timeout(self.timeout)
+            let mut request = self.client.post(self.url.clone()).timeout(self.timeout);
+            if let Some(path) = &self.token_file {
+                let token = Self::token(path)
+                    .await
+                    .map_err(|e| e.after(maybe_delivered))?;
+                request = request.bearer_auth(token);
+            }
+            let request = request
                 .event(event.clone())
                 .map_err(|e| DeliveryError::Encode(e.to_string()))?;
             let failure = match request.send().await {
@@ -160,6 +199,10 @@ impl Delivery {
                         return Err(e.after(maybe_delivered));
                     }
                     Verdict::Retry => DeliveryError::Unavailable {
+                        status: reply.status().as_u16(),
+                        attempts: attempt,
+                    },
+                    Verdict::Unauthorized => DeliveryError::Unauthorized {
                         status: reply.status().as_u16(),
                         attempts: attempt,
                     },
@@ -184,6 +227,26 @@ impl Delivery {
             tokio::time::sleep(backoff(attempt)).await;
         }
     }
+}
+
+/// Reads a token file once, as a start-up check: a token that cannot be read is a deployment
+/// error, better said at start than as a failure of every event.
+pub fn check_token_file(path: &Path) -> Result<(), DeliveryError> {
+    token_of(path, std::fs::read_to_string(path)).map(drop)
+}
+
+/// The token a token file's content holds (one line of visible ASCII, as a JWT is).
+fn token_of(path: &Path, read: std::io::Result<String>) -> Result<String, DeliveryError> {
+    let failed = |reason: String| DeliveryError::Token {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = read.map_err(|e| failed(e.to_string()))?;
+    let token = text.trim();
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(failed("the file holds no token".into()));
+    }
+    Ok(token.to_owned())
 }
 
 #[cfg(test)]

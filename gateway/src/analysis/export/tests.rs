@@ -1,26 +1,22 @@
+//! Exports rendered from a spool: JSON Lines, VCF with CSQ, TSV; unavailable inputs named.
+
 use serde_json::{json, Value};
 
 use super::*;
-
-struct Dir(std::path::PathBuf);
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use crate::analysis::scratch::Scratch;
 
 /// Three records in chunks of two: chunk 0's part has one annotation and one per-variant
 /// error, chunk 1 failed as a whole.
-fn spooled() -> (Dir, SpoolMeta) {
-    let dir = Dir(std::env::temp_dir().join(format!("gw-export-{}", uuid::Uuid::new_v4())));
-    std::fs::create_dir_all(dir.0.join("parts")).expect("dir");
+fn spooled() -> (Scratch, SpoolMeta) {
+    let dir = Scratch::new("gw-export");
+    std::fs::create_dir_all(dir.path().join("parts")).expect("dir");
     std::fs::write(
-        dir.0.join("header.vcf"),
+        dir.path().join("header.vcf"),
         "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
     )
     .expect("header");
     std::fs::write(
-        dir.0.join("records.vcf"),
+        dir.path().join("records.vcf"),
         "21\t100\trs1\tC\tT\t.\tPASS\tDP=3\n21\t200\t.\tG\tZ\t.\t.\t.\n21\t300\t.\tA\tG\n",
     )
     .expect("records");
@@ -40,12 +36,12 @@ fn spooled() -> (Dir, SpoolMeta) {
     }))
     .expect("a part");
     std::fs::write(
-        dir.0.join("parts/00000000000000000000-2.part"),
+        dir.path().join("parts/00000000000000000000-2.part"),
         contract::wire::encode(&part0),
     )
     .expect("part");
     std::fs::write(
-        dir.0.join("parts/00000000000000000002-1.err"),
+        dir.path().join("parts/00000000000000000002-1.err"),
         json!({"code": "chunk_timeout", "message": "no result"}).to_string(),
     )
     .expect("error");
@@ -68,7 +64,7 @@ fn export(format: Format) -> String {
 fn export_with(format: Format, columns: &CustomColumns) -> String {
     let (dir, meta) = spooled();
     let mut out = Vec::new();
-    write(&dir.0, &meta, format, columns, &mut out).expect("export");
+    write(dir.path(), &meta, format, columns, &mut out).expect("export");
     String::from_utf8(out).expect("utf-8")
 }
 
@@ -92,11 +88,15 @@ fn jsonl_has_every_variant_once_in_input_order() {
 #[test]
 fn an_input_no_spooled_range_holds_is_reported_unavailable_never_dropped() {
     let (dir, meta) = spooled();
-    std::fs::remove_file(dir.0.join("parts/00000000000000000002-1.err")).expect("remove");
-    std::fs::write(dir.0.join("parts/00000000000000000000-2.part"), b"garbage").expect("write");
+    std::fs::remove_file(dir.path().join("parts/00000000000000000002-1.err")).expect("remove");
+    std::fs::write(
+        dir.path().join("parts/00000000000000000000-2.part"),
+        b"garbage",
+    )
+    .expect("write");
     let mut out = Vec::new();
     write(
-        &dir.0,
+        dir.path(),
         &meta,
         Format::Jsonl,
         &CustomColumns::default(),

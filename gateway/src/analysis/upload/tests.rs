@@ -1,6 +1,9 @@
+//! Upload parsing: plain and gzip VCFs, header and record spooling, typed line errors.
+
 use std::io::Write;
 
 use super::*;
+use crate::analysis::scratch::Scratch;
 
 const LIMITS: UploadLimits = UploadLimits {
     max_bytes: 1 << 20,
@@ -9,8 +12,8 @@ const LIMITS: UploadLimits = UploadLimits {
     max_header_bytes: 1000,
 };
 
-fn parse_text(bytes: &[u8], limits: UploadLimits) -> (Result<Parsed, UploadError>, tempdir::Dir) {
-    let dir = tempdir::Dir::new();
+fn parse_text(bytes: &[u8], limits: UploadLimits) -> (Result<Parsed, UploadError>, Scratch) {
+    let dir = Scratch::new("gw-upload");
     let raw = dir.path().join("upload.raw");
     std::fs::write(&raw, bytes).expect("write");
     let file = std::fs::File::open(&raw).expect("open");
@@ -18,26 +21,6 @@ fn parse_text(bytes: &[u8], limits: UploadLimits) -> (Result<Parsed, UploadError
         parse(file, dir.path(), limits, Chunker::new(1, 1 << 20)),
         dir,
     )
-}
-
-/// A throw-away directory under the system temp dir, removed on drop.
-mod tempdir {
-    pub struct Dir(std::path::PathBuf);
-    impl Dir {
-        pub fn new() -> Self {
-            let p = std::env::temp_dir().join(format!("gw-upload-{}", uuid::Uuid::new_v4()));
-            std::fs::create_dir_all(&p).expect("temp dir");
-            Self(p)
-        }
-        pub fn path(&self) -> &std::path::Path {
-            &self.0
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 const VCF: &str = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n21\t25585733\trs1\tC\tT\t.\t.\tDP=3\n\n21\t25585734\t.\tG\tA,C\t.\t.\t.\n";
@@ -71,7 +54,7 @@ fn chunks_are_cut_by_count_and_by_the_bytes_of_their_variants() {
     for _ in 0..4 {
         text.push_str("21\t3\t.\tC\tT\n");
     }
-    let dir = tempdir::Dir::new();
+    let dir = Scratch::new("gw-upload");
     let parsed =
         parse(text.as_bytes(), dir.path(), LIMITS, Chunker::new(3, 15_000)).expect("valid");
     assert_eq!(parsed.variants, 9);

@@ -52,7 +52,7 @@ impl Presented {
     }
 
     /// Whether they grant reading the analysis `meta` describes.
-    pub async fn authorize(&self, meta: &SpoolMeta, store: &Store) -> Result<(), HttpResponse> {
+    pub async fn authorize(&self, meta: &SpoolMeta, store: &dyn Store) -> Result<(), HttpResponse> {
         let token_ok = match (&self.token, &meta.token_sha256) {
             (Some(t), Some(hex)) => SecretHash::from_hex(hex).is_some_and(|h| h.matches(t)),
             _ => false,

@@ -70,11 +70,14 @@ pub async fn results(
         Ok(_) => return not_found(),
         Err(e) => return internal(&e.to_string()),
     };
-    if let Err(refused) = presented.authorize(&meta, &state.store).await {
+    if let Err(refused) = presented
+        .authorize(&meta, state.ledger.store().as_ref())
+        .await
+    {
         return refused;
     }
     if completed.is_none() {
-        let running = !matches!(state.store.progress(&id).await, Ok(None));
+        let running = !matches!(state.ledger.store().progress(&id).await, Ok(None));
         if running || settled(&state.spool, &id).await.is_none() {
             return error_reply(
                 HttpResponse::Conflict(),
@@ -87,7 +90,7 @@ pub async fn results(
         return busy("downloads");
     };
     let (tx, rx) = mpsc::channel(QUEUE);
-    let columns = state.custom_columns.clone();
+    let columns = state.settings.custom_columns.clone();
     tokio::task::spawn_blocking(move || {
         // Held until the export ends (written whole, failed, or abandoned by the client).
         let _permit = permit;

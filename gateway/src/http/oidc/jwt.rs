@@ -6,8 +6,8 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::OidcConfig;
 use super::OidcError;
-use crate::config::OidcConfig;
 
 /// Tokens longer than this are not Kubernetes service-account tokens (~1 KB).
 const MAX_TOKEN_BYTES: usize = 16 * 1024;

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use super::jwks::{self, PublicKey};
+use super::OidcConfig;
 use super::OidcError;
-use crate::config::OidcConfig;
 
 pub const MAX_AGE: Duration = Duration::from_secs(600);
 pub const MIN_REFETCH: Duration = Duration::from_secs(5);

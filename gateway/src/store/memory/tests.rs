@@ -1,10 +1,15 @@
+//! The memory store: streams, bookkeeping, dedup, byte budget and eviction order.
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use super::*;
-use crate::store::{unsent_chunk, ChunkError, ChunkStarts, Covers, Span, Spooled, START};
+use crate::analysis::ranges::{ChunkError, ChunkStarts, Covers, Span};
+use crate::analysis::record::Spooled;
+use crate::frames::unsent_chunk;
+use crate::store::START;
 
 const LIMITS: StreamLimits = StreamLimits {
     max_len: 8,
@@ -25,7 +30,7 @@ fn meta(analysis: &str, chunks: u64) -> AnalysisMeta {
         traceparent: None,
         variant_count: chunks,
         chunks: ChunkStarts::even(chunks, 1),
-        frames: crate::store::Frames::All,
+        frames: Frames::All,
     }
 }
 
@@ -234,7 +239,7 @@ fn progress_after_each_chunk_but_the_last_counts_done_variants_of_the_total() {
 fn a_summary_analysis_streams_progress_and_complete_but_not_results() {
     let s = store();
     let mut m = meta("a1", 3);
-    m.frames = crate::store::Frames::Summary;
+    m.frames = Frames::Summary;
     s.begin(&m);
     s.ingest(&record("e1", "a1", 0, 3));
     s.ingest(&unsent_chunk(&m, 1, "broker_timeout", "no answer"));

@@ -1,7 +1,7 @@
 -- Records one outcome of (part of) a chunk of an analysis and appends its frame (and
 -- `complete` once every chunk is covered) to the session's stream, atomically: two replicas
 -- ingesting the last two parts at once still produce exactly one `complete`. The rules are
--- those of store/ranges.rs: a range counts only inside its chunk and when it overlaps nothing
+-- those of analysis/ranges.rs: a range counts only inside its chunk and when it overlaps nothing
 -- accepted; the very same range again is a duplicate; a remainder fails what is uncovered.
 --
 -- KEYS: 1 dedup marker, 2 analysis hash, 3 accepted ranges (hash: chunk index -> "f+n,f+n"
@@ -27,7 +27,7 @@ local kind = ARGV[13]
 if redis.call('EXISTS', dedup) == 1 then return 'duplicate' end
 local a = redis.call('HMGET', akey, 'session', 'request', 'chunks', 'traceparent', 'variants',
   'frames')
--- Which frames enter the stream (Frames in store.rs): all (absent), summary (no results),
+-- Which frames enter the stream (Frames in analysis/record.rs): all (absent), summary (no results),
 -- none (a REST analysis without a session: bookkeeping only).
 local streamed = a[6] ~= 'none'
 local keep_own = streamed and frame ~= '' and not (a[6] == 'summary' and ARGV[12] == '1')

@@ -15,6 +15,8 @@ fn server_errors_408_and_429_are_retried_other_4xx_are_not() {
     assert_eq!(classify(StatusCode::REQUEST_TIMEOUT), Verdict::Retry);
     assert_eq!(classify(StatusCode::BAD_REQUEST), Verdict::Fail);
     assert_eq!(classify(StatusCode::NOT_FOUND), Verdict::Fail);
+    assert_eq!(classify(StatusCode::UNAUTHORIZED), Verdict::Unauthorized);
+    assert_eq!(classify(StatusCode::FORBIDDEN), Verdict::Unauthorized);
 }
 
 #[test]
@@ -27,11 +29,15 @@ fn backoff_doubles_and_is_capped() {
 }
 
 /// A destination stand-in: answers the scripted statuses in order (the last one repeats) and
-/// records the `ce-type` header of every request.
+/// records the `ce-type` and `Authorization` headers of every request; `rotate` (a token file
+/// and its next content) is written after the first request, as the kubelet refreshes a
+/// projected token.
 struct Script {
     statuses: Vec<u16>,
     delay: Duration,
     seen: Mutex<Vec<String>>,
+    auth: Mutex<Vec<String>>,
+    rotate: Mutex<Option<(std::path::PathBuf, String)>>,
 }
 
 async fn scripted(req: HttpRequest, script: web::Data<Script>) -> HttpResponse {
@@ -44,6 +50,25 @@ async fn scripted(req: HttpRequest, script: web::Data<Script>) -> HttpResponse {
             .unwrap_or("")
             .to_owned();
         seen.push(ty);
+        let auth = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        script
+            .auth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(auth);
+        if let Some((path, next)) = script
+            .rotate
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            std::fs::write(path, next).expect("rotate the token");
+        }
         seen.len()
     };
     tokio::time::sleep(script.delay).await;
@@ -58,6 +83,8 @@ async fn start(statuses: Vec<u16>, delay: Duration) -> (Url, Arc<Script>) {
         statuses,
         delay,
         seen: Mutex::new(Vec::new()),
+        auth: Mutex::new(Vec::new()),
+        rotate: Mutex::new(None),
     });
     let data = script.clone();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -171,4 +198,65 @@ fn refusals_are_told_apart_from_outages() {
         attempts: 3
     }
     .is_refusal());
+}
+
+fn token_file(name: &str, content: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("delivery-{name}-{}", std::process::id()));
+    std::fs::write(&path, content).expect("token file");
+    path
+}
+
+#[actix_rt::test]
+async fn the_token_is_sent_as_bearer_and_read_again_after_a_401() {
+    let (url, script) = start(vec![401, 202], Duration::ZERO).await;
+    let path = token_file("rotated", "old-token\n");
+    *script.rotate.lock().unwrap() = Some((path.clone(), "new-token".into()));
+    let delivery = Delivery::new(url, Duration::from_secs(2), 3)
+        .expect("client")
+        .with_token_file(path.clone());
+    assert_eq!(delivery.send(&event()).await, Ok(()));
+    assert_eq!(
+        *script.auth.lock().unwrap(),
+        ["Bearer old-token", "Bearer new-token"]
+    );
+    let _ = std::fs::remove_file(path);
+}
+
+#[actix_rt::test]
+async fn a_lasting_401_or_403_is_an_identity_failure_never_a_refusal_of_the_event() {
+    for status in [401, 403] {
+        let (url, script) = start(vec![status], Duration::ZERO).await;
+        let delivery = Delivery::new(url, Duration::from_secs(2), 1).expect("client");
+        let err = delivery.send(&event()).await.expect_err("refused");
+        assert_eq!(
+            err,
+            DeliveryError::Unauthorized {
+                status,
+                attempts: 2
+            }
+        );
+        assert_eq!(err.code(), "broker_unauthorized");
+        // The function answers an outage (503, redelivered), not a refused event.
+        assert!(!err.is_refusal() && err.refused_status().is_none());
+        assert_eq!(script.auth.lock().unwrap().as_slice(), ["", ""]);
+    }
+}
+
+#[actix_rt::test]
+async fn a_missing_or_empty_token_file_is_a_typed_error_and_nothing_is_sent() {
+    let (url, script) = start(vec![202], Duration::ZERO).await;
+    let empty = token_file("empty", " \n");
+    for path in [
+        std::path::PathBuf::from("/nonexistent/token"),
+        empty.clone(),
+    ] {
+        let delivery = Delivery::new(url.clone(), Duration::from_secs(2), 2)
+            .expect("client")
+            .with_token_file(path);
+        let err = delivery.send(&event()).await.expect_err("no token");
+        assert_eq!(err.code(), "sender_token_unavailable", "{err}");
+        assert!(!err.is_refusal());
+    }
+    assert!(attempts(&script).is_empty());
+    let _ = std::fs::remove_file(empty);
 }

@@ -11,10 +11,14 @@ use std::path::PathBuf;
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::mpsc;
 
-use super::upload::variant_of;
+use super::Ledger;
+use crate::analysis::chunks::Chunk;
+use crate::analysis::ranges::Span;
+use crate::analysis::record::{AnalysisMeta, Ingested};
+use crate::analysis::upload::variant_of;
 use crate::broker::Publisher;
-use crate::events::{build_within, Chunk, Submission};
-use crate::store::{unsent_chunk, AnalysisMeta, Ingested, Span, Store};
+use crate::events::{build_within, Submission};
+use crate::frames::unsent_chunk;
 use crate::telemetry::{self, redact};
 
 /// Chunks sent at once: enough to keep several function instances busy, few enough that a
@@ -63,7 +67,7 @@ fn read_chunks(records: PathBuf, meta: AnalysisMeta, tx: mpsc::Sender<Read>) {
 /// Sends every chunk of a spooled analysis; returns how many the broker accepted.
 pub async fn submit(
     publisher: Publisher,
-    store: Store,
+    ledger: Ledger,
     meta: AnalysisMeta,
     records: PathBuf,
 ) -> usize {
@@ -139,7 +143,7 @@ pub async fn submit(
     for (index, (code, message)) in failures {
         tracing::warn!(analysis = %redact(&meta.analysis_id), chunk_index = index, code, "chunk not submitted");
         let record = unsent_chunk(&meta, index, code, &message);
-        match store.ingest(&record).await {
+        match ledger.ingest(&record).await {
             Ok(Ingested::Appended { .. } | Ingested::Duplicate) => {}
             // The deadline watcher fails it later if it stays missing.
             other => {

@@ -7,7 +7,8 @@
 //! with the chunk timeout. The chunk is complete when its ranges cover it, the analysis when
 //! every chunk is.
 //!
-//! This is the memory store's bookkeeping; `redis/ingest.lua` keeps the same rules in Redis.
+//! This is the memory store's bookkeeping; `store/redis/ingest.lua` keeps the same rules in
+//! Redis.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -5,7 +5,10 @@
 
 use std::time::Duration;
 
-use crate::store::{timed_out_chunk, Ingested, Store, StoreError};
+use super::Ledger;
+use crate::analysis::record::Ingested;
+use crate::frames::timed_out_chunk;
+use crate::store::StoreError;
 
 /// Overdue analyses handled per round.
 const BATCH: usize = 64;
@@ -16,14 +19,14 @@ pub fn check_every(timeout: Duration) -> Duration {
 }
 
 /// Runs for the life of the process.
-pub async fn watch(store: Store, timeout: Duration) {
+pub async fn watch(ledger: Ledger, timeout: Duration) {
     let every = check_every(timeout);
     // Nothing can be overdue at start-up before one period has passed.
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = expire(&store, timeout).await {
+        if let Err(e) = expire(&ledger, timeout).await {
             // Retried on the next tick: the deadlines stay in the store.
             tracing::warn!(error = %e, "could not check chunk deadlines");
         }
@@ -32,12 +35,12 @@ pub async fn watch(store: Store, timeout: Duration) {
 
 /// Fails the missing chunks of every overdue analysis; returns how many this call recorded
 /// (another replica may have recorded some of them first).
-pub async fn expire(store: &Store, timeout: Duration) -> Result<usize, StoreError> {
+pub async fn expire(ledger: &Ledger, timeout: Duration) -> Result<usize, StoreError> {
     let mut recorded = 0;
-    for overdue in store.overdue(BATCH).await? {
+    for overdue in ledger.store().overdue(BATCH).await? {
         for index in overdue.missing {
             let record = timed_out_chunk(&overdue.meta, index, timeout);
-            match store.ingest(&record).await? {
+            match ledger.ingest(&record).await? {
                 Ingested::Appended { .. } => {
                     recorded += 1;
                     tracing::warn!(

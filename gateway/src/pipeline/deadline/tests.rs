@@ -1,21 +1,23 @@
+//! Chunk deadlines: missing chunks fail once, only their uncovered inputs, and not early.
+
 use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::*;
+use crate::analysis::ranges::{ChunkStarts, Covers, Span};
+use crate::analysis::record::{AnalysisMeta, Frames, Record, Spooled};
 use crate::registry::Registry;
 use crate::store::memory::MemoryStore;
-use crate::store::{
-    AnalysisMeta, ChunkStarts, Covers, Read, Record, Span, Spooled, StreamLimits, START,
-};
+use crate::store::{Read, StreamLimits, START};
 
-fn store(chunk_timeout: Duration) -> Store {
+fn store(chunk_timeout: Duration) -> Ledger {
     let limits = StreamLimits {
         max_len: 64,
         ttl: Duration::from_secs(60),
         chunk_timeout,
     };
-    Store::memory(Arc::new(MemoryStore::new(
+    Ledger::new(Arc::new(MemoryStore::new(
         limits,
         1 << 20,
         Arc::new(Registry::new(4)),
@@ -30,7 +32,7 @@ fn meta() -> AnalysisMeta {
         traceparent: None,
         variant_count: 5,
         chunks: ChunkStarts::even(5, 2),
-        frames: crate::store::Frames::All,
+        frames: Frames::All,
     }
 }
 
@@ -55,8 +57,8 @@ fn first_chunk() -> Record {
     part(0, Span::new(0, 2))
 }
 
-async fn frames(store: &Store) -> Vec<Value> {
-    match store.read("s1", START, 100).await.expect("read") {
+async fn frames(store: &Ledger) -> Vec<Value> {
+    match store.store().read("s1", START, 100).await.expect("read") {
         Read::Entries(e) => e.into_iter().map(|e| e.message).collect(),
         other => panic!("{other:?}"),
     }
@@ -65,7 +67,7 @@ async fn frames(store: &Store) -> Vec<Value> {
 #[tokio::test]
 async fn missing_chunks_fail_once_with_their_variant_counts_and_the_analysis_completes() {
     let store = store(Duration::ZERO);
-    store.begin(&meta()).await.expect("begin");
+    store.store().begin(&meta()).await.expect("begin");
     store.ingest(&first_chunk()).await.expect("ingest");
 
     assert_eq!(expire(&store, Duration::ZERO).await.expect("expire"), 2);
@@ -89,7 +91,7 @@ async fn missing_chunks_fail_once_with_their_variant_counts_and_the_analysis_com
 #[tokio::test]
 async fn a_chunk_with_a_part_back_fails_only_its_uncovered_inputs() {
     let store = store(Duration::ZERO);
-    store.begin(&meta()).await.expect("begin");
+    store.store().begin(&meta()).await.expect("begin");
     store.ingest(&first_chunk()).await.expect("ingest");
     // Chunk 1 (inputs 2 and 3): the part with input 2 came back, the one with 3 did not.
     store
@@ -116,7 +118,7 @@ async fn a_chunk_with_a_part_back_fails_only_its_uncovered_inputs() {
 #[tokio::test]
 async fn an_analysis_within_its_deadline_is_left_alone() {
     let store = store(Duration::from_secs(60));
-    store.begin(&meta()).await.expect("begin");
+    store.store().begin(&meta()).await.expect("begin");
     assert_eq!(
         expire(&store, Duration::from_secs(60))
             .await

@@ -1,3 +1,5 @@
+//! Frames as a session reads them.
+
 use serde_json::json;
 
 use super::*;
