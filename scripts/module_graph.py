@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Checks a Rust crate's module graph: no import cycles, no module reaching up a layer.
 
-Usage: scripts/module_graph.py SRC_DIR LAYERS_FILE   (e.g. gateway/src gateway/layers.txt)
+Usage: scripts/module_graph.py SRC_DIR LAYERS_FILE [--under MODULE] [--skip-tests]
+  (e.g. gateway/src gateway/layers.txt;
+   vep-function/src vep-function/engine-layers.txt --under engine --skip-tests)
 
-LAYERS_FILE lists the crate's top-level modules, one layer per line, lowest first (several
-modules on a line share a layer; `#` starts a comment). Every top-level module must be
-listed. A module may use its own layer and those below it, never one above.
+LAYERS_FILE lists the crate's top-level modules (with --under, the children of MODULE, e.g.
+`engine`: only that subtree is checked), one layer per line, lowest first (several modules on
+a line share a layer; `#` starts a comment). Every one of them must be listed. A module may
+use its own layer and those below it, never one above. --skip-tests leaves test code out
+(files named tests.rs or test_*.rs, and a trailing `#[cfg(test)] mod ... { }`): unit tests
+beside the code may use any layer.
 
 Edges are the paths a file names (`use` trees, braces expanded, and `crate::`/`super::`/
 `self::` paths in code), each resolved to the deepest module that exists. Cycles are looked
@@ -109,16 +114,30 @@ def resolve(here: tuple[str, ...], segs: list[str], modules: set) -> tuple[str, 
     return base
 
 
-def edges(src: Path) -> tuple[set, set]:
+TEST_MODULE_RE = re.compile(r"#\[cfg\(test\)\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{")
+
+
+def is_test_file(f: Path) -> bool:
+    return f.stem == "tests" or f.stem.startswith("test_")
+
+
+def without_tests(text: str) -> str:
+    """The text before its `#[cfg(test)] mod ... {` (kept last in a file by convention)."""
+    found = TEST_MODULE_RE.search(text)
+    return text[: found.start()] if found else text
+
+
+def edges(src: Path, skip_tests: bool = False) -> tuple[set, set]:
     files = {}
     for f in sorted(src.rglob("*.rs")):
         m = module_of(src, f)
-        if m is not None:
+        if m is not None and not (skip_tests and is_test_file(f)):
             files[m] = f
     modules = set(files)
     found = set()
     for here, f in files.items():
-        text = strip_comments(f.read_text())
+        text = f.read_text()
+        text = strip_comments(without_tests(text) if skip_tests else text)
         paths = [p for u in USE_RE.findall(text) for p in expand_use(u)]
         rest = USE_RE.sub(" ", text)
         paths += [[m.group(1)] + re.sub(r"\s", "", m.group(2)).split("::")[1:]
@@ -138,10 +157,10 @@ def read_layers(path: Path) -> dict[str, int]:
     return layers
 
 
-def cycles(modules: set, found: set) -> list[list[str]]:
-    """Strongly connected groups of siblings, for every parent."""
+def cycles(modules: set, found: set, under: tuple = ()) -> list[list[str]]:
+    """Strongly connected groups of siblings, for every parent in `under`'s subtree."""
     out = []
-    for parent in sorted(modules | {()}):
+    for parent in sorted(m for m in modules | {()} if m[: len(under)] == under):
         kids = sorted(m for m in modules if len(m) == len(parent) + 1 and m[: len(parent)] == parent)
         if len(kids) < 2:
             continue
@@ -188,29 +207,44 @@ def scc(graph: dict) -> list[list]:
     return out
 
 
-def check(src: Path, layers_file: Path) -> list[str]:
-    modules, found = edges(src)
+def check(src: Path, layers_file: Path, under: tuple = (), skip_tests: bool = False) -> list[str]:
+    modules, found = edges(src, skip_tests)
     layers = read_layers(layers_file)
     problems = []
-    for top in sorted({m[0] for m in modules if m}):
+    n = len(under)
+    if under and under not in modules:
+        problems.append(f"module {'::'.join(under)} is not in {src}")
+    for top in sorted({m[n] for m in modules if len(m) > n and m[:n] == under}):
         if top not in layers:
             problems.append(f"module {top} is in no layer of {layers_file}")
     for a, b in sorted(found):
-        if not a or not b or a[0] == b[0]:
+        if len(a) <= n or len(b) <= n or a[:n] != under or b[:n] != under or a[n] == b[n]:
             continue
-        la, lb = layers.get(a[0]), layers.get(b[0])
+        la, lb = layers.get(a[n]), layers.get(b[n])
         if la is not None and lb is not None and lb > la:
-            problems.append(f"upward: {'::'.join(a)} -> {'::'.join(b)} ({a[0]} is below {b[0]})")
-    for group in cycles(modules, found):
+            problems.append(f"upward: {'::'.join(a)} -> {'::'.join(b)} ({a[n]} is below {b[n]})")
+    for group in cycles(modules, found, under):
         problems.append("cycle: " + " <-> ".join(group))
     return problems
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 3:
+    args = argv[1:]
+    skip_tests = "--skip-tests" in args
+    args = [a for a in args if a != "--skip-tests"]
+    under: tuple = ()
+    if "--under" in args:
+        i = args.index("--under")
+        if i + 1 >= len(args):
+            args = []
+        else:
+            under = tuple(args[i + 1].split("::"))
+            del args[i : i + 2]
+    if len(args) != 2:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    problems = check(Path(argv[1]), Path(argv[2]))
+    argv = [argv[0]] + args
+    problems = check(Path(argv[1]), Path(argv[2]), under, skip_tests)
     for p in problems:
         print(p)
     if not problems:

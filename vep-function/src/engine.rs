@@ -1,8 +1,9 @@
 //! The built-in annotation engine: Ensembl-VEP-compatible consequences and HGVS computed
 //! offline from gene models (GFF3/GTF/RefSeq) and a reference FASTA.
 //!
-//! Grouped by job, each stage using only the ones above it in this list (checked by
-//! `scripts/module_layers.py`, run by `tests/module_layers.rs`):
+//! Grouped by job, each stage using only the ones above it in this list (`engine-layers.txt`,
+//! checked by the repository's `scripts/module_graph.py --under engine --skip-tests`, run by
+//! `tests/manifests/test_module_graph.py`):
 //! - `lanes`: per-core storage shared by the stages below (no lock shared between threads);
 //! - `models`: what is loaded (gene model files, the index, transcripts, the reference genome);
 //! - `input`: submitted text -> VCF-style variants (VCF, Ensembl format, HGVS) and alleles;
