@@ -399,6 +399,50 @@ mod tests {
         assert_eq!(value["called_from_sequence"]["placed_by"], "index");
     }
 
+    /// The changed 60 bases as a FASTA record of two 30-base lines between two VCF records.
+    fn fasta_record(engine: &Engine) -> String {
+        let line = sequence_line(engine, true);
+        let bases = line.trim().trim_start_matches("seq:");
+        format!(
+            "21\t25585733\t.\tC\tT\t.\t.\t.\n>read_1 sample\n{}\n{}\n21\t25585733\t.\tC\tG\t.\t.\t.\n",
+            &bases[..30],
+            bases[30..].to_ascii_lowercase()
+        )
+    }
+
+    #[test]
+    fn a_fasta_record_over_several_lines_is_one_input_in_every_format() {
+        let engine = engine();
+        let input = fasta_record(&engine);
+        // Two VCF records and the record's one called variant; the sequence lines are no
+        // inputs of their own.
+        let three = Summary {
+            annotated: 3,
+            failed: 0,
+        };
+        check_every_format(&engine, &input, three, "missense_variant");
+        let (json, _) = annotate_all(&engine, OutputFormat::Json, &input);
+        let lines: Vec<serde_json::Value> = json
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3, "{json}");
+        assert_eq!(lines[1]["start"], 25_585_733);
+        assert_eq!(lines[1]["called_from_sequence"]["placed_by"], "index");
+        // A record cut short (header alone, then a VCF record) is one input's typed error.
+        let cut = "  >empty\n21\t25585733\t.\tC\tT\t.\t.\t.\n";
+        let (vcf, summary) = annotate_all(&engine, OutputFormat::Vcf, cut);
+        assert_eq!(
+            summary,
+            Summary {
+                annotated: 1,
+                failed: 1
+            },
+            "{vcf}"
+        );
+        assert!(vcf.contains("##VEP_ERROR=<Input=\">empty\""), "{vcf}");
+    }
+
     #[test]
     fn a_sequence_without_variants_is_answered_with_its_code_not_dropped() {
         let engine = engine();

@@ -78,18 +78,38 @@ pub(crate) fn drive<W: FormatWriter>(
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
     let mut number = first_line;
+    // A FASTA record being read: its first line's number and its lines so far. One record is
+    // one input, as in a submission: its sequence lines are not sequences of their own.
+    let mut fasta: Option<(usize, String)> = None;
+    let text_of = |at: usize, text: &str, summary: &mut Summary, writer: &mut W| {
+        let (is_vcf, outcome) = line_outcome(engine, sequence, text, summary);
+        writer.outcome(at, text, is_vcf, outcome)
+    };
     read_lines(reader, |line| {
         number += 1;
         let text = if W::TRIM { line.trim() } else { line };
+        if let Some((_, record)) = &mut fasta {
+            if continues_fasta(text) {
+                record.push('\n');
+                record.push_str(text.trim());
+                return Ok(());
+            }
+            if let Some((at, record)) = fasta.take() {
+                text_of(at, &record, &mut summary, writer)?;
+            }
+        }
         if is_header(text) {
             return writer.header(text);
+        }
+        if text.trim_start().starts_with('>') {
+            fasta = Some((number, text.trim().to_owned()));
+            return Ok(());
         }
         if let Some(annotated) = writer.fast(text)? {
             summary.annotated += annotated;
             return Ok(());
         }
-        let (is_vcf, outcome) = line_outcome(engine, sequence, text, &mut summary);
-        writer.outcome(number, text, is_vcf, outcome)
+        text_of(number, text, &mut summary, writer)
     })
     .map_err(|e| match e.kind() {
         io::ErrorKind::InvalidData => {
@@ -97,7 +117,20 @@ pub(crate) fn drive<W: FormatWriter>(
         }
         _ => e,
     })?;
+    if let Some((at, record)) = fasta {
+        text_of(at, &record, &mut summary, writer)?;
+    }
     Ok(summary)
+}
+
+/// A sequence line of a FASTA record: letters (IUPAC codes, `*`, `-`) and nothing else.
+/// Checked only after a `>` line; any other line ends the record.
+pub(crate) fn continues_fasta(text: &str) -> bool {
+    let text = text.trim();
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b'*' || b == b'-')
 }
 
 /// Calls `each` with every line, without its line break, through one reused buffer.

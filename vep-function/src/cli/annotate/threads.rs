@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use anyhow::Context;
 
 use super::{annotate_part, OutputFormat, Part, PartState, Summary};
-use crate::cli::format::is_header;
+use crate::cli::format::{continues_fasta, is_header};
 use crate::engine::predict::Engine;
 use crate::sequence::SequenceCaller;
 
@@ -166,6 +166,8 @@ struct Cutter {
     /// A part was cut: the first part is cut even from an empty input, whose output is a
     /// header alone.
     cut: bool,
+    /// The last line began or continued a FASTA record: a part must not end inside it.
+    in_fasta: bool,
 }
 
 impl Cutter {
@@ -187,14 +189,23 @@ impl Cutter {
             }
             self.lines += 1;
             lines += 1;
+            // Not UTF-8: the part's own reading reports it.
+            let text = std::str::from_utf8(&input[start..])
+                .ok()
+                .map(|t| t.trim_end_matches(['\n', '\r']));
             if !self.record_seen {
-                let line = &input[start..];
-                // Not UTF-8: the part's own reading reports it.
-                self.record_seen = std::str::from_utf8(line)
-                    .map_or(true, |text| !is_header(text.trim_end_matches(['\n', '\r'])));
+                self.record_seen = text.is_none_or(|text| !is_header(text));
             }
+            self.in_fasta = text.is_some_and(|text| {
+                text.trim_start().starts_with('>') || (self.in_fasta && continues_fasta(text))
+            });
             if self.record_seen && (lines >= PART_LINES || input.len() >= PART_BYTES) {
-                break;
+                // A line that may continue the record goes with it (read on; the next
+                // round of this check decides again).
+                let next = reader.fill_buf().context("reading input")?.first().copied();
+                if !(self.in_fasta && next.is_some_and(|b| b.is_ascii_alphabetic())) {
+                    break;
+                }
             }
         }
         let first = !std::mem::replace(&mut self.cut, true);

@@ -269,7 +269,10 @@ fn id_column(id: &str) -> String {
 }
 
 fn quote(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+    // A FASTA record is one input of several lines: its line breaks stay inside the comment.
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 mod direct;

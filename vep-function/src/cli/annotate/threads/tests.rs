@@ -137,3 +137,45 @@ fn an_unreadable_line_stops_the_run_naming_its_line() {
     let written = String::from_utf8(out).unwrap();
     assert!(written.lines().count() >= PART_LINES);
 }
+
+/// `n` VCF records of the bundled region (reference read from it).
+fn records(engine: &Engine, from: u64, n: usize) -> String {
+    (0..n as u64)
+        .map(|i| {
+            let pos = from + 37 * i;
+            let r = engine.genome().sequence("21", pos, pos).unwrap()[0] as char;
+            let alt = if r == 'A' { 'G' } else { 'A' };
+            format!("21\t{pos}\t.\t{r}\t{alt}\t.\t.\t.\n")
+        })
+        .collect()
+}
+
+/// A FASTA record over three lines: 60 bases of chr21 with one change in the middle.
+fn fasta_record(engine: &Engine, name: &str) -> String {
+    let mut bases = engine
+        .genome()
+        .sequence("21", 25_585_704, 25_585_763)
+        .unwrap();
+    bases[29] = if bases[29] == b'C' { b'T' } else { b'C' };
+    let bases = String::from_utf8(bases).unwrap();
+    format!(">{name}\n{}\n{}\n", &bases[..30], &bases[30..])
+}
+
+#[test]
+fn a_fasta_record_across_a_part_boundary_stays_one_input() {
+    let engine = engine();
+    // Part 1 would end right after the first record's `>` line (line PART_LINES), part 2
+    // right after the second record's first sequence line.
+    let mut input = records(&engine, 25_000_000, PART_LINES - 1);
+    input.push_str(&fasta_record(&engine, "read_1"));
+    input.push_str(&records(&engine, 25_100_000, PART_LINES - 2));
+    input.push_str(&fasta_record(&engine, "read_2"));
+    input.push_str(&records(&engine, 25_200_000, 10));
+    for format in [OutputFormat::Vcf, OutputFormat::Json, OutputFormat::Tsv] {
+        let (want, want_summary) = one_thread(&engine, format, &input);
+        assert_eq!(want_summary.failed, 0, "{format:?}");
+        let (got, summary) = threaded(&engine, format, &input, 2);
+        assert_eq!(summary, want_summary, "{format:?}");
+        assert!(got == want, "{format:?}: output differs from one thread");
+    }
+}
