@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Genome-scale benchmark (issues #15 and #18) on the genome world: GENCODE-derived models of all
-# 252,913 human transcripts on a random GRCh38-shaped reference (tests/genome/genome_world.py).
+# 252,913 human transcripts on a random GRCh38-shaped reference (../shared/tools/genome_world.py, run by tests/genome/setup.sh).
 # In one run, release build:
 #   - `index`: wall, CPU, peak RSS, index size;
 #   - index load alone (a header-only input) and cold start to the first annotation (one

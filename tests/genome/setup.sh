@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds a genome-scale test world (tests/genome/genome_world.py: GENCODE-derived gene models on
-# a random GRCh38-shaped reference, plus N variants) into DIR, with a venv from PyPI
+# Builds a genome-scale test world (the team's shared tool ../shared/tools/genome_world.py, beside
+# the checkout as in CI, or GENOME_WORLD_TOOL: GENCODE-derived gene models on a random
+# GRCh38-shaped reference, plus N variants) into DIR, with a venv from PyPI
 # (.artifacts/genome-venv). Idempotent: the venv is rebuilt only when requirements.txt changed;
 # a finished world has a `.done` stamp (an interrupted one is started over: the generator would
 # keep a half-written FASTA), and only a missing variants file is added to it.
@@ -16,6 +17,11 @@ dir="${1:?usage: tests/genome/setup.sh DIR [CHROMS] [VARIANTS]}"
 chroms="${2:-}"
 variants="${3:-1000}"
 venv="${GENOME_VENV:-$root/.artifacts/genome-venv}"
+tool="${GENOME_WORLD_TOOL:-$root/../shared/tools/genome_world.py}"
+if [[ ! -f "$tool" ]]; then
+  echo "tests/genome/setup.sh: $tool not found: the shared material (../shared) must be beside the checkout, or GENOME_WORLD_TOOL name the generator" >&2
+  exit 2
+fi
 stamp="$venv/.requirements.sha256"
 want="$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)"
 
@@ -34,6 +40,6 @@ if [[ ! -f "$dir/.done" ]]; then
   rm -rf "$dir"
 fi
 mkdir -p "$dir"
-"$venv/bin/python" "$here/genome_world.py" "$dir" --chroms "$chroms" --variants "$variants" >&2
+"$venv/bin/python" "$tool" "$dir" --chroms "$chroms" --variants "$variants" >&2
 touch "$dir/.done"
 echo "$dir"
