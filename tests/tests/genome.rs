@@ -1,4 +1,4 @@
-//! The genome-scale world, CI-sized: chr21 + chr22 of `tests/genome/genome_world.py` (8,636
+//! The genome-scale world, CI-sized: chr21 + chr22 of `../shared/tools/genome_world.py` (8,636
 //! GENCODE-derived transcripts on a random 97 Mb reference, built by `tests/genome/setup.sh`,
 //! which `make test-e2e` runs). Indexed with the real CLI, served with `VEP_INDEX`, annotated
 //! through the event path: the function must answer what the CLI answers from the same index.
