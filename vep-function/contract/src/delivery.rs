@@ -10,9 +10,12 @@
 //! (`<group>/<kind>/<namespace>/<name>`, knative/eventing `pkg/auth.GetAudience`). A sender
 //! configured with a token file ([`Delivery::with_token_file`]: a projected service-account
 //! token, which the kubelet refreshes in place) sends `Authorization: Bearer` with the file's
-//! current content on every attempt. 401 and 403 are retried (the next attempt re-reads the
-//! token) and, when they persist, are an authorization failure of the sender, not a refusal of
-//! the event: the function answers 503 so the input is redelivered once the identity is fixed.
+//! current content on every attempt. Such a sender retries 401 and 403 (the next attempt
+//! re-reads the token); when they persist they are an authorization failure of the sender, not
+//! a refusal of the event: the function answers 503, so the KafkaSource redelivers within its
+//! retry budget (then dead-letters; the user's chunk ends as `chunk_timeout`). Without a token
+//! they stay final refusals: this project's own receivers answer them for unsigned or forged
+//! events.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -171,6 +174,16 @@ impl Delivery {
         &self.url
     }
 
+    /// [`classify`], except that 401/403 are about the sender's identity only when it sends
+    /// one: without a token they are the destination's verdict on the event itself (this
+    /// project's own receivers answer them for unsigned or forged events), final.
+    fn verdict(&self, status: StatusCode) -> Verdict {
+        match classify(status) {
+            Verdict::Unauthorized if self.token_file.is_none() => Verdict::Fail,
+            verdict => verdict,
+        }
+    }
+
     async fn token(path: &Path) -> Result<String, DeliveryError> {
         token_of(path, tokio::fs::read_to_string(path).await)
     }
@@ -192,7 +205,7 @@ impl Delivery {
                 .event(event.clone())
                 .map_err(|e| DeliveryError::Encode(e.to_string()))?;
             let failure = match request.send().await {
-                Ok(reply) => match classify(reply.status()) {
+                Ok(reply) => match self.verdict(reply.status()) {
                     Verdict::Accepted => return Ok(()),
                     Verdict::Fail => {
                         let e = DeliveryError::Rejected(reply.status().as_u16());

@@ -224,9 +224,12 @@ async fn the_token_is_sent_as_bearer_and_read_again_after_a_401() {
 
 #[actix_rt::test]
 async fn a_lasting_401_or_403_is_an_identity_failure_never_a_refusal_of_the_event() {
+    let path = token_file("lasting", "a-token");
     for status in [401, 403] {
         let (url, script) = start(vec![status], Duration::ZERO).await;
-        let delivery = Delivery::new(url, Duration::from_secs(2), 1).expect("client");
+        let delivery = Delivery::new(url, Duration::from_secs(2), 1)
+            .expect("client")
+            .with_token_file(path.clone());
         let err = delivery.send(&event()).await.expect_err("refused");
         assert_eq!(
             err,
@@ -238,7 +241,23 @@ async fn a_lasting_401_or_403_is_an_identity_failure_never_a_refusal_of_the_even
         assert_eq!(err.code(), "broker_unauthorized");
         // The function answers an outage (503, redelivered), not a refused event.
         assert!(!err.is_refusal() && err.refused_status().is_none());
-        assert_eq!(script.auth.lock().unwrap().as_slice(), ["", ""]);
+        assert_eq!(
+            script.auth.lock().unwrap().as_slice(),
+            ["Bearer a-token", "Bearer a-token"]
+        );
+    }
+    let _ = std::fs::remove_file(path);
+}
+
+#[actix_rt::test]
+async fn without_a_token_401_and_403_are_final_refusals_of_the_event() {
+    for status in [401, 403] {
+        let (url, script) = start(vec![status, 202], Duration::ZERO).await;
+        let delivery = Delivery::new(url, Duration::from_secs(2), 3).expect("client");
+        let err = delivery.send(&event()).await.expect_err("refused");
+        assert_eq!(err, DeliveryError::Rejected(status));
+        assert!(err.is_refusal());
+        assert_eq!(attempts(&script).len(), 1, "not retried");
     }
 }
 
