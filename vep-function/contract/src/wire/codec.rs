@@ -36,7 +36,22 @@ pub enum WireError {
     Json(String),
     #[error("{0} bytes follow the last entry")]
     Trailing(usize),
+    /// Text copied out of the string table and objects built exceed [`EXPANSION`] times the
+    /// data: a forged part that references one long string many times, or holds many empty
+    /// objects, is refused before it costs memory.
+    #[error("the data would expand beyond {limit} bytes when read")]
+    Expansion { limit: usize },
+    #[error("{what} {key:?} appears twice in one object")]
+    Duplicate { what: &'static str, key: String },
 }
+
+/// How many times its own size a part may take once decoded (table text copied out, objects
+/// built). A genome-scale part decodes to ~13x its size (1000 variants, 18.6 transcript
+/// consequences each); a forged one could otherwise reach thousands of times.
+pub const EXPANSION: usize = 64;
+/// The budget of a small part: its header and annotator description alone decode larger than
+/// the bytes they take.
+const MIN_BUDGET: usize = 1 << 20;
 
 /// How a field's text is written: through the string table (values that repeat within a
 /// part: identifiers, symbols, biotypes, terms, alleles), inline (unique per row: the input
@@ -206,6 +221,8 @@ pub struct Decoder<'d> {
     data: &'d [u8],
     pos: usize,
     strings: Vec<&'d str>,
+    /// Bytes the reader may still spend on table text and objects ([`EXPANSION`]).
+    budget: usize,
 }
 
 impl<'d> Decoder<'d> {
@@ -214,7 +231,34 @@ impl<'d> Decoder<'d> {
             data,
             pos: 0,
             strings: Vec::new(),
+            budget: data.len().saturating_mul(EXPANSION).max(MIN_BUDGET),
         }
+    }
+
+    /// Spends `bytes` of the expansion budget (text copied out of the table, an object built).
+    pub(crate) fn charge(&mut self, bytes: usize) -> Result<(), WireError> {
+        match self.budget.checked_sub(bytes) {
+            Some(left) => {
+                self.budget = left;
+                Ok(())
+            }
+            None => Err(WireError::Expansion {
+                limit: self.data.len().saturating_mul(EXPANSION).max(MIN_BUDGET),
+            }),
+        }
+    }
+
+    /// A table string that is about to be copied out: charged to the budget.
+    fn copied(&mut self, index: u64) -> Result<&'d str, WireError> {
+        let s = self.table(index)?;
+        self.charge(s.len())?;
+        Ok(s)
+    }
+
+    /// [`Decoder::str_ref`] for a caller that copies the text (charged to the budget).
+    pub(crate) fn str_copied(&mut self) -> Result<&'d str, WireError> {
+        let index = self.u64()?;
+        self.copied(index)
     }
 
     pub fn position(&self) -> usize {
@@ -293,11 +337,11 @@ impl<'d> Decoder<'d> {
 
     pub(crate) fn string(&mut self, policy: Text) -> Result<String, WireError> {
         match policy {
-            Text::Table => self.str_ref().map(str::to_owned),
+            Text::Table => self.str_copied().map(str::to_owned),
             Text::Inline => self.str_inline().map(str::to_owned),
             Text::Prefix => {
                 let tagged = self.u64()?;
-                let prefix = self.table(tagged >> 1)?;
+                let prefix = self.copied(tagged >> 1)?;
                 let rest = self.str_inline()?;
                 let mut s = String::with_capacity(prefix.len() + 1 + rest.len());
                 s.push_str(prefix);
@@ -333,11 +377,11 @@ impl<'d> Decoder<'d> {
     pub(crate) fn string_into(&mut self, policy: Text, out: &mut String) -> Result<(), WireError> {
         out.clear();
         match policy {
-            Text::Table => out.push_str(self.str_ref()?),
+            Text::Table => out.push_str(self.str_copied()?),
             Text::Inline => out.push_str(self.str_inline()?),
             Text::Prefix => {
                 let tagged = self.u64()?;
-                out.push_str(self.table(tagged >> 1)?);
+                out.push_str(self.copied(tagged >> 1)?);
                 if tagged & 1 == 1 {
                     out.push(':');
                 }
@@ -493,7 +537,12 @@ impl<'a> Wire<'a> for Vec<String> {
     }
     fn get(d: &mut Decoder<'_>, policy: Text) -> Result<Self, WireError> {
         let n = d.count()?;
-        (0..n).map(|_| d.string(policy)).collect()
+        let mut out = Vec::new();
+        for _ in 0..n {
+            d.charge(std::mem::size_of::<String>())?;
+            out.push(d.string(policy)?);
+        }
+        Ok(out)
     }
     fn skip(d: &mut Decoder<'_>, policy: Text) -> Result<(), WireError> {
         let n = d.count()?;
@@ -503,6 +552,7 @@ impl<'a> Wire<'a> for Vec<String> {
         let n = d.count()?;
         self.truncate(n);
         for i in 0..n {
+            d.charge(std::mem::size_of::<String>())?;
             match self.get_mut(i) {
                 Some(s) => d.string_into(policy, s)?,
                 None => self.push(d.string(policy)?),
@@ -526,8 +576,9 @@ macro_rules! object_list {
             }
             fn get(d: &mut Decoder<'_>, _: Text) -> Result<Self, WireError> {
                 let n = d.count()?;
-                let mut out = Vec::with_capacity(n);
+                let mut out = Vec::new();
                 for _ in 0..n {
+                    d.charge(std::mem::size_of::<$t>())?;
                     out.push(<$t>::get_object(d)?);
                 }
                 Ok(out)
@@ -540,6 +591,7 @@ macro_rules! object_list {
                 let n = d.count()?;
                 self.truncate(n);
                 for i in 0..n {
+                    d.charge(std::mem::size_of::<$t>())?;
                     match self.get_mut(i) {
                         Some(item) => item.get_object_into(d)?,
                         None => self.push(<$t>::get_object(d)?),
@@ -607,21 +659,26 @@ impl<'a> Wire<'a> for CustomAnnotations {
     fn get(d: &mut Decoder<'_>, _: Text) -> Result<Self, WireError> {
         let mut out = CustomAnnotations::new();
         for _ in 0..d.count()? {
-            let source = d.str_ref()?.to_owned();
+            let source = d.str_copied()?.to_owned();
             let n = d.count()?;
-            let mut records = Vec::with_capacity(n);
+            let mut records = Vec::new();
             for _ in 0..n {
+                d.charge(std::mem::size_of::<CustomAnnotation>())?;
                 let name = d.str_inline()?.to_owned();
                 let at = d.position();
                 let allele = match d.byte()? {
                     0 => None,
-                    1 => Some(d.str_ref()?.to_owned()),
+                    1 => Some(d.str_copied()?.to_owned()),
                     tag => return Err(WireError::Tag { at, tag }),
                 };
                 let mut fields = std::collections::BTreeMap::new();
                 for _ in 0..d.count()? {
-                    let key = d.str_ref()?.to_owned();
-                    fields.insert(key, d.str_ref()?.to_owned());
+                    let key = d.str_copied()?.to_owned();
+                    let value = d.str_copied()?.to_owned();
+                    if fields.contains_key(&key) {
+                        return Err(WireError::Duplicate { what: "field", key });
+                    }
+                    fields.insert(key, value);
                 }
                 records.push(CustomAnnotation {
                     name,
@@ -629,8 +686,35 @@ impl<'a> Wire<'a> for CustomAnnotations {
                     fields,
                 });
             }
+            if out.contains_key(&source) {
+                return Err(WireError::Duplicate {
+                    what: "source",
+                    key: source,
+                });
+            }
             out.insert(source, records);
         }
         Ok(out)
+    }
+    fn skip(d: &mut Decoder<'_>, _: Text) -> Result<(), WireError> {
+        for _ in 0..d.count()? {
+            d.str_ref()?;
+            for _ in 0..d.count()? {
+                d.skip_inline()?;
+                let at = d.position();
+                match d.byte()? {
+                    0 => {}
+                    1 => {
+                        d.str_ref()?;
+                    }
+                    tag => return Err(WireError::Tag { at, tag }),
+                }
+                for _ in 0..d.count()? {
+                    d.str_ref()?;
+                    d.str_ref()?;
+                }
+            }
+        }
+        Ok(())
     }
 }

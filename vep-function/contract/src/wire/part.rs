@@ -236,12 +236,12 @@ fn read_head<'d>(d: &mut Decoder<'d>) -> Result<Head<'d>, WireError> {
 /// An error entry's fields.
 fn read_error(d: &mut Decoder<'_>) -> Result<VariantError, WireError> {
     let input_index = d.u64()?;
-    let code = d.str_ref()?.to_owned();
+    let code = d.str_copied()?.to_owned();
     let input = d.str_inline()?.to_owned();
-    let message = d.str_ref()?.to_owned();
+    let message = d.str_copied()?.to_owned();
     let allele = match d.byte()? {
         0 => None,
-        1 => Some(d.str_ref()?.to_owned()),
+        1 => Some(d.str_copied()?.to_owned()),
         tag => {
             return Err(WireError::Tag {
                 at: d.position() - 1,
@@ -266,13 +266,20 @@ pub fn decode(bytes: &[u8]) -> Result<Annotated, WireError> {
     let annotator = serde_json::from_str(head.annotator)
         .map_err(|e| WireError::Json(format!("annotator: {e}")))?;
     let n = d.count()?;
-    let mut annotations = Vec::with_capacity(n);
+    // No reservation from the count: entries are charged to the budget as they are built.
+    let mut annotations = Vec::new();
     let mut errors = Vec::new();
     for _ in 0..n {
         let at = d.position();
         match d.byte()? {
-            ANNOTATION => annotations.push(VariantAnnotation::get_object(&mut d)?),
-            ERROR => errors.push(read_error(&mut d)?),
+            ANNOTATION => {
+                d.charge(std::mem::size_of::<VariantAnnotation>())?;
+                annotations.push(VariantAnnotation::get_object(&mut d)?)
+            }
+            ERROR => {
+                d.charge(std::mem::size_of::<VariantError>())?;
+                errors.push(read_error(&mut d)?)
+            }
             tag => return Err(WireError::Tag { at, tag }),
         }
     }
@@ -313,6 +320,7 @@ pub fn decode_into(bytes: &[u8], into: &mut Annotated) -> Result<(), WireError> 
         let at = d.position();
         match d.byte()? {
             ANNOTATION => {
+                d.charge(std::mem::size_of::<VariantAnnotation>())?;
                 match into.annotations.get_mut(used) {
                     Some(a) => a.get_object_into(&mut d)?,
                     None => into
@@ -321,7 +329,10 @@ pub fn decode_into(bytes: &[u8], into: &mut Annotated) -> Result<(), WireError> 
                 }
                 used += 1;
             }
-            ERROR => into.errors.push(read_error(&mut d)?),
+            ERROR => {
+                d.charge(std::mem::size_of::<VariantError>())?;
+                into.errors.push(read_error(&mut d)?)
+            }
             tag => return Err(WireError::Tag { at, tag }),
         }
     }
@@ -354,7 +365,7 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, WireError> {
     let mut d = Decoder::new(bytes);
     let head = read_head(&mut d)?;
     let n = d.count()?;
-    let mut entries = Vec::with_capacity(n);
+    let mut entries = Vec::new();
     for _ in 0..n {
         let at = d.position();
         match d.byte()? {

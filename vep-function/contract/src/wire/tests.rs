@@ -297,3 +297,103 @@ fn custom_annotations_travel_natively_and_forged_ones_are_refused() {
         let _ = decode(&bad);
     }
 }
+
+fn with_custom(records: Vec<(&str, crate::annotation::CustomAnnotation)>) -> Vec<u8> {
+    let mut a = engine_like();
+    a.input_index = Some(500);
+    for (source, record) in records {
+        a.custom_annotations
+            .entry(source.to_owned())
+            .or_default()
+            .push(record);
+    }
+    encode(&part(vec![a], vec![]))
+}
+
+fn record(allele: &str, fields: &[(&str, &str)]) -> crate::annotation::CustomAnnotation {
+    crate::annotation::CustomAnnotation {
+        name: "1".into(),
+        allele: Some(allele.into()),
+        fields: fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    }
+}
+
+fn replace(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("marker in the part");
+    bytes[at..at + to.len()].copy_from_slice(to);
+}
+
+#[test]
+fn one_long_table_string_referenced_many_times_is_refused_before_it_is_copied() {
+    // 100 kB stored once, referenced by 2000 records: 0.1 MB on the wire, 200 MB if copied.
+    let long = "A".repeat(100_000);
+    let bytes = with_custom((0..2000).map(|_| ("ClinVar", record(&long, &[]))).collect());
+    assert!(bytes.len() < 200_000, "{}", bytes.len());
+    assert!(matches!(decode(&bytes), Err(WireError::Expansion { .. })));
+    let mut into = part(vec![], vec![]);
+    assert!(matches!(
+        decode_into(&bytes, &mut into),
+        Err(WireError::Expansion { .. })
+    ));
+    // The ingest scan copies nothing and still reads the structure.
+    assert_eq!(scan(&bytes).unwrap().entries, vec![(Some(500), true)]);
+}
+
+#[test]
+fn many_empty_objects_are_refused_within_the_budget() {
+    // Annotations with no field take 2 bytes each and ~0.5 kB once built.
+    let mut bytes = encode(&part(vec![], vec![]));
+    let n: usize = 400_000;
+    bytes.pop(); // the empty entry list's count
+    let mut count = Vec::new();
+    let mut v = n as u64;
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            count.push(b);
+            break;
+        }
+        count.push(b | 0x80);
+    }
+    bytes.extend_from_slice(&count);
+    for _ in 0..n {
+        bytes.extend_from_slice(&[0x00, 0x00]);
+    }
+    assert!(matches!(decode(&bytes), Err(WireError::Expansion { .. })));
+}
+
+#[test]
+fn a_source_or_field_named_twice_is_refused() {
+    let mut bytes = with_custom(vec![
+        ("SourceQ1", record("T", &[("CLNSIG", "x")])),
+        ("SourceQ2", record("T", &[("CLNSIG", "x")])),
+    ]);
+    assert!(decode(&bytes).is_ok());
+    replace(&mut bytes, b"SourceQ2", b"SourceQ1");
+    assert_eq!(
+        decode(&bytes),
+        Err(WireError::Duplicate {
+            what: "source",
+            key: "SourceQ1".into()
+        })
+    );
+    let mut bytes = with_custom(vec![(
+        "ClinVar",
+        record("T", &[("KeyZ1", "x"), ("KeyZ2", "y")]),
+    )]);
+    replace(&mut bytes, b"KeyZ2", b"KeyZ1");
+    assert_eq!(
+        decode(&bytes),
+        Err(WireError::Duplicate {
+            what: "field",
+            key: "KeyZ1".into()
+        })
+    );
+}
