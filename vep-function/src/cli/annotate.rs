@@ -82,6 +82,9 @@ pub struct Part {
     pub first_line: usize,
     /// An earlier part wrote the output header (VCF, TSV).
     pub header_written: bool,
+    /// The part begins inside a FASTA record that an earlier part already found too long
+    /// (`--threads` may cut there): its leading letter lines belong to that record.
+    pub in_long_record: bool,
 }
 
 impl Part {
@@ -89,6 +92,7 @@ impl Part {
     pub const WHOLE: Part = Part {
         first_line: 0,
         header_written: false,
+        in_long_record: false,
     };
 }
 

@@ -10,7 +10,7 @@ pub mod vcf;
 
 use std::io::{self, BufRead};
 
-use crate::cli::annotate::Summary;
+use crate::cli::annotate::{Part, Summary};
 use crate::driver::text::{annotate_text, Outcome};
 use crate::engine::input::Variant;
 use crate::engine::input::{detect, InputError, Notation};
@@ -67,49 +67,73 @@ pub(crate) trait FormatWriter {
 }
 
 /// The CLI's one loop over its input, for every format: each line is a header, a record the
-/// fast path takes, or a text the driver annotates (`driver::text`); `first_line` is the
-/// number of lines before `reader` (`--threads` parts). Memory stays flat: one line at a time.
+/// fast path takes, or a text the driver annotates (`driver::text`); `part` says how many
+/// lines come before `reader` (`--threads` parts). Memory stays flat: one line at a time, or
+/// one FASTA record, which is kept up to the sequence length limit and no further.
 pub(crate) fn drive<W: FormatWriter>(
     engine: &Engine,
     sequence: &SequenceCaller,
     reader: impl BufRead,
-    first_line: usize,
+    part: Part,
     writer: &mut W,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    let mut number = first_line;
-    // A FASTA record being read: its first line's number and its lines so far. One record is
-    // one input, as in a submission: its sequence lines are not sequences of their own.
-    let mut fasta: Option<(usize, String)> = None;
-    let text_of = |at: usize, text: &str, summary: &mut Summary, writer: &mut W| {
-        let (is_vcf, outcome) = line_outcome(engine, sequence, text, summary);
-        writer.outcome(at, text, is_vcf, outcome)
+    let mut number = part.first_line;
+    let max_length = sequence.settings().max_length;
+    // A FASTA record being read. One record is one input, as in a submission: its sequence
+    // lines are not sequences of their own.
+    let mut fasta: Option<Fasta> = None;
+    // Leading letter lines of a record an earlier part found too long: skipped.
+    let mut skipping = part.in_long_record;
+    let flush = |record: Fasta, summary: &mut Summary, writer: &mut W| {
+        if record.too_long {
+            summary.failed += 1;
+            let failure = VariantFailure {
+                code: "sequence_too_long".into(),
+                message: format!(
+                    "the FASTA record has more than {max_length} letters, the limit \
+                     (SEQUENCE_MAX_LENGTH): submit the region of interest"
+                ),
+            };
+            return writer.outcome(
+                record.at,
+                &record.text,
+                false,
+                LineOutcome::Refused(failure),
+            );
+        }
+        let (is_vcf, outcome) = line_outcome(engine, sequence, &record.text, summary);
+        writer.outcome(record.at, &record.text, is_vcf, outcome)
     };
     read_lines(reader, |line| {
         number += 1;
         let text = if W::TRIM { line.trim() } else { line };
-        if let Some((_, record)) = &mut fasta {
+        if skipping && continues_fasta(text) {
+            return Ok(());
+        }
+        skipping = false;
+        if let Some(record) = &mut fasta {
             if continues_fasta(text) {
-                record.push('\n');
-                record.push_str(text.trim());
+                record.push(text.trim(), max_length);
                 return Ok(());
             }
-            if let Some((at, record)) = fasta.take() {
-                text_of(at, &record, &mut summary, writer)?;
+            if let Some(record) = fasta.take() {
+                flush(record, &mut summary, writer)?;
             }
         }
         if is_header(text) {
             return writer.header(text);
         }
         if text.trim_start().starts_with('>') {
-            fasta = Some((number, text.trim().to_owned()));
+            fasta = Some(Fasta::new(number, text.trim()));
             return Ok(());
         }
         if let Some(annotated) = writer.fast(text)? {
             summary.annotated += annotated;
             return Ok(());
         }
-        text_of(number, text, &mut summary, writer)
+        let (is_vcf, outcome) = line_outcome(engine, sequence, text, &mut summary);
+        writer.outcome(number, text, is_vcf, outcome)
     })
     .map_err(|e| match e.kind() {
         io::ErrorKind::InvalidData => {
@@ -117,10 +141,42 @@ pub(crate) fn drive<W: FormatWriter>(
         }
         _ => e,
     })?;
-    if let Some((at, record)) = fasta {
-        text_of(at, &record, &mut summary, writer)?;
+    if let Some(record) = fasta {
+        flush(record, &mut summary, writer)?;
     }
     Ok(summary)
+}
+
+/// A FASTA record as read so far: the line it starts on, its text up to the line that took
+/// it past the length limit, and whether it did.
+struct Fasta {
+    at: usize,
+    text: String,
+    letters: usize,
+    too_long: bool,
+}
+
+impl Fasta {
+    fn new(at: usize, header: &str) -> Self {
+        Self {
+            at,
+            text: header.to_owned(),
+            letters: 0,
+            too_long: false,
+        }
+    }
+
+    /// Adds a letter line, unless the record is already longer than `max_length` (the rest is
+    /// not kept: the record is refused whole).
+    fn push(&mut self, line: &str, max_length: usize) {
+        if self.too_long {
+            return;
+        }
+        self.text.push('\n');
+        self.text.push_str(line);
+        self.letters += line.len();
+        self.too_long = self.letters > max_length;
+    }
 }
 
 /// A sequence line of a FASTA record: letters (IUPAC codes, `*`, `-`) and nothing else.

@@ -5,7 +5,8 @@
 //! annotated by the same code as a whole input: the output does not depend on N.
 //!
 //! Memory is bounded by the parts in flight (twice the workers), each at most
-//! [`PART_LINES`] lines or [`PART_BYTES`] of input plus its output. Output buffers go back
+//! [`PART_LINES`] lines or [`PART_BYTES`] of input (plus the rest of a FASTA record it ends
+//! in, up to the sequence length limit) plus its output. Output buffers go back
 //! to the workers once written, and each worker keeps its VCF hot-path state from part to
 //! part, so a part costs no fresh allocations.
 
@@ -57,7 +58,8 @@ pub(super) fn annotate(
         }
         drop(done_tx);
         // Ends the workers when this returns, whatever the outcome.
-        let result = coordinate(&mut reader, out, &job_tx, &done_rx, 2 * threads);
+        let max_length = sequence.settings().max_length;
+        let result = coordinate(&mut reader, out, &job_tx, &done_rx, 2 * threads, max_length);
         drop(job_tx);
         result
     })
@@ -113,8 +115,9 @@ fn coordinate(
     jobs: &mpsc::Sender<Job>,
     done: &mpsc::Receiver<Done>,
     in_flight: usize,
+    max_length: usize,
 ) -> anyhow::Result<Summary> {
-    let mut cutter = Cutter::default();
+    let mut cutter = Cutter::new(max_length);
     let mut finished: BTreeMap<usize, anyhow::Result<(Vec<u8>, Summary)>> = BTreeMap::new();
     let (mut sent, mut written) = (0, 0);
     let mut summary = Summary::default();
@@ -156,8 +159,9 @@ fn coordinate(
     }
 }
 
-/// Cuts the input into parts at line breaks.
-#[derive(Default)]
+/// Cuts the input into parts at line breaks, never inside a FASTA record the part's loop
+/// would still read (one up to the sequence length limit); a record past the limit may be cut,
+/// and the next part is told to skip its rest, as one thread does.
 struct Cutter {
     /// Lines read so far.
     lines: usize,
@@ -166,16 +170,32 @@ struct Cutter {
     /// A part was cut: the first part is cut even from an empty input, whose output is a
     /// header alone.
     cut: bool,
-    /// The last line began or continued a FASTA record: a part must not end inside it.
-    in_fasta: bool,
+    /// The last line began or continued a FASTA record, with this many letters so far.
+    fasta: Option<usize>,
+    /// `SEQUENCE_MAX_LENGTH`: a record with more letters is refused whole.
+    max_length: usize,
+    /// The next part begins inside a record past the limit.
+    in_long_record: bool,
 }
 
 impl Cutter {
+    fn new(max_length: usize) -> Self {
+        Self {
+            lines: 0,
+            record_seen: false,
+            cut: false,
+            fasta: None,
+            max_length,
+            in_long_record: false,
+        }
+    }
+
     /// The next part, `None` at the end of the input.
     fn next(&mut self, reader: &mut impl BufRead) -> anyhow::Result<Option<(Vec<u8>, Part)>> {
         let part = Part {
             first_line: self.lines,
             header_written: self.record_seen,
+            in_long_record: std::mem::take(&mut self.in_long_record),
         };
         let mut input = Vec::new();
         let mut lines = 0;
@@ -196,20 +216,39 @@ impl Cutter {
             if !self.record_seen {
                 self.record_seen = text.is_none_or(|text| !is_header(text));
             }
-            self.in_fasta = text.is_some_and(|text| {
-                text.trim_start().starts_with('>') || (self.in_fasta && continues_fasta(text))
-            });
+            self.fasta = match (text, self.fasta) {
+                (Some(text), _) if text.trim_start().starts_with('>') => Some(0),
+                (Some(text), Some(letters)) if continues_fasta(text) => {
+                    Some(letters.saturating_add(text.trim().len()))
+                }
+                _ => None,
+            };
             if self.record_seen && (lines >= PART_LINES || input.len() >= PART_BYTES) {
-                // A line that may continue the record goes with it (read on; the next
-                // round of this check decides again).
-                let next = reader.fill_buf().context("reading input")?.first().copied();
-                if !(self.in_fasta && next.is_some_and(|b| b.is_ascii_alphabetic())) {
-                    break;
+                let next = reader.fill_buf().context("reading input")?;
+                match self.fasta {
+                    Some(letters) if may_continue(next) => {
+                        if letters <= self.max_length {
+                            // The record is still read whole by the part: read on.
+                            continue;
+                        }
+                        self.in_long_record = true;
+                        break;
+                    }
+                    _ => break,
                 }
             }
         }
         let first = !std::mem::replace(&mut self.cut, true);
         Ok((lines > 0 || first).then_some((input, part)))
+    }
+}
+
+/// Whether the line starting at `next` could be a FASTA letter line ([`continues_fasta`]):
+/// its first visible byte is a letter, `*` or `-` (or not yet buffered).
+fn may_continue(next: &[u8]) -> bool {
+    match next.iter().find(|b| !matches!(b, b' ' | b'\t')) {
+        Some(b) => b.is_ascii_alphabetic() || matches!(b, b'*' | b'-'),
+        None => !next.is_empty(),
     }
 }
 

@@ -58,7 +58,7 @@ pub fn annotate_part(
         out,
         buf: Vec::with_capacity(1 << 14),
     };
-    drive(engine, sequence, reader, part.first_line, &mut format)
+    drive(engine, sequence, reader, part, &mut format)
 }
 
 /// JSON Lines as the CLI's loop feeds it: lines trimmed, headers skipped, plain VCF records

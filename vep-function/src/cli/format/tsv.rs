@@ -41,7 +41,7 @@ pub fn annotate_part(
         columns: engine.custom().columns(),
         rows: String::new(),
     };
-    let summary = drive(engine, sequence, reader, part.first_line, &mut format)?;
+    let summary = drive(engine, sequence, reader, part, &mut format)?;
     out.flush()?;
     Ok(summary)
 }

@@ -56,7 +56,7 @@ pub fn annotate_part(
         direct: &mut state.0,
         writer,
     };
-    let summary = drive(engine, sequence, reader, part.first_line, &mut format)?;
+    let summary = drive(engine, sequence, reader, part, &mut format)?;
     format.writer.finish()?;
     Ok(summary)
 }

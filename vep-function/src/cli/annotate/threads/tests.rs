@@ -179,3 +179,39 @@ fn a_fasta_record_across_a_part_boundary_stays_one_input() {
         assert!(got == want, "{format:?}: output differs from one thread");
     }
 }
+
+#[test]
+fn a_fasta_record_past_the_length_limit_is_refused_whole_alike_with_threads() {
+    let engine = engine();
+    let max = SequenceCaller::default().settings().max_length;
+    // A record of 3 x max letters in 10-letter lines (some indented, as pasted), which
+    // straddles several part boundaries, then ordinary records.
+    let mut input = records(&engine, 25_000_000, PART_LINES - 5);
+    input.push_str(">chr21_whole\n");
+    for i in 0..(3 * max / 10) {
+        input.push_str(if i % 7 == 0 {
+            " ACGTACGTAC\n"
+        } else {
+            "ACGTACGTAC\n"
+        });
+    }
+    input.push_str(&records(&engine, 25_100_000, 20));
+    for format in [OutputFormat::Vcf, OutputFormat::Json, OutputFormat::Tsv] {
+        let (want, want_summary) = one_thread(&engine, format, &input);
+        assert_eq!(want_summary.failed, 1, "{format:?}: the record, once");
+        assert_eq!(want_summary.annotated, PART_LINES - 5 + 20, "{format:?}");
+        let text = String::from_utf8(want.clone()).unwrap();
+        assert!(text.contains("SEQUENCE_MAX_LENGTH"), "{format:?}");
+        // What is kept of the record is bounded by the limit, not by the record.
+        assert!(
+            text.len() < 2 * max + 2_000_000,
+            "{format:?}: {}",
+            text.len()
+        );
+        for n in [2, 3] {
+            let (got, summary) = threaded(&engine, format, &input, n);
+            assert_eq!(summary, want_summary, "{format:?} with {n} threads");
+            assert!(got == want, "{format:?} with {n} threads: output differs");
+        }
+    }
+}
