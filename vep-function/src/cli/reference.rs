@@ -48,6 +48,13 @@ pub struct ClinvarArgs {
     /// Root of NCBI's tree, for mirrors [default: https://ftp.ncbi.nlm.nih.gov/].
     #[arg(long)]
     pub base_url: Option<String>,
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+}
+
+/// How downloads wait and retry (both `fetch` and `clinvar`).
+#[derive(Debug, clap::Args)]
+pub struct TransferArgs {
     /// Seconds to wait for a connection.
     #[arg(long, default_value_t = 30)]
     pub connect_timeout_secs: u64,
@@ -80,15 +87,8 @@ pub struct FetchArgs {
     /// Replace what DIR holds (by default a different reference there is an error).
     #[arg(long)]
     pub force: bool,
-    /// Seconds to wait for a connection.
-    #[arg(long, default_value_t = 30)]
-    pub connect_timeout_secs: u64,
-    /// Seconds without a byte from the server before it counts as stalled.
-    #[arg(long, default_value_t = 60)]
-    pub stall_timeout_secs: u64,
-    /// Tries per file; each retry resumes the download where it stopped.
-    #[arg(long, default_value_t = 5)]
-    pub attempts: u32,
+    #[command(flatten)]
+    pub transfer: TransferArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -120,11 +120,7 @@ fn run_fetch(args: FetchArgs) -> anyhow::Result<()> {
         base_url: base_url(base).map_err(typed)?,
         out: args.out,
         force: args.force,
-        download: download_settings(
-            args.connect_timeout_secs,
-            args.stall_timeout_secs,
-            args.attempts,
-        ),
+        download: download_settings(&args.transfer),
     };
     let manifest = match fetch(&request).map_err(typed)? {
         Outcome::Fetched(m) | Outcome::AlreadyPresent(m) => m,
@@ -149,11 +145,7 @@ fn run_clinvar(args: ClinvarArgs) -> anyhow::Result<()> {
         release: args.release,
         base_url: base_url(base).map_err(typed)?,
         out: args.out,
-        download: download_settings(
-            args.connect_timeout_secs,
-            args.stall_timeout_secs,
-            args.attempts,
-        ),
+        download: download_settings(&args.transfer),
     };
     let spec = fetch_clinvar(&request).map_err(typed)?;
     eprintln!(
@@ -163,11 +155,11 @@ fn run_clinvar(args: ClinvarArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn download_settings(connect: u64, stall: u64, attempts: u32) -> DownloadSettings {
+fn download_settings(t: &TransferArgs) -> DownloadSettings {
     DownloadSettings {
-        connect_timeout: Duration::from_secs(connect.max(1)),
-        stall_timeout: Duration::from_secs(stall.max(1)),
-        attempts: attempts.max(1),
+        connect_timeout: Duration::from_secs(t.connect_timeout_secs.max(1)),
+        stall_timeout: Duration::from_secs(t.stall_timeout_secs.max(1)),
+        attempts: t.attempts.max(1),
         ..DownloadSettings::default()
     }
 }
