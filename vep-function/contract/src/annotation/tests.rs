@@ -6,6 +6,22 @@ use serde_json::{json, Value};
 use super::*;
 
 /// An annotation as the engine builds one (two transcripts, one with every optional field).
+/// A Condel 2011 score of 0.61, "deleterious", from `inputs`.
+pub(crate) fn deleterious_condel(inputs: serde_json::Value) -> ModelScore {
+    ModelScore {
+        inputs: Some(inputs),
+        label: None,
+        model: "Condel".into(),
+        output: None,
+        output_name: None,
+        prediction: Some("deleterious".into()),
+        reason: None,
+        score: Some(0.61),
+        status: ScoreStatus::Ok,
+        version: Some("2011".into()),
+    }
+}
+
 pub(crate) fn engine_like() -> VariantAnnotation {
     VariantAnnotation {
         input: "21\t25585733\trs142513484\tC\tT\t.\t.\t.".into(),
@@ -88,18 +104,9 @@ fn reads_back_what_it_wrote() {
     let mut a = engine_like();
     a.input_index = Some(7);
     a.transcript_consequences[1].blosum62 = Some(0);
-    a.transcript_consequences[1].condel = Some(ModelScore {
-        inputs: Some(json!({"polyphen_score": 0.5, "sift_score": 0.01})),
-        label: Some("computational prediction".into()),
-        model: "Condel".into(),
-        output: None,
-        output_name: None,
-        prediction: Some("deleterious".into()),
-        reason: None,
-        score: Some(0.61),
-        status: ScoreStatus::Ok,
-        version: Some("2011".into()),
-    });
+    let mut condel = deleterious_condel(json!({"polyphen_score": 0.5, "sift_score": 0.01}));
+    condel.label = Some("computational prediction".into());
+    a.transcript_consequences[1].condel = Some(condel);
     a.transcript_consequences[1].ml_scores = Some(vec![]);
     let text = serde_json::to_string(&a).unwrap();
     let back: VariantAnnotation = serde_json::from_str(&text).unwrap();

@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::annotation::tests::engine_like;
-use crate::annotation::{ModelScore, ScoreStatus, VariantAnnotation};
+use crate::annotation::tests::{deleterious_condel, engine_like};
+use crate::annotation::VariantAnnotation;
 use crate::event::{Annotated, AnnotatorInfo, Backend, VariantError};
 
 pub(crate) fn part(annotations: Vec<VariantAnnotation>, errors: Vec<VariantError>) -> Annotated {
@@ -47,18 +47,7 @@ fn a_part_decodes_to_what_was_encoded() {
     let mut b = engine_like();
     b.input_index = Some(501);
     b.allele_string = "C/G".into();
-    b.transcript_consequences[1].condel = Some(ModelScore {
-        inputs: Some(json!({"sift_score": 0.01})),
-        label: None,
-        model: "Condel".into(),
-        output: None,
-        output_name: None,
-        prediction: Some("deleterious".into()),
-        reason: None,
-        score: Some(0.61),
-        status: ScoreStatus::Ok,
-        version: Some("2011".into()),
-    });
+    b.transcript_consequences[1].condel = Some(deleterious_condel(json!({"sift_score": 0.01})));
     b.transcript_consequences[0].sift_score = Some(serde_json::Number::from_f64(0.05).unwrap());
     b.transcript_consequences[0].hgvs_offset = Some(-3);
     let original = part(vec![a, b], vec![error(501, Some("<script>"))]);

@@ -55,18 +55,8 @@ pub fn shift_3prime(
             } else {
                 bases.get(a.start.saturating_sub(1), bounds)
             };
-            let edge = if forward { seq[0] } else { seq[seq.len() - 1] };
-            if next != Some(edge) {
+            if !step(&mut seq, &mut a, forward, next) {
                 break;
-            }
-            if forward {
-                seq.rotate_left(1);
-                a.start += 1;
-                a.end += 1;
-            } else {
-                seq.rotate_right(1);
-                a.start -= 1;
-                a.end -= 1;
             }
             moved += 1;
         }
@@ -79,24 +69,33 @@ pub fn shift_3prime(
             } else {
                 bases.get(a.end, bounds)
             };
-            let edge = if forward { seq[0] } else { seq[seq.len() - 1] };
-            if next != Some(edge) {
+            if !step(&mut seq, &mut a, forward, next) {
                 break;
-            }
-            if forward {
-                seq.rotate_left(1);
-                a.start += 1;
-                a.end += 1;
-            } else {
-                seq.rotate_right(1);
-                a.start -= 1;
-                a.end -= 1;
             }
             moved += 1;
         }
         a.alternate = seq;
     }
     (a, moved)
+}
+
+/// One base of the shift: when `next` (the base the allele would move over) equals the
+/// allele's leading edge in the direction of travel, rotates `seq` and moves `a` by one.
+fn step(seq: &mut [u8], a: &mut Allele, forward: bool, next: Option<u8>) -> bool {
+    let edge = if forward { seq[0] } else { seq[seq.len() - 1] };
+    if next != Some(edge) {
+        return false;
+    }
+    if forward {
+        seq.rotate_left(1);
+        a.start += 1;
+        a.end += 1;
+    } else {
+        seq.rotate_right(1);
+        a.start -= 1;
+        a.end -= 1;
+    }
+    true
 }
 
 #[cfg(test)]
