@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { ARTIFACTS, freePort } from "./system.js";
+import { ARTIFACTS, freePorts } from "./system.js";
 
 export const MODEL = "missense-lr";
 export const MODEL_VERSION = "v1";
@@ -52,14 +52,14 @@ function killGroup(child, signal) {
 
 export async function startMlServer(venv, logName) {
   const dir = mkdtempSync(join(tmpdir(), "browser-mlserver-"));
-  const port = await freePort();
+  const [port, grpcPort, metricsPort] = await freePorts(3);
   writeFileSync(
     join(dir, "settings.json"),
     JSON.stringify({
       host: "127.0.0.1",
       http_port: port,
-      grpc_port: await freePort(),
-      metrics_port: await freePort(),
+      grpc_port: grpcPort,
+      metrics_port: metricsPort,
       // MLServer 1.7.1's parallel inference workers crash with current uvloop.
       parallel_workers: 0,
       debug: false,

@@ -24,6 +24,25 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => process.exit(128 + (signal === "SIGINT" ? 2 : 15)));
 }
 
+/** `n` distinct free loopback ports: every listener stays open until all are chosen, so the
+ * OS cannot hand the same port out twice (MLServer's ports once collided that way). */
+export async function freePorts(n) {
+  const servers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const server = createServer();
+      await new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", resolve);
+      });
+      servers.push(server);
+    }
+    return servers.map((s) => s.address().port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();

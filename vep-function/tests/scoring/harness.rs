@@ -61,10 +61,17 @@ pub fn venv() -> Option<PathBuf> {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    free_ports::<1>()[0]
+}
+
+/// `N` distinct free loopback ports: the listeners are held until all are chosen, so the
+/// OS cannot hand the same port out twice (MLServer's HTTP, gRPC and metrics ports once
+/// collided that way).
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free loopback port"))
+        .collect();
+    std::array::from_fn(|i| listeners[i].local_addr().expect("bound").port())
 }
 
 /// A running `mlserver start`, stopped (its whole process group) when dropped.
@@ -89,12 +96,12 @@ impl MlServer {
         let dir = std::env::temp_dir().join(format!("vep-mlserver-{}", uuid::Uuid::new_v4()));
         let model_dir = dir.join(MODEL);
         std::fs::create_dir_all(&model_dir).unwrap();
-        let port = free_port();
+        let [port, grpc_port, metrics_port] = free_ports();
         let settings = json!({
             "host": "127.0.0.1",
             "http_port": port,
-            "grpc_port": free_port(),
-            "metrics_port": free_port(),
+            "grpc_port": grpc_port,
+            "metrics_port": metrics_port,
             // 1.7.1's parallel inference workers crash with current uvloop.
             "parallel_workers": 0,
             "debug": false,
